@@ -1,0 +1,177 @@
+/* cli.c - global options and the command table; see cli.h. */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/dotenv.h"
+#include "core/log.h"
+
+static const struct cli_command commands[] = {
+    {
+        .name = "init-db",
+        .usage = "[--models FILE]",
+        .summary = "create or upgrade the database and sync models.json into it",
+        .help = "Creates the database (and its directory) if missing, or upgrades an older one in\n"
+                "place (an old TypeScript cryptic-bench file included), then makes the models\n"
+                "table match the model list: listed models are added or updated and active,\n"
+                "others inactive. Prints what changed; a second run changes nothing.\n"
+                "\n"
+                "  --models FILE   the model list (default: MODELS_FILE or ./models.json)\n",
+        .run = cmd_init_db,
+    },
+    {
+        .name = "status",
+        .usage = "[--json]",
+        .summary = "database location, schema version, counts, last scrape and evaluation",
+        .help = "Reads the database without changing it.\n"
+                "\n"
+                "  --json   print one JSON object instead of text\n",
+        .run = cmd_status,
+    },
+    {
+        .name = "models",
+        .usage = "[--json]",
+        .summary = "list models and whether each is active",
+        .help = "Lists the models table (synced from models.json by init-db).\n"
+                "\n"
+                "  --json   print a JSON array instead of a table\n",
+        .run = cmd_models,
+    },
+};
+
+static const size_t ncommands = sizeof commands / sizeof commands[0];
+
+static void print_global_usage(FILE *out)
+{
+    fprintf(out, "usage: cryptic-bench [--db PATH|URL] [--token TOKEN] [-v|-q] COMMAND [ARGS]\n");
+}
+
+static void print_global_help(void)
+{
+    print_global_usage(stdout);
+    printf("\nA weekly benchmark of language models on fresh cryptic crossword clues.\n\n"
+           "Commands:\n");
+    for (size_t i = 0; i < ncommands; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    printf("\nOptions:\n"
+           "  --db PATH|URL   the database: a file, or a libSQL URL (default: TURSO_DATABASE_URL,\n"
+           "                  else DATABASE_PATH, else " CONFIG_DEFAULT_DATABASE_PATH ")\n"
+           "  --token TOKEN   auth token for a remote database (default: TURSO_AUTH_TOKEN)\n"
+           "  -v, --verbose   debug detail on stderr\n"
+           "  -q, --quiet     only warnings and errors on stderr\n"
+           "  -h, --help      this help\n"
+           "\nSettings are also read from a .env file in the working directory.\n"
+           "Run `cryptic-bench COMMAND --help` for a command's options.\n");
+}
+
+int cli_print_help(const struct cli_command *cmd)
+{
+    printf("usage: cryptic-bench %s %s\n\n%s\n%s", cmd->name, cmd->usage, cmd->summary,
+           cmd->help[0] ? "\n" : "");
+    printf("%s", cmd->help);
+    return CLI_OK;
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "cryptic-bench %s: %s\nusage: cryptic-bench %s %s\n", cmd->name, msg, cmd->name,
+            cmd->usage);
+    return CLI_USAGE;
+}
+
+int cli_fail(const struct cli_command *cmd, const char *msg)
+{
+    fprintf(stderr, "cryptic-bench %s: %s\n", cmd->name, msg);
+    return CLI_FAILED;
+}
+
+int cli_take_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    size_t len = strlen(name);
+    const char *arg = argv[*i];
+    if (strncmp(arg, name, len) != 0)
+        return 0;
+    if (arg[len] == '=') {
+        *value = arg + len + 1;
+        (*i)++;
+        return 1;
+    }
+    if (arg[len] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[*i + 1];
+    *i += 2;
+    return 1;
+}
+
+static const struct cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < ncommands; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int cli_main(int argc, char **argv)
+{
+    const char *db_flag = NULL, *token_flag = NULL;
+    int i = 1;
+    while (i < argc && argv[i][0] == '-') {
+        const char *arg = argv[i];
+        int taken;
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            print_global_help();
+            return CLI_OK;
+        } else if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
+            log_set_level(LOG_DEBUG);
+            i++;
+        } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+            log_set_level(LOG_WARN);
+            i++;
+        } else if ((taken = cli_take_value(argc, argv, &i, "--db", &db_flag)) != 0 ||
+                   (taken = cli_take_value(argc, argv, &i, "--token", &token_flag)) != 0) {
+            if (taken < 0) {
+                fprintf(stderr, "cryptic-bench: %s needs a value\n", arg);
+                print_global_usage(stderr);
+                return CLI_USAGE;
+            }
+        } else {
+            fprintf(stderr, "cryptic-bench: unknown option %s\n", arg);
+            print_global_usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (i >= argc) {
+        fprintf(stderr, "cryptic-bench: no command given\n");
+        print_global_usage(stderr);
+        fprintf(stderr, "Run `cryptic-bench --help` for the commands.\n");
+        return CLI_USAGE;
+    }
+    const struct cli_command *cmd = find_command(argv[i]);
+    if (!cmd) {
+        fprintf(stderr, "cryptic-bench: unknown command \"%s\"\n", argv[i]);
+        print_global_usage(stderr);
+        fprintf(stderr, "Run `cryptic-bench --help` for the commands.\n");
+        return CLI_USAGE;
+    }
+    for (int k = i + 1; k < argc; k++)
+        if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0)
+            return cli_print_help(cmd);
+
+    struct err err = {{0}};
+    if (dotenv_load(".env", 1, &err) < 0) {
+        fprintf(stderr, "cryptic-bench: %s\n", err.msg);
+        return CLI_FAILED;
+    }
+    struct cli_ctx ctx = {{0}};
+    config_resolve(&ctx.config, db_flag, token_flag);
+    return cmd->run(&ctx, cmd, argc - i - 1, argv + i + 1);
+}

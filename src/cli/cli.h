@@ -1,0 +1,56 @@
+/*
+ * cli.h - the cryptic-bench command line: global options and a table of
+ * subcommands, each parsing its own flags and printing its own --help.
+ *
+ * Exit status: 0 success, 1 failure (one clear line on stderr), 2 usage
+ * error (usage on stderr).
+ */
+#ifndef CB_CLI_CLI_H
+#define CB_CLI_CLI_H
+
+#include "cli/config.h"
+
+enum {
+    CLI_OK = 0,
+    CLI_FAILED = 1,
+    CLI_USAGE = 2,
+};
+
+struct cli_ctx {
+    struct config config;
+};
+
+struct cli_command {
+    const char *name;
+    const char *usage;   /* the arguments after the name */
+    const char *summary; /* one line for the command list */
+    const char *help;    /* the rest of COMMAND --help */
+    int (*run)(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+};
+
+/* Runs the program; returns the exit status. */
+int cli_main(int argc, char **argv);
+
+/* For handlers: prints "cryptic-bench COMMAND: message" and the usage line
+ * on stderr, and returns CLI_USAGE. */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* For handlers: prints "cryptic-bench COMMAND: message" on stderr and
+ * returns CLI_FAILED. */
+int cli_fail(const struct cli_command *cmd, const char *msg);
+
+/* Prints the command's --help on stdout; returns CLI_OK. */
+int cli_print_help(const struct cli_command *cmd);
+
+/* Flag parsing for handlers: if argv[*i] is `name` (taking the next
+ * argument) or `name=VALUE`, sets *value, advances *i past it and returns 1;
+ * returns 0 when it is another argument, -1 when the value is missing. */
+int cli_take_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* The commands. */
+int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_models(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+
+#endif

@@ -1,0 +1,52 @@
+/* cmd_models.c - `cryptic-bench models`: the models table. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "store/store.h"
+
+int cmd_models(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else
+            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
+    }
+    struct err err = {{0}};
+    struct store *store = NULL;
+    struct store_model_list list = {0};
+    struct store_open_opts opts = {.token = ctx->config.db_token, .create = 0};
+    if (store_open(ctx->config.db_location, &opts, &store, &err) < 0 ||
+        store_require_current(store, &err) < 0 || store_models_list(store, &list, &err) < 0) {
+        store_close(store);
+        return cli_fail(cmd, err.msg);
+    }
+    if (json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < list.n; i++) {
+            const struct store_model *m = &list.items[i];
+            json_t *options = m->options ? json_loads(m->options, 0, NULL) : NULL;
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:o?, s:s?}",
+                                                 "id", m->openrouter_id, "provider", m->provider,
+                                                 "model_name", m->model_name, "display_name",
+                                                 m->display_name, "active", m->is_active,
+                                                 "options", options, "added_at", m->added_at));
+        }
+        json_dumpf(arr, stdout, JSON_INDENT(2));
+        printf("\n");
+        json_decref(arr);
+    } else {
+        printf("%-36s %-22s %-10s %s\n", "ID", "DISPLAY NAME", "PROVIDER", "ACTIVE");
+        for (size_t i = 0; i < list.n; i++) {
+            const struct store_model *m = &list.items[i];
+            printf("%-36s %-22s %-10s %s\n", m->openrouter_id, m->display_name, m->provider,
+                   m->is_active ? "yes" : "no");
+        }
+    }
+    store_model_list_free(&list);
+    store_close(store);
+    return CLI_OK;
+}

@@ -1,0 +1,57 @@
+/* err.c - errors as values; see err.h. */
+#include "core/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Messages are cut at ERR_MSG_MAX on purpose: a long line is still a clear one. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+void err_clear(struct err *err)
+{
+    if (err)
+        err->msg[0] = '\0';
+}
+
+int err_set(struct err *err, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int err_prefix(struct err *err, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    char prefix[ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    char old[ERR_MSG_MAX];
+    memcpy(old, err->msg, sizeof old);
+    if (old[0])
+        snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    else
+        snprintf(err->msg, sizeof err->msg, "%s", prefix);
+    return -1;
+}
+
+int err_errno(struct err *err, int errnum, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    char prefix[ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, strerror(errnum));
+    return -1;
+}

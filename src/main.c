@@ -1,0 +1,7 @@
+/* main.c - the cryptic-bench program. Everything lives in cli/. */
+#include "cli/cli.h"
+
+int main(int argc, char **argv)
+{
+    return cli_main(argc, argv);
+}

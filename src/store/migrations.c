@@ -1,0 +1,209 @@
+/*
+ * migrations.c - the schema, as numbered migrations; see migrations.h.
+ *
+ * Never edit a migration that has shipped: add a new one. Migration 1 is
+ * the old TypeScript system's schema exactly (tables, columns, defaults,
+ * indexes), so its database files are version 1 and upgrade from there.
+ */
+#include "store/migrations.h"
+
+/* 1: the old system's schema. */
+static const char *const m1_old_schema[] = {
+    "CREATE TABLE puzzles (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    guardian_id INTEGER UNIQUE NOT NULL,\n"
+    "    puzzle_type TEXT NOT NULL DEFAULT 'cryptic',\n"
+    "    setter TEXT,\n"
+    "    publication_date DATE NOT NULL,\n"
+    "    week_id TEXT NOT NULL,\n"
+    "    scraped_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,\n"
+    "    raw_json TEXT\n"
+    ")",
+    "CREATE TABLE clues (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    puzzle_id INTEGER NOT NULL REFERENCES puzzles(id),\n"
+    "    clue_number TEXT NOT NULL,\n"
+    "    direction TEXT NOT NULL,\n"
+    "    clue_text TEXT NOT NULL,\n"
+    "    answer TEXT NOT NULL,\n"
+    "    letter_count TEXT NOT NULL,\n"
+    "    UNIQUE(puzzle_id, clue_number, direction)\n"
+    ")",
+    "CREATE TABLE models (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    openrouter_id TEXT UNIQUE NOT NULL,\n"
+    "    provider TEXT NOT NULL,\n"
+    "    model_name TEXT NOT NULL,\n"
+    "    display_name TEXT NOT NULL,\n"
+    "    is_active BOOLEAN DEFAULT TRUE,\n"
+    "    added_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP\n"
+    ")",
+    "CREATE TABLE evaluations (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    clue_id INTEGER NOT NULL REFERENCES clues(id),\n"
+    "    model_id INTEGER NOT NULL REFERENCES models(id),\n"
+    "    week_id TEXT NOT NULL,\n"
+    "    model_response TEXT,\n"
+    "    extracted_answer TEXT,\n"
+    "    is_correct BOOLEAN NOT NULL,\n"
+    "    response_time_ms INTEGER,\n"
+    "    tokens_used INTEGER,\n"
+    "    cost REAL,\n"
+    "    error_message TEXT,\n"
+    "    evaluated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,\n"
+    "    UNIQUE(clue_id, model_id)\n"
+    ")",
+    "CREATE TABLE weekly_rankings (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    week_id TEXT NOT NULL,\n"
+    "    model_id INTEGER NOT NULL REFERENCES models(id),\n"
+    "    total_clues INTEGER NOT NULL,\n"
+    "    correct_count INTEGER NOT NULL,\n"
+    "    accuracy REAL NOT NULL,\n"
+    "    rank INTEGER NOT NULL,\n"
+    "    previous_rank INTEGER,\n"
+    "    rank_change INTEGER,\n"
+    "    calculated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,\n"
+    "    UNIQUE(week_id, model_id)\n"
+    ")",
+    "CREATE TABLE rank_tenure (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    model_id INTEGER NOT NULL REFERENCES models(id),\n"
+    "    rank_position INTEGER NOT NULL,\n"
+    "    start_week TEXT NOT NULL,\n"
+    "    end_week TEXT,\n"
+    "    weeks_count INTEGER NOT NULL DEFAULT 1,\n"
+    "    is_current BOOLEAN DEFAULT TRUE,\n"
+    "    UNIQUE(model_id, rank_position, start_week)\n"
+    ")",
+    "CREATE TABLE metadata (\n"
+    "    key TEXT PRIMARY KEY,\n"
+    "    value TEXT,\n"
+    "    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP\n"
+    ")",
+    "CREATE INDEX idx_puzzles_week ON puzzles(week_id)",
+    "CREATE INDEX idx_puzzles_date ON puzzles(publication_date)",
+    "CREATE INDEX idx_clues_puzzle ON clues(puzzle_id)",
+    "CREATE INDEX idx_evaluations_model ON evaluations(model_id)",
+    "CREATE INDEX idx_evaluations_week ON evaluations(week_id)",
+    "CREATE INDEX idx_evaluations_correct ON evaluations(is_correct)",
+    "CREATE INDEX idx_rankings_week ON weekly_rankings(week_id)",
+    "CREATE INDEX idx_rankings_model ON weekly_rankings(model_id)",
+    "CREATE INDEX idx_tenure_model ON rank_tenure(model_id)",
+    "CREATE INDEX idx_tenure_current ON rank_tenure(is_current)",
+    "INSERT INTO metadata (key, value) VALUES ('schema_version', '0')",
+    NULL,
+};
+
+/* 2: a puzzle is identified by (series, number). The old UNIQUE(guardian_id)
+ * cannot be dropped in place, so the table is rebuilt keeping every id and
+ * row. Migrations run inside a transaction, where PRAGMA foreign_keys cannot
+ * change; defer_foreign_keys lets the clues' references dangle for the
+ * moment between DROP and re-INSERT (re-inserting the parents settles the
+ * deferred count before COMMIT checks it). guardian_id keeps its old name
+ * for old readers and holds the puzzle's number in its series. The post's
+ * url and title come out of the old raw_json; the title loses the
+ * " - Fifteensquared" that the old scraper kept from the page's <title>.
+ * The first ALTER only serves as the guard against a second application. */
+static const char *const m2_series[] = {
+    "ALTER TABLE puzzles ADD COLUMN series TEXT",
+    "CREATE TABLE puzzles_before_v2 AS SELECT * FROM puzzles",
+    "PRAGMA defer_foreign_keys = ON",
+    "DROP TABLE puzzles",
+    "CREATE TABLE puzzles (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    guardian_id INTEGER NOT NULL,\n"
+    "    puzzle_type TEXT NOT NULL DEFAULT 'cryptic',\n"
+    "    setter TEXT,\n"
+    "    publication_date DATE NOT NULL,\n"
+    "    week_id TEXT NOT NULL,\n"
+    "    scraped_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,\n"
+    "    raw_json TEXT,\n"
+    "    series TEXT NOT NULL DEFAULT 'guardian-cryptic',\n"
+    "    url TEXT,\n"
+    "    title TEXT,\n"
+    "    UNIQUE(series, guardian_id)\n"
+    ")",
+    "INSERT INTO puzzles (id, guardian_id, puzzle_type, setter, publication_date, week_id,\n"
+    "                     scraped_at, raw_json, series, url, title)\n"
+    "SELECT id, guardian_id, puzzle_type, setter, publication_date, week_id, scraped_at, raw_json,\n"
+    "       CASE WHEN json_valid(raw_json)\n"
+    "             AND json_extract(raw_json, '$.title') LIKE 'Guardian Prize%'\n"
+    "            THEN 'guardian-prize' ELSE 'guardian-cryptic' END,\n"
+    "       CASE WHEN json_valid(raw_json) THEN json_extract(raw_json, '$.url') END,\n"
+    "       CASE WHEN NOT json_valid(raw_json) THEN NULL\n"
+    "            WHEN json_extract(raw_json, '$.title') LIKE '% - Fifteensquared'\n"
+    "            THEN substr(json_extract(raw_json, '$.title'), 1,\n"
+    "                        length(json_extract(raw_json, '$.title')) - 17)\n"
+    "            ELSE json_extract(raw_json, '$.title') END\n"
+    "FROM puzzles_before_v2",
+    "DROP TABLE puzzles_before_v2",
+    "CREATE INDEX idx_puzzles_week ON puzzles(week_id)",
+    "CREATE INDEX idx_puzzles_date ON puzzles(publication_date)",
+    NULL,
+};
+
+/* 3: what the blog says about each clue. */
+static const char *const m3_clue_details[] = {
+    "ALTER TABLE clues ADD COLUMN display_answer TEXT",
+    "ALTER TABLE clues ADD COLUMN explanation TEXT",
+    "ALTER TABLE clues ADD COLUMN definitions TEXT",
+    NULL,
+};
+
+/* 4: what a call cost and how it ended. outcome separates errors from
+ * wrong answers: the old system stored failed calls as is_correct = 0, so
+ * old rows with an error message become 'error', never 'wrong'. The old
+ * rows were made with the published prompt, which is protocol version 1. */
+static const char *const m4_evaluation_outcome[] = {
+    "ALTER TABLE evaluations ADD COLUMN outcome TEXT\n"
+    "    CHECK (outcome IS NULL OR outcome IN ('correct', 'wrong', 'no_answer', 'error'))",
+    "ALTER TABLE evaluations ADD COLUMN prompt_tokens INTEGER",
+    "ALTER TABLE evaluations ADD COLUMN completion_tokens INTEGER",
+    "ALTER TABLE evaluations ADD COLUMN reasoning_tokens INTEGER",
+    "ALTER TABLE evaluations ADD COLUMN finish_reason TEXT",
+    "ALTER TABLE evaluations ADD COLUMN attempts INTEGER",
+    "ALTER TABLE evaluations ADD COLUMN prompt_version INTEGER",
+    "UPDATE evaluations SET\n"
+    "    outcome = CASE WHEN error_message IS NOT NULL THEN 'error'\n"
+    "                   WHEN is_correct THEN 'correct' ELSE 'wrong' END,\n"
+    "    prompt_version = 1",
+    "CREATE INDEX idx_evaluations_outcome ON evaluations(outcome)",
+    NULL,
+};
+
+/* 5: per-model options from models.json (max tokens, extra request
+ * fields, pacing, endpoint), as one canonical JSON object. */
+static const char *const m5_model_options[] = {
+    "ALTER TABLE models ADD COLUMN options TEXT",
+    NULL,
+};
+
+/* 6: a repair. The old system stamped each evaluation with the week the
+ * job ran; an evaluation belongs to its clue's puzzle week. The index is
+ * the guard against applying this twice in a race. */
+static const char *const m6_repair_weeks[] = {
+    "CREATE INDEX idx_evaluations_clue ON evaluations(clue_id)",
+    "UPDATE evaluations SET week_id = (\n"
+    "    SELECT p.week_id FROM clues c JOIN puzzles p ON p.id = c.puzzle_id\n"
+    "    WHERE c.id = evaluations.clue_id)\n"
+    "WHERE week_id IS NOT (\n"
+    "    SELECT p.week_id FROM clues c JOIN puzzles p ON p.id = c.puzzle_id\n"
+    "    WHERE c.id = evaluations.clue_id)\n"
+    "  AND EXISTS (SELECT 1 FROM clues c JOIN puzzles p ON p.id = c.puzzle_id\n"
+    "              WHERE c.id = evaluations.clue_id)",
+    NULL,
+};
+
+const struct store_migration store_migrations[] = {
+    {1, "the old system's schema", m1_old_schema, -1, NULL},
+    {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
+    {3, "clue display answer, explanation and definitions", m3_clue_details, -1, NULL},
+    {4, "evaluation outcome, tokens, finish reason, attempts, prompt version",
+     m4_evaluation_outcome, 7, "evaluations given an outcome"},
+    {5, "per-model options", m5_model_options, -1, NULL},
+    {6, "repair: re-stamp each evaluation with its clue's puzzle week", m6_repair_weeks, 1,
+     "evaluations moved to their puzzle's week"},
+};
+
+const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

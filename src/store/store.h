@@ -1,0 +1,120 @@
+/*
+ * store.h - the cryptic-bench database: schema, migrations and the domain's
+ * queries. No SQL lives outside store/ (the dashboard's read-only queries
+ * excepted: they go through the SQL endpoint as they would to Turso).
+ *
+ * Schema versions are numbered migrations recorded in
+ * metadata.schema_version. Version 1 is exactly the old TypeScript system's
+ * schema, so its database file opens here and upgrades in place; each later
+ * migration is one atomic batch (all of it or none). A database newer than
+ * this binary is refused before anything is written to it.
+ */
+#ifndef CB_STORE_STORE_H
+#define CB_STORE_STORE_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "db/db.h"
+
+/* The schema version this binary writes and reads. */
+#define STORE_SCHEMA_VERSION 6
+
+struct store;
+
+struct store_open_opts {
+    const char *token; /* remote database token, or NULL */
+    int create;        /* create a missing database file */
+};
+
+/* Opens the database at location and checks that it is empty or a
+ * cryptic-bench database no newer than this binary. It does NOT migrate:
+ * call store_migrate() (init-db does, and so does every command that
+ * writes). *out is the caller's, released with store_close(). */
+int store_open(const char *location, const struct store_open_opts *opts, struct store **out,
+               struct err *err);
+
+void store_close(struct store *store);
+
+/* The connection, for modules that run their queries through store/. */
+struct db *store_db(struct store *store);
+
+/* The version found at open time, updated by store_migrate(); 0 for an
+ * empty database. */
+int store_schema_version(const struct store *store);
+
+/* One applied migration, as reported to the caller. */
+struct store_migration_report {
+    int version;
+    const char *name;     /* what it does, e.g. "repair: re-stamp ..." */
+    const char *counted;  /* what `rows` counts, or NULL */
+    int64_t rows;         /* rows the migration's counted statement changed */
+};
+
+typedef void (*store_migration_fn)(void *ctx, const struct store_migration_report *report);
+
+/* Brings the schema to STORE_SCHEMA_VERSION, one migration per atomic
+ * batch, calling on_applied (may be NULL) after each. A failure leaves the
+ * database at the last completed version and names the failing migration. */
+int store_migrate(struct store *store, store_migration_fn on_applied, void *ctx, struct err *err);
+
+/* Fails unless the schema is current (for commands that need it). */
+int store_require_current(const struct store *store, struct err *err);
+
+/* ---- models (store/models.c) ------------------------------------------ */
+
+struct store_model {
+    int64_t id;            /* row id; 0 when not stored */
+    char *openrouter_id;   /* the model's id everywhere: "anthropic/claude-opus-4.5" */
+    char *provider;
+    char *model_name;
+    char *display_name;
+    char *options;         /* canonical JSON object of per-model options, or NULL */
+    int is_active;
+    char *added_at;        /* NULL when not stored */
+};
+
+struct store_model_list {
+    struct store_model *items;
+    size_t n;
+};
+
+void store_model_list_free(struct store_model_list *list);
+
+/* All models, ordered by id. */
+int store_models_list(struct store *store, struct store_model_list *out, struct err *err);
+
+/* One change made by a sync. kind is "added", "updated", "activated" or
+ * "deactivated"; detail says which fields changed (or NULL). */
+typedef void (*store_model_change_fn)(void *ctx, const char *kind, const char *openrouter_id,
+                                      const char *detail);
+
+struct store_models_sync_result {
+    int added, updated, activated, deactivated, unchanged;
+};
+
+/* Makes the models table match the wanted list, as the old system did:
+ * every listed model is inserted or updated and active, every other model
+ * inactive (never deleted: evaluations reference it). Only rows that differ
+ * are written, all in one atomic batch, so a second sync of the same list
+ * writes nothing. Reports each change through on_change (may be NULL). */
+int store_models_sync(struct store *store, const struct store_model *wanted, size_t n,
+                      store_model_change_fn on_change, void *ctx,
+                      struct store_models_sync_result *result, struct err *err);
+
+/* ---- status (store/status.c) ------------------------------------------ */
+
+struct store_status {
+    int64_t puzzles, clues, models, active_models;
+    int64_t evaluations, evaluation_errors;
+    int64_t weekly_rankings;
+    char last_scrape[32];      /* newest puzzles.scraped_at, "" when none */
+    char last_evaluation[32];  /* newest evaluations.evaluated_at, "" when none */
+    char newest_week[16];      /* newest puzzle week_id, "" when none */
+};
+
+/* Counts and dates for `status`. Works on any version this binary can
+ * read (including the old schema before it is upgraded). */
+int store_status(struct store *store, struct store_status *out, struct err *err);
+
+#endif
