@@ -1,0 +1,30 @@
+# The two ways in on a fresh machine (see README):
+#   make start   install what is missing, build, create/upgrade the database, show its status
+#   make check   install what is missing, build with ASan + UBSan, run every test
+BUILD ?= build
+CHECK_BUILD ?= build-check
+SANITIZE_ARGS = -Db_sanitize=address,undefined -Db_lundef=false \
+                -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
+
+.PHONY: all deps build start check clean
+
+all: build
+
+deps:
+	@./scripts/bootstrap
+
+build: deps
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) >/dev/null
+	@ninja -C $(BUILD)
+
+start: build
+	./$(BUILD)/cryptic-bench init-db
+	./$(BUILD)/cryptic-bench status
+
+check: deps
+	@[ -f $(CHECK_BUILD)/build.ninja ] || meson setup $(CHECK_BUILD) $(SANITIZE_ARGS) >/dev/null
+	@ninja -C $(CHECK_BUILD)
+	@./scripts/run-tests $(CHECK_BUILD)
+
+clean:
+	rm -rf $(BUILD) $(CHECK_BUILD)

@@ -1,0 +1,275 @@
+/* testutil.c - helpers shared by the tests; see testutil.h. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char *tu_mkdtemp(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *tmpl = tu_path(tmp && *tmp ? tmp : "/tmp", "cb-test-XXXXXX");
+    assert_non_null(mkdtemp(tmpl));
+    return tmpl;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    if (remove(path) != 0 && errno != ENOENT)
+        fprintf(stderr, "testutil: cannot remove %s: %s\n", path, strerror(errno));
+    return 0;
+}
+
+void tu_rmtree(const char *dir)
+{
+    if (dir)
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *tu_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    assert_non_null(p);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+void tu_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+char *tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot read %s: %s", path, strerror(errno));
+    size_t cap = 4096, used = 0;
+    char *data = malloc(cap);
+    assert_non_null(data);
+    size_t n;
+    while ((n = fread(data + used, 1, cap - used - 1, f)) > 0) {
+        used += n;
+        if (cap - used < 2) {
+            cap *= 2;
+            data = realloc(data, cap);
+            assert_non_null(data);
+        }
+    }
+    fclose(f);
+    data[used] = '\0';
+    if (len)
+        *len = used;
+    return data;
+}
+
+void tu_copy_file(const char *from, const char *to)
+{
+    size_t len;
+    char *data = tu_read_file(from, &len);
+    FILE *f = fopen(to, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    free(data);
+}
+
+void tu_sha256_file(const char *path, char out[65])
+{
+    size_t len;
+    char *data = tu_read_file(path, &len);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    assert_int_equal(EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL), 1);
+    for (unsigned int i = 0; i < mdlen && i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    out[64] = '\0';
+    free(data);
+}
+
+int tu_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+const char *tu_shared_dir(void)
+{
+    const char *dir = getenv("CB_SHARED_DIR");
+    if (!dir || !*dir)
+        return NULL;
+    char *probe = tu_path(dir, "data/original-cryptic-bench.db");
+    int ok = tu_exists(probe);
+    free(probe);
+    return ok ? dir : NULL;
+}
+
+struct tu_run tu_run_cli(const char *cwd, const char *const *env, const char *const *args)
+{
+    const char *bin = getenv("CRYPTIC_BENCH_BIN");
+    if (!bin)
+        fail_msg("CRYPTIC_BENCH_BIN is not set (run the tests through meson)");
+    char *dir = tu_mkdtemp();
+    char *out_path = tu_path(dir, "stdout");
+    char *err_path = tu_path(dir, "stderr");
+    size_t nargs = 0;
+    while (args[nargs])
+        nargs++;
+    char **argv = calloc(nargs + 2, sizeof *argv);
+    assert_non_null(argv);
+    argv[0] = (char *)bin;
+    for (size_t i = 0; i < nargs; i++)
+        argv[i + 1] = (char *)args[i];
+
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err_fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int null_fd = open("/dev/null", O_RDONLY);
+        if (out_fd < 0 || err_fd < 0 || null_fd < 0)
+            _exit(120);
+        dup2(null_fd, 0);
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        if (cwd && chdir(cwd) != 0)
+            _exit(121);
+        for (const char *const *e = env; e && *e; e++) {
+            const char *eq = strchr(*e, '=');
+            if (!eq)
+                _exit(122);
+            char name[256];
+            snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
+            if (eq[1])
+                setenv(name, eq + 1, 1);
+            else
+                unsetenv(name);
+        }
+        execv(bin, argv);
+        _exit(127);
+    }
+    int wstatus = 0;
+    assert_true(waitpid(pid, &wstatus, 0) == pid);
+    struct tu_run r;
+    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    r.out = tu_read_file(out_path, NULL);
+    r.err = tu_read_file(err_path, NULL);
+    tu_rmtree(dir);
+    free(out_path);
+    free(err_path);
+    free(dir);
+    free(argv);
+    if (strstr(r.err, "Sanitizer") || strstr(r.err, "runtime error:"))
+        fail_msg("sanitizer report from cryptic-bench:\n%s", r.err);
+    return r;
+}
+
+void tu_run_free(struct tu_run *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+void tu_assert_contains_impl(const char *haystack, const char *needle, const char *file, int line)
+{
+    if (!haystack || !strstr(haystack, needle))
+        fail_msg("%s:%d: expected to find\n  %s\nin\n  %s", file, line, needle,
+                 haystack ? haystack : "(null)");
+}
+
+char *tu_sql(const char *db_path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+        fail_msg("cannot open %s: %s", db_path, sqlite3_errmsg(db));
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("cannot prepare [%s] on %s: %s", sql, db_path, sqlite3_errmsg(db));
+    size_t cap = 4096, used = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    out[0] = '\0';
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int ncols = sqlite3_column_count(st);
+        for (int c = 0; c < ncols; c++) {
+            char cell[64];
+            const char *text;
+            size_t len;
+            char *hex = NULL;
+            switch (sqlite3_column_type(st, c)) {
+            case SQLITE_NULL:
+                text = "NULL";
+                break;
+            case SQLITE_BLOB: {
+                int n = sqlite3_column_bytes(st, c);
+                const unsigned char *b = sqlite3_column_blob(st, c);
+                hex = malloc((size_t)n * 2 + 4);
+                assert_non_null(hex);
+                strcpy(hex, "x'");
+                for (int k = 0; k < n; k++)
+                    snprintf(hex + 2 + 2 * k, 3, "%02x", b[k]);
+                strcat(hex, "'");
+                text = hex;
+                break;
+            }
+            case SQLITE_INTEGER:
+                snprintf(cell, sizeof cell, "%lld", (long long)sqlite3_column_int64(st, c));
+                text = cell;
+                break;
+            case SQLITE_FLOAT:
+                snprintf(cell, sizeof cell, "%.17g", sqlite3_column_double(st, c));
+                text = cell;
+                break;
+            default:
+                text = (const char *)sqlite3_column_text(st, c);
+                break;
+            }
+            len = strlen(text);
+            while (used + len + 3 > cap) {
+                cap *= 2;
+                out = realloc(out, cap);
+                assert_non_null(out);
+            }
+            if (c)
+                out[used++] = '|';
+            memcpy(out + used, text, len);
+            used += len;
+            out[used] = '\0';
+            free(hex);
+        }
+        out[used++] = '\n';
+        out[used] = '\0';
+    }
+    if (rc != SQLITE_DONE)
+        fail_msg("query [%s] on %s failed: %s", sql, db_path, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+
+int64_t tu_sql_int(const char *db_path, const char *sql)
+{
+    char *text = tu_sql(db_path, sql);
+    int64_t v = strtoll(text, NULL, 10);
+    free(text);
+    return v;
+}

@@ -1,0 +1,71 @@
+/*
+ * testutil.h - helpers shared by the tests: scratch directories, files,
+ * running the real binary, and reading databases with plain libsqlite3 (so
+ * checks do not go through the code under test).
+ *
+ * Every helper fails the running cmocka test on an unexpected error.
+ */
+#ifndef CB_TESTS_TESTUTIL_H
+#define CB_TESTS_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+/* A fresh directory under $TMPDIR, removed by tu_rmtree(). Caller frees. */
+char *tu_mkdtemp(void);
+void tu_rmtree(const char *dir);
+
+/* Joins a directory and a name into a malloc'd path. */
+char *tu_path(const char *dir, const char *name);
+
+void tu_write_file(const char *path, const char *text);
+/* The file's content, malloc'd and NUL-terminated; *len may be NULL. */
+char *tu_read_file(const char *path, size_t *len);
+void tu_copy_file(const char *from, const char *to);
+/* Hex SHA-256 of a file (out: 65 bytes), to prove a file was untouched. */
+void tu_sha256_file(const char *path, char out[65]);
+int tu_exists(const char *path);
+
+/* The shared data folder (../shared next to the checkout), or NULL when it
+ * is absent; tests that need it skip with a visible message. */
+const char *tu_shared_dir(void);
+/* Skips the current test (with a message) when the shared folder is absent. */
+#define TU_REQUIRE_SHARED()                                                          \
+    do {                                                                             \
+        if (!tu_shared_dir()) {                                                      \
+            fprintf(stderr, "SKIPPED: ../shared is absent, test needs its data\n"); \
+            skip();                                                                  \
+        }                                                                            \
+    } while (0)
+
+/* The result of running a program. */
+struct tu_run {
+    int status;   /* exit status, or 128 + signal */
+    char *out;    /* stdout, NUL-terminated */
+    char *err;    /* stderr, NUL-terminated */
+};
+
+/* Runs the cryptic-bench binary (CRYPTIC_BENCH_BIN) with args (NULL
+ * terminated) in cwd (NULL: current), with extra environment entries
+ * "NAME=VALUE" (NULL-terminated list, may be NULL). Asserts that stderr
+ * carries no sanitizer report. */
+struct tu_run tu_run_cli(const char *cwd, const char *const *env, const char *const *args);
+void tu_run_free(struct tu_run *r);
+
+/* Asserts that haystack contains needle, printing both when not. */
+#define tu_assert_contains(haystack, needle) \
+    tu_assert_contains_impl((haystack), (needle), __FILE__, __LINE__)
+void tu_assert_contains_impl(const char *haystack, const char *needle, const char *file, int line);
+
+/* Runs SQL on a database file with libsqlite3 directly and returns all rows
+ * as text: cells separated by '|', rows by '\n' (NULL as "NULL", blobs as
+ * x'hex'). Caller frees. */
+char *tu_sql(const char *db_path, const char *sql);
+/* The single integer a query returns. */
+int64_t tu_sql_int(const char *db_path, const char *sql);
+
+#endif

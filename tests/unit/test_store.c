@@ -1,0 +1,275 @@
+/* test_store.c - schema versions, migrations and the models sync. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/migrations.h"
+#include "store/store.h"
+
+struct fixture {
+    char *dir;
+    char *path;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    f->dir = tu_mkdtemp();
+    f->path = tu_path(f->dir, "s.db");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    tu_rmtree(f->dir);
+    free(f->path);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static struct store *open_store(const char *path, int create)
+{
+    struct store *s = NULL;
+    struct err err = {{0}};
+    struct store_open_opts opts = {.create = create};
+    if (store_open(path, &opts, &s, &err) != 0)
+        fail_msg("%s", err.msg);
+    return s;
+}
+
+static void migrate(struct store *s)
+{
+    struct err err = {{0}};
+    if (store_migrate(s, NULL, NULL, &err) != 0)
+        fail_msg("%s", err.msg);
+}
+
+static void test_migrations_are_numbered_in_order(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < store_migrations_count; i++)
+        assert_int_equal(store_migrations[i].version, (int)i + 1);
+    assert_int_equal(store_migrations[store_migrations_count - 1].version, STORE_SCHEMA_VERSION);
+}
+
+static void count_report(void *ctx, const struct store_migration_report *report)
+{
+    int *n = ctx;
+    assert_int_equal(report->version, *n + 1);
+    (*n)++;
+}
+
+static void test_fresh_database_gets_every_column(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_store(f->path, 1);
+    assert_int_equal(store_schema_version(s), 0);
+    struct err err = {{0}};
+    assert_int_equal(store_require_current(s, &err), -1);
+    tu_assert_contains(err.msg, "init-db");
+    int applied = 0;
+    assert_int_equal(store_migrate(s, count_report, &applied, &err), 0);
+    assert_int_equal(applied, STORE_SCHEMA_VERSION);
+    assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+    assert_int_equal(store_require_current(s, &err), 0);
+    store_close(s);
+
+    assert_int_equal(tu_sql_int(f->path, "SELECT value FROM metadata WHERE key = 'schema_version'"),
+                     STORE_SCHEMA_VERSION);
+    const char *columns[][2] = {
+        {"puzzles", "series"}, {"puzzles", "url"}, {"puzzles", "title"}, {"puzzles", "guardian_id"},
+        {"clues", "display_answer"}, {"clues", "explanation"}, {"clues", "definitions"},
+        {"evaluations", "outcome"}, {"evaluations", "prompt_tokens"},
+        {"evaluations", "completion_tokens"}, {"evaluations", "reasoning_tokens"},
+        {"evaluations", "finish_reason"}, {"evaluations", "attempts"},
+        {"evaluations", "prompt_version"}, {"models", "options"},
+    };
+    for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
+                 columns[i][0], columns[i][1]);
+        if (tu_sql_int(f->path, sql) != 1)
+            fail_msg("column %s.%s is missing", columns[i][0], columns[i][1]);
+    }
+    /* (series, number) is the identity: the same number in two series is fine. */
+    char *rows = tu_sql(f->path, "SELECT sql FROM sqlite_schema WHERE name = 'puzzles'");
+    tu_assert_contains(rows, "UNIQUE(series, guardian_id)");
+    free(rows);
+    /* Foreign keys still point at the rebuilt table. */
+    rows = tu_sql(f->path, "PRAGMA foreign_key_list(clues)");
+    tu_assert_contains(rows, "puzzles");
+    free(rows);
+
+    /* Opening again finds it current and migrating again does nothing. */
+    s = open_store(f->path, 0);
+    applied = STORE_SCHEMA_VERSION;
+    assert_int_equal(store_migrate(s, count_report, &applied, &err), 0);
+    assert_int_equal(applied, STORE_SCHEMA_VERSION);
+    store_close(s);
+}
+
+static void test_outcome_is_checked(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_store(f->path, 1);
+    migrate(s);
+    struct err err = {{0}};
+    struct db_stmt stmts[] = {
+        DB_SQL("INSERT INTO puzzles (guardian_id, publication_date, week_id) VALUES (1, '2026-01-01', '2026-W01')"),
+        DB_SQL("INSERT INTO clues (puzzle_id, clue_number, direction, clue_text, answer, letter_count) "
+               "VALUES (1, '1', 'across', 'c', 'A', '(1)')"),
+        DB_SQL("INSERT INTO models (openrouter_id, provider, model_name, display_name) VALUES ('a/b', 'a', 'b', 'B')"),
+        DB_SQL("INSERT INTO evaluations (clue_id, model_id, week_id, is_correct, outcome) "
+               "VALUES (1, 1, '2026-W01', 0, 'maybe')"),
+    };
+    assert_int_equal(db_batch(store_db(s), stmts, 4, NULL, &err), -1);
+    tu_assert_contains(err.msg, "CHECK constraint failed");
+    stmts[3] = DB_SQL("INSERT INTO evaluations (clue_id, model_id, week_id, is_correct, outcome) "
+                      "VALUES (1, 1, '2026-W01', 0, 'no_answer')");
+    assert_int_equal(db_batch(store_db(s), stmts, 4, NULL, &err), 0);
+    store_close(s);
+}
+
+static void test_newer_database_is_refused_untouched(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_store(f->path, 1);
+    migrate(s);
+    struct err err = {{0}};
+    struct db_stmt bump = DB_SQL("UPDATE metadata SET value = '99' WHERE key = 'schema_version'");
+    assert_int_equal(db_batch(store_db(s), &bump, 1, NULL, &err), 0);
+    store_close(s);
+    char before[65], after[65];
+    tu_sha256_file(f->path, before);
+    struct store_open_opts opts = {.create = 1};
+    assert_int_equal(store_open(f->path, &opts, &s, &err), -1);
+    tu_assert_contains(err.msg, "schema version 99, newer than this cryptic-bench knows");
+    tu_sha256_file(f->path, after);
+    assert_string_equal(before, after);
+}
+
+static void test_foreign_database_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    char *rows = tu_sql(f->path, "CREATE TABLE notes (body TEXT)");
+    free(rows);
+    struct store *s = NULL;
+    struct err err = {{0}};
+    struct store_open_opts opts = {.create = 1};
+    assert_int_equal(store_open(f->path, &opts, &s, &err), -1);
+    tu_assert_contains(err.msg, "not a cryptic-bench database");
+}
+
+static struct store_model model(const char *id, const char *display, const char *options)
+{
+    struct store_model m = {0};
+    m.openrouter_id = (char *)id;
+    m.provider = "p";
+    m.model_name = (char *)display;
+    m.display_name = (char *)display;
+    m.options = (char *)options;
+    m.is_active = 1;
+    return m;
+}
+
+struct changes {
+    char text[1024];
+};
+
+static void record_change(void *ctx, const char *kind, const char *id, const char *detail)
+{
+    struct changes *c = ctx;
+    size_t used = strlen(c->text);
+    snprintf(c->text + used, sizeof c->text - used, "%s %s%s%s;", kind, id, detail ? ":" : "",
+             detail ? detail : "");
+}
+
+static void test_models_sync(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_store(f->path, 1);
+    migrate(s);
+    struct err err = {{0}};
+    struct store_models_sync_result res;
+    struct changes c = {""};
+
+    struct store_model first[] = {model("a/one", "One", "{\"max_tokens\":500}"),
+                                  model("b/two", "Two", NULL)};
+    assert_int_equal(store_models_sync(s, first, 2, record_change, &c, &res, &err), 0);
+    assert_int_equal(res.added, 2);
+    assert_string_equal(c.text, "added a/one;added b/two;");
+
+    /* The same list again writes nothing. */
+    c.text[0] = '\0';
+    char *before = tu_sql(f->path, "SELECT * FROM models ORDER BY id");
+    assert_int_equal(store_models_sync(s, first, 2, record_change, &c, &res, &err), 0);
+    assert_int_equal(res.unchanged, 2);
+    assert_int_equal(res.added + res.updated + res.activated + res.deactivated, 0);
+    assert_string_equal(c.text, "");
+    char *after = tu_sql(f->path, "SELECT * FROM models ORDER BY id");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+
+    /* Dropping one deactivates it (never deletes); changing one updates it. */
+    c.text[0] = '\0';
+    struct store_model second[] = {model("a/one", "One!", "{\"max_tokens\":900}")};
+    assert_int_equal(store_models_sync(s, second, 1, record_change, &c, &res, &err), 0);
+    assert_string_equal(c.text, "updated a/one:model_name, display_name, options;deactivated b/two;");
+    char *rows = tu_sql(f->path, "SELECT openrouter_id, display_name, is_active, options FROM models ORDER BY id");
+    assert_string_equal(rows, "a/one|One!|1|{\"max_tokens\":900}\nb/two|Two|0|NULL\n");
+    free(rows);
+
+    /* Listing it again activates it, keeping its id. */
+    c.text[0] = '\0';
+    assert_int_equal(store_models_sync(s, first, 2, record_change, &c, &res, &err), 0);
+    assert_int_equal(res.activated, 1);
+    assert_int_equal(res.updated, 1);
+    rows = tu_sql(f->path, "SELECT id, openrouter_id, is_active FROM models ORDER BY id");
+    assert_string_equal(rows, "1|a/one|1\n2|b/two|1\n");
+    free(rows);
+
+    struct store_model_list list;
+    assert_int_equal(store_models_list(s, &list, &err), 0);
+    assert_int_equal(list.n, 2);
+    assert_string_equal(list.items[1].openrouter_id, "b/two");
+    assert_non_null(list.items[1].added_at);
+    store_model_list_free(&list);
+    store_close(s);
+}
+
+static void test_status_counts(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_store(f->path, 1);
+    struct store_status st;
+    struct err err = {{0}};
+    assert_int_equal(store_status(s, &st, &err), 0); /* empty database */
+    assert_int_equal(st.puzzles, 0);
+    migrate(s);
+    struct store_model m = model("a/one", "One", NULL);
+    assert_int_equal(store_models_sync(s, &m, 1, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(store_status(s, &st, &err), 0);
+    assert_int_equal(st.models, 1);
+    assert_int_equal(st.active_models, 1);
+    assert_string_equal(st.last_scrape, "");
+    store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_migrations_are_numbered_in_order),
+        cmocka_unit_test_setup_teardown(test_fresh_database_gets_every_column, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outcome_is_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_database_is_refused_untouched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_database_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_models_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_counts, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
