@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Totals the cmocka test cases in a meson testlog.json.
 
-Prints "N passed, N failed" as the last line. A test program that failed
+Prints "N passed, N failed" (", N skipped" when any were) as the last line. A test program that failed
 without printing a cmocka summary (a crash, a sanitizer abort) counts as one
 failed case; any sanitizer report anywhere in the output fails the run.
 Exit status 0 only when nothing failed and at least one case ran.
@@ -12,12 +12,13 @@ import sys
 
 PASSED = re.compile(r"^\[  PASSED  \] (\d+) test\(s\)\.", re.M)
 FAILED = re.compile(r"^\[  FAILED  \] (\d+) test\(s\), listed below:", re.M)
+SKIPPED = re.compile(r"^\[  SKIPPED \] (\d+) test\(s\), listed below:", re.M)
 SANITIZER = re.compile(r"(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
                        r"SUMMARY: UndefinedBehaviorSanitizer)")
 
 
 def main(path):
-    passed = failed = 0
+    passed = failed = skipped = 0
     sanitizer_reports = []
     with open(path, encoding="utf-8", errors="replace") as log:
         for line in log:
@@ -27,6 +28,7 @@ def main(path):
             f = sum(int(n) for n in FAILED.findall(out))
             if entry.get("result") not in ("OK", "SKIP") and f == 0:
                 f = 1  # died without reporting its own failures
+            skipped += sum(int(n) for n in SKIPPED.findall(out))
             passed += p
             failed += f
             if SANITIZER.search(out):
@@ -35,7 +37,10 @@ def main(path):
         print(f"sanitizer report in test {name}", file=sys.stderr)
     if sanitizer_reports and failed == 0:
         failed = len(sanitizer_reports)
-    print(f"{passed} passed, {failed} failed")
+    line = f"{passed} passed, {failed} failed"
+    if skipped:
+        line += f", {skipped} skipped"
+    print(line)
     return 0 if failed == 0 and passed > 0 else 1
 
 

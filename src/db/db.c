@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "db/db_backend.h"
 
 struct db {
@@ -55,6 +56,7 @@ int db_open(const char *location, const struct db_open_opts *opts, struct db **o
         return -1;
     }
     pthread_mutex_init(&db->lock, NULL);
+    log_debug("opened %s (%s backend)", location, db->ops->name);
     *out = db;
     return 0;
 }

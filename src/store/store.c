@@ -80,6 +80,8 @@ int store_open(const char *location, const struct store_open_opts *opts, struct 
         err_prefix(err, "%s", location);
         goto fail;
     }
+    log_debug("%s: schema version %d (this binary: %d)", location, store->version,
+              STORE_SCHEMA_VERSION);
     if (store->version > STORE_SCHEMA_VERSION) {
         err_set(err, "%s has schema version %d, newer than this cryptic-bench knows (%d); "
                      "use a newer cryptic-bench",

@@ -107,6 +107,28 @@ static void test_help_and_usage_errors(void **state)
     }
 }
 
+static void test_log_levels(void **state)
+{
+    (void)state;
+    struct tu_run r = RUN("-v", "--db", "v.db", "init-db", "--models", models_json());
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.err, "cryptic-bench: debug: opened v.db (sqlite backend)");
+    tu_assert_contains(r.err, "debug: applying migration 6");
+    tu_run_free(&r);
+    r = RUN("--db", "v.db", "status");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    tu_run_free(&r);
+    r = RUN("-q", "-v", "--db", "v.db", "status"); /* the last one wins */
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.err, "debug:");
+    tu_run_free(&r);
+    r = RUN("-v", "-q", "--db", "v.db", "status");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    tu_run_free(&r);
+}
+
 /* ---- a new database ----------------------------------------------------- */
 
 static void test_init_db_new_then_again_changes_nothing(void **state)
@@ -622,6 +644,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_help_and_usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_log_levels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_db_new_then_again_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_models_list_follows_models_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_old_database_keeps_every_row, setup, teardown),
