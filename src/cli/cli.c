@@ -39,6 +39,18 @@ static const struct cli_command commands[] = {
                 "  --json   print a JSON array instead of a table\n",
         .run = cmd_models,
     },
+    {
+        .name = "parse",
+        .usage = "FILE_OR_URL [--url POST_URL]",
+        .summary = "print one Fifteensquared post's puzzle as JSON, or why it is rejected",
+        .help = "Reads a post page (a file, an http(s) URL, or - for standard input), finds its\n"
+                "clues in the post body and checks them as `scrape` would before storing.\n"
+                "Prints {series, number, setter, date, title, url, clues: [...]} (unknown\n"
+                "metadata as null, e.g. for a bare fragment), or exits 1 with the reason.\n"
+                "\n"
+                "  --url POST_URL   where the page came from (for its URL and date)\n",
+        .run = cmd_parse,
+    },
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

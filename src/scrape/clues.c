@@ -1,0 +1,240 @@
+/* clues.c - clue entries from the lines of a post body; see clues.h. */
+#include "scrape/clues.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "scrape/text.h"
+
+#define EXPLANATION_MAX (64 * 1024)
+
+static char *dup_range(const char *s, size_t start, size_t end)
+{
+    while (start < end && s[start] == ' ')
+        start++;
+    while (end > start && s[end - 1] == ' ')
+        end--;
+    return strndup(s + start, end - start);
+}
+
+static int add_definition(struct scrape_clue *c, char *text, struct err *err)
+{
+    if (!text)
+        return err_set(err, "out of memory");
+    if (!text[0]) {
+        free(text);
+        return 0;
+    }
+    char **defs = realloc(c->definitions, (c->ndefinitions + 1) * sizeof *defs);
+    if (!defs) {
+        free(text);
+        return err_set(err, "out of memory");
+    }
+    c->definitions = defs;
+    c->definitions[c->ndefinitions++] = text;
+    return 0;
+}
+
+/* Starts a clue from a clue line: caption consumed bytes, enumeration at
+ * enum_start. */
+static int start_clue(struct scrape_puzzle *p, const struct scrape_line *line,
+                      const struct scrape_caption *cap, size_t cap_len, size_t enum_start,
+                      char direction, struct err *err)
+{
+    struct scrape_clue *clues = realloc(p->clues, (p->nclues + 1) * sizeof *clues);
+    if (!clues)
+        return err_set(err, "out of memory");
+    p->clues = clues;
+    struct scrape_clue *c = &p->clues[p->nclues++];
+    memset(c, 0, sizeof *c);
+    const char *t = line->text;
+    size_t enum_end = strlen(t);
+    while (enum_end && t[enum_end - 1] == ' ')
+        enum_end--;
+    c->number = strdup(cap->number);
+    c->direction = strdup(direction == 'd' ? "down" : "across");
+    c->text = dup_range(t, cap_len, enum_start);
+    c->enumeration = dup_range(t, enum_start, enum_end);
+    c->explanation = strdup("");
+    if (!c->number || !c->direction || !c->text || !c->enumeration || !c->explanation)
+        return err_set(err, "out of memory");
+    /* Normalise the enumeration's inner spaces away: "(5, 10)" -> "(5,10)". */
+    char *w = c->enumeration;
+    for (const char *r = c->enumeration; *r; r++)
+        if (*r != ' ')
+            *w++ = *r;
+    *w = '\0';
+    c->nnumbers = cap->nnumbers < 8 ? cap->nnumbers : 8;
+    memcpy(c->numbers, cap->numbers, (size_t)c->nnumbers * sizeof(int));
+    for (size_t i = 0; i < line->nspans; i++) {
+        const struct scrape_span *s = &line->spans[i];
+        if (!(s->flags & SCRAPE_SPAN_UNDERLINE))
+            continue;
+        size_t start = s->start < cap_len ? cap_len : s->start;
+        size_t end = s->end > enum_start ? enum_start : s->end;
+        /* Stretches that touch (split only by markup) are one definition. */
+        while (i + 1 < line->nspans && (line->spans[i + 1].flags & SCRAPE_SPAN_UNDERLINE) &&
+               line->spans[i + 1].start == s->end) {
+            i++;
+            s = &line->spans[i];
+            end = s->end > enum_start ? enum_start : s->end;
+        }
+        if (start >= end)
+            continue;
+        if (add_definition(c, dup_range(t, start, end), err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Adds a line to the explanation; one longer than EXPLANATION_MAX is cut. */
+static int append_explanation(struct scrape_clue *c, const char *text, struct err *err)
+{
+    while (*text == ' ')
+        text++;
+    size_t have = strlen(c->explanation), add = strlen(text);
+    if (!add || have + add + 1 > EXPLANATION_MAX)
+        return 0;
+    char *grown = realloc(c->explanation, have + add + 2);
+    if (!grown)
+        return err_set(err, "out of memory");
+    if (have)
+        grown[have++] = '\n';
+    memcpy(grown + have, text, add + 1);
+    c->explanation = grown;
+    return 0;
+}
+
+/* Skips what separates an answer from its explanation: " : ", " – ", "=". */
+static const char *skip_separator(const char *s)
+{
+    for (;;) {
+        if (*s == ' ' || *s == ':' || *s == '-' || *s == '=' || *s == ';' || *s == ',')
+            s++;
+        else if ((unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
+                 ((unsigned char)s[2] == 0x93 || (unsigned char)s[2] == 0x94))
+            s += 3; /* en or em dash */
+        else
+            return s;
+    }
+}
+
+/* Takes the answer from the line after a clue. Returns 1 when found. */
+static int take_answer(struct scrape_clue *c, const struct scrape_line *line, struct err *err)
+{
+    const char *t = line->text;
+    size_t len = 0;
+    if (line->kind == SCRAPE_LINE_ANSWER) {
+        len = strlen(t);
+    } else if (line->nspans && line->spans[0].start == 0 && (line->spans[0].flags & SCRAPE_SPAN_BOLD)) {
+        /* A bold stretch opens the line: the answer is its capitals. */
+        char *bold = strndup(t, line->spans[0].end);
+        if (!bold)
+            return err_set(err, "out of memory");
+        len = scrape_answer_prefix(bold);
+        free(bold);
+        if (len == 0)
+            len = scrape_answer_prefix(t);
+    } else {
+        len = scrape_answer_prefix(t);
+    }
+    if (len == 0)
+        return 0;
+    c->display_answer = dup_range(t, 0, len);
+    if (!c->display_answer)
+        return err_set(err, "out of memory");
+    char letters[256];
+    scrape_answer_letters(c->display_answer, letters, sizeof letters);
+    c->answer = strdup(letters);
+    if (!c->answer)
+        return err_set(err, "out of memory");
+    if (append_explanation(c, skip_separator(t + len), err) < 0)
+        return -1;
+    return 1;
+}
+
+static int add_linked(struct scrape_puzzle *p, const struct scrape_caption *cap, struct err *err)
+{
+    int *n = realloc(p->linked_numbers, (p->nlinked + (size_t)cap->nnumbers) * sizeof *n);
+    if (!n)
+        return err_set(err, "out of memory");
+    p->linked_numbers = n;
+    for (int i = 0; i < cap->nnumbers; i++)
+        p->linked_numbers[p->nlinked++] = cap->numbers[i];
+    return 0;
+}
+
+/* "See 1", "see 12 across", "See 1 Across": a continuation entry. */
+static int is_see_reference(const char *s)
+{
+    if (strncasecmp(s, "see ", 4) != 0)
+        return 0;
+    s += 4;
+    while (*s == ' ')
+        s++;
+    return isdigit((unsigned char)*s);
+}
+
+int scrape_clues_read(const struct scrape_lines *lines, struct scrape_puzzle *p, struct err *err)
+{
+    char direction = 0;
+    struct scrape_clue *current = NULL;
+    int want_answer = 0;
+    for (size_t i = 0; i < lines->n; i++) {
+        const struct scrape_line *line = &lines->items[i];
+        if (line->kind == SCRAPE_LINE_BREAK) {
+            current = NULL;
+            continue;
+        }
+        char dir;
+        if (line->kind == SCRAPE_LINE_TEXT && scrape_heading(line->text, &dir)) {
+            direction = dir;
+            current = NULL;
+            continue;
+        }
+        struct scrape_caption cap;
+        size_t cap_len = scrape_caption_parse(line->text, 0, &cap);
+        if (cap_len > 0 && line->kind == SCRAPE_LINE_TEXT) {
+            size_t enum_start;
+            int letters;
+            if (scrape_enumeration_at_end(line->text, &enum_start, &letters) && enum_start > cap_len) {
+                char d = cap.direction ? cap.direction : direction ? direction : 'a';
+                if (start_clue(p, line, &cap, cap_len, enum_start, d, err) < 0)
+                    return -1;
+                current = &p->clues[p->nclues - 1];
+                want_answer = 1;
+                continue;
+            }
+            if (is_see_reference(line->text + cap_len)) {
+                if (add_linked(p, &cap, err) < 0)
+                    return -1;
+                current = NULL;
+                continue;
+            }
+        }
+        if (!current)
+            continue;
+        if (want_answer) {
+            want_answer = 0;
+            int found = take_answer(current, line, err);
+            if (found < 0)
+                return -1;
+            if (found)
+                continue;
+        }
+        if (line->kind == SCRAPE_LINE_DEFINITION) {
+            /* A Definition column replaces the underlined guesses. */
+            for (size_t d = 0; d < current->ndefinitions; d++)
+                free(current->definitions[d]);
+            current->ndefinitions = 0;
+            if (add_definition(current, strdup(line->text), err) < 0)
+                return -1;
+            continue;
+        }
+        if (append_explanation(current, line->text, err) < 0)
+            return -1;
+    }
+    return 0;
+}
