@@ -40,6 +40,22 @@ static const struct cli_command commands[] = {
         .run = cmd_models,
     },
     {
+        .name = "scrape",
+        .usage = "[--since DATE] [--max N] [--series LIST]",
+        .summary = "read the Fifteensquared feed back to DATE and store every new valid puzzle",
+        .help = "Reads {FIFTEENSQUARED_URL}/feed/ and its older pages (?paged=2, ...) until the\n"
+                "posts are older than --since, fetches each new post of the chosen series,\n"
+                "checks it, and stores it whole (a puzzle that fails a check is rejected with\n"
+                "its reason; one already stored is skipped). Prints each saved or rejected\n"
+                "post and a summary; exits 1 only when the feed itself cannot be read.\n"
+                "\n"
+                "  --since DATE    oldest post date to read (default: 8 days before the newest\n"
+                "                  stored puzzle, or 8 days ago on an empty database)\n"
+                "  --max N         stop after N feed posts\n"
+                "  --series LIST   comma-separated series (default guardian-cryptic,guardian-prize)\n",
+        .run = cmd_scrape,
+    },
+    {
         .name = "parse",
         .usage = "FILE_OR_URL [--url POST_URL]",
         .summary = "print one Fifteensquared post's puzzle as JSON, or why it is rejected",

@@ -52,6 +52,7 @@ int cli_take_value(int argc, char **argv, int *i, const char *name, const char *
 int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_models(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -146,6 +147,44 @@ int utc_parse_datetime(const char *s, int64_t *ms_out, struct err *err)
 bad:
     return err_set(err, "\"%s\" is not a date or date-time (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
                    s ? s : "");
+}
+
+int utc_parse_rfc822(const char *s, int64_t *ms_out, struct err *err)
+{
+    static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                         "jul", "aug", "sep", "oct", "nov", "dec"};
+    const char *p = s ? s : "";
+    while (*p == ' ')
+        p++;
+    const char *comma = strchr(p, ',');
+    if (comma && comma - p <= 9)
+        p = comma + 1;
+    while (*p == ' ')
+        p++;
+    struct utc_date d = {0, 0, 0};
+    int hh = 0, mi = 0, ss = 0, n = 0;
+    char mon[4] = {0}, zone[8] = {0};
+    if (sscanf(p, "%2d %3s %4d %2d:%2d:%2d %7s%n", &d.day, mon, &d.year, &hh, &mi, &ss, zone, &n) < 6)
+        goto bad;
+    for (int i = 0; i < 12; i++)
+        if (strncasecmp(mon, months[i], 3) == 0)
+            d.month = i + 1;
+    if (d.month == 0 || d.day < 1 || d.day > days_in_month(d.year, d.month) || hh > 23 || mi > 59 || ss > 60)
+        goto bad;
+    int offset_min = 0;
+    if (zone[0] == '+' || zone[0] == '-') {
+        int oh, om;
+        if (strlen(zone) != 5 || parse_digits(zone + 1, 2, &oh) < 0 || parse_digits(zone + 3, 2, &om) < 0)
+            goto bad;
+        offset_min = (oh * 60 + om) * (zone[0] == '-' ? -1 : 1);
+    } else if (zone[0] && strcasecmp(zone, "GMT") != 0 && strcasecmp(zone, "UT") != 0 &&
+               strcasecmp(zone, "UTC") != 0 && strcasecmp(zone, "Z") != 0) {
+        goto bad;
+    }
+    *ms_out = ((utc_days_from_date(d) * 86400 + hh * 3600 + mi * 60 + ss) - offset_min * 60) * 1000;
+    return 0;
+bad:
+    return err_set(err, "\"%s\" is not an RFC 822 date", s ? s : "");
 }
 
 int64_t utc_now_ms(void)

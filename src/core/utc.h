@@ -51,6 +51,10 @@ int utc_parse_date(const char *s, struct utc_date *out, struct err *err);
  * optional fraction and optional "Z" or "+HH:MM"/"-HH:MM" offset. */
 int utc_parse_datetime(const char *s, int64_t *ms_out, struct err *err);
 
+/* Parses an RFC 822 / RFC 1123 date as RSS feeds write it ("Sun, 03 May
+ * 2026 00:01:14 +0000"; the weekday is optional; zones +hhmm, GMT, UT, Z). */
+int utc_parse_rfc822(const char *s, int64_t *ms_out, struct err *err);
+
 /* Writes the ISO week id of a date into out. */
 void utc_week_id(struct utc_date d, char out[UTC_WEEK_ID_SIZE]);
 

@@ -216,6 +216,12 @@ int scrape_clues_read(const struct scrape_lines *lines, struct scrape_puzzle *p,
         }
         if (!current)
             continue;
+        /* The blogger's closing thanks is not part of the last explanation. */
+        if (!want_answer && line->kind == SCRAPE_LINE_TEXT &&
+            (strncasecmp(line->text, "thanks ", 7) == 0 || strncasecmp(line->text, "thank you", 9) == 0)) {
+            current = NULL;
+            continue;
+        }
         if (want_answer) {
             want_answer = 0;
             int found = take_answer(current, line, err);

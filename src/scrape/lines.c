@@ -408,6 +408,15 @@ static int cell_has_enumeration(const struct cell *c)
            scrape_enumeration_at_end(c->lines.items[0].text, &start, &letters);
 }
 
+/* The cell after the caption that reads "See N", or -1. */
+static int see_cell(const struct cell *cells, size_t ncells, int caption)
+{
+    for (size_t i = (size_t)caption + 1; i < ncells; i++)
+        if (cells[i].lines.n && strncasecmp(cells[i].text, "see ", 4) == 0)
+            return (int)i;
+    return -1;
+}
+
 /* The rows of a table, not of tables nested in it. */
 static size_t collect_rows(xmlNode *table, xmlNode **rows, size_t max)
 {
@@ -478,7 +487,7 @@ static int walk_table(xmlNode *table, struct builder *outer, struct scrape_lines
             cells_free(cells, ncells);
             continue;
         }
-        int caption = -1, clue = -1;
+        int caption = -1, clue = -1, see;
         for (size_t i = 0; i < ncells; i++) {
             if (caption < 0 && clue < 0 && scrape_caption_parse(cells[i].text, 1, NULL) > 0) {
                 caption = (int)i;
@@ -508,6 +517,9 @@ static int walk_table(xmlNode *table, struct builder *outer, struct scrape_lines
                 for (size_t k = 0; k < cells[i].lines.n && !failed; k++)
                     failed = move_line(out, &cells[i].lines.items[k], kind, err) < 0;
             }
+        } else if (caption >= 0 && (see = see_cell(cells, ncells, caption)) >= 0) {
+            /* A continuation entry of a linked clue: "6 | See 2". */
+            failed = emit_captioned(out, cells[caption].text, &cells[see].lines.items[0], err) < 0;
         } else {
             for (size_t i = 0; i < ncells && !failed; i++) {
                 enum scrape_line_kind kind =

@@ -102,6 +102,44 @@ int store_models_sync(struct store *store, const struct store_model *wanted, siz
                       store_model_change_fn on_change, void *ctx,
                       struct store_models_sync_result *result, struct err *err);
 
+/* ---- puzzles (store/puzzles.c) ---------------------------------------- */
+
+struct store_clue_row {
+    const char *number;         /* as printed: "1", "1,24" */
+    const char *direction;      /* "across" | "down" */
+    const char *text;
+    const char *answer;         /* letters A-Z */
+    const char *enumeration;    /* stored in the old letter_count column: "(5,10)" */
+    const char *display_answer;
+    const char *explanation;
+    const char *definitions;    /* a JSON array */
+};
+
+struct store_puzzle_row {
+    const char *series;
+    int64_t number;             /* stored in guardian_id, the number within the series */
+    const char *setter;
+    const char *date;           /* publication_date, YYYY-MM-DD */
+    const char *week_id;        /* the ISO week of date */
+    const char *title;
+    const char *url;
+    const char *raw_json;       /* {"title","url","clueCount"}, as the old readers expect */
+    const struct store_clue_row *clues;
+    size_t nclues;
+};
+
+/* Whether a puzzle (series, number) is stored. */
+int store_puzzle_exists(struct store *store, const char *series, int64_t number, int *exists,
+                        struct err *err);
+
+/* Stores a puzzle and its clues in one atomic batch; *id gets its row id.
+ * A puzzle already stored fails with a UNIQUE message (check first). */
+int store_puzzle_save(struct store *store, const struct store_puzzle_row *puzzle, int64_t *id,
+                      struct err *err);
+
+/* The newest stored publication date ("" when none), into out[11]. */
+int store_newest_puzzle_date(struct store *store, char out[11], struct err *err);
+
 /* ---- status (store/status.c) ------------------------------------------ */
 
 struct store_status {
