@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -272,4 +273,41 @@ int64_t tu_sql_int(const char *db_path, const char *sql)
     int64_t v = strtoll(text, NULL, 10);
     free(text);
     return v;
+}
+
+int tu_start_fake(const char *script, const char *arg, int *port)
+{
+    const char *dir = getenv("CB_FAKES");
+    if (!dir)
+        fail_msg("CB_FAKES is not set (run the tests through meson)");
+    char *path = tu_path(dir, script);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execlp("python3", "python3", path, arg, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    FILE *f = fdopen(fds[0], "r");
+    assert_non_null(f);
+    char line[128] = "";
+    if (!fgets(line, sizeof line, f) || sscanf(line, "PORT %d", port) != 1)
+        fail_msg("the fake %s did not start (printed \"%s\")", script, line);
+    fclose(f);
+    free(path);
+    return (int)pid;
+}
+
+void tu_stop_fake(int pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
 }

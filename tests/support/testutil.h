@@ -61,6 +61,12 @@ void tu_run_free(struct tu_run *r);
     tu_assert_contains_impl((haystack), (needle), __FILE__, __LINE__)
 void tu_assert_contains_impl(const char *haystack, const char *needle, const char *file, int line);
 
+/* Starts a test fake (a Python script under tests/fakes, named by its file
+ * name) with one argument; waits for its "PORT <n>" line. Returns its pid
+ * and sets *port. Stop it with tu_stop_fake(). */
+int tu_start_fake(const char *script, const char *arg, int *port);
+void tu_stop_fake(int pid);
+
 /* Runs SQL on a database file with libsqlite3 directly and returns all rows
  * as text: cells separated by '|', rows by '\n' (NULL as "NULL", blobs as
  * x'hex'). Caller frees. */
