@@ -275,8 +275,27 @@ int64_t tu_sql_int(const char *db_path, const char *sql)
     return v;
 }
 
+/* Fakes still running, killed at exit so a failed test never leaves one
+ * behind (a fake holding the test's stderr would keep meson waiting). */
+static int fake_pids[16];
+
+static void kill_fakes(void)
+{
+    for (size_t i = 0; i < sizeof fake_pids / sizeof fake_pids[0]; i++)
+        if (fake_pids[i] > 0) {
+            kill(fake_pids[i], SIGTERM);
+            waitpid(fake_pids[i], NULL, 0);
+            fake_pids[i] = 0;
+        }
+}
+
 int tu_start_fake(const char *script, const char *arg, int *port)
 {
+    static int registered;
+    if (!registered) {
+        atexit(kill_fakes);
+        registered = 1;
+    }
     const char *dir = getenv("CB_FAKES");
     if (!dir)
         fail_msg("CB_FAKES is not set (run the tests through meson)");
@@ -287,7 +306,10 @@ int tu_start_fake(const char *script, const char *arg, int *port)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        int null_fd = open("/dev/null", O_WRONLY);
         dup2(fds[1], 1);
+        if (null_fd >= 0)
+            dup2(null_fd, 2);
         close(fds[0]);
         close(fds[1]);
         execlp("python3", "python3", path, arg, (char *)NULL);
@@ -301,6 +323,11 @@ int tu_start_fake(const char *script, const char *arg, int *port)
         fail_msg("the fake %s did not start (printed \"%s\")", script, line);
     fclose(f);
     free(path);
+    for (size_t i = 0; i < sizeof fake_pids / sizeof fake_pids[0]; i++)
+        if (fake_pids[i] == 0) {
+            fake_pids[i] = (int)pid;
+            break;
+        }
     return (int)pid;
 }
 
@@ -310,4 +337,12 @@ void tu_stop_fake(int pid)
         return;
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
+    for (size_t i = 0; i < sizeof fake_pids / sizeof fake_pids[0]; i++)
+        if (fake_pids[i] == pid)
+            fake_pids[i] = 0;
+}
+
+void tu_stop_all_fakes(void)
+{
+    kill_fakes();
 }

@@ -66,6 +66,8 @@ void tu_assert_contains_impl(const char *haystack, const char *needle, const cha
  * and sets *port. Stop it with tu_stop_fake(). */
 int tu_start_fake(const char *script, const char *arg, int *port);
 void tu_stop_fake(int pid);
+/* Stops every fake still running (for teardown after a failed test). */
+void tu_stop_all_fakes(void);
 
 /* Runs SQL on a database file with libsqlite3 directly and returns all rows
  * as text: cells separated by '|', rows by '\n' (NULL as "NULL", blobs as

@@ -1,0 +1,410 @@
+/*
+ * test_scrape.c - `scrape` end to end against the fake Fifteensquared
+ * (tests/fakes/fifteensquared.py on loopback): paging back to --since, every
+ * matching post stored whole, bad posts rejected with reasons and nothing
+ * of them stored, a second run storing nothing new, transient errors
+ * retried, politeness (User-Agent, spacing), and feeds that cannot be read.
+ * Also `parse` from the command line.
+ */
+#include "testutil.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *work;
+
+static int setup(void **state)
+{
+    (void)state;
+    work = tu_mkdtemp();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_stop_all_fakes();
+    tu_rmtree(work);
+    free(work);
+    return 0;
+}
+
+static char *fixture_post(const char *name)
+{
+    char *dir = tu_path(getenv("CB_FIXTURES"), "posts");
+    char *p = tu_path(dir, name);
+    free(dir);
+    return p;
+}
+
+struct post {
+    const char *path, *title, *date, *file;
+    int status, truncate, size;
+    const char *category;
+};
+
+/* Writes the fake's config and starts it. */
+static int start_fake(const struct post *posts, size_t n, const char *feed_override_json,
+                      const char *faults_json, int *port, char **log_path)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *p = json_pack("{s:s, s:s, s:s, s:[s]}", "path", posts[i].path, "title", posts[i].title,
+                              "date", posts[i].date, "categories",
+                              posts[i].category ? posts[i].category : "Guardian");
+        if (posts[i].file) {
+            char *f = fixture_post(posts[i].file);
+            json_object_set_new(p, "file", json_string(f));
+            free(f);
+        }
+        if (posts[i].status)
+            json_object_set_new(p, "status", json_integer(posts[i].status));
+        if (posts[i].truncate)
+            json_object_set_new(p, "truncate", json_integer(posts[i].truncate));
+        if (posts[i].size)
+            json_object_set_new(p, "size", json_integer(posts[i].size));
+        json_array_append_new(list, p);
+    }
+    *log_path = tu_path(work, "requests.jsonl");
+    json_t *config = json_pack("{s:i, s:o, s:s}", "per_page", 3, "posts", list, "log", *log_path);
+    if (feed_override_json)
+        json_object_set_new(config, "feed", json_loads(feed_override_json, 0, NULL));
+    if (faults_json)
+        json_object_set_new(config, "faults", json_loads(faults_json, 0, NULL));
+    char *config_path = tu_path(work, "fake.json");
+    json_dump_file(config, config_path, 0);
+    json_decref(config);
+    int pid = tu_start_fake("fifteensquared.py", config_path, port);
+    free(config_path);
+    return pid;
+}
+
+static struct tu_run scrape(const char *db, int port, const char *const *extra)
+{
+    char url[64], now[64];
+    snprintf(url, sizeof url, "FIFTEENSQUARED_URL=http://127.0.0.1:%d", port);
+    snprintf(now, sizeof now, "CRYPTIC_BENCH_NOW=2026-04-12T10:00:00Z");
+    const char *env[] = {url, now, "FIFTEENSQUARED_MIN_INTERVAL_MS=20", "FIFTEENSQUARED_RETRIES=2",
+                         "FIFTEENSQUARED_BACKOFF_MS=10", "FIFTEENSQUARED_TIMEOUT_MS=5000",
+                         "TURSO_DATABASE_URL=", "DATABASE_PATH=", NULL};
+    const char *args[16] = {"--db", db, "scrape"};
+    size_t n = 3;
+    for (; extra && *extra && n < 15; extra++)
+        args[n++] = *extra;
+    args[n] = NULL;
+    return tu_run_cli(work, env, args);
+}
+
+static char *new_db(void)
+{
+    char *db = tu_path(work, "scrape.db");
+    char *models = getenv("CB_MODELS_JSON");
+    struct tu_run r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                                 (const char *const[]){"--db", db, "init-db", "--models", models, NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    return db;
+}
+
+/* Requests the fake logged, one path per line. */
+static char *logged_paths(const char *log_path)
+{
+    char *text = tu_read_file(log_path, NULL);
+    size_t cap = strlen(text) + 1, used = 0;
+    char *out = calloc(cap, 1);
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *e = json_loads(line, 0, NULL);
+        const char *path = json_string_value(json_object_get(e, "path"));
+        used += (size_t)snprintf(out + used, cap - used, "%s\n", path);
+        json_decref(e);
+    }
+    free(text);
+    return out;
+}
+
+static int count_occurrences(const char *haystack, const char *needle)
+{
+    int n = 0;
+    for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static const struct post posts[] = {
+    {"/2026/04/10/guardian-29890-ramsay/", "Guardian 29,890 \xe2\x80\x93 Ramsay", "2026-04-10T00:01:00Z", "fts-table-linked.html", 0, 0, 0, NULL},
+    {"/2026/04/09/guardian-cryptic-29889/", "Guardian Cryptic crossword No 29,889 by Omnibus", "2026-04-09T00:01:00Z", "fts-list-classes.html", 0, 0, 0, NULL},
+    {"/2026/04/08/guardian-29901-mismatch/", "Guardian 29,901 \xe2\x80\x93 Mismatch", "2026-04-08T00:01:00Z", "bad-answer-mismatch.html", 0, 0, 0, NULL},
+    {"/2026/04/07/guardian-29971-yank/", "Guardian 29,971: Yank", "2026-04-07T00:01:00Z", "cellpadding-table.html", 0, 0, 0, NULL},
+    {"/2026/04/06/guardian-quiptic-1357/", "Guardian Quiptic 1,357/Hectence", "2026-04-06T00:01:00Z", "header-row-table.html", 0, 0, 0, "Quiptic"},
+    {"/2026/04/05/guardian-prize-29924/", "Guardian Cryptic crossword No 29,924 by Tramp", "2026-04-05T00:01:00Z", "alternate-rows-table.html", 0, 0, 0, "Guardian Prize"},
+    {"/2026/04/04/guardian-29904-gone/", "Guardian 29,904 \xe2\x80\x93 Gone", "2026-04-04T00:01:00Z", NULL, 404, 0, 0, NULL},
+    {"/2026/04/03/guardian-29905-broken/", "Guardian 29,905 \xe2\x80\x93 Broken", "2026-04-03T00:01:00Z", NULL, 500, 0, 0, NULL},
+    {"/2026/04/02/guardian-29902-notice/", "Guardian 29,902 \xe2\x80\x93 Notice", "2026-04-02T00:01:00Z", "bad-no-clues.html", 0, 0, 0, NULL},
+    {"/2026/04/01/guardian-29903-truncated/", "Guardian 29,903 \xe2\x80\x93 Truncated", "2026-04-01T00:01:00Z", "fts-table-linked.html", 0, 3900, 0, NULL},
+    {"/2026/03/31/guardian-29906-huge/", "Guardian 29,906 \xe2\x80\x93 Huge", "2026-03-31T00:01:00Z", NULL, 0, 0, 11 * 1024 * 1024, NULL},
+    {"/2026/03/30/guardian-29970-brummie/", "Guardian Cryptic 29970 Brummie", "2026-03-30T00:01:00Z", "paragraph-inline.html", 0, 0, 0, NULL},
+    {"/2026/03/29/financial-times-17727/", "Financial Times 17,727 by BOBCAT", "2026-03-29T00:01:00Z", "paragraph-separate.html", 0, 0, 0, "Financial Times"},
+    {"/2026/03/20/guardian-29968-maskarade/", "Guardian 29,968 / Maskarade", "2026-03-20T00:01:00Z", "two-column-table.html", 0, 0, 0, NULL},
+    {"/2026/03/01/guardian-29800-old/", "Guardian 29,800 \xe2\x80\x93 Old", "2026-03-01T00:01:00Z", "fts-list-classes.html", 0, 0, 0, NULL},
+    {"/2026/02/20/guardian-29790-older/", "Guardian 29,790 \xe2\x80\x93 Older", "2026-02-20T00:01:00Z", "fts-list-classes.html", 0, 0, 0, NULL},
+    {"/2026/02/19/guardian-29789-older/", "Guardian 29,789 \xe2\x80\x93 Older", "2026-02-19T00:01:00Z", "fts-list-classes.html", 0, 0, 0, NULL},
+    {"/2026/02/18/guardian-29788-older/", "Guardian 29,788 \xe2\x80\x93 Older", "2026-02-18T00:01:00Z", "fts-list-classes.html", 0, 0, 0, NULL},
+};
+
+static void test_scrape_end_to_end(void **state)
+{
+    (void)state;
+    char *db = new_db();
+    int port;
+    char *log_path;
+    int fake = start_fake(posts, sizeof posts / sizeof posts[0], NULL,
+                          "{\"/2026/04/07/guardian-29971-yank/\": {\"status\": 503, \"times\": 1}}",
+                          &port, &log_path);
+
+    struct tu_run r = scrape(db, port, (const char *const[]){"--since", "2026-03-25", NULL});
+    if (r.status != 0)
+        fail_msg("scrape failed (%d): %s\n%s", r.status, r.err, r.out);
+    tu_assert_contains(r.out, "scrape since 2026-03-25: 5 feed pages");
+    tu_assert_contains(r.out, "11 found, 5 saved, 0 skipped (already stored), 6 rejected");
+    tu_assert_contains(r.out, "saved     guardian-cryptic 29890 (Ramsay, 2025-12-30, 2026-W01, 8 clues)");
+    tu_assert_contains(r.out, "saved     guardian-prize 29924 (Tramp");
+    tu_assert_contains(r.out, "saved     guardian-cryptic 29971 (Yank"); /* after one 503 */
+    tu_assert_contains(r.out, "guardian-29901-mismatch/: clue 1 across: answer PIRANHAS has 8 letters, enumeration (7)");
+    tu_assert_contains(r.out, "guardian-29904-gone/: HTTP 404");
+    tu_assert_contains(r.out, "guardian-29905-broken/: HTTP 500");
+    tu_assert_contains(r.out, "guardian-29902-notice/: no clues found in the post body");
+    tu_assert_contains(r.out, "guardian-29903-truncated/: clue numbers do not cover");
+    tu_assert_contains(r.out, "guardian-29906-huge/: GET");
+    tu_assert_contains(r.out, "exceeds the limit of 10485760 bytes");
+    tu_run_free(&r);
+
+    /* What was stored: the five, whole; nothing of the rejected. */
+    char *rows = tu_sql(db, "SELECT series, guardian_id, setter, publication_date, week_id FROM puzzles ORDER BY guardian_id");
+    assert_string_equal(rows,
+                        "guardian-cryptic|29889|Omnibus|2025-12-29|2026-W01\n"
+                        "guardian-cryptic|29890|Ramsay|2025-12-30|2026-W01\n"
+                        "guardian-prize|29924|Tramp|2026-02-14|2026-W07\n"
+                        "guardian-cryptic|29970|Brummie|2026-04-02|2026-W14\n"
+                        "guardian-cryptic|29971|Yank|2026-04-03|2026-W14\n");
+    free(rows);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM clues"), 8 + 9 * 4);
+    rows = tu_sql(db, "SELECT c.clue_number, c.direction, c.clue_text, c.answer, c.letter_count, "
+                      "c.display_answer, c.definitions, c.explanation FROM clues c JOIN puzzles p "
+                      "ON p.id = c.puzzle_id WHERE p.guardian_id = 29890 AND c.direction = 'down' ORDER BY c.id");
+    tu_assert_contains(rows, "2,6|down|Travelling, on the way|ONTHEWAY|(2,3,3)|ON THE WAY|[\"Travelling\"]|double meaning (explanation)\n");
+    tu_assert_contains(rows, "1|down|Posh & Becks\xe2\x80\x99 first spot|PLACE|(5)|PLACE|[\"spot\"]|");
+    free(rows);
+    rows = tu_sql(db, "SELECT url, title, json_extract(raw_json, '$.clueCount') FROM puzzles WHERE guardian_id = 29890");
+    assert_string_equal(rows, "https://www.fifteensquared.net/2025/12/30/guardian-29890-ramsay/|Guardian 29,890 \xe2\x80\x93 Ramsay|8\n");
+    free(rows);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM puzzles WHERE guardian_id IN (29901, 29902, 29903, 29904, 29905, 29906)"), 0);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM clues WHERE puzzle_id NOT IN (SELECT id FROM puzzles)"), 0);
+
+    /* Paging stopped at the page that reached --since: page 6 was never asked for. */
+    char *paths = logged_paths(log_path);
+    tu_assert_contains(paths, "/feed/?paged=5\n");
+    assert_null(strstr(paths, "paged=6"));
+    assert_null(strstr(paths, "maskarade")); /* older than --since */
+    assert_null(strstr(paths, "quiptic"));   /* not a chosen series */
+    assert_int_equal(count_occurrences(paths, "guardian-29971-yank"), 2); /* 503, then 200 */
+    assert_int_equal(count_occurrences(paths, "guardian-29905-broken"), 3); /* 1 + 2 retries */
+    free(paths);
+
+    /* Politeness: our User-Agent on every request, and spaced requests. */
+    char *log = tu_read_file(log_path, NULL);
+    double last = 0, min_gap = 1e9;
+    int requests = 0;
+    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *e = json_loads(line, 0, NULL);
+        tu_assert_contains(json_string_value(json_object_get(e, "user_agent")), "cryptic-bench");
+        double t = json_real_value(json_object_get(e, "time"));
+        if (last > 0 && t - last < min_gap)
+            min_gap = t - last;
+        last = t;
+        requests++;
+        json_decref(e);
+    }
+    free(log);
+    assert_true(requests > 10);
+    if (min_gap < 0.015)
+        fail_msg("requests %.3f s apart, expected at least 0.020 s", min_gap);
+
+    /* A second run stores nothing new and does not fetch stored posts again. */
+    remove(log_path);
+    char *before = tu_sql(db, "SELECT * FROM puzzles ORDER BY id");
+    r = scrape(db, port, (const char *const[]){"--since", "2026-03-25", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "0 saved, 5 skipped (already stored), 6 rejected");
+    tu_run_free(&r);
+    char *after = tu_sql(db, "SELECT * FROM puzzles ORDER BY id");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    paths = logged_paths(log_path);
+    assert_null(strstr(paths, "guardian-29890-ramsay"));
+    assert_null(strstr(paths, "guardian-29971-yank"));
+    free(paths);
+
+    /* Other series on request. */
+    r = scrape(db, port, (const char *const[]){"--since", "2026-03-25", "--series", "guardian-quiptic,ft", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "saved     guardian-quiptic 1357 (Hectence");
+    tu_assert_contains(r.out, "saved     ft 17727 (BOBCAT");
+    tu_assert_contains(r.out, "2 found, 2 saved");
+    tu_run_free(&r);
+
+    r = scrape(db, port, (const char *const[]){"--series", "guardian-sudoku", NULL});
+    assert_int_equal(r.status, 2);
+    tu_assert_contains(r.err, "unknown series \"guardian-sudoku\"");
+    tu_run_free(&r);
+
+    tu_stop_fake(fake);
+    free(log_path);
+    free(db);
+}
+
+static void test_default_since_and_max(void **state)
+{
+    (void)state;
+    char *db = new_db();
+    int port;
+    char *log_path;
+    int fake = start_fake(posts, sizeof posts / sizeof posts[0], NULL, NULL, &port, &log_path);
+
+    /* Empty database: 8 days before "now" (2026-04-12). */
+    struct tu_run r = scrape(db, port, NULL);
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "scrape since 2026-04-04:");
+    tu_assert_contains(r.out, "4 saved");
+    tu_run_free(&r);
+    /* Then: 8 days before the newest stored post (2026-04-03, cellpadding). */
+    r = scrape(db, port, NULL);
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "scrape since 2026-03-26:");
+    tu_run_free(&r);
+
+    r = scrape(db, port, (const char *const[]){"--since", "2026-01-01", "--max", "2", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "1 feed pages, 2 posts seen");
+    tu_run_free(&r);
+    r = scrape(db, port, (const char *const[]){"--max", "zero", NULL});
+    assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+    r = scrape(db, port, (const char *const[]){"--since", "last week", NULL});
+    assert_int_equal(r.status, 2);
+    tu_assert_contains(r.err, "--since");
+    tu_run_free(&r);
+    tu_stop_fake(fake);
+    free(log_path);
+    free(db);
+}
+
+static void test_feed_failures(void **state)
+{
+    (void)state;
+    char *db = new_db();
+    struct {
+        const char *override;
+        const char *needle;
+    } cases[] = {
+        {"{\"status\": 200, \"body\": \"<!DOCTYPE html><html><body>Under maintenance</body></html>\"}",
+         "not an RSS feed"},
+        {"{\"status\": 500, \"body\": \"oops\"}", "HTTP 500"},
+        {"{\"status\": 200, \"body\": \"\"}", "the response is empty"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int port;
+        char *log_path;
+        int fake = start_fake(posts, 3, cases[i].override, NULL, &port, &log_path);
+        struct tu_run r = scrape(db, port, NULL);
+        assert_int_equal(r.status, 1);
+        tu_assert_contains(r.err, "feed page 1");
+        tu_assert_contains(r.err, cases[i].needle);
+        tu_run_free(&r);
+        tu_stop_fake(fake);
+        free(log_path);
+    }
+    /* Nothing listens there. */
+    struct tu_run r = scrape(db, 1, NULL);
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "127.0.0.1");
+    tu_run_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM puzzles"), 0);
+    free(db);
+}
+
+static void test_parse_command(void **state)
+{
+    (void)state;
+    char *page = fixture_post("fts-table-linked.html");
+    struct tu_run r = tu_run_cli(work, NULL, (const char *const[]){"parse", page, NULL});
+    assert_int_equal(r.status, 0);
+    json_t *p = json_loads(r.out, 0, NULL);
+    assert_non_null(p);
+    assert_string_equal(json_string_value(json_object_get(p, "series")), "guardian-cryptic");
+    assert_int_equal(json_integer_value(json_object_get(p, "number")), 29890);
+    assert_string_equal(json_string_value(json_object_get(p, "date")), "2025-12-30");
+    json_t *clues = json_object_get(p, "clues");
+    assert_int_equal(json_array_size(clues), 8);
+    json_t *first = json_array_get(clues, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "answer")), "PIRANHA");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(first, "definitions"), 0)), "Predator");
+    json_decref(p);
+    tu_run_free(&r);
+    free(page);
+
+    page = fixture_post("bad-answer-mismatch.html");
+    r = tu_run_cli(work, NULL, (const char *const[]){"parse", page, NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "answer PIRANHAS has 8 letters, enumeration (7)");
+    assert_string_equal(r.out, "");
+    tu_run_free(&r);
+    free(page);
+
+    /* A bare fragment: unknown metadata as null; --url supplies url and date. */
+    char *frag = tu_path(work, "fragment.html");
+    char *full = fixture_post("fts-list-classes.html");
+    char *text = tu_read_file(full, NULL);
+    char *start = strstr(text, "<div class=\"entry-content\">");
+    char *end = strstr(text, "</article>");
+    *end = '\0';
+    tu_write_file(frag, start);
+    r = tu_run_cli(work, NULL, (const char *const[]){"parse", frag, NULL});
+    assert_int_equal(r.status, 0);
+    p = json_loads(r.out, 0, NULL);
+    assert_true(json_is_null(json_object_get(p, "series")));
+    assert_true(json_is_null(json_object_get(p, "number")));
+    assert_true(json_is_null(json_object_get(p, "date")));
+    json_decref(p);
+    tu_run_free(&r);
+    r = tu_run_cli(work, NULL, (const char *const[]){"parse", frag, "--url",
+                   "https://www.fifteensquared.net/2026/01/02/guardian-29895-x/", NULL});
+    p = json_loads(r.out, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(p, "date")), "2026-01-02");
+    assert_string_equal(json_string_value(json_object_get(p, "url")), "https://www.fifteensquared.net/2026/01/02/guardian-29895-x/");
+    json_decref(p);
+    tu_run_free(&r);
+    free(text);
+    free(full);
+    free(frag);
+
+    r = tu_run_cli(work, NULL, (const char *const[]){"parse", "/nonexistent/page.html", NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "cannot read /nonexistent/page.html");
+    tu_run_free(&r);
+    r = tu_run_cli(work, NULL, (const char *const[]){"parse", NULL});
+    assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_scrape_end_to_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_since_and_max, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parse_command, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("scrape (the binary against a fake Fifteensquared)", tests, NULL, NULL);
+}
