@@ -150,6 +150,13 @@ int scrape_title_parse(const char *title, struct scrape_title *out)
         p += 2;
     while (*p == ' ')
         p++;
-    snprintf(out->setter, sizeof out->setter, "%s", p);
+    size_t n = strlen(p);
+    if (n >= sizeof out->setter) {
+        n = sizeof out->setter - 1;
+        while (n && ((unsigned char)p[n] & 0xc0) == 0x80)
+            n--; /* do not cut a UTF-8 character */
+    }
+    memcpy(out->setter, p, n);
+    out->setter[n] = '\0';
     return out->series ? 0 : -1;
 }
