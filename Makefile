@@ -6,7 +6,7 @@ CHECK_BUILD ?= build-check
 SANITIZE_ARGS = -Db_sanitize=address,undefined -Db_lundef=false \
                 -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
 
-.PHONY: all deps build start check clean
+.PHONY: all deps build start check fuzz clean
 
 all: build
 
@@ -26,5 +26,10 @@ check: deps
 	@ninja -C $(CHECK_BUILD)
 	@./scripts/run-tests $(CHECK_BUILD)
 
+# libFuzzer harnesses under ASan + UBSan, FUZZ_SECONDS per harness.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@./scripts/fuzz $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD)
+	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz

@@ -6,7 +6,9 @@
 #include <string.h>
 
 /* Messages are cut at ERR_MSG_MAX on purpose: a long line is still a clear one. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 void err_clear(struct err *err)
 {
