@@ -34,7 +34,7 @@ from xml.sax.saxutils import escape
 class Fake:
     def __init__(self, config):
         self.config = config
-        self.posts = sorted(config.get("posts", []), key=lambda p: p["date"], reverse=True)
+        self.posts = sorted(config.get("posts", []), key=lambda p: p.get("date", ""), reverse=True)
         self.per_page = config.get("per_page", 10)
         self.faults = {k: dict(v) for k, v in config.get("faults", {}).items()}
         self.lock = threading.Lock()
@@ -104,6 +104,13 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(override.get("status", 200), override.get("body", "").encode(),
                                  "application/rss+xml; charset=UTF-8")
             page = int(parse_qs(url.query).get("paged", ["1"])[0])
+            static = fake.config.get("feed_pages")
+            if static:
+                if page > len(static):
+                    return self.send(404, b"<html><body>Page not found</body></html>")
+                with open(static[page - 1], encoding="utf-8") as f:
+                    body = f.read().replace("{{BASE}}", base).encode("utf-8")
+                return self.send(200, body, "application/rss+xml; charset=UTF-8")
             body = fake.feed_page(base, page)
             if body is None:
                 return self.send(404, b"<html><body>Page not found</body></html>")

@@ -334,6 +334,64 @@ static void test_feed_failures(void **state)
     free(db);
 }
 
+/* The feed as WordPress writes it (namespaces, CDATA, entities, guid):
+ * static pages from tests/fixtures/feed, three of them. */
+static void test_static_wordpress_feed(void **state)
+{
+    (void)state;
+    char *db = new_db();
+    const char *fixtures = getenv("CB_FIXTURES");
+    json_t *pages = json_array();
+    for (int i = 1; i <= 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "feed/page-%d.xml", i);
+        char *p = tu_path(fixtures, name);
+        json_array_append_new(pages, json_string(p));
+        free(p);
+    }
+    static const char *const routes[][2] = {
+        {"/2026/04/10/guardian-29890-ramsay/", "fts-table-linked.html"},
+        {"/2026/04/09/guardian-cryptic-crossword-no-29889-by-omnibus/", "fts-list-classes.html"},
+        {"/2026/04/08/financial-times-17727-by-bobcat/", "paragraph-separate.html"},
+        {"/2026/04/07/guardian-29971-yank/", "cellpadding-table.html"},
+        {"/2026/04/06/guardian-quiptic-1357-hectence/", "header-row-table.html"},
+        {"/2026/04/05/guardian-cryptic-crossword-no-29924-by-tramp/", "alternate-rows-table.html"},
+        {"/2026/04/04/guardian-cryptic-29970-brummie/", "paragraph-inline.html"},
+        {"/2026/04/03/guardian-29968-maskarade/", "two-column-table.html"},
+    };
+    json_t *list = json_array();
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        char *f = fixture_post(routes[i][1]);
+        json_array_append_new(list, json_pack("{s:s, s:s}", "path", routes[i][0], "file", f));
+        free(f);
+    }
+    char *log_path = tu_path(work, "requests.jsonl");
+    json_t *config = json_pack("{s:o, s:o, s:s}", "feed_pages", pages, "posts", list, "log", log_path);
+    char *config_path = tu_path(work, "fake.json");
+    json_dump_file(config, config_path, 0);
+    json_decref(config);
+    int port;
+    int fake = tu_start_fake("fifteensquared.py", config_path, &port);
+
+    struct tu_run r = scrape(db, port, (const char *const[]){"--since", "2026-04-04", NULL});
+    if (r.status != 0)
+        fail_msg("scrape failed: %s", r.err);
+    tu_assert_contains(r.out, "scrape since 2026-04-04: 3 feed pages, 8 posts seen, 5 found, 5 saved");
+    tu_run_free(&r);
+    char *rows = tu_sql(db, "SELECT series, guardian_id FROM puzzles ORDER BY guardian_id");
+    assert_string_equal(rows, "guardian-cryptic|29889\nguardian-cryptic|29890\nguardian-prize|29924\n"
+                              "guardian-cryptic|29970\nguardian-cryptic|29971\n");
+    free(rows);
+    char *paths = logged_paths(log_path);
+    assert_null(strstr(paths, "maskarade"));
+    assert_null(strstr(paths, "bobcat"));
+    free(paths);
+    tu_stop_fake(fake);
+    free(config_path);
+    free(log_path);
+    free(db);
+}
+
 static void test_parse_command(void **state)
 {
     (void)state;
@@ -404,6 +462,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scrape_end_to_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_since_and_max, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_static_wordpress_feed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_command, setup, teardown),
     };
     return cmocka_run_group_tests_name("scrape (the binary against a fake Fifteensquared)", tests, NULL, NULL);

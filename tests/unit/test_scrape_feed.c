@@ -1,6 +1,7 @@
 /* test_scrape_feed.c - RSS feed pages: items, dates, categories, and what is not a feed. */
 #include "testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/utc.h"
@@ -49,6 +50,45 @@ static void test_items(void **state)
     assert_string_equal(scrape_feed_item_series(&feed.items[2], &number), "ft");
     assert_null(scrape_feed_item_series(&feed.items[3], &number));
     scrape_feed_free(&feed);
+}
+
+/* The WordPress feed pages of tests/fixtures/feed. */
+static void test_wordpress_pages(void **state)
+{
+    (void)state;
+    int total = 0;
+    for (int i = 1; i <= 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "feed/page-%d.xml", i);
+        char *path = tu_path(getenv("CB_FIXTURES"), name);
+        size_t len;
+        char *xml = tu_read_file(path, &len);
+        struct scrape_feed feed;
+        struct err err = {{0}};
+        if (scrape_feed_parse(xml, len, &feed, &err) != 0)
+            fail_msg("%s: %s", path, err.msg);
+        for (size_t k = 0; k < feed.n; k++) {
+            assert_non_null(feed.items[k].title);
+            assert_non_null(strstr(feed.items[k].link, "{{BASE}}/2026/04/"));
+            assert_true(feed.items[k].published_ms > 0);
+            assert_true(feed.items[k].ncategories >= 1);
+        }
+        if (i == 1) {
+            assert_string_equal(feed.items[0].title, "Guardian 29,890 \xe2\x80\x93 Ramsay");
+            int64_t number;
+            assert_string_equal(scrape_feed_item_series(&feed.items[2], &number), "ft");
+        }
+        if (i == 2) {
+            int64_t number;
+            assert_string_equal(scrape_feed_item_series(&feed.items[2], &number), "guardian-prize");
+            assert_int_equal(number, 29924);
+        }
+        total += (int)feed.n;
+        scrape_feed_free(&feed);
+        free(xml);
+        free(path);
+    }
+    assert_int_equal(total, 8);
 }
 
 static void test_not_a_feed(void **state)
@@ -100,6 +140,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_items),
+        cmocka_unit_test(test_wordpress_pages),
         cmocka_unit_test(test_not_a_feed),
         cmocka_unit_test(test_rfc822_dates),
     };
