@@ -140,6 +140,17 @@ int cli_take_value(int argc, char **argv, int *i, const char *name, const char *
     return 1;
 }
 
+int cli_json_flag(const struct cli_command *cmd, int argc, char **argv, int *json)
+{
+    *json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") != 0)
+            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
+        *json = 1;
+    }
+    return CLI_OK;
+}
+
 static const struct cli_command *find_command(const char *name)
 {
     for (size_t i = 0; i < ncommands; i++)

@@ -48,6 +48,10 @@ int cli_print_help(const struct cli_command *cmd);
  * returns 0 when it is another argument, -1 when the value is missing. */
 int cli_take_value(int argc, char **argv, int *i, const char *name, const char **value);
 
+/* For commands whose only option is --json: sets *json, or prints the
+ * usage error and returns CLI_USAGE for anything else. */
+int cli_json_flag(const struct cli_command *cmd, int argc, char **argv, int *json);
+
 /* The commands. */
 int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);

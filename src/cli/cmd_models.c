@@ -9,12 +9,8 @@
 int cmd_models(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     int json = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else
-            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
-    }
+    if (cli_json_flag(cmd, argc, argv, &json) != CLI_OK)
+        return CLI_USAGE;
     struct err err = {{0}};
     struct store *store = NULL;
     struct store_model_list list = {0};

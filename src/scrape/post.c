@@ -159,9 +159,14 @@ int scrape_post_parse(const char *html, size_t len, const char *url, struct scra
     if (!canonical)
         canonical = xpath_string(ctx, "string((//meta[@property='og:url']/@content)[1])");
     p->url = canonical ? canonical : url && strstr(url, "://") ? strdup(url) : NULL;
-    char *when = xpath_string(ctx, "string((//time/@datetime)[1])");
+    /* The post's own publication time first: a sidebar can hold other <time>s. */
+    char *when = xpath_string(ctx, "string((//article//time[" HAS_CLASS("published") "]/@datetime)[1])");
     if (!when)
         when = xpath_string(ctx, "string((//meta[@property='article:published_time']/@content)[1])");
+    if (!when)
+        when = xpath_string(ctx, "string((//article//time/@datetime)[1])");
+    if (!when)
+        when = xpath_string(ctx, "string((//time/@datetime)[1])");
     /* The date as the blog wrote it (its local day), not converted to UTC. */
     p->date = date_from(when, 0);
     free(when);

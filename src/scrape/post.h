@@ -5,8 +5,8 @@
  * (pages and fragments may carry no charset). Clues are read only inside
  * the post body (div.entry-content): the reader comments below it are full
  * of answers in capitals. Metadata comes from the page: the title
- * (h1.entry-title, else <title>), the date (the first <time datetime>, else
- * article:published_time, else the URL's /YYYY/MM/DD/), the URL
+ * (h1.entry-title, else <title>), the date (the article's published <time>,
+ * else article:published_time, else any <time>, else the URL's /YYYY/MM/DD/), the URL
  * (link rel=canonical, else og:url, else the one given), the categories
  * (rel="category tag" links).
  */
