@@ -177,6 +177,92 @@ static int is_see_reference(const char *s)
     return isdigit((unsigned char)*s);
 }
 
+/* Makes "<caption> <clue>" of a caption line and the clue line after it. */
+static int join_lines(const struct scrape_line *caption, const struct scrape_line *clue,
+                      struct scrape_line *out, struct err *err)
+{
+    size_t clen = strlen(caption->text), tlen = strlen(clue->text);
+    out->kind = SCRAPE_LINE_TEXT;
+    out->text = malloc(clen + tlen + 2);
+    out->spans = clue->nspans ? malloc(clue->nspans * sizeof *out->spans) : NULL;
+    if (!out->text || (clue->nspans && !out->spans)) {
+        free(out->text);
+        free(out->spans);
+        return err_set(err, "out of memory");
+    }
+    memcpy(out->text, caption->text, clen);
+    out->text[clen] = ' ';
+    memcpy(out->text + clen + 1, clue->text, tlen + 1);
+    for (size_t k = 0; k < clue->nspans; k++) {
+        out->spans[k] = clue->spans[k];
+        out->spans[k].start += clen + 1;
+        out->spans[k].end += clen + 1;
+    }
+    out->nspans = clue->nspans;
+    return 0;
+}
+
+static int read_line(const struct scrape_line *line, struct scrape_puzzle *p, char *direction,
+                     struct scrape_clue **current, int *want_answer, struct err *err);
+
+/* Reads one line in the state (direction, current clue, whether its
+ * answer is still due). */
+static int read_line(const struct scrape_line *line, struct scrape_puzzle *p, char *direction,
+                     struct scrape_clue **current, int *want_answer, struct err *err)
+{
+    if (line->kind == SCRAPE_LINE_BREAK) {
+        *current = NULL;
+        return 0;
+    }
+    char dir;
+    if (line->kind == SCRAPE_LINE_TEXT && scrape_heading(line->text, &dir)) {
+        *direction = dir;
+        *current = NULL;
+        return 0;
+    }
+    struct scrape_caption cap;
+    size_t cap_len = scrape_caption_parse(line->text, 0, &cap);
+    if (cap_len > 0 && line->kind == SCRAPE_LINE_TEXT) {
+        size_t enum_start;
+        int letters;
+        if (scrape_enumeration_at_end(line->text, &enum_start, &letters) && enum_start > cap_len) {
+            char d = cap.direction ? cap.direction : *direction ? *direction : 'a';
+            if (start_clue(p, line, &cap, cap_len, enum_start, d, err) < 0)
+                return -1;
+            *current = &p->clues[p->nclues - 1];
+            *want_answer = 1;
+            return 0;
+        }
+        if (is_see_reference(line->text + cap_len)) {
+            *current = NULL;
+            return add_linked(p, &cap, err);
+        }
+    }
+    struct scrape_clue *c = *current;
+    if (!c)
+        return 0;
+    /* The blogger's closing thanks is not part of the last explanation. */
+    if (!*want_answer && line->kind == SCRAPE_LINE_TEXT &&
+        (strncasecmp(line->text, "thanks ", 7) == 0 || strncasecmp(line->text, "thank you", 9) == 0)) {
+        *current = NULL;
+        return 0;
+    }
+    if (*want_answer) {
+        *want_answer = 0;
+        int found = take_answer(c, line, err);
+        if (found != 0)
+            return found < 0 ? -1 : 0;
+    }
+    if (line->kind == SCRAPE_LINE_DEFINITION) {
+        /* A Definition column replaces the underlined guesses. */
+        for (size_t d = 0; d < c->ndefinitions; d++)
+            free(c->definitions[d]);
+        c->ndefinitions = 0;
+        return add_definition(c, strdup(line->text), err);
+    }
+    return append_explanation(c, line->text, err);
+}
+
 int scrape_clues_read(const struct scrape_lines *lines, struct scrape_puzzle *p, struct err *err)
 {
     char direction = 0;
@@ -184,62 +270,24 @@ int scrape_clues_read(const struct scrape_lines *lines, struct scrape_puzzle *p,
     int want_answer = 0;
     for (size_t i = 0; i < lines->n; i++) {
         const struct scrape_line *line = &lines->items[i];
-        if (line->kind == SCRAPE_LINE_BREAK) {
-            current = NULL;
-            continue;
-        }
-        char dir;
-        if (line->kind == SCRAPE_LINE_TEXT && scrape_heading(line->text, &dir)) {
-            direction = dir;
-            current = NULL;
-            continue;
-        }
-        struct scrape_caption cap;
-        size_t cap_len = scrape_caption_parse(line->text, 0, &cap);
-        if (cap_len > 0 && line->kind == SCRAPE_LINE_TEXT) {
-            size_t enum_start;
-            int letters;
-            if (scrape_enumeration_at_end(line->text, &enum_start, &letters) && enum_start > cap_len) {
-                char d = cap.direction ? cap.direction : direction ? direction : 'a';
-                if (start_clue(p, line, &cap, cap_len, enum_start, d, err) < 0)
-                    return -1;
-                current = &p->clues[p->nclues - 1];
-                want_answer = 1;
-                continue;
-            }
-            if (is_see_reference(line->text + cap_len)) {
-                if (add_linked(p, &cap, err) < 0)
-                    return -1;
-                current = NULL;
-                continue;
-            }
-        }
-        if (!current)
-            continue;
-        /* The blogger's closing thanks is not part of the last explanation. */
-        if (!want_answer && line->kind == SCRAPE_LINE_TEXT &&
-            (strncasecmp(line->text, "thanks ", 7) == 0 || strncasecmp(line->text, "thank you", 9) == 0)) {
-            current = NULL;
-            continue;
-        }
-        if (want_answer) {
-            want_answer = 0;
-            int found = take_answer(current, line, err);
-            if (found < 0)
+        /* A number alone on its line, the clue on the next: read them as one. */
+        struct scrape_line joined = {0};
+        size_t enum_start;
+        int letters;
+        if (line->kind == SCRAPE_LINE_TEXT && i + 1 < lines->n &&
+            lines->items[i + 1].kind == SCRAPE_LINE_TEXT &&
+            scrape_caption_parse(line->text, 1, NULL) > 0 &&
+            scrape_caption_parse(lines->items[i + 1].text, 0, NULL) == 0 &&
+            scrape_enumeration_at_end(lines->items[i + 1].text, &enum_start, &letters)) {
+            if (join_lines(line, &lines->items[i + 1], &joined, err) < 0)
                 return -1;
-            if (found)
-                continue;
+            line = &joined;
+            i++;
         }
-        if (line->kind == SCRAPE_LINE_DEFINITION) {
-            /* A Definition column replaces the underlined guesses. */
-            for (size_t d = 0; d < current->ndefinitions; d++)
-                free(current->definitions[d]);
-            current->ndefinitions = 0;
-            if (add_definition(current, strdup(line->text), err) < 0)
-                return -1;
-            continue;
-        }
-        if (append_explanation(current, line->text, err) < 0)
+        int rc = read_line(line, p, &direction, &current, &want_answer, err);
+        free(joined.text);
+        free(joined.spans);
+        if (rc < 0)
             return -1;
     }
     return 0;

@@ -124,7 +124,7 @@ static void test_fixture_layouts(void **state)
 {
     (void)state;
     char *dir = tu_path(getenv("CB_FIXTURES"), "posts");
-    assert_int_equal(check_folder(dir), 8);
+    assert_int_equal(check_folder(dir), 9);
     free(dir);
 }
 
@@ -220,6 +220,7 @@ static void test_fixture_metadata(void **state)
         {"two-column-table.html", "guardian-cryptic", 29968, "Maskarade", "2026-03-31"},
         {"paragraph-inline.html", "guardian-cryptic", 29970, "Brummie", "2026-04-02"},
         {"paragraph-separate.html", "ft", 17727, "BOBCAT", "2024-05-06"},
+        {"paragraph-number-line.html", "guardian-cryptic", 30061, "Vlad", "2026-07-17"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *dir = tu_path(getenv("CB_FIXTURES"), "posts");
