@@ -67,6 +67,18 @@ static const struct cli_command commands[] = {
                 "  --url POST_URL   where the page came from (for its URL and date)\n",
         .run = cmd_parse,
     },
+    {
+        .name = "extract",
+        .usage = "--enumeration E [--answer A]",
+        .summary = "read one model reply on stdin and print the answer it committed to",
+        .help = "Prints {\"answer\": \"HALF HITCH\" | null, \"method\": \"...\", \"correct\": true | false | null}:\n"
+                "the answer the reply finally committed to (null when it never did), the rule\n"
+                "that found it, and with --answer whether it is right (letters A-Z compared).\n"
+                "\n"
+                "  --enumeration E   the clue's enumeration, e.g. \"(4,5)\"\n"
+                "  --answer A        the correct answer, to check against\n",
+        .run = cmd_extract,
+    },
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

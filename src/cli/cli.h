@@ -57,6 +57,7 @@ int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
 int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_models(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_extract(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 
 #endif

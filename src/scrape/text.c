@@ -1,6 +1,8 @@
 /* text.c - captions, enumerations and answers in plain text; see text.h. */
 #include "scrape/text.h"
 
+#include "core/letters.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,44 +128,9 @@ size_t scrape_caption_parse(const char *s, int whole_cell, struct scrape_caption
     return (size_t)(p - s);
 }
 
-/* Matches one enumeration separator at p; returns its length or 0. */
-static size_t enum_separator(const unsigned char *p)
-{
-    if (*p == ',' || *p == '-' || *p == '\'' || *p == '.' || *p == ' ')
-        return 1;
-    if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x93 || p[2] == 0x90 || p[2] == 0x91 || p[2] == 0x99))
-        return 3; /* en dash, hyphen, non-breaking hyphen, right single quote */
-    return 0;
-}
-
 int scrape_enumeration_letters(const char *e)
 {
-    const unsigned char *p = (const unsigned char *)e;
-    if (*p != '(')
-        return -1;
-    p++;
-    int total = 0, numbers = 0;
-    while (*p && *p != ')') {
-        if (isdigit(*p)) {
-            int v = 0;
-            while (isdigit(*p)) {
-                v = v * 10 + (*p - '0');
-                if (v > 1000)
-                    return -1;
-                p++;
-            }
-            total += v;
-            numbers++;
-            continue;
-        }
-        size_t n = enum_separator(p);
-        if (!n)
-            return -1;
-        p += n;
-    }
-    if (*p != ')' || p[1] != '\0' || numbers == 0)
-        return -1;
-    return total;
+    return letters_enumeration_total(e);
 }
 
 int scrape_enumeration_at_end(const char *s, size_t *start, int *letters)
@@ -251,29 +218,7 @@ size_t scrape_answer_prefix(const char *s)
 
 size_t scrape_answer_letters(const char *display, char *out, size_t size)
 {
-    /* Base letters of U+00C0..U+00FF, for accented answers (CAFÉ). */
-    static const char latin1[] = "AAAAAAACEEEEIIIIDNOOOOO*OUUUUYPSaaaaaaaceeeeiiiidnooooo/ouuuuypy";
-    size_t n = 0;
-    const unsigned char *p = (const unsigned char *)display;
-    while (*p) {
-        char c = 0;
-        if (isalpha(*p)) {
-            c = (char)toupper(*p);
-            p++;
-        } else if (p[0] == 0xc3 && p[1] >= 0x80 && p[1] <= 0xbf) {
-            char base = latin1[p[1] - 0x80];
-            if (isalpha((unsigned char)base) && base != 'P' && base != 'p')
-                c = (char)toupper((unsigned char)base);
-            p += 2;
-        } else {
-            p++;
-        }
-        if (c && n + 1 < size)
-            out[n++] = c;
-    }
-    if (size)
-        out[n < size ? n : size - 1] = '\0';
-    return n;
+    return letters_az(display, out, size);
 }
 
 int scrape_heading(const char *s, char *direction)
