@@ -68,6 +68,35 @@ static const struct cli_command commands[] = {
         .run = cmd_parse,
     },
     {
+        .name = "evaluate",
+        .usage = "[--week W] [--model ID]... [--no-skip] [--retry-no-answer]",
+        .summary = "ask the models every clue of a week and store checked answers",
+        .help = "Sends every clue of the week (default: the newest week with clues) to every\n"
+                "active model (or each --model, by OpenRouter id) through the chat-completions\n"
+                "API (OPENROUTER_BASE_URL, key OPENROUTER_API_KEY; a model with its own base_url\n"
+                "uses the key named by its api_key_env). Models run in parallel, each paced\n"
+                "(min_interval_ms, default 500) with its clues in order. Every reply is\n"
+                "extracted, checked and stored at once. A clue already answered is skipped;\n"
+                "errors are always asked again. Errors never count as wrong answers and never\n"
+                "replace a stored success. Exits 1 when a model (404, 403) or the whole run\n"
+                "(401, 402) had to stop.\n"
+                "\n"
+                "  --week W            the week, e.g. 2026-W14\n"
+                "  --model ID          only this model (repeatable)\n"
+                "  --no-skip           ask again even where an answer is stored\n"
+                "  --retry-no-answer   ask again where the model gave no answer\n",
+        .run = cmd_evaluate,
+    },
+    {
+        .name = "rescore",
+        .usage = "[--week W]",
+        .summary = "re-extract and re-check stored replies (no API calls)",
+        .help = "Runs answer extraction and checking again over the stored replies (one week,\n"
+                "or all) and stores the new verdicts in one batch; prints per model how many\n"
+                "changed. Stored verdicts change only here.\n",
+        .run = cmd_rescore,
+    },
+    {
         .name = "extract",
         .usage = "--enumeration E [--answer A]",
         .summary = "read one model reply on stdin and print the answer it committed to",

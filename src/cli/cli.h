@@ -58,6 +58,8 @@ int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
 int cmd_models(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_extract(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_rescore(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 
 #endif

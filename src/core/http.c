@@ -146,6 +146,7 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
             struct err *err)
 {
     memset(resp, 0, sizeof *resp);
+    resp->retry_after_ms = -1;
     buf_init(&resp->body, c->opts.max_body);
     struct curl_slist *headers = NULL;
     for (const char *const *h = req->headers; h && *h; h++) {
@@ -221,6 +222,7 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
             sleep_ms(delay);
             continue;
         }
+        resp->retry_after_ms = hs.retry_after_s >= 0 ? hs.retry_after_s * 1000 : -1;
         char *ct = NULL;
         curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct);
         if (ct && !(resp->content_type = strdup(ct))) {

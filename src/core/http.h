@@ -40,6 +40,7 @@ struct http_response {
     struct buf body;      /* owned; NUL-terminated */
     char *content_type;   /* owned, or NULL */
     int attempts;         /* requests made, retries included */
+    long retry_after_ms;  /* the Retry-After header of the final response; -1 when absent */
 };
 
 /* A request: method "GET" or "POST"; headers a NULL-terminated list of

@@ -195,6 +195,13 @@ static const char *const m6_repair_weeks[] = {
     NULL,
 };
 
+/* 7: what the chat-completions API returned beyond the content. */
+static const char *const m7_reply_details[] = {
+    "ALTER TABLE evaluations ADD COLUMN reasoning TEXT",
+    "ALTER TABLE evaluations ADD COLUMN provider_model TEXT",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -204,6 +211,7 @@ const struct store_migration store_migrations[] = {
     {5, "per-model options", m5_model_options, -1, NULL},
     {6, "repair: re-stamp each evaluation with its clue's puzzle week", m6_repair_weeks, 1,
      "evaluations moved to their puzzle's week"},
+    {7, "evaluation reasoning text and the provider's model id", m7_reply_details, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -18,7 +18,7 @@
 #include "db/db.h"
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -139,6 +139,93 @@ int store_puzzle_save(struct store *store, const struct store_puzzle_row *puzzle
 
 /* The newest stored publication date ("" when none), into out[11]. */
 int store_newest_puzzle_date(struct store *store, char out[11], struct err *err);
+
+/* ---- evaluations (store/evaluations.c) --------------------------------- */
+
+/* A clue as the evaluator needs it. */
+struct store_week_clue {
+    int64_t id;
+    char *text;
+    char *enumeration;
+    char *answer;
+    char *week_id; /* its puzzle's week */
+};
+
+struct store_week_clues {
+    struct store_week_clue *items;
+    size_t n;
+};
+
+void store_week_clues_free(struct store_week_clues *list);
+
+/* The clues of the puzzles of a week, in puzzle and clue order. */
+int store_week_clues(struct store *store, const char *week_id, struct store_week_clues *out,
+                     struct err *err);
+
+/* The newest week that has clues ("" when none), into out[16]. */
+int store_newest_week(struct store *store, char out[16], struct err *err);
+
+/* The stored outcome of (clue, model), or "" when none, into out[16]. */
+int store_evaluation_outcome(struct store *store, int64_t clue_id, int64_t model_id, char out[16],
+                             struct err *err);
+
+struct store_evaluation_row {
+    int64_t clue_id, model_id;
+    const char *week_id;         /* the clue's puzzle week */
+    const char *outcome;         /* "correct" | "wrong" | "no_answer" | "error" */
+    const char *model_response;  /* NULL for an error */
+    const char *reasoning;
+    const char *extracted_answer;
+    int is_correct;
+    int64_t response_time_ms;
+    int64_t prompt_tokens, completion_tokens, reasoning_tokens, total_tokens; /* -1: unknown */
+    double cost;                 /* < 0: unknown */
+    const char *finish_reason;
+    const char *provider_model;
+    const char *error_message;   /* for an error */
+    int attempts;
+    int prompt_version;
+};
+
+/* Stores the evaluation of (clue, model), replacing an earlier one, except
+ * that an error never replaces a success (correct / wrong / no_answer):
+ * then the stored row is kept and *kept_success is set. */
+int store_evaluation_save(struct store *store, const struct store_evaluation_row *row,
+                          int *kept_success, struct err *err);
+
+/* A stored reply, for rescoring. */
+struct store_stored_reply {
+    int64_t id, model_id;
+    char *model;             /* OpenRouter id */
+    char *reply;
+    char *enumeration;
+    char *answer;            /* the clue's answer */
+    char *extracted_answer;  /* may be NULL */
+    int is_correct;
+    char *outcome;
+};
+
+struct store_stored_replies {
+    struct store_stored_reply *items;
+    size_t n;
+};
+
+void store_stored_replies_free(struct store_stored_replies *list);
+
+/* Non-error evaluations with a stored reply, of one week (NULL: all). */
+int store_stored_replies(struct store *store, const char *week_id, struct store_stored_replies *out,
+                         struct err *err);
+
+struct store_rescore {
+    int64_t id;
+    const char *extracted_answer; /* NULL when the reply has none */
+    int is_correct;
+    const char *outcome;          /* "correct" | "wrong" | "no_answer" */
+};
+
+/* Applies new verdicts in one atomic batch. */
+int store_rescore_apply(struct store *store, const struct store_rescore *updates, size_t n,
+                        struct err *err);
 
 /* ---- status (store/status.c) ------------------------------------------ */
 
