@@ -136,8 +136,14 @@ static void run_model(struct job *job, struct model_work *w)
     struct eval_target target = {w->id, w->base_url, w->api_key, w->max_tokens, w->extra};
     struct eval_call_opts copts = {o->retries, o->backoff_ms, NULL, NULL};
     for (int i = 0; i < w->nclues; i++) {
-        if (run_failed(job))
+        if (run_failed(job)) {
+            char reason[600];
+            pthread_mutex_lock(&job->lock);
+            snprintf(reason, sizeof reason, "the run stopped (%.500s)", job->report->run_error);
+            pthread_mutex_unlock(&job->lock);
+            stop_model(job, w, reason, 0);
             break;
+        }
         const struct store_week_clue *clue = w->clues[i];
         char *user = eval_prompt_user(clue->text, clue->enumeration);
         struct eval_reply reply;
