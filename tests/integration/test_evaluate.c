@@ -459,6 +459,18 @@ static void test_usage_and_setup_errors(void **state)
     assert_int_equal(r.status, 1);
     tu_assert_contains(r.err, "no API key: set OPENROUTER_API_KEY");
     tu_run_free(&r);
+    /* Nothing listening: connection errors are retried, then stored as errors, never as wrong. */
+    r = tu_run_cli(work, (const char *const[]){"OPENROUTER_BASE_URL=http://127.0.0.1:1/api/v1",
+                                               "OPENROUTER_API_KEY=" KEY, "CRYPTIC_BENCH_EVAL_RETRIES=1",
+                                               "CRYPTIC_BENCH_EVAL_BACKOFF_MS=1", "TURSO_DATABASE_URL=", NULL},
+                   (const char *const[]){"--db", db, "evaluate", NULL});
+    assert_int_equal(r.status, 0);
+    assert_null(strstr(r.err, "SECRET"));
+    tu_run_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'error' AND attempts = 2 "
+                                    "AND error_message LIKE '%127.0.0.1%'"), NCLUES);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome <> 'error'"), 0);
+    free(tu_sql(db, "DELETE FROM evaluations"));
     r = evaluate((const char *const[]){"--model", "nobody/none", NULL});
     assert_int_equal(r.status, 1);
     tu_assert_contains(r.err, "unknown model nobody/none");
