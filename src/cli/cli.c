@@ -97,6 +97,32 @@ static const struct cli_command commands[] = {
         .run = cmd_rescore,
     },
     {
+        .name = "rank",
+        .usage = "[--week W | --all]",
+        .summary = "recompute rankings, coverage, movement and tenure from the evaluations",
+        .help = "Rankings are derived data: computed from the stored verdicts and rewritten as\n"
+                "one atomic batch (a failure keeps the previous tables). A model is ranked for a\n"
+                "week only when every clue of the week has a non-error outcome for it\n"
+                "(CRYPTIC_BENCH_COVERAGE_THRESHOLD, default 100 %); a week without a complete\n"
+                "model gets no ranking, with the reason. Prints what was ranked and why weeks\n"
+                "were not.\n"
+                "\n"
+                "  --week W   recompute W and every later week (default: the newest week)\n"
+                "  --all      recompute every week\n",
+        .run = cmd_rank,
+    },
+    {
+        .name = "leaderboard",
+        .usage = "[--week W | --all-time] [--json]",
+        .summary = "print a week's board (default the newest ranked week), or the all-time one",
+        .help = "Reads the tables `rank` writes. Exits 1 for a week with no clues.\n"
+                "\n"
+                "  --week W     that week\n"
+                "  --all-time   pooled over the weeks each model was ranked\n"
+                "  --json       {week, status, reason, rows: [...], incomplete: [...]}\n",
+        .run = cmd_leaderboard,
+    },
+    {
         .name = "extract",
         .usage = "--enumeration E [--answer A]",
         .summary = "read one model reply on stdin and print the answer it committed to",

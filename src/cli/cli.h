@@ -60,6 +60,8 @@ int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
 int cmd_extract(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_rescore(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 
 #endif

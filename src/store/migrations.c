@@ -202,6 +202,44 @@ static const char *const m7_reply_details[] = {
     NULL,
 };
 
+/* 8: the derived tables rank/ writes (recomputed, never patched). */
+static const char *const m8_rankings[] = {
+    "CREATE TABLE week_status (\n"
+    "    week_id TEXT PRIMARY KEY,\n"
+    "    status TEXT NOT NULL CHECK (status IN ('ranked', 'no-ranking')),\n"
+    "    reason TEXT,\n"
+    "    clue_count INTEGER NOT NULL,\n"
+    "    models_ranked INTEGER NOT NULL,\n"
+    "    calculated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP\n"
+    ")",
+    "CREATE TABLE week_coverage (\n"
+    "    week_id TEXT NOT NULL,\n"
+    "    model_id INTEGER NOT NULL REFERENCES models(id),\n"
+    "    clues INTEGER NOT NULL,\n"
+    "    evaluated INTEGER NOT NULL,\n"
+    "    errors INTEGER NOT NULL,\n"
+    "    coverage REAL NOT NULL,\n"
+    "    PRIMARY KEY (week_id, model_id)\n"
+    ")",
+    "CREATE TABLE alltime_rankings (\n"
+    "    model_id INTEGER PRIMARY KEY REFERENCES models(id),\n"
+    "    weeks INTEGER NOT NULL,\n"
+    "    total_clues INTEGER NOT NULL,\n"
+    "    correct_count INTEGER NOT NULL,\n"
+    "    accuracy REAL NOT NULL,\n"
+    "    ci_low REAL,\n"
+    "    ci_high REAL,\n"
+    "    rank INTEGER NOT NULL,\n"
+    "    calculated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP\n"
+    ")",
+    "ALTER TABLE weekly_rankings ADD COLUMN ci_low REAL",
+    "ALTER TABLE weekly_rankings ADD COLUMN ci_high REAL",
+    "ALTER TABLE weekly_rankings ADD COLUMN tenure_weeks INTEGER",
+    "ALTER TABLE weekly_rankings ADD COLUMN avg_latency_ms REAL",
+    "ALTER TABLE weekly_rankings ADD COLUMN cost REAL",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -212,6 +250,8 @@ const struct store_migration store_migrations[] = {
     {6, "repair: re-stamp each evaluation with its clue's puzzle week", m6_repair_weeks, 1,
      "evaluations moved to their puzzle's week"},
     {7, "evaluation reasoning text and the provider's model id", m7_reply_details, -1, NULL},
+    {8, "derived ranking tables: week status, coverage, all-time; intervals, tenure, latency and cost per ranking",
+     m8_rankings, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -17,8 +17,10 @@
 #include "core/err.h"
 #include "db/db.h"
 
+#include <jansson.h>
+
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store;
 
@@ -226,6 +228,41 @@ struct store_rescore {
 /* Applies new verdicts in one atomic batch. */
 int store_rescore_apply(struct store *store, const struct store_rescore *updates, size_t n,
                         struct err *err);
+
+/* ---- rankings (store/rankings.c) -------------------------------------- */
+
+struct rank_input;
+struct rank_output;
+
+/* Reads what rank/ computes from: the weeks with clues, the models, each
+ * (week, model)'s outcome counts, and failed calls by HTTP status. The
+ * input owns its arrays; release with store_rank_input_free(). */
+int store_rank_input_read(struct store *store, struct rank_input *in, struct err *err);
+void store_rank_input_free(struct rank_input *in);
+
+/* Replaces the derived tables in one atomic batch: with from_week NULL,
+ * everything; else the weekly rows of from_week and later (earlier weeks
+ * stay as stored), with tenure and all-time rewritten whole. A failure
+ * leaves the previous tables as they were. */
+int store_rank_write(struct store *store, const struct rank_output *out, const char *from_week,
+                     struct err *err);
+
+/* The newest week with status "ranked" ("" when none), into out[16]. */
+int store_newest_ranked_week(struct store *store, char out[16], struct err *err);
+
+/* A week's board as stored by rank/: {"week", "clues", "status" ("ranked" |
+ * "no-ranking", or null when not ranked yet), "reason", "rows": [{"rank",
+ * "model", "model_id", "provider", "correct", "total", "accuracy",
+ * "ci_low", "ci_high", "previous_rank", "rank_change", "tenure_weeks",
+ * "avg_latency_ms", "cost"}], "incomplete": [{"model", "model_id",
+ * "coverage", "errors"}]}. Fails when the week has no clues. *out is a new
+ * reference. */
+int store_leaderboard_json(struct store *store, const char *week, json_t **out, struct err *err);
+
+/* The all-time board: {"weeks_ranked", "rows": [{"rank", "model",
+ * "model_id", "provider", "weeks", "correct", "total", "accuracy",
+ * "ci_low", "ci_high"}]}. */
+int store_alltime_json(struct store *store, json_t **out, struct err *err);
 
 /* ---- status (store/status.c) ------------------------------------------ */
 

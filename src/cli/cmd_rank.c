@@ -1,0 +1,237 @@
+/* cmd_rank.c - `cryptic-bench rank` and `cryptic-bench leaderboard`. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/utc.h"
+#include "rank/rank.h"
+#include "store/store.h"
+
+static int open_current(struct cli_ctx *ctx, struct store **store, struct err *err)
+{
+    struct store_open_opts opts = {.token = ctx->config.db_token};
+    if (store_open(ctx->config.db_location, &opts, store, err) < 0 ||
+        store_migrate(*store, NULL, NULL, err) < 0 || store_require_current(*store, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int check_week(const struct cli_command *cmd, const char *week)
+{
+    struct utc_date monday;
+    struct err err = {{0}};
+    if (week && utc_week_monday(week, &monday, &err) < 0)
+        return cli_usage_error(cmd, "--week: %s", err.msg);
+    return CLI_OK;
+}
+
+int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+    const char *week = NULL;
+    int all = 0;
+    for (int i = 0; i < argc;) {
+        int taken = cli_take_value(argc, argv, &i, "--week", &week);
+        if (taken < 0)
+            return cli_usage_error(cmd, "--week needs a week id such as 2026-W14");
+        if (taken > 0)
+            continue;
+        if (strcmp(argv[i], "--all") == 0)
+            all = 1;
+        else
+            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
+        i++;
+    }
+    if (all && week)
+        return cli_usage_error(cmd, "--week and --all exclude each other");
+    if (check_week(cmd, week) != CLI_OK)
+        return CLI_USAGE;
+    double threshold = 100;
+    const char *t = config_env("CRYPTIC_BENCH_COVERAGE_THRESHOLD");
+    if (t) {
+        char *end;
+        threshold = strtod(t, &end);
+        if (*end || threshold <= 0 || threshold > 100)
+            return cli_fail(cmd, "CRYPTIC_BENCH_COVERAGE_THRESHOLD must be a percentage above 0, at most 100");
+    }
+
+    struct err err = {{0}};
+    struct store *store = NULL;
+    struct rank_input in = {0};
+    struct rank_output out = {0};
+    int status = CLI_FAILED;
+    if (open_current(ctx, &store, &err) < 0 || store_rank_input_read(store, &in, &err) < 0)
+        goto done;
+    in.threshold = threshold;
+    if (!all && !week) {
+        /* Default: only the newest week with clues (and nothing before it changes). */
+        char newest[16];
+        if (store_newest_week(store, newest, &err) < 0)
+            goto done;
+        if (!newest[0]) {
+            err_set(&err, "no puzzles stored yet: run `cryptic-bench scrape` first");
+            goto done;
+        }
+        week = strdup(newest);
+    } else if (week) {
+        week = strdup(week);
+    }
+    if (rank_compute(&in, &out, &err) < 0 || store_rank_write(store, &out, all ? NULL : week, &err) < 0)
+        goto done;
+    int ranked = 0, unranked = 0;
+    for (size_t i = 0; i < out.nweeks; i++) {
+        const struct rank_week_status *s = &out.weeks[i];
+        if (!all && strcmp(s->week, week) < 0)
+            continue;
+        if (s->ranked) {
+            ranked++;
+            printf("ranked      %s (%d clues): %d models ranked", s->week, s->clues, s->models_ranked);
+            int first = 1;
+            for (size_t c = 0; c < out.ncoverage; c++) {
+                const struct rank_coverage *cv = &out.coverage[c];
+                if (strcmp(cv->week, s->week) != 0 || cv->ranked)
+                    continue;
+                const char *name = "";
+                for (size_t m = 0; m < in.nmodels; m++)
+                    if (in.models[m].id == cv->model_id)
+                        name = in.models[m].name;
+                printf("%s%s %.1f%% (%d errors)", first ? "; incomplete: " : ", ", name, cv->coverage, cv->errors);
+                first = 0;
+            }
+            printf("\n");
+        } else {
+            unranked++;
+            printf("no ranking  %s\n", s->reason);
+        }
+    }
+    printf("%d weeks ranked, %d without a ranking%s\n", ranked, unranked,
+           all ? "" : " (this week and later; earlier weeks kept)");
+    status = CLI_OK;
+done:
+    free((void *)(all ? NULL : week));
+    rank_output_free(&out);
+    store_rank_input_free(&in);
+    store_close(store);
+    return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
+}
+
+static void movement(const json_t *row, char *out, size_t size)
+{
+    json_t *prev = json_object_get(row, "previous_rank");
+    if (json_is_null(prev) || !prev) {
+        snprintf(out, size, "NEW");
+        return;
+    }
+    int change = (int)(json_integer_value(json_object_get(row, "rank_change")) % 10000);
+    if (change > 0)
+        snprintf(out, size, "up %d", change);
+    else if (change < 0)
+        snprintf(out, size, "down %d", -change);
+    else
+        snprintf(out, size, "=");
+}
+
+int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+    const char *week = NULL;
+    int alltime = 0, json = 0;
+    for (int i = 0; i < argc;) {
+        int taken = cli_take_value(argc, argv, &i, "--week", &week);
+        if (taken < 0)
+            return cli_usage_error(cmd, "--week needs a week id such as 2026-W14");
+        if (taken > 0)
+            continue;
+        if (strcmp(argv[i], "--all-time") == 0)
+            alltime = 1;
+        else if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else
+            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
+        i++;
+    }
+    if (alltime && week)
+        return cli_usage_error(cmd, "--week and --all-time exclude each other");
+    if (check_week(cmd, week) != CLI_OK)
+        return CLI_USAGE;
+    struct err err = {{0}};
+    struct store *store = NULL;
+    json_t *board = NULL;
+    char newest[16];
+    int status = CLI_FAILED;
+    if (open_current(ctx, &store, &err) < 0)
+        goto done;
+    if (alltime) {
+        if (store_alltime_json(store, &board, &err) < 0)
+            goto done;
+    } else {
+        if (!week) {
+            if (store_newest_ranked_week(store, newest, &err) < 0)
+                goto done;
+            if (!newest[0]) {
+                err_set(&err, "no week is ranked yet: run `cryptic-bench rank --all`");
+                goto done;
+            }
+            week = newest;
+        }
+        if (store_leaderboard_json(store, week, &board, &err) < 0)
+            goto done;
+    }
+    if (json) {
+        json_dumpf(board, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        printf("\n");
+        status = CLI_OK;
+        goto done;
+    }
+    json_t *rows = json_object_get(board, "rows");
+    if (alltime) {
+        printf("All time (%lld ranked weeks)\n", (long long)json_integer_value(json_object_get(board, "weeks_ranked")));
+        printf("%4s  %-24s %-10s %5s %9s %8s  %s\n", "RANK", "MODEL", "PROVIDER", "WEEKS", "CORRECT", "ACCURACY", "95% CI");
+    } else {
+        const char *st = json_string_value(json_object_get(board, "status"));
+        printf("Week %s (%lld clues): %s\n", week, (long long)json_integer_value(json_object_get(board, "clues")),
+               st ? st : "not ranked yet (run `cryptic-bench rank`)");
+        if (st && strcmp(st, "no-ranking") == 0)
+            printf("%s\n", json_string_value(json_object_get(board, "reason")));
+        if (json_array_size(rows))
+            printf("%4s  %-24s %-10s %9s %8s  %-14s %-7s %s\n", "RANK", "MODEL", "PROVIDER", "CORRECT", "ACCURACY",
+                   "95% CI", "MOVE", "TENURE");
+    }
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        char correct[32], ci[32], move[32];
+        snprintf(correct, sizeof correct, "%lld/%lld", (long long)json_integer_value(json_object_get(row, "correct")),
+                 (long long)json_integer_value(json_object_get(row, "total")));
+        snprintf(ci, sizeof ci, "[%.1f, %.1f]", json_number_value(json_object_get(row, "ci_low")),
+                 json_number_value(json_object_get(row, "ci_high")));
+        long rank = (long)json_integer_value(json_object_get(row, "rank"));
+        if (alltime) {
+            printf("%4ld  %-24s %-10s %5lld %9s %7.1f%%  %s\n", rank, json_string_value(json_object_get(row, "model")),
+                   json_string_value(json_object_get(row, "provider")),
+                   (long long)json_integer_value(json_object_get(row, "weeks")), correct,
+                   json_number_value(json_object_get(row, "accuracy")), ci);
+            continue;
+        }
+        movement(row, move, sizeof move);
+        long tenure = (long)json_integer_value(json_object_get(row, "tenure_weeks"));
+        printf("%4ld  %-24s %-10s %9s %7.1f%%  %-14s %-7s %ld week%s at #%ld\n", rank,
+               json_string_value(json_object_get(row, "model")), json_string_value(json_object_get(row, "provider")),
+               correct, json_number_value(json_object_get(row, "accuracy")), ci, move, tenure,
+               tenure == 1 ? "" : "s", rank);
+    }
+    json_t *incomplete = json_object_get(board, "incomplete");
+    if (json_array_size(incomplete)) {
+        printf("Incomplete (not ranked):");
+        json_array_foreach(incomplete, i, row)
+            printf("%s %s %.1f%% of clues (%lld errors)", i ? "," : "", json_string_value(json_object_get(row, "model")),
+                   json_number_value(json_object_get(row, "coverage")),
+                   (long long)json_integer_value(json_object_get(row, "errors")));
+        printf("\n");
+    }
+    status = CLI_OK;
+done:
+    json_decref(board);
+    store_close(store);
+    return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
+}

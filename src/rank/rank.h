@@ -1,0 +1,136 @@
+/*
+ * rank.h - weekly rankings, coverage, movement, tenure, intervals and the
+ * all-time table, computed from evaluation counts. Pure: no database here
+ * (store/ reads the counts and writes the results), so every rule is unit
+ * tested on plain data, and the same input always gives the same output.
+ *
+ * The rules (issue 5, DESIGN §3):
+ *  - a week's clues are its puzzles' clues; a model's score counts its
+ *    correct / wrong / no_answer outcomes (errors excluded);
+ *  - a model is ranked for a week only when its coverage (non-error
+ *    outcomes / clues) reaches the threshold (default 100 %); the others
+ *    are listed as incomplete; a week with no complete model has status
+ *    "no-ranking" and a reason built from the data;
+ *  - competition ranking by accuracy (1, 2, 2, 4), ties listed by name;
+ *  - movement: the model's rank in the latest earlier ranked week in which
+ *    it was ranked (none: NEW);
+ *  - tenure: consecutive ranked weeks at the same rank; unranked weeks
+ *    neither extend nor break it;
+ *  - 95 % Wilson intervals; all-time pooled over the weeks a model was
+ *    ranked.
+ */
+#ifndef CB_RANK_RANK_H
+#define CB_RANK_RANK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define RANK_WEEK_SIZE 16
+
+struct rank_model {
+    int64_t id;
+    char name[128];      /* display name: ties are listed by it */
+};
+
+struct rank_week_in {
+    char week[RANK_WEEK_SIZE];
+    int clues;
+};
+
+/* One model's outcomes on one week's clues. */
+struct rank_cell {
+    char week[RANK_WEEK_SIZE];
+    int64_t model_id;
+    int correct, wrong, no_answer, errors;
+    double avg_latency_ms; /* of its non-error calls; < 0 when none */
+    double cost;           /* summed; < 0 when unknown */
+};
+
+/* Failed calls of a week by HTTP status (0: no status known). */
+struct rank_error_in {
+    char week[RANK_WEEK_SIZE];
+    int status;
+    int count;
+};
+
+struct rank_input {
+    const struct rank_week_in *weeks; /* any order */
+    size_t nweeks;
+    const struct rank_model *models;
+    size_t nmodels;
+    const struct rank_cell *cells;
+    size_t ncells;
+    const struct rank_error_in *errors;
+    size_t nerrors;
+    double threshold;                 /* coverage % to be ranked; 0: 100 */
+};
+
+struct rank_row {
+    char week[RANK_WEEK_SIZE];
+    int64_t model_id;
+    int total, correct;
+    double accuracy, ci_low, ci_high;  /* percent */
+    int rank;
+    int previous_rank;                 /* 0: none (NEW) */
+    int rank_change;                   /* previous - current; meaningless when previous_rank is 0 */
+    int tenure_weeks;                  /* at this rank, as of this week */
+    double avg_latency_ms, cost;       /* < 0: unknown */
+};
+
+struct rank_coverage {
+    char week[RANK_WEEK_SIZE];
+    int64_t model_id;
+    int clues, evaluated, errors;
+    double coverage;                   /* percent */
+    int ranked;
+};
+
+struct rank_week_status {
+    char week[RANK_WEEK_SIZE];
+    int ranked;                        /* "ranked" or "no-ranking" */
+    char reason[512];
+    int clues, models_ranked;
+};
+
+struct rank_tenure {
+    int64_t model_id;
+    int rank;
+    char start_week[RANK_WEEK_SIZE];
+    char end_week[RANK_WEEK_SIZE];     /* the last week held */
+    int weeks;
+    int current;                       /* held in the latest ranked week */
+};
+
+struct rank_alltime {
+    int64_t model_id;
+    int weeks, total, correct;
+    double accuracy, ci_low, ci_high;
+    int rank;
+};
+
+struct rank_output {
+    struct rank_week_status *weeks;    /* in week order */
+    size_t nweeks;
+    struct rank_row *rows;             /* by week, then rank, then name */
+    size_t nrows;
+    struct rank_coverage *coverage;    /* by week, then model id */
+    size_t ncoverage;
+    struct rank_tenure *tenures;       /* by model, then start week */
+    size_t ntenures;
+    struct rank_alltime *alltime;      /* by rank, then name */
+    size_t nalltime;
+};
+
+int rank_compute(const struct rank_input *in, struct rank_output *out, struct err *err);
+void rank_output_free(struct rank_output *out);
+
+/* 95 % Wilson score interval of correct out of total, in percent. */
+void rank_wilson(int correct, int total, double *low, double *high);
+
+/* The HTTP status an error message names ("HTTP 402: ...", "OpenRouter API
+ * error: 404 - ..."), or 0. */
+int rank_error_status(const char *message);
+
+#endif

@@ -1,0 +1,358 @@
+/* rankings.c - rank/'s input read, its output written; see store.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rank/rank.h"
+#include "store/store.h"
+
+static const char *const sql_weeks =
+    "SELECT p.week_id, count(c.id) FROM puzzles p JOIN clues c ON c.puzzle_id = p.id\n"
+    "GROUP BY p.week_id ORDER BY p.week_id";
+
+static const char *const sql_models = "SELECT id, display_name FROM models ORDER BY id";
+
+/* An evaluation counts for the week of its clue's puzzle. */
+static const char *const sql_cells =
+    "SELECT p.week_id, e.model_id,\n"
+    "       sum(e.outcome = 'correct'), sum(e.outcome = 'wrong'), sum(e.outcome = 'no_answer'),\n"
+    "       sum(e.outcome = 'error' OR e.outcome IS NULL),\n"
+    "       avg(CASE WHEN e.outcome <> 'error' THEN e.response_time_ms END), sum(e.cost)\n"
+    "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
+    "GROUP BY p.week_id, e.model_id ORDER BY p.week_id, e.model_id";
+
+static const char *const sql_errors =
+    "SELECT p.week_id, e.error_message, count(*)\n"
+    "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
+    "WHERE e.outcome = 'error' GROUP BY p.week_id, e.error_message";
+
+void store_rank_input_free(struct rank_input *in)
+{
+    free((void *)in->weeks);
+    free((void *)in->models);
+    free((void *)in->cells);
+    free((void *)in->errors);
+    memset(in, 0, sizeof *in);
+}
+
+int store_rank_input_read(struct store *store, struct rank_input *in, struct err *err)
+{
+    struct db *db = store_db(store);
+    struct db_result *w = NULL, *m = NULL, *c = NULL, *e = NULL;
+    struct rank_week_in *weeks = NULL;
+    struct rank_model *models = NULL;
+    struct rank_cell *cells = NULL;
+    struct rank_error_in *errors = NULL;
+    int rc = -1;
+    memset(in, 0, sizeof *in);
+    if (db_query(db, &DB_SQL(sql_weeks), &w, err) < 0 || db_query(db, &DB_SQL(sql_models), &m, err) < 0 ||
+        db_query(db, &DB_SQL(sql_cells), &c, err) < 0 || db_query(db, &DB_SQL(sql_errors), &e, err) < 0) {
+        err_prefix(err, "cannot read evaluations for ranking");
+        goto out;
+    }
+    weeks = calloc(w->nrows + 1, sizeof *weeks);
+    models = calloc(m->nrows + 1, sizeof *models);
+    cells = calloc(c->nrows + 1, sizeof *cells);
+    errors = calloc(e->nrows + 1, sizeof *errors);
+    if (!weeks || !models || !cells || !errors) {
+        err_set(err, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < w->nrows; i++) {
+        snprintf(weeks[i].week, sizeof weeks[i].week, "%s", db_result_text(w, i, 0) ? db_result_text(w, i, 0) : "");
+        weeks[i].clues = (int)db_result_int(w, i, 1);
+    }
+    for (size_t i = 0; i < m->nrows; i++) {
+        models[i].id = db_result_int(m, i, 0);
+        snprintf(models[i].name, sizeof models[i].name, "%s", db_result_text(m, i, 1) ? db_result_text(m, i, 1) : "");
+    }
+    for (size_t i = 0; i < c->nrows; i++) {
+        snprintf(cells[i].week, sizeof cells[i].week, "%s", db_result_text(c, i, 0) ? db_result_text(c, i, 0) : "");
+        cells[i].model_id = db_result_int(c, i, 1);
+        cells[i].correct = (int)db_result_int(c, i, 2);
+        cells[i].wrong = (int)db_result_int(c, i, 3);
+        cells[i].no_answer = (int)db_result_int(c, i, 4);
+        cells[i].errors = (int)db_result_int(c, i, 5);
+        cells[i].avg_latency_ms = db_result_is_null(c, i, 6) ? -1 : db_result_real(c, i, 6);
+        cells[i].cost = db_result_is_null(c, i, 7) ? -1 : db_result_real(c, i, 7);
+    }
+    for (size_t i = 0; i < e->nrows; i++) {
+        snprintf(errors[i].week, sizeof errors[i].week, "%s", db_result_text(e, i, 0) ? db_result_text(e, i, 0) : "");
+        errors[i].status = rank_error_status(db_result_text(e, i, 1));
+        errors[i].count = (int)db_result_int(e, i, 2);
+    }
+    in->weeks = weeks;
+    in->nweeks = w->nrows;
+    in->models = models;
+    in->nmodels = m->nrows;
+    in->cells = cells;
+    in->ncells = c->nrows;
+    in->errors = errors;
+    in->nerrors = e->nrows;
+    weeks = NULL;
+    models = NULL;
+    cells = NULL;
+    errors = NULL;
+    rc = 0;
+out:
+    free(weeks);
+    free(models);
+    free(cells);
+    free(errors);
+    db_result_free(w);
+    db_result_free(m);
+    db_result_free(c);
+    db_result_free(e);
+    return rc;
+}
+
+static const char *const sql_insert_ranking =
+    "INSERT INTO weekly_rankings (week_id, model_id, total_clues, correct_count, accuracy, rank,\n"
+    "    previous_rank, rank_change, ci_low, ci_high, tenure_weeks, avg_latency_ms, cost)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char *const sql_insert_status =
+    "INSERT INTO week_status (week_id, status, reason, clue_count, models_ranked) VALUES (?, ?, ?, ?, ?)";
+static const char *const sql_insert_coverage =
+    "INSERT INTO week_coverage (week_id, model_id, clues, evaluated, errors, coverage) VALUES (?, ?, ?, ?, ?, ?)";
+static const char *const sql_insert_tenure =
+    "INSERT INTO rank_tenure (model_id, rank_position, start_week, end_week, weeks_count, is_current)\n"
+    "VALUES (?, ?, ?, ?, ?, ?)";
+static const char *const sql_insert_alltime =
+    "INSERT INTO alltime_rankings (model_id, weeks, total_clues, correct_count, accuracy, ci_low, ci_high, rank)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+enum { MAX_ARGS = 13 };
+
+struct batch {
+    struct db_stmt *stmts;
+    struct db_value *args;
+    size_t n, cap;
+};
+
+static struct db_value *add(struct batch *b, const char *sql, size_t nargs)
+{
+    struct db_value *a = &b->args[b->n * MAX_ARGS];
+    b->stmts[b->n] = (struct db_stmt){sql, a, nargs};
+    b->n++;
+    return a;
+}
+
+int store_rank_write(struct store *store, const struct rank_output *o, const char *from, struct err *err)
+{
+    struct batch b = {0};
+    b.cap = 10 + o->nweeks + o->nrows + o->ncoverage + o->ntenures + o->nalltime;
+    b.stmts = calloc(b.cap, sizeof *b.stmts);
+    b.args = calloc(b.cap * MAX_ARGS, sizeof *b.args);
+    if (!b.stmts || !b.args) {
+        free(b.stmts);
+        free(b.args);
+        return err_set(err, "out of memory");
+    }
+    struct db_value *a;
+    if (from) {
+        static const char *const deletes[] = {"DELETE FROM weekly_rankings WHERE week_id >= ?",
+                                              "DELETE FROM week_status WHERE week_id >= ?",
+                                              "DELETE FROM week_coverage WHERE week_id >= ?"};
+        for (size_t i = 0; i < 3; i++) {
+            a = add(&b, deletes[i], 1);
+            a[0] = db_text(from);
+        }
+    } else {
+        add(&b, "DELETE FROM weekly_rankings", 0);
+        add(&b, "DELETE FROM week_status", 0);
+        add(&b, "DELETE FROM week_coverage", 0);
+    }
+    add(&b, "DELETE FROM rank_tenure", 0);
+    add(&b, "DELETE FROM alltime_rankings", 0);
+    for (size_t i = 0; i < o->nweeks; i++) {
+        const struct rank_week_status *s = &o->weeks[i];
+        if (from && strcmp(s->week, from) < 0)
+            continue;
+        a = add(&b, sql_insert_status, 5);
+        a[0] = db_text(s->week);
+        a[1] = db_text(s->ranked ? "ranked" : "no-ranking");
+        a[2] = db_text(s->reason);
+        a[3] = db_int(s->clues);
+        a[4] = db_int(s->models_ranked);
+    }
+    for (size_t i = 0; i < o->nrows; i++) {
+        const struct rank_row *r = &o->rows[i];
+        if (from && strcmp(r->week, from) < 0)
+            continue;
+        a = add(&b, sql_insert_ranking, 13);
+        a[0] = db_text(r->week);
+        a[1] = db_int(r->model_id);
+        a[2] = db_int(r->total);
+        a[3] = db_int(r->correct);
+        a[4] = db_real(r->accuracy);
+        a[5] = db_int(r->rank);
+        a[6] = r->previous_rank ? db_int(r->previous_rank) : db_null();
+        a[7] = r->previous_rank ? db_int(r->rank_change) : db_null();
+        a[8] = db_real(r->ci_low);
+        a[9] = db_real(r->ci_high);
+        a[10] = db_int(r->tenure_weeks);
+        a[11] = r->avg_latency_ms < 0 ? db_null() : db_real(r->avg_latency_ms);
+        a[12] = r->cost < 0 ? db_null() : db_real(r->cost);
+    }
+    for (size_t i = 0; i < o->ncoverage; i++) {
+        const struct rank_coverage *c = &o->coverage[i];
+        if (from && strcmp(c->week, from) < 0)
+            continue;
+        a = add(&b, sql_insert_coverage, 6);
+        a[0] = db_text(c->week);
+        a[1] = db_int(c->model_id);
+        a[2] = db_int(c->clues);
+        a[3] = db_int(c->evaluated);
+        a[4] = db_int(c->errors);
+        a[5] = db_real(c->coverage);
+    }
+    for (size_t i = 0; i < o->ntenures; i++) {
+        const struct rank_tenure *t = &o->tenures[i];
+        a = add(&b, sql_insert_tenure, 6);
+        a[0] = db_int(t->model_id);
+        a[1] = db_int(t->rank);
+        a[2] = db_text(t->start_week);
+        a[3] = t->current ? db_null() : db_text(t->end_week); /* the old meaning: NULL while held */
+        a[4] = db_int(t->weeks);
+        a[5] = db_int(t->current);
+    }
+    for (size_t i = 0; i < o->nalltime; i++) {
+        const struct rank_alltime *t = &o->alltime[i];
+        a = add(&b, sql_insert_alltime, 8);
+        a[0] = db_int(t->model_id);
+        a[1] = db_int(t->weeks);
+        a[2] = db_int(t->total);
+        a[3] = db_int(t->correct);
+        a[4] = db_real(t->accuracy);
+        a[5] = db_real(t->ci_low);
+        a[6] = db_real(t->ci_high);
+        a[7] = db_int(t->rank);
+    }
+    int rc = db_batch(store_db(store), b.stmts, b.n, NULL, err);
+    if (rc < 0)
+        err_prefix(err, "cannot store the rankings (the previous ones are kept)");
+    free(b.stmts);
+    free(b.args);
+    return rc;
+}
+
+/* ---- reading the boards ------------------------------------------------- */
+
+#include <jansson.h>
+
+static const char *const sql_newest_ranked =
+    "SELECT max(week_id) FROM week_status WHERE status = 'ranked'";
+static const char *const sql_week_clues_count =
+    "SELECT count(c.id) FROM puzzles p JOIN clues c ON c.puzzle_id = p.id WHERE p.week_id = ?";
+static const char *const sql_week_status =
+    "SELECT status, reason FROM week_status WHERE week_id = ?";
+static const char *const sql_board =
+    "SELECT r.rank, m.display_name, m.openrouter_id, m.provider, r.correct_count, r.total_clues,\n"
+    "       r.accuracy, r.ci_low, r.ci_high, r.previous_rank, r.rank_change, r.tenure_weeks,\n"
+    "       r.avg_latency_ms, r.cost\n"
+    "FROM weekly_rankings r JOIN models m ON m.id = r.model_id\n"
+    "WHERE r.week_id = ? ORDER BY r.rank, m.display_name, m.id";
+static const char *const sql_incomplete =
+    "SELECT m.display_name, m.openrouter_id, w.coverage, w.errors\n"
+    "FROM week_coverage w JOIN models m ON m.id = w.model_id\n"
+    "WHERE w.week_id = ? AND NOT EXISTS (SELECT 1 FROM weekly_rankings r\n"
+    "                                    WHERE r.week_id = w.week_id AND r.model_id = w.model_id)\n"
+    "ORDER BY w.coverage DESC, m.display_name";
+static const char *const sql_alltime =
+    "SELECT a.rank, m.display_name, m.openrouter_id, m.provider, a.weeks, a.correct_count,\n"
+    "       a.total_clues, a.accuracy, a.ci_low, a.ci_high\n"
+    "FROM alltime_rankings a JOIN models m ON m.id = a.model_id ORDER BY a.rank, m.display_name";
+static const char *const sql_weeks_ranked =
+    "SELECT count(*) FROM week_status WHERE status = 'ranked'";
+
+int store_newest_ranked_week(struct store *store, char out[16], struct err *err)
+{
+    struct db_result *r = NULL;
+    out[0] = '\0';
+    if (db_query(store_db(store), &DB_SQL(sql_newest_ranked), &r, err) < 0)
+        return -1;
+    if (db_result_text(r, 0, 0))
+        snprintf(out, 16, "%s", db_result_text(r, 0, 0));
+    db_result_free(r);
+    return 0;
+}
+
+/* A cell as JSON: numbers as numbers, NULL as null. */
+static json_t *cell_json(const struct db_result *r, size_t row, size_t col)
+{
+    const struct db_value *v = db_result_value(r, row, col);
+    switch (v->type) {
+    case DB_INTEGER: return json_integer(v->i);
+    case DB_REAL: return json_real(v->r);
+    case DB_TEXT: return json_stringn(v->p, v->len);
+    default: return json_null();
+    }
+}
+
+static json_t *rows_json(const struct db_result *r, const char *const *names)
+{
+    json_t *rows = json_array();
+    for (size_t i = 0; i < r->nrows; i++) {
+        json_t *o = json_object();
+        for (size_t c = 0; c < r->ncols && names[c]; c++)
+            json_object_set_new(o, names[c], cell_json(r, i, c));
+        json_array_append_new(rows, o);
+    }
+    return rows;
+}
+
+int store_leaderboard_json(struct store *store, const char *week, json_t **out, struct err *err)
+{
+    static const char *const board_names[] = {"rank", "model", "model_id", "provider", "correct", "total",
+                                              "accuracy", "ci_low", "ci_high", "previous_rank",
+                                              "rank_change", "tenure_weeks", "avg_latency_ms", "cost", NULL};
+    static const char *const incomplete_names[] = {"model", "model_id", "coverage", "errors", NULL};
+    struct db *db = store_db(store);
+    struct db_result *count = NULL, *status = NULL, *board = NULL, *incomplete = NULL;
+    int rc = -1;
+    if (db_query(db, &DB_STMT(sql_week_clues_count, db_text(week)), &count, err) < 0)
+        goto out;
+    int64_t clues = db_result_int(count, 0, 0);
+    if (clues == 0) {
+        err_set(err, "week %s has no clues", week);
+        goto out;
+    }
+    if (db_query(db, &DB_STMT(sql_week_status, db_text(week)), &status, err) < 0 ||
+        db_query(db, &DB_STMT(sql_board, db_text(week)), &board, err) < 0 ||
+        db_query(db, &DB_STMT(sql_incomplete, db_text(week)), &incomplete, err) < 0)
+        goto out;
+    json_t *o = json_object();
+    json_object_set_new(o, "week", json_string(week));
+    json_object_set_new(o, "clues", json_integer(clues));
+    json_object_set_new(o, "status", status->nrows ? cell_json(status, 0, 0) : json_null());
+    json_object_set_new(o, "reason", status->nrows ? cell_json(status, 0, 1) : json_null());
+    json_object_set_new(o, "rows", rows_json(board, board_names));
+    json_object_set_new(o, "incomplete", rows_json(incomplete, incomplete_names));
+    *out = o;
+    rc = 0;
+out:
+    db_result_free(count);
+    db_result_free(status);
+    db_result_free(board);
+    db_result_free(incomplete);
+    return rc;
+}
+
+int store_alltime_json(struct store *store, json_t **out, struct err *err)
+{
+    static const char *const names[] = {"rank", "model", "model_id", "provider", "weeks", "correct",
+                                        "total", "accuracy", "ci_low", "ci_high", NULL};
+    struct db_result *rows = NULL, *weeks = NULL;
+    if (db_query(store_db(store), &DB_SQL(sql_alltime), &rows, err) < 0 ||
+        db_query(store_db(store), &DB_SQL(sql_weeks_ranked), &weeks, err) < 0) {
+        db_result_free(rows);
+        return -1;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "weeks_ranked", cell_json(weeks, 0, 0));
+    json_object_set_new(o, "rows", rows_json(rows, names));
+    db_result_free(rows);
+    db_result_free(weeks);
+    *out = o;
+    return 0;
+}
