@@ -1,0 +1,207 @@
+/* test_rank.c - the ranking rules on plain data: ties, newcomers, gaps,
+ * drop-outs, incomplete coverage, all-error weeks, no-answers, tenure,
+ * intervals, all-time. */
+#include "testutil.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "rank/rank.h"
+
+static struct rank_model models[] = {{1, "Alpha"}, {2, "Bravo"}, {3, "Charlie"}, {4, "Delta"}, {5, "Echo"}};
+
+static struct rank_cell cell(const char *week, int64_t model, int correct, int wrong, int no_answer, int errors)
+{
+    struct rank_cell c = {.model_id = model, .correct = correct, .wrong = wrong, .no_answer = no_answer,
+                          .errors = errors, .avg_latency_ms = 100, .cost = 0.01};
+    snprintf(c.week, sizeof c.week, "%s", week);
+    return c;
+}
+
+static struct rank_output compute(const struct rank_week_in *weeks, size_t nweeks, const struct rank_cell *cells,
+                                  size_t ncells, const struct rank_error_in *errors, size_t nerrors, double threshold)
+{
+    struct rank_input in = {weeks, nweeks, models, 5, cells, ncells, errors, nerrors, threshold};
+    struct rank_output out;
+    struct err err = {{0}};
+    if (rank_compute(&in, &out, &err) != 0)
+        fail_msg("%s", err.msg);
+    return out;
+}
+
+static const struct rank_row *row_of(const struct rank_output *o, const char *week, int64_t model)
+{
+    for (size_t i = 0; i < o->nrows; i++)
+        if (strcmp(o->rows[i].week, week) == 0 && o->rows[i].model_id == model)
+            return &o->rows[i];
+    return NULL;
+}
+
+static void test_ties_share_a_rank(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W01", 4}};
+    struct rank_cell cells[] = {cell("2026-W01", 5, 2, 2, 0, 0), cell("2026-W01", 2, 2, 2, 0, 0),
+                                cell("2026-W01", 1, 1, 3, 0, 0), cell("2026-W01", 4, 1, 3, 0, 0),
+                                cell("2026-W01", 3, 0, 4, 0, 0)};
+    struct rank_output o = compute(weeks, 1, cells, 5, NULL, 0, 0);
+    assert_int_equal(o.nrows, 5);
+    /* 1, 1, 3, 3, 5, ties listed by display name */
+    int64_t order[] = {2, 5, 1, 4, 3};
+    int ranks[] = {1, 1, 3, 3, 5};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(o.rows[i].model_id, order[i]);
+        assert_int_equal(o.rows[i].rank, ranks[i]);
+        assert_int_equal(o.rows[i].previous_rank, 0);
+        assert_int_equal(o.rows[i].tenure_weeks, 1);
+    }
+    assert_true(fabs(o.rows[0].accuracy - 50.0) < 1e-9);
+    assert_true(o.weeks[0].ranked);
+    assert_string_equal(o.weeks[0].reason, "2026-W01: 5 of 5 models complete");
+    rank_output_free(&o);
+}
+
+static void test_movement_newcomers_gaps_and_dropouts(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W03", 2}, {"2026-W01", 2}, {"2026-W02", 2}, {"2026-W04", 2}};
+    struct rank_cell cells[] = {
+        /* W01: Alpha 1st, Bravo 2nd */
+        cell("2026-W01", 1, 2, 0, 0, 0), cell("2026-W01", 2, 1, 1, 0, 0),
+        /* W02: every call failed: no ranking, a gap */
+        cell("2026-W02", 1, 0, 0, 0, 2), cell("2026-W02", 2, 0, 0, 0, 2),
+        /* W03: Alpha 1st again (tenure goes on over the gap), Bravo drops out
+         * (one error), Charlie new at 2nd */
+        cell("2026-W03", 1, 2, 0, 0, 0), cell("2026-W03", 2, 1, 0, 0, 1), cell("2026-W03", 3, 1, 1, 0, 0),
+        /* W04: Bravo back at 1st with Alpha: tie; Charlie 3rd */
+        cell("2026-W04", 1, 2, 0, 0, 0), cell("2026-W04", 2, 2, 0, 0, 0), cell("2026-W04", 3, 0, 2, 0, 0),
+    };
+    struct rank_error_in errors[] = {{"2026-W02", 402, 3}, {"2026-W02", 404, 1}};
+    struct rank_output o = compute(weeks, 4, cells, sizeof cells / sizeof cells[0], errors, 2, 0);
+    assert_int_equal(o.nweeks, 4);
+    assert_string_equal(o.weeks[1].week, "2026-W02");
+    assert_false(o.weeks[1].ranked);
+    assert_string_equal(o.weeks[1].reason,
+                        "2026-W02: 0 of 2 models complete; 4 of 4 calls failed (HTTP 402 \xc3\x97" "3, 404 \xc3\x97" "1)");
+    assert_null(row_of(&o, "2026-W02", 1));
+
+    const struct rank_row *a3 = row_of(&o, "2026-W03", 1);
+    assert_int_equal(a3->rank, 1);
+    assert_int_equal(a3->previous_rank, 1); /* from W01: the gap is skipped */
+    assert_int_equal(a3->rank_change, 0);
+    assert_int_equal(a3->tenure_weeks, 2);  /* W01 and W03 are consecutive ranked weeks */
+    assert_null(row_of(&o, "2026-W03", 2)); /* incomplete: not ranked */
+    const struct rank_row *c3 = row_of(&o, "2026-W03", 3);
+    assert_int_equal(c3->rank, 2);
+    assert_int_equal(c3->previous_rank, 0); /* NEW */
+
+    const struct rank_row *b4 = row_of(&o, "2026-W04", 2);
+    assert_int_equal(b4->rank, 1);
+    assert_int_equal(b4->previous_rank, 2); /* its latest ranked week: W01 */
+    assert_int_equal(b4->rank_change, 1);
+    assert_int_equal(b4->tenure_weeks, 1);  /* absent from W03: its tenure ended */
+    const struct rank_row *a4 = row_of(&o, "2026-W04", 1);
+    assert_int_equal(a4->rank, 1);
+    assert_int_equal(a4->tenure_weeks, 3);
+    const struct rank_row *c4 = row_of(&o, "2026-W04", 3);
+    assert_int_equal(c4->rank, 3);
+    assert_int_equal(c4->rank_change, -1);
+
+    /* Tenure stints as the old table means them. */
+    int found = 0;
+    for (size_t i = 0; i < o.ntenures; i++) {
+        const struct rank_tenure *t = &o.tenures[i];
+        if (t->model_id == 1) {
+            assert_int_equal(t->rank, 1);
+            assert_string_equal(t->start_week, "2026-W01");
+            assert_string_equal(t->end_week, "2026-W04");
+            assert_int_equal(t->weeks, 3);
+            assert_true(t->current);
+            found++;
+        }
+        if (t->model_id == 2 && strcmp(t->start_week, "2026-W01") == 0) {
+            assert_int_equal(t->weeks, 1);
+            assert_false(t->current);
+            found++;
+        }
+    }
+    assert_int_equal(found, 2);
+
+    /* Coverage of the drop-out. */
+    for (size_t i = 0; i < o.ncoverage; i++)
+        if (strcmp(o.coverage[i].week, "2026-W03") == 0 && o.coverage[i].model_id == 2) {
+            assert_true(fabs(o.coverage[i].coverage - 50.0) < 1e-9);
+            assert_int_equal(o.coverage[i].errors, 1);
+            assert_false(o.coverage[i].ranked);
+        }
+
+    /* All-time: pooled over the weeks each was ranked. */
+    assert_int_equal(o.nalltime, 3);
+    assert_int_equal(o.alltime[0].model_id, 1);
+    assert_int_equal(o.alltime[0].weeks, 3);
+    assert_int_equal(o.alltime[0].correct, 6);
+    assert_int_equal(o.alltime[0].total, 6);
+    assert_int_equal(o.alltime[1].model_id, 2);
+    assert_int_equal(o.alltime[1].weeks, 2);
+    assert_int_equal(o.alltime[1].correct, 3);
+    rank_output_free(&o);
+}
+
+static void test_coverage_threshold_and_no_answers(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W10", 10}};
+    struct rank_cell cells[] = {cell("2026-W10", 1, 3, 5, 2, 0),  /* no-answers count as wrong */
+                                cell("2026-W10", 2, 9, 0, 0, 1)}; /* 90 % coverage */
+    struct rank_output o = compute(weeks, 1, cells, 2, NULL, 0, 0);
+    assert_int_equal(o.nrows, 1);
+    assert_int_equal(o.rows[0].model_id, 1);
+    assert_int_equal(o.rows[0].total, 10);
+    assert_true(fabs(o.rows[0].accuracy - 30.0) < 1e-9);
+    rank_output_free(&o);
+    o = compute(weeks, 1, cells, 2, NULL, 0, 90);
+    assert_int_equal(o.nrows, 2);
+    assert_int_equal(o.rows[0].model_id, 2); /* 9 of 9 scored */
+    assert_int_equal(o.rows[0].total, 9);
+    rank_output_free(&o);
+}
+
+static void test_week_without_calls(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W20", 30}};
+    struct rank_output o = compute(weeks, 1, NULL, 0, NULL, 0, 0);
+    assert_false(o.weeks[0].ranked);
+    assert_string_equal(o.weeks[0].reason, "2026-W20: 0 of 0 models complete; no calls made");
+    rank_output_free(&o);
+}
+
+static void test_wilson_and_error_status(void **state)
+{
+    (void)state;
+    double lo, hi;
+    rank_wilson(21, 28, &lo, &hi);
+    assert_true(fabs(lo - 56.6) < 0.05 && fabs(hi - 87.3) < 0.05);
+    rank_wilson(0, 10, &lo, &hi);
+    assert_true(fabs(lo) < 1e-9 && fabs(hi - 27.75) < 0.05);
+    rank_wilson(10, 10, &lo, &hi);
+    assert_true(fabs(lo - 72.25) < 0.05 && fabs(hi - 100) < 1e-9);
+    rank_wilson(0, 0, &lo, &hi);
+    assert_true(lo == 0 && hi == 0);
+    assert_int_equal(rank_error_status("HTTP 402: Insufficient credits"), 402);
+    assert_int_equal(rank_error_status("OpenRouter API error: 404 - {\"error\":...}"), 404);
+    assert_int_equal(rank_error_status("GET x: Couldn't connect to server"), 0);
+    assert_int_equal(rank_error_status(NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ties_share_a_rank),
+        cmocka_unit_test(test_movement_newcomers_gaps_and_dropouts),
+        cmocka_unit_test(test_coverage_threshold_and_no_answers),
+        cmocka_unit_test(test_week_without_calls),
+        cmocka_unit_test(test_wilson_and_error_status),
+    };
+    return cmocka_run_group_tests_name("rank", tests, NULL, NULL);
+}
