@@ -123,6 +123,18 @@ static const struct cli_command commands[] = {
         .run = cmd_leaderboard,
     },
     {
+        .name = "runs",
+        .usage = "[list | show ID | cancel ID | retry ID]",
+        .summary = "workflow runs, and one run's steps as a timeline",
+        .help = "  list         the 50 newest runs (default)\n"
+                "  show ID      one run: status, output or error, its steps (kind, status,\n"
+                "               attempts, duration, error)\n"
+                "  cancel ID    stop a run that has not finished\n"
+                "  retry ID     queue a failed or cancelled run again: its checkpointed steps\n"
+                "               are kept, its failed ones run again\n",
+        .run = cmd_runs,
+    },
+    {
         .name = "extract",
         .usage = "--enumeration E [--answer A]",
         .summary = "read one model reply on stdin and print the answer it committed to",

@@ -62,6 +62,7 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
 int cmd_rescore(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_runs(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 
 #endif

@@ -240,6 +240,64 @@ static const char *const m8_rankings[] = {
     NULL,
 };
 
+/* 9: the durable workflow engine's state (flow/). Times in ms since the epoch. */
+static const char *const m9_flow[] = {
+    "CREATE TABLE flow_events (\n"
+    "    id TEXT PRIMARY KEY,\n"
+    "    name TEXT NOT NULL,\n"
+    "    data TEXT NOT NULL,\n"
+    "    ts INTEGER NOT NULL\n"
+    ")",
+    "CREATE TABLE flow_runs (\n"
+    "    id TEXT PRIMARY KEY,\n"
+    "    function_id TEXT NOT NULL,\n"
+    "    event_id TEXT NOT NULL,\n"
+    "    event TEXT NOT NULL,\n"
+    "    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'sleeping', 'waiting',\n"
+    "                                           'completed', 'failed', 'cancelled')),\n"
+    "    attempt INTEGER NOT NULL DEFAULT 0,\n"
+    "    concurrency_key TEXT,\n"
+    "    concurrency_limit INTEGER NOT NULL DEFAULT 0,\n"
+    "    ready_at INTEGER NOT NULL,\n"
+    "    lease_owner TEXT,\n"
+    "    lease_until INTEGER,\n"
+    "    output TEXT,\n"
+    "    error TEXT,\n"
+    "    parent_run_id TEXT,\n"
+    "    parent_step TEXT,\n"
+    "    created_at INTEGER NOT NULL,\n"
+    "    started_at INTEGER,\n"
+    "    ended_at INTEGER,\n"
+    "    UNIQUE (function_id, event_id)\n"
+    ")",
+    "CREATE INDEX idx_flow_runs_ready ON flow_runs(status, ready_at)",
+    "CREATE TABLE flow_steps (\n"
+    "    run_id TEXT NOT NULL REFERENCES flow_runs(id),\n"
+    "    hash TEXT NOT NULL,\n"
+    "    name TEXT NOT NULL,\n"
+    "    kind TEXT NOT NULL,\n"
+    "    status TEXT NOT NULL CHECK (status IN ('done', 'failed', 'retrying', 'sleeping', 'waiting')),\n"
+    "    output TEXT,\n"
+    "    error TEXT,\n"
+    "    attempts INTEGER NOT NULL DEFAULT 0,\n"
+    "    wake_at INTEGER,\n"
+    "    wait_event TEXT,\n"
+    "    wait_field TEXT,\n"
+    "    wait_value TEXT,\n"
+    "    seq INTEGER NOT NULL,\n"
+    "    started_at INTEGER,\n"
+    "    ended_at INTEGER,\n"
+    "    PRIMARY KEY (run_id, hash)\n"
+    ")",
+    "CREATE INDEX idx_flow_steps_wait ON flow_steps(status, wait_event)",
+    "CREATE TABLE flow_schedules (\n"
+    "    function_id TEXT PRIMARY KEY,\n"
+    "    cron TEXT NOT NULL,\n"
+    "    last_fire INTEGER\n"
+    ")",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -252,6 +310,7 @@ const struct store_migration store_migrations[] = {
     {7, "evaluation reasoning text and the provider's model id", m7_reply_details, -1, NULL},
     {8, "derived ranking tables: week status, coverage, all-time; intervals, tenure, latency and cost per ranking",
      m8_rankings, -1, NULL},
+    {9, "durable workflow state: events, runs, steps, schedules", m9_flow, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

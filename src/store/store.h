@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 struct store;
 
@@ -263,6 +263,86 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
  * "model_id", "provider", "weeks", "correct", "total", "accuracy",
  * "ci_low", "ci_high"}]}. */
 int store_alltime_json(struct store *store, json_t **out, struct err *err);
+
+/* ---- workflow state (store/flow.c) ------------------------------------- */
+
+struct store_flow_run {
+    char id[40];
+    char function_id[128];
+    char event_id[72];
+    char *event;            /* the triggering event as JSON */
+    char status[16];
+    int attempt;
+    char *output, *error;
+    char parent_run_id[40];
+    char parent_step[48];
+    int64_t created_at, started_at, ended_at, ready_at;
+};
+
+struct store_flow_step {
+    char hash[48];
+    char *name;
+    char kind[16];          /* run | sleep | send | invoke | wait */
+    char status[16];        /* done | failed | retrying | sleeping | waiting */
+    char *output, *error;
+    int attempts;
+    int64_t wake_at;        /* 0: none */
+    char *wait_event, *wait_field, *wait_value;
+    int seq;
+    int64_t started_at, ended_at;
+};
+
+void store_flow_run_clear(struct store_flow_run *run);
+void store_flow_steps_free(struct store_flow_step *steps, size_t n);
+
+/* A run to create for an event. */
+struct store_flow_new_run {
+    const char *id, *function_id;
+    const char *concurrency_key; /* NULL: none */
+    int concurrency_limit;
+    const char *parent_run_id, *parent_step; /* for invoke */
+};
+
+/* Stores an event and the runs it starts, and wakes the runs waiting for
+ * it, in one batch. An event id seen before changes nothing (*duplicate). */
+int store_flow_send(struct store *store, const char *event_id, const char *name, const char *event_json,
+                    int64_t now, const struct store_flow_new_run *runs, size_t nruns, int *duplicate,
+                    struct err *err);
+
+/* Claims the next runnable run for owner (queued and ready, or sleeping /
+ * waiting past its wake time, or running with an expired lease), honouring
+ * concurrency limits. *found is 0 when there is none. */
+int store_flow_claim(struct store *store, const char *owner, int64_t now, int64_t lease_ms,
+                     struct store_flow_run *out, int *found, struct err *err);
+
+/* Requeues the runs owner holds (a restart reclaims its own at once). */
+int store_flow_reclaim(struct store *store, const char *owner, int64_t now, struct err *err);
+
+int store_flow_steps(struct store *store, const char *run_id, struct store_flow_step **out, size_t *n,
+                     struct err *err);
+
+/* Checkpoints a step, only while owner still holds the run. */
+int store_flow_step_put(struct store *store, const char *run_id, const char *owner,
+                        const struct store_flow_step *step, int64_t lease_until, struct err *err);
+
+/* Ends a round: sets the run's status, ready time, output and error and
+ * releases the lease (only while owner holds it). A finished child run
+ * (completed / failed) also resolves its parent's invoke step and queues
+ * the parent, in the same batch. */
+int store_flow_run_release(struct store *store, const struct store_flow_run *run, const char *owner,
+                           const char *status, int64_t ready_at, const char *output, const char *error,
+                           int64_t now, struct err *err);
+
+/* Listing and control for `runs`. */
+int store_flow_runs_list(struct store *store, int limit, struct store_flow_run **out, size_t *n,
+                         struct err *err);
+int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
+                       struct err *err);
+/* Cancels a run that has not finished; *changed 0 when it had. */
+int store_flow_run_cancel(struct store *store, const char *id, int64_t now, int *changed, struct err *err);
+/* Requeues a failed or cancelled run: its failed steps run again, its
+ * checkpointed ones stay. */
+int store_flow_run_retry(struct store *store, const char *id, int64_t now, int *changed, struct err *err);
 
 /* ---- status (store/status.c) ------------------------------------------ */
 

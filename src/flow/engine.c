@@ -1,0 +1,1073 @@
+/*
+ * engine.c - the embedded durable workflow engine; see flow.h and docs/flow.md.
+ *
+ * A worker claims a runnable run with a lease, loads its checkpointed steps,
+ * and replays the body. Steps the body asks for that are not checkpointed
+ * are pending; after the body returns, the worker executes them (run steps
+ * in parallel threads), checkpoints each result at once, and replays again
+ * while that made progress. When only waiting is left (a retry's backoff, a
+ * sleep, an event, a child run) the run is released with the time it can
+ * go on, and any worker picks it up then.
+ */
+#include "flow/flow.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/utc.h"
+#include "flow/cron.h"
+
+#define MAX_FUNCTIONS 64
+#define MAX_WORKERS 64
+#define FAR_FUTURE (INT64_C(1) << 62)
+
+struct flow_engine {
+    struct store *store;
+    struct flow_engine_opts opts;
+    char owner[128];
+    struct flow_function fns[MAX_FUNCTIONS];
+    struct cron_expr crons[MAX_FUNCTIONS];
+    int nfns;
+    pthread_t threads[MAX_WORKERS + 1];
+    int nthreads;
+    int started;
+    volatile int stopping;
+    pthread_mutex_t lock;
+    unsigned seed;
+};
+
+enum step_kind { STEP_RUN, STEP_SLEEP, STEP_SEND, STEP_INVOKE, STEP_WAIT };
+static const char *const kind_names[] = {"run", "sleep", "send", "invoke", "wait"};
+
+struct pending {
+    enum step_kind kind;
+    char hash[48];
+    char *name;
+    flow_step_fn fn;
+    void *arg;
+    int64_t until;        /* sleep: wake time; wait: timeout time */
+    json_t *payload;      /* send: events; invoke: data */
+    char *target;         /* invoke: function id; wait: event name */
+    char *field, *value;  /* wait: the matched field and its value */
+    int attempts;         /* run: attempts made so far */
+    /* results of executing a run step */
+    json_t *output;
+    struct flow_step_error error;
+    int ok;
+    int64_t started_at, ended_at;
+};
+
+struct name_count {
+    char *name;
+    int count;
+};
+
+struct flow_ctx {
+    struct flow_engine *engine;
+    struct store_flow_run *run;
+    const struct flow_function *fn;
+    json_t *event;
+    struct store_flow_step *steps;
+    size_t nsteps;
+    json_t **results;       /* parsed outputs of the steps, by index */
+    struct pending *pending;
+    size_t npending, cap;
+    struct name_count *names;
+    size_t nnames;
+    int blocked;            /* a step waits (retry backoff, sleep, event, child) */
+    int64_t wake_at;        /* earliest time a blocked step can go on */
+    int waits_only;         /* blocked only by events / children */
+    json_t *output;
+    char fail_message[512];
+    json_t *scratch;        /* results handed to the body: failure objects */
+    int seq;
+};
+
+static int64_t now_ms(void)
+{
+    return utc_now_ms();
+}
+
+static void sleep_ms(int64_t ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Hex SHA-1 of a step id (Inngest keys step state the same way). */
+static void hash_id(const char *id, char out[48])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(id, strlen(id), md, &len, EVP_sha1(), NULL);
+    for (unsigned int i = 0; i < len && i < 20; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* A new id: milliseconds then random bytes, in hex, so ids sort by time. */
+static void new_id(char out[40])
+{
+    unsigned char rnd[8];
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+        memset(rnd, 0, sizeof rnd);
+    int n = snprintf(out, 40, "%012llx", (unsigned long long)now_ms());
+    for (size_t i = 0; i < sizeof rnd && n + 2 < 40; i++, n += 2)
+        snprintf(out + n, 3, "%02x", rnd[i]);
+}
+
+/* ---- the body's side --------------------------------------------------- */
+
+const char *flow_run_id(const struct flow_ctx *ctx)
+{
+    return ctx->run->id;
+}
+
+/* The step's full id ("name", then "name:1", "name:2" for repeats) and hash. */
+static void step_identity(struct flow_ctx *ctx, const char *name, char *full, size_t size, char hash[48])
+{
+    struct name_count *nc = NULL;
+    for (size_t i = 0; i < ctx->nnames; i++)
+        if (strcmp(ctx->names[i].name, name) == 0)
+            nc = &ctx->names[i];
+    if (!nc) {
+        struct name_count *grown = realloc(ctx->names, (ctx->nnames + 1) * sizeof *grown);
+        if (grown) {
+            ctx->names = grown;
+            nc = &ctx->names[ctx->nnames++];
+            nc->name = strdup(name);
+            nc->count = 0;
+        }
+    }
+    int count = nc ? nc->count++ : 0;
+    if (count == 0)
+        snprintf(full, size, "%s", name);
+    else
+        snprintf(full, size, "%s:%d", name, count);
+    hash_id(full, hash);
+}
+
+static struct store_flow_step *find_step(struct flow_ctx *ctx, const char *hash, size_t *index)
+{
+    for (size_t i = 0; i < ctx->nsteps; i++)
+        if (strcmp(ctx->steps[i].hash, hash) == 0) {
+            if (index)
+                *index = i;
+            return &ctx->steps[i];
+        }
+    return NULL;
+}
+
+static struct pending *add_pending(struct flow_ctx *ctx, enum step_kind kind, const char *full, const char *hash)
+{
+    if (ctx->npending == ctx->cap) {
+        size_t cap = ctx->cap ? ctx->cap * 2 : 8;
+        struct pending *p = realloc(ctx->pending, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        ctx->pending = p;
+        ctx->cap = cap;
+    }
+    struct pending *p = &ctx->pending[ctx->npending++];
+    memset(p, 0, sizeof *p);
+    p->kind = kind;
+    p->name = strdup(full);
+    snprintf(p->hash, sizeof p->hash, "%s", hash);
+    return p;
+}
+
+static void block_until(struct flow_ctx *ctx, int64_t when, int wait_only)
+{
+    if (!ctx->blocked || when < ctx->wake_at)
+        ctx->wake_at = when;
+    if (!ctx->blocked)
+        ctx->waits_only = wait_only;
+    else if (!wait_only)
+        ctx->waits_only = 0;
+    ctx->blocked = 1;
+}
+
+/* Looks a step up: FLOW_DONE with its result, or FLOW_PENDING (then
+ * *existing tells whether it was seen before and still waits). */
+static int lookup(struct flow_ctx *ctx, const char *hash, const json_t **out, struct store_flow_step **existing)
+{
+    size_t i;
+    struct store_flow_step *s = find_step(ctx, hash, &i);
+    *existing = s;
+    if (!s)
+        return FLOW_PENDING;
+    if (strcmp(s->status, "done") == 0) {
+        if (out)
+            *out = ctx->results[i];
+        return FLOW_DONE;
+    }
+    if (strcmp(s->status, "failed") == 0) {
+        if (out) {
+            json_t *e = json_pack("{s:{s:s}}", "error", "message", s->error ? s->error : "step failed");
+            json_array_append_new(ctx->scratch, e);
+            *out = e;
+        }
+        return FLOW_DONE;
+    }
+    return FLOW_PENDING;
+}
+
+int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, void *arg, const json_t **out)
+{
+    char full[256], hash[48];
+    struct store_flow_step *s;
+    step_identity(ctx, id, full, sizeof full, hash);
+    if (out)
+        *out = NULL;
+    if (lookup(ctx, hash, out, &s) == FLOW_DONE)
+        return FLOW_DONE;
+    if (s && s->wake_at > now_ms()) { /* a retry whose backoff has not passed */
+        block_until(ctx, s->wake_at, 0);
+        return FLOW_PENDING;
+    }
+    struct pending *p = add_pending(ctx, STEP_RUN, full, hash);
+    if (p) {
+        p->fn = fn;
+        p->arg = arg;
+        p->attempts = s ? s->attempts : 0;
+    }
+    return FLOW_PENDING;
+}
+
+int flow_step_sleep_until(struct flow_ctx *ctx, const char *id, int64_t until_ms)
+{
+    char full[256], hash[48];
+    struct store_flow_step *s;
+    step_identity(ctx, id, full, sizeof full, hash);
+    if (lookup(ctx, hash, NULL, &s) == FLOW_DONE)
+        return FLOW_DONE;
+    struct pending *p = add_pending(ctx, STEP_SLEEP, full, hash);
+    if (p)
+        p->until = s ? s->wake_at : until_ms;
+    return FLOW_PENDING;
+}
+
+int flow_step_sleep(struct flow_ctx *ctx, const char *id, int64_t duration_ms)
+{
+    return flow_step_sleep_until(ctx, id, now_ms() + duration_ms);
+}
+
+int flow_step_send_event(struct flow_ctx *ctx, const char *id, const json_t *events, const json_t **out)
+{
+    char full[256], hash[48];
+    struct store_flow_step *s;
+    step_identity(ctx, id, full, sizeof full, hash);
+    if (out)
+        *out = NULL;
+    if (lookup(ctx, hash, out, &s) == FLOW_DONE)
+        return FLOW_DONE;
+    struct pending *p = add_pending(ctx, STEP_SEND, full, hash);
+    if (p)
+        p->payload = json_deep_copy(events);
+    return FLOW_PENDING;
+}
+
+int flow_step_invoke(struct flow_ctx *ctx, const char *id, const char *function_id, const json_t *data,
+                     const json_t **out)
+{
+    char full[256], hash[48];
+    struct store_flow_step *s;
+    step_identity(ctx, id, full, sizeof full, hash);
+    if (out)
+        *out = NULL;
+    if (lookup(ctx, hash, out, &s) == FLOW_DONE)
+        return FLOW_DONE;
+    if (s) { /* the child is running */
+        block_until(ctx, FAR_FUTURE, 1);
+        return FLOW_PENDING;
+    }
+    struct pending *p = add_pending(ctx, STEP_INVOKE, full, hash);
+    if (p) {
+        p->target = strdup(function_id);
+        p->payload = data ? json_deep_copy(data) : json_object();
+    }
+    return FLOW_PENDING;
+}
+
+/* The text of a field ("data.week_id") of an event, for matching. */
+static char *field_text(const json_t *event, const char *field)
+{
+    const json_t *v = event;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", field);
+    for (char *save = NULL, *part = strtok_r(buf, ".", &save); part && v; part = strtok_r(NULL, ".", &save))
+        v = json_object_get(v, part);
+    if (!v || json_is_null(v))
+        return NULL;
+    if (json_is_string(v))
+        return strdup(json_string_value(v));
+    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *name, const char *field,
+                             int64_t timeout_ms, const json_t **out)
+{
+    char full[256], hash[48];
+    struct store_flow_step *s;
+    step_identity(ctx, id, full, sizeof full, hash);
+    if (out)
+        *out = NULL;
+    if (lookup(ctx, hash, out, &s) == FLOW_DONE) {
+        if (out && *out && json_is_null(*out))
+            *out = NULL;
+        return FLOW_DONE;
+    }
+    if (s) {
+        if (s->wake_at <= now_ms()) { /* timed out: done with no event */
+            struct pending *p = add_pending(ctx, STEP_WAIT, full, hash);
+            if (p)
+                p->until = 0;
+        } else {
+            block_until(ctx, s->wake_at, 1);
+        }
+        return FLOW_PENDING;
+    }
+    struct pending *p = add_pending(ctx, STEP_WAIT, full, hash);
+    if (p) {
+        p->until = now_ms() + timeout_ms;
+        p->target = strdup(name);
+        if (field) {
+            p->field = malloc(strlen(field) + 3);
+            if (p->field)
+                sprintf(p->field, "$.%s", field);
+            p->value = field_text(ctx->event, field);
+        }
+    }
+    return FLOW_PENDING;
+}
+
+const char *flow_step_failed(const json_t *result)
+{
+    json_t *e = json_object_get(result, "error");
+    return e ? json_string_value(json_object_get(e, "message")) : NULL;
+}
+
+int flow_yield(struct flow_ctx *ctx)
+{
+    (void)ctx;
+    return FLOW_RETURN_YIELD;
+}
+
+int flow_complete(struct flow_ctx *ctx, const json_t *output)
+{
+    json_decref(ctx->output);
+    ctx->output = output ? json_deep_copy(output) : json_null();
+    return FLOW_RETURN_COMPLETE;
+}
+
+int flow_fail(struct flow_ctx *ctx, const char *message)
+{
+    snprintf(ctx->fail_message, sizeof ctx->fail_message, "%s", message);
+    return FLOW_RETURN_FAIL;
+}
+
+/* ---- executing a round ----------------------------------------------------- */
+
+static const struct flow_function *find_function(struct flow_engine *e, const char *id)
+{
+    for (int i = 0; i < e->nfns; i++)
+        if (strcmp(e->fns[i].id, id) == 0)
+            return &e->fns[i];
+    return NULL;
+}
+
+static void *execute_run_step(void *arg)
+{
+    struct pending *p = arg;
+    p->started_at = now_ms();
+    memset(&p->error, 0, sizeof p->error);
+    p->error.retriable = 1;
+    p->error.retry_after_ms = -1;
+    p->output = NULL;
+    p->ok = p->fn(p->arg, &p->output, &p->error) == 0;
+    if (p->ok && !p->output)
+        p->output = json_null();
+    p->ended_at = now_ms();
+    return NULL;
+}
+
+static int64_t backoff(struct flow_engine *e, int attempt)
+{
+    int64_t d = e->opts.backoff_base_ms;
+    for (int i = 1; i < attempt && d < e->opts.backoff_cap_ms; i++)
+        d *= 2;
+    if (d > e->opts.backoff_cap_ms)
+        d = e->opts.backoff_cap_ms;
+    pthread_mutex_lock(&e->lock);
+    int64_t jitter = d / 4 > 0 ? (int64_t)(rand_r(&e->seed) % (unsigned)(d / 4 + 1)) : 0;
+    pthread_mutex_unlock(&e->lock);
+    return d + jitter;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Checkpoints a step and keeps the checkpoint in the round's memory, so
+ * the next replay of this claim needs no reload. */
+static int put(struct flow_ctx *ctx, struct store_flow_step *s, struct err *err)
+{
+    if (store_flow_step_put(ctx->engine->store, ctx->run->id, ctx->engine->owner, s,
+                            now_ms() + ctx->engine->opts.lease_ms, err) < 0)
+        return -1;
+    size_t i = 0;
+    struct store_flow_step *mine = find_step(ctx, s->hash, &i);
+    if (mine == s) { /* updated in place */
+        json_decref(ctx->results[i]);
+        ctx->results[i] = strcmp(s->status, "done") == 0 && s->output
+                              ? json_loads(s->output, JSON_DECODE_ANY, NULL) : NULL;
+        return 0;
+    }
+    if (!mine) {
+        struct store_flow_step *steps = realloc(ctx->steps, (ctx->nsteps + 1) * sizeof *steps);
+        json_t **results = realloc(ctx->results, (ctx->nsteps + 1) * sizeof *results);
+        if (steps)
+            ctx->steps = steps;
+        if (results)
+            ctx->results = results;
+        if (!steps || !results)
+            return err_set(err, "out of memory");
+        i = ctx->nsteps++;
+        mine = &ctx->steps[i];
+        memset(mine, 0, sizeof *mine);
+        ctx->results[i] = NULL;
+    } else {
+        free(mine->name);
+        free(mine->output);
+        free(mine->error);
+        free(mine->wait_event);
+        free(mine->wait_field);
+        free(mine->wait_value);
+        json_decref(ctx->results[i]);
+        ctx->results[i] = NULL;
+    }
+    *mine = *s;
+    mine->name = dup_or_null(s->name);
+    mine->output = dup_or_null(s->output);
+    mine->error = dup_or_null(s->error);
+    mine->wait_event = dup_or_null(s->wait_event);
+    mine->wait_field = dup_or_null(s->wait_field);
+    mine->wait_value = dup_or_null(s->wait_value);
+    if (strcmp(mine->status, "done") == 0 && mine->output)
+        ctx->results[i] = json_loads(mine->output, JSON_DECODE_ANY, NULL);
+    return 0;
+}
+
+/* Sends events (one object or an array), starting the runs they trigger. */
+static int send_events(struct flow_engine *e, const json_t *events, json_t *ids, struct err *err)
+{
+    size_t n = json_is_array(events) ? json_array_size(events) : 1;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *ev = json_is_array(events) ? json_array_get(events, i) : events;
+        const char *name = json_string_value(json_object_get(ev, "name"));
+        if (!name)
+            return err_set(err, "an event to send has no name");
+        char id_out[64];
+        if (flow_engine_send(e, name, json_object_get(ev, "data"), json_string_value(json_object_get(ev, "id")),
+                             id_out, err) < 0)
+            return -1;
+        json_array_append_new(ids, json_string(id_out));
+    }
+    return 0;
+}
+
+/* Executes the pending steps of a round; returns 1 when a step finished
+ * (the body should replay now), 0 when all that is left waits. */
+static int execute_pending(struct flow_ctx *ctx, struct err *err)
+{
+    struct flow_engine *e = ctx->engine;
+    int progressed = 0;
+    int retries = ctx->fn->retries < 0 ? 4 : ctx->fn->retries;
+    /* Run steps in parallel, in batches of parallel_steps. */
+    size_t batch[64];
+    size_t limit = e->opts.parallel_steps < 64 ? (size_t)e->opts.parallel_steps : 64;
+    for (size_t next = 0; next < ctx->npending;) {
+        size_t nbatch = 0;
+        for (; next < ctx->npending && nbatch < limit; next++)
+            if (ctx->pending[next].kind == STEP_RUN)
+                batch[nbatch++] = next;
+        if (nbatch == 0)
+            break;
+        pthread_t threads[64];
+        int started[64] = {0};
+        for (size_t k = 0; k < nbatch; k++) {
+            if (nbatch > 1 && pthread_create(&threads[k], NULL, execute_run_step, &ctx->pending[batch[k]]) == 0)
+                started[k] = 1;
+            else
+                execute_run_step(&ctx->pending[batch[k]]);
+        }
+        for (size_t k = 0; k < nbatch; k++)
+            if (started[k])
+                pthread_join(threads[k], NULL);
+        for (size_t k = 0; k < nbatch; k++) {
+            struct pending *p = &ctx->pending[batch[k]];
+            struct store_flow_step s = {0};
+            snprintf(s.hash, sizeof s.hash, "%s", p->hash);
+            s.name = p->name;
+            snprintf(s.kind, sizeof s.kind, "run");
+            s.attempts = p->attempts + 1;
+            s.seq = ctx->seq++;
+            s.started_at = p->started_at;
+            s.ended_at = p->ended_at;
+            char *text = NULL;
+            if (p->ok) {
+                snprintf(s.status, sizeof s.status, "done");
+                text = json_dumps(p->output, JSON_COMPACT | JSON_ENCODE_ANY);
+                s.output = text;
+                progressed = 1;
+            } else if (p->error.retriable && s.attempts <= retries) {
+                snprintf(s.status, sizeof s.status, "retrying");
+                s.error = p->error.message;
+                int64_t delay = p->error.retry_after_ms >= 0 ? p->error.retry_after_ms : backoff(e, s.attempts);
+                s.wake_at = now_ms() + delay;
+                block_until(ctx, s.wake_at, 0);
+                log_debug("run %s: step %s failed (attempt %d): %s; retrying in %lld ms", ctx->run->id, p->name,
+                          s.attempts, p->error.message, (long long)delay);
+            } else {
+                snprintf(s.status, sizeof s.status, "failed");
+                s.error = p->error.message;
+                progressed = 1;
+            }
+            int rc = put(ctx, &s, err);
+            free(text);
+            if (rc < 0)
+                return -1;
+        }
+    }
+    /* The other kinds, in order. */
+    for (size_t i = 0; i < ctx->npending; i++) {
+        struct pending *p = &ctx->pending[i];
+        if (p->kind == STEP_RUN)
+            continue;
+        struct store_flow_step s = {0};
+        snprintf(s.hash, sizeof s.hash, "%s", p->hash);
+        s.name = p->name;
+        snprintf(s.kind, sizeof s.kind, "%s", kind_names[p->kind]);
+        s.seq = ctx->seq++;
+        s.started_at = now_ms();
+        s.attempts = 1;
+        char *text = NULL;
+        json_t *ids = NULL;
+        int rc = 0;
+        switch (p->kind) {
+        case STEP_SLEEP:
+            if (p->until <= now_ms()) {
+                snprintf(s.status, sizeof s.status, "done");
+                s.output = "null";
+                s.ended_at = now_ms();
+                progressed = 1;
+            } else {
+                snprintf(s.status, sizeof s.status, "sleeping");
+                s.wake_at = p->until;
+                block_until(ctx, p->until, 0);
+            }
+            break;
+        case STEP_SEND:
+            ids = json_array();
+            rc = send_events(e, p->payload, ids, err);
+            if (rc == 0) {
+                snprintf(s.status, sizeof s.status, "done");
+                json_t *result = json_pack("{s:O}", "ids", ids);
+                text = json_dumps(result, JSON_COMPACT);
+                json_decref(result);
+                s.output = text;
+                s.ended_at = now_ms();
+                progressed = 1;
+            }
+            json_decref(ids);
+            break;
+        case STEP_INVOKE: {
+            const struct flow_function *child = find_function(e, p->target);
+            if (!child) {
+                snprintf(s.status, sizeof s.status, "failed");
+                char msg[300];
+                snprintf(msg, sizeof msg, "invoke: no function %s", p->target);
+                s.error = msg;
+                s.ended_at = now_ms();
+                progressed = 1;
+                rc = put(ctx, &s, err);
+                free(text);
+                if (rc < 0)
+                    return -1;
+                continue;
+            }
+            /* The child's event: {"name": "inngest/function.invoked", "data": data}; its id ties it
+             * to this step so a replay never starts a second child. */
+            char event_id[128], run_id[40];
+            snprintf(event_id, sizeof event_id, "invoke-%s-%s", ctx->run->id, p->hash);
+            new_id(run_id);
+            json_t *ev = json_pack("{s:s, s:s, s:O, s:I}", "id", event_id, "name", "inngest/function.invoked",
+                                   "data", p->payload, "ts", (json_int_t)now_ms());
+            text = json_dumps(ev, JSON_COMPACT);
+            json_decref(ev);
+            json_t *child_event = json_loads(text, 0, NULL);
+            char *key = child->concurrency_key && child_event ? field_text(child_event, child->concurrency_key) : NULL;
+            json_decref(child_event);
+            struct store_flow_new_run nr = {run_id, child->id, key, child->concurrency, ctx->run->id, p->hash};
+            int duplicate;
+            /* The step first (waiting), then the child: a child that finishes at once finds it. */
+            snprintf(s.status, sizeof s.status, "waiting");
+            s.output = NULL;
+            rc = put(ctx, &s, err);
+            if (rc == 0)
+                rc = store_flow_send(e->store, event_id, "inngest/function.invoked", text, now_ms(), &nr, 1,
+                                     &duplicate, err);
+            free(key);
+            free(text);
+            if (rc < 0)
+                return -1;
+            block_until(ctx, FAR_FUTURE, 1);
+            continue;
+        }
+        case STEP_WAIT:
+            if (p->until == 0) { /* timed out */
+                snprintf(s.status, sizeof s.status, "done");
+                s.output = "null";
+                s.ended_at = now_ms();
+                progressed = 1;
+                struct store_flow_step *old = find_step(ctx, p->hash, NULL);
+                if (old)
+                    s.seq = old->seq;
+            } else {
+                snprintf(s.status, sizeof s.status, "waiting");
+                s.wake_at = p->until;
+                s.wait_event = p->target;
+                s.wait_field = p->field;
+                s.wait_value = p->value;
+                block_until(ctx, p->until, 1);
+            }
+            break;
+        default:
+            break;
+        }
+        if (rc == 0)
+            rc = put(ctx, &s, err);
+        free(text);
+        if (rc < 0)
+            return -1;
+    }
+    return progressed;
+}
+
+/* Forgets what one replay asked for (the checkpoints stay). */
+static void round_clear(struct flow_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->npending; i++) {
+        struct pending *p = &ctx->pending[i];
+        free(p->name);
+        json_decref(p->payload);
+        json_decref(p->output);
+        free(p->target);
+        free(p->field);
+        free(p->value);
+    }
+    ctx->npending = 0;
+    for (size_t i = 0; i < ctx->nnames; i++)
+        free(ctx->names[i].name);
+    free(ctx->names);
+    ctx->names = NULL;
+    ctx->nnames = 0;
+    json_decref(ctx->scratch);
+    ctx->scratch = json_array();
+    ctx->blocked = 0;
+    ctx->wake_at = 0;
+    ctx->waits_only = 0;
+}
+
+static void ctx_clear(struct flow_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->npending; i++) {
+        struct pending *p = &ctx->pending[i];
+        free(p->name);
+        json_decref(p->payload);
+        json_decref(p->output);
+        free(p->target);
+        free(p->field);
+        free(p->value);
+    }
+    free(ctx->pending);
+    ctx->pending = NULL;
+    ctx->npending = ctx->cap = 0;
+    for (size_t i = 0; i < ctx->nnames; i++)
+        free(ctx->names[i].name);
+    free(ctx->names);
+    ctx->names = NULL;
+    ctx->nnames = 0;
+    if (ctx->results)
+        for (size_t i = 0; i < ctx->nsteps; i++)
+            json_decref(ctx->results[i]);
+    free(ctx->results);
+    ctx->results = NULL;
+    store_flow_steps_free(ctx->steps, ctx->nsteps);
+    ctx->steps = NULL;
+    ctx->nsteps = 0;
+    json_decref(ctx->scratch);
+    ctx->scratch = NULL;
+}
+
+/* Loads the checkpointed steps; wakes those whose time has come. */
+static int load_steps(struct flow_ctx *ctx, struct err *err)
+{
+    if (store_flow_steps(ctx->engine->store, ctx->run->id, &ctx->steps, &ctx->nsteps, err) < 0)
+        return -1;
+    ctx->results = calloc(ctx->nsteps + 1, sizeof *ctx->results);
+    ctx->scratch = json_array();
+    if (!ctx->results || !ctx->scratch)
+        return err_set(err, "out of memory");
+    ctx->seq = 0;
+    int64_t now = now_ms();
+    for (size_t i = 0; i < ctx->nsteps; i++) {
+        struct store_flow_step *s = &ctx->steps[i];
+        if (s->seq >= ctx->seq)
+            ctx->seq = s->seq + 1;
+        if (strcmp(s->status, "sleeping") == 0 && s->wake_at <= now) {
+            snprintf(s->status, sizeof s->status, "done");
+            free(s->output);
+            s->output = strdup("null");
+            s->ended_at = now;
+            if (put(ctx, s, err) < 0)
+                return -1;
+        }
+        if (strcmp(s->status, "done") == 0 && s->output)
+            ctx->results[i] = json_loads(s->output, JSON_DECODE_ANY, NULL);
+    }
+    return 0;
+}
+
+/* Replays a claimed run until it finishes or only waiting is left. */
+static int process_run(struct flow_engine *e, struct store_flow_run *run, struct err *err)
+{
+    const struct flow_function *fn = find_function(e, run->function_id);
+    if (!fn)
+        return store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL,
+                                      "no such function in this process", now_ms(), err);
+    struct flow_ctx ctx = {0};
+    ctx.engine = e;
+    ctx.run = run;
+    ctx.fn = fn;
+    ctx.event = json_loads(run->event ? run->event : "{}", 0, NULL);
+    if (!ctx.event)
+        ctx.event = json_object();
+    int rc = 0;
+    if (load_steps(&ctx, err) < 0) {
+        ctx_clear(&ctx);
+        json_decref(ctx.event);
+        return -1;
+    }
+    for (int round = 0;; round++) {
+        if (e->stopping && round > 0) {
+            rc = store_flow_run_release(e->store, run, e->owner, "queued", now_ms(), NULL, NULL, now_ms(), err);
+            break;
+        }
+        round_clear(&ctx);
+        if ((int)ctx.nsteps > e->opts.max_steps) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "the run exceeded %d steps", e->opts.max_steps);
+            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL, msg, now_ms(), err);
+            break;
+        }
+        int result = fn->body(&ctx, ctx.event, fn->user);
+        if (result == FLOW_RETURN_COMPLETE) {
+            char *out = json_dumps(ctx.output, JSON_COMPACT | JSON_ENCODE_ANY);
+            rc = store_flow_run_release(e->store, run, e->owner, "completed", now_ms(), out, NULL, now_ms(), err);
+            free(out);
+            break;
+        }
+        if (result == FLOW_RETURN_FAIL) {
+            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL, ctx.fail_message,
+                                        now_ms(), err);
+            break;
+        }
+        if (ctx.nsteps + ctx.npending > (size_t)e->opts.max_steps) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "the run exceeded %d steps", e->opts.max_steps);
+            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL, msg, now_ms(), err);
+            break;
+        }
+        if (ctx.npending == 0 && !ctx.blocked) {
+            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL,
+                                        "the body yielded with no step pending", now_ms(), err);
+            break;
+        }
+        int progressed = execute_pending(&ctx, err);
+        if (progressed < 0) {
+            rc = -1;
+            break;
+        }
+        if (progressed)
+            continue;
+        /* Only waiting is left. */
+        const char *status = ctx.waits_only ? "waiting" : "sleeping";
+        rc = store_flow_run_release(e->store, run, e->owner, status, ctx.wake_at, NULL, NULL, now_ms(), err);
+        break;
+    }
+    ctx_clear(&ctx);
+    json_decref(ctx.event);
+    json_decref(ctx.output);
+    return rc;
+}
+
+/* ---- the engine ----------------------------------------------------------- */
+
+int flow_engine_new(const char *location, const char *token, const struct flow_engine_opts *opts,
+                    struct flow_engine **out, struct err *err)
+{
+    struct flow_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return err_set(err, "out of memory");
+    if (opts)
+        e->opts = *opts;
+    if (e->opts.workers <= 0)
+        e->opts.workers = 4;
+    if (e->opts.workers > MAX_WORKERS)
+        e->opts.workers = MAX_WORKERS;
+    if (e->opts.lease_ms <= 0)
+        e->opts.lease_ms = 60000;
+    if (e->opts.poll_ms <= 0)
+        e->opts.poll_ms = 200;
+    if (e->opts.backoff_base_ms <= 0)
+        e->opts.backoff_base_ms = 1000;
+    if (e->opts.backoff_cap_ms <= 0)
+        e->opts.backoff_cap_ms = 2 * 3600 * 1000;
+    if (e->opts.max_steps <= 0)
+        e->opts.max_steps = 1000;
+    if (e->opts.parallel_steps <= 0)
+        e->opts.parallel_steps = 8;
+    if (e->opts.owner)
+        snprintf(e->owner, sizeof e->owner, "%s", e->opts.owner);
+    else if (gethostname(e->owner, sizeof e->owner) != 0)
+        snprintf(e->owner, sizeof e->owner, "cryptic-bench");
+    e->opts.owner = e->owner;
+    e->seed = (unsigned)now_ms() ^ (unsigned)getpid();
+    pthread_mutex_init(&e->lock, NULL);
+    struct store_open_opts sopts = {.token = token};
+    if (store_open(location, &sopts, &e->store, err) < 0 || store_migrate(e->store, NULL, NULL, err) < 0 ||
+        store_require_current(e->store, err) < 0) {
+        store_close(e->store);
+        pthread_mutex_destroy(&e->lock);
+        free(e);
+        return -1;
+    }
+    *out = e;
+    return 0;
+}
+
+void flow_engine_free(struct flow_engine *e)
+{
+    if (!e)
+        return;
+    flow_engine_stop(e);
+    store_close(e->store);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+int flow_engine_register(struct flow_engine *e, const struct flow_function *fn, struct err *err)
+{
+    if (e->nfns >= MAX_FUNCTIONS)
+        return err_set(err, "more than %d functions", MAX_FUNCTIONS);
+    if (!fn->id || !fn->body)
+        return err_set(err, "a function needs an id and a body");
+    if (find_function(e, fn->id))
+        return err_set(err, "function %s is registered twice", fn->id);
+    if (fn->cron && cron_parse(fn->cron, &e->crons[e->nfns], err) < 0)
+        return err_prefix(err, "function %s", fn->id);
+    e->fns[e->nfns++] = *fn;
+    return 0;
+}
+
+int flow_engine_send(struct flow_engine *e, const char *name, const json_t *data, const char *id, char *id_out,
+                     struct err *err)
+{
+    char gen[40];
+    if (!id || !*id) {
+        new_id(gen);
+        id = gen;
+    }
+    int64_t now = now_ms();
+    json_t *ev = json_pack("{s:s, s:s, s:O, s:I}", "id", id, "name", name, "data", data ? (json_t *)data : json_object(),
+                           "ts", (json_int_t)now);
+    if (!data)
+        json_object_set_new(ev, "data", json_object());
+    char *text = json_dumps(ev, JSON_COMPACT);
+    struct store_flow_new_run runs[MAX_FUNCTIONS];
+    char run_ids[MAX_FUNCTIONS][40];
+    char *keys[MAX_FUNCTIONS] = {0};
+    size_t nruns = 0;
+    for (int i = 0; i < e->nfns; i++) {
+        if (!e->fns[i].event || strcmp(e->fns[i].event, name) != 0)
+            continue;
+        new_id(run_ids[nruns]);
+        keys[nruns] = e->fns[i].concurrency_key ? field_text(ev, e->fns[i].concurrency_key) : NULL;
+        runs[nruns] = (struct store_flow_new_run){run_ids[nruns], e->fns[i].id, keys[nruns], e->fns[i].concurrency,
+                                                  NULL, NULL};
+        nruns++;
+    }
+    int duplicate = 0;
+    int rc = store_flow_send(e->store, id, name, text, now, runs, nruns, &duplicate, err);
+    for (size_t i = 0; i < nruns; i++)
+        free(keys[i]);
+    free(text);
+    json_decref(ev);
+    if (rc == 0 && id_out)
+        snprintf(id_out, 64, "%s", id);
+    if (rc == 0 && duplicate)
+        log_debug("event %s (%s) was already received: ignored", id, name);
+    return rc;
+}
+
+/* Claims and processes one run; 1 when there was one. */
+static int work_once(struct flow_engine *e, struct err *err)
+{
+    struct store_flow_run run;
+    int found = 0;
+    if (store_flow_claim(e->store, e->owner, now_ms(), e->opts.lease_ms, &run, &found, err) < 0)
+        return -1;
+    if (!found)
+        return 0;
+    log_debug("run %s (%s) claimed", run.id, run.function_id);
+    int rc = process_run(e, &run, err);
+    store_flow_run_clear(&run);
+    return rc < 0 ? -1 : 1;
+}
+
+static void *worker_main(void *arg)
+{
+    struct flow_engine *e = arg;
+    while (!e->stopping) {
+        struct err err = {{0}};
+        int rc = work_once(e, &err);
+        if (rc < 0)
+            log_warn("workflow worker: %s", err.msg);
+        if (rc <= 0)
+            sleep_ms(e->opts.poll_ms);
+    }
+    return NULL;
+}
+
+static void fire_due_crons(struct flow_engine *e, int64_t now, int at_start)
+{
+    for (int i = 0; i < e->nfns; i++) {
+        const struct flow_function *fn = &e->fns[i];
+        if (!fn->cron)
+            continue;
+        struct db_result *r = NULL;
+        struct err err = {{0}};
+        struct db *db = store_db(e->store);
+        if (db_query(db, &DB_STMT("SELECT last_fire FROM flow_schedules WHERE function_id = ?", db_text(fn->id)), &r,
+                     &err) < 0)
+            continue;
+        int64_t last = r->nrows ? db_result_int(r, 0, 0) : -1;
+        db_result_free(r);
+        if (last < 0) { /* a fresh schedule has no missed fires */
+            struct db_stmt s = DB_STMT("INSERT OR IGNORE INTO flow_schedules (function_id, cron, last_fire) VALUES (?, ?, ?)",
+                                       db_text(fn->id), db_text(fn->cron), db_int(now));
+            db_batch(db, &s, 1, NULL, &err);
+            continue;
+        }
+        int64_t next = cron_next(&e->crons[i], last);
+        if (next < 0 || next > now)
+            continue;
+        /* Fire once, even if several were missed while the process was down. */
+        (void)at_start;
+        int64_t fire_at = next;
+        char iso[UTC_ISO_SIZE], id[160];
+        utc_format_iso(fire_at, iso);
+        snprintf(id, sizeof id, "cron-%s-%s", fn->id, iso);
+        json_t *data = json_pack("{s:s, s:s}", "cron", fn->cron, "scheduledAt", iso);
+        json_t *ev = json_pack("{s:s, s:s, s:O, s:I}", "id", id, "name", "inngest/scheduled.timer", "data", data,
+                               "ts", (json_int_t)now);
+        char *text = json_dumps(ev, JSON_COMPACT);
+        char run_id[40];
+        new_id(run_id);
+        struct store_flow_new_run nr = {run_id, fn->id, NULL, fn->concurrency, NULL, NULL};
+        int duplicate;
+        if (store_flow_send(e->store, id, "inngest/scheduled.timer", text, now, &nr, 1, &duplicate, &err) == 0) {
+            struct db_stmt s = DB_STMT("UPDATE flow_schedules SET last_fire = ?, cron = ? WHERE function_id = ?",
+                                       db_int(now), db_text(fn->cron), db_text(fn->id));
+            db_batch(db, &s, 1, NULL, &err);
+            log_info("cron: %s fired (%s)", fn->id, iso);
+        }
+        free(text);
+        json_decref(ev);
+        json_decref(data);
+    }
+}
+
+static void *scheduler_main(void *arg)
+{
+    struct flow_engine *e = arg;
+    fire_due_crons(e, now_ms(), 1);
+    while (!e->stopping) {
+        sleep_ms(e->opts.poll_ms);
+        fire_due_crons(e, now_ms(), 0);
+    }
+    return NULL;
+}
+
+int flow_engine_start(struct flow_engine *e, struct err *err)
+{
+    if (e->started)
+        return 0;
+    if (store_flow_reclaim(e->store, e->owner, now_ms(), err) < 0)
+        return err_prefix(err, "cannot reclaim this process's runs");
+    e->stopping = 0;
+    for (int i = 0; i < e->opts.workers; i++)
+        if (pthread_create(&e->threads[e->nthreads], NULL, worker_main, e) == 0)
+            e->nthreads++;
+    if (e->opts.cron && pthread_create(&e->threads[e->nthreads], NULL, scheduler_main, e) == 0)
+        e->nthreads++;
+    e->started = 1;
+    return 0;
+}
+
+void flow_engine_stop(struct flow_engine *e)
+{
+    if (!e->started)
+        return;
+    e->stopping = 1;
+    for (int i = 0; i < e->nthreads; i++)
+        pthread_join(e->threads[i], NULL);
+    e->nthreads = 0;
+    e->started = 0;
+    struct err err = {{0}};
+    store_flow_reclaim(e->store, e->owner, now_ms(), &err);
+}
+
+int flow_engine_drain(struct flow_engine *e, int64_t timeout_ms, struct err *err)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    while (now_ms() < deadline) {
+        int rc = work_once(e, err);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            /* Nothing runnable now: done unless something sleeps briefly. */
+            struct db_result *r = NULL;
+            if (db_query(store_db(e->store),
+                         &DB_SQL("SELECT min(ready_at) FROM flow_runs WHERE status IN ('queued', 'sleeping', 'waiting')"),
+                         &r, err) < 0)
+                return -1;
+            int64_t next = db_result_is_null(r, 0, 0) ? -1 : db_result_int(r, 0, 0);
+            db_result_free(r);
+            if (next < 0 || next > deadline)
+                return 0;
+            sleep_ms(next - now_ms() > e->opts.poll_ms ? e->opts.poll_ms : next - now_ms());
+        }
+    }
+    return 0;
+}

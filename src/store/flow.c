@@ -1,0 +1,349 @@
+/* flow.c - the workflow engine's state; see store.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+void store_flow_run_clear(struct store_flow_run *r)
+{
+    free(r->event);
+    free(r->output);
+    free(r->error);
+    memset(r, 0, sizeof *r);
+}
+
+void store_flow_steps_free(struct store_flow_step *steps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(steps[i].name);
+        free(steps[i].output);
+        free(steps[i].error);
+        free(steps[i].wait_event);
+        free(steps[i].wait_field);
+        free(steps[i].wait_value);
+    }
+    free(steps);
+}
+
+#define RUN_COLUMNS                                                                                \
+    "id, function_id, event_id, event, status, attempt, output, error, parent_run_id, parent_step, " \
+    "created_at, started_at, ended_at, ready_at"
+
+static void read_run(const struct db_result *r, size_t i, struct store_flow_run *out)
+{
+    memset(out, 0, sizeof *out);
+    copy(out->id, sizeof out->id, db_result_text(r, i, 0));
+    copy(out->function_id, sizeof out->function_id, db_result_text(r, i, 1));
+    copy(out->event_id, sizeof out->event_id, db_result_text(r, i, 2));
+    out->event = dup_or_null(db_result_text(r, i, 3));
+    copy(out->status, sizeof out->status, db_result_text(r, i, 4));
+    out->attempt = (int)db_result_int(r, i, 5);
+    out->output = dup_or_null(db_result_text(r, i, 6));
+    out->error = dup_or_null(db_result_text(r, i, 7));
+    copy(out->parent_run_id, sizeof out->parent_run_id, db_result_text(r, i, 8));
+    copy(out->parent_step, sizeof out->parent_step, db_result_text(r, i, 9));
+    out->created_at = db_result_int(r, i, 10);
+    out->started_at = db_result_int(r, i, 11);
+    out->ended_at = db_result_int(r, i, 12);
+    out->ready_at = db_result_int(r, i, 13);
+}
+
+static const char *const sql_event_exists = "SELECT count(*) FROM flow_events WHERE id = ?";
+static const char *const sql_event_insert =
+    "INSERT OR IGNORE INTO flow_events (id, name, data, ts) VALUES (?, ?, ?, ?)";
+static const char *const sql_run_insert =
+    "INSERT OR IGNORE INTO flow_runs (id, function_id, event_id, event, status, concurrency_key,\n"
+    "    concurrency_limit, ready_at, parent_run_id, parent_step, created_at)\n"
+    "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)";
+/* A waiting step matches when its event name is this one and, if it names
+ * a field, the event's field has the value it waits for. */
+static const char *const sql_wake_steps =
+    "UPDATE flow_steps SET status = 'done', output = ?, ended_at = ?\n"
+    "WHERE status = 'waiting' AND kind = 'wait' AND wait_event = ?\n"
+    "  AND (wait_field IS NULL OR wait_value IS json_extract(?, wait_field))\n"
+    "RETURNING run_id";
+static const char *const sql_wake_runs =
+    "UPDATE flow_runs SET status = 'queued', ready_at = ?\n"
+    "WHERE status = 'waiting' AND id IN (SELECT run_id FROM flow_steps WHERE kind = 'wait'\n"
+    "                                    AND status = 'done' AND ended_at = ? AND output = ?)";
+
+int store_flow_send(struct store *store, const char *event_id, const char *name, const char *event_json,
+                    int64_t now, const struct store_flow_new_run *runs, size_t nruns, int *duplicate,
+                    struct err *err)
+{
+    struct db_result *r = NULL;
+    if (db_query(store_db(store), &DB_STMT(sql_event_exists, db_text(event_id)), &r, err) < 0)
+        return -1;
+    *duplicate = db_result_int(r, 0, 0) > 0;
+    db_result_free(r);
+    if (*duplicate)
+        return 0;
+    size_t n = 3 + nruns;
+    struct db_stmt *stmts = calloc(n, sizeof *stmts);
+    struct db_value *args = calloc(n * 10, sizeof *args);
+    if (!stmts || !args) {
+        free(stmts);
+        free(args);
+        return err_set(err, "out of memory");
+    }
+    struct db_value *a = args;
+    a[0] = db_text(event_id);
+    a[1] = db_text(name);
+    a[2] = db_text(event_json);
+    a[3] = db_int(now);
+    stmts[0] = (struct db_stmt){sql_event_insert, a, 4};
+    for (size_t i = 0; i < nruns; i++) {
+        a = &args[(i + 1) * 10];
+        a[0] = db_text(runs[i].id);
+        a[1] = db_text(runs[i].function_id);
+        a[2] = db_text(event_id);
+        a[3] = db_text(event_json);
+        a[4] = db_text(runs[i].concurrency_key);
+        a[5] = db_int(runs[i].concurrency_limit);
+        a[6] = db_int(now);
+        a[7] = db_text(runs[i].parent_run_id);
+        a[8] = db_text(runs[i].parent_step);
+        a[9] = db_int(now);
+        stmts[i + 1] = (struct db_stmt){sql_run_insert, a, 10};
+    }
+    a = &args[(nruns + 1) * 10];
+    a[0] = db_text(event_json);
+    a[1] = db_int(now);
+    a[2] = db_text(name);
+    a[3] = db_text(event_json);
+    stmts[nruns + 1] = (struct db_stmt){sql_wake_steps, a, 4};
+    a = &args[(nruns + 2) * 10];
+    a[0] = db_int(now);
+    a[1] = db_int(now);
+    a[2] = db_text(event_json);
+    stmts[nruns + 2] = (struct db_stmt){sql_wake_runs, a, 3};
+    int rc = db_batch(store_db(store), stmts, n, NULL, err);
+    free(stmts);
+    free(args);
+    return rc < 0 ? err_prefix(err, "cannot store event %s", name) : 0;
+}
+
+/* The next runnable run: ready queued runs, sleeping or waiting runs past
+ * their wake time, running runs whose lease expired; within its function's
+ * concurrency limit for its key. */
+static const char *const sql_claim =
+    "UPDATE flow_runs SET status = 'running', lease_owner = ?, lease_until = ?,\n"
+    "    started_at = coalesce(started_at, ?)\n"
+    "WHERE id = (\n"
+    "  SELECT r.id FROM flow_runs r\n"
+    "  WHERE ((r.status IN ('queued', 'sleeping', 'waiting') AND r.ready_at <= ?)\n"
+    "         OR (r.status = 'running' AND r.lease_until < ?))\n"
+    "    AND (r.concurrency_limit = 0 OR (SELECT count(*) FROM flow_runs x\n"
+    "         WHERE x.function_id = r.function_id AND x.concurrency_key IS r.concurrency_key\n"
+    "           AND x.status = 'running' AND x.lease_until >= ? AND x.id <> r.id) < r.concurrency_limit)\n"
+    "  ORDER BY r.ready_at, r.created_at, r.id LIMIT 1)\n"
+    "RETURNING " RUN_COLUMNS;
+
+int store_flow_claim(struct store *store, const char *owner, int64_t now, int64_t lease_ms,
+                     struct store_flow_run *out, int *found, struct err *err)
+{
+    struct db_stmt stmt = DB_STMT(sql_claim, db_text(owner), db_int(now + lease_ms), db_int(now), db_int(now),
+                                  db_int(now), db_int(now));
+    struct db_result *r = NULL;
+    if (db_batch(store_db(store), &stmt, 1, &r, err) < 0)
+        return err_prefix(err, "cannot claim a run");
+    *found = r->nrows > 0;
+    if (*found)
+        read_run(r, 0, out);
+    db_result_free(r);
+    return 0;
+}
+
+int store_flow_reclaim(struct store *store, const char *owner, int64_t now, struct err *err)
+{
+    struct db_stmt stmt = DB_STMT("UPDATE flow_runs SET status = 'queued', ready_at = ?, lease_owner = NULL,\n"
+                                  "    lease_until = NULL WHERE status = 'running' AND lease_owner = ?",
+                                  db_int(now), db_text(owner));
+    return db_batch(store_db(store), &stmt, 1, NULL, err);
+}
+
+static const char *const sql_steps =
+    "SELECT hash, name, kind, status, output, error, attempts, coalesce(wake_at, 0), wait_event, wait_field,\n"
+    "       wait_value, seq, coalesce(started_at, 0), coalesce(ended_at, 0)\n"
+    "FROM flow_steps WHERE run_id = ? ORDER BY seq";
+
+int store_flow_steps(struct store *store, const char *run_id, struct store_flow_step **out, size_t *n,
+                     struct err *err)
+{
+    struct db_result *r = NULL;
+    *out = NULL;
+    *n = 0;
+    if (db_query(store_db(store), &DB_STMT(sql_steps, db_text(run_id)), &r, err) < 0)
+        return -1;
+    struct store_flow_step *steps = calloc(r->nrows + 1, sizeof *steps);
+    if (!steps) {
+        db_result_free(r);
+        return err_set(err, "out of memory");
+    }
+    for (size_t i = 0; i < r->nrows; i++) {
+        struct store_flow_step *s = &steps[i];
+        copy(s->hash, sizeof s->hash, db_result_text(r, i, 0));
+        s->name = dup_or_null(db_result_text(r, i, 1));
+        copy(s->kind, sizeof s->kind, db_result_text(r, i, 2));
+        copy(s->status, sizeof s->status, db_result_text(r, i, 3));
+        s->output = dup_or_null(db_result_text(r, i, 4));
+        s->error = dup_or_null(db_result_text(r, i, 5));
+        s->attempts = (int)db_result_int(r, i, 6);
+        s->wake_at = db_result_int(r, i, 7);
+        s->wait_event = dup_or_null(db_result_text(r, i, 8));
+        s->wait_field = dup_or_null(db_result_text(r, i, 9));
+        s->wait_value = dup_or_null(db_result_text(r, i, 10));
+        s->seq = (int)db_result_int(r, i, 11);
+        s->started_at = db_result_int(r, i, 12);
+        s->ended_at = db_result_int(r, i, 13);
+    }
+    *n = r->nrows;
+    *out = steps;
+    db_result_free(r);
+    return 0;
+}
+
+/* Written only while owner still holds the run: after a lost lease another
+ * worker owns it, and this one's late result must not land. */
+static const char *const sql_step_put =
+    "INSERT INTO flow_steps (run_id, hash, name, kind, status, output, error, attempts, wake_at,\n"
+    "    wait_event, wait_field, wait_value, seq, started_at, ended_at)\n"
+    "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?\n"
+    "WHERE EXISTS (SELECT 1 FROM flow_runs WHERE id = ? AND lease_owner = ? AND status = 'running')\n"
+    "ON CONFLICT (run_id, hash) DO UPDATE SET status = excluded.status, output = excluded.output,\n"
+    "    error = excluded.error, attempts = excluded.attempts, wake_at = excluded.wake_at,\n"
+    "    wait_event = excluded.wait_event, wait_field = excluded.wait_field,\n"
+    "    wait_value = excluded.wait_value, started_at = excluded.started_at, ended_at = excluded.ended_at";
+
+int store_flow_step_put(struct store *store, const char *run_id, const char *owner,
+                        const struct store_flow_step *s, int64_t lease_until, struct err *err)
+{
+    struct db_value args[] = {
+        db_text(run_id), db_text(s->hash), db_text(s->name), db_text(s->kind), db_text(s->status),
+        db_text(s->output), db_text(s->error), db_int(s->attempts),
+        s->wake_at ? db_int(s->wake_at) : db_null(), db_text(s->wait_event), db_text(s->wait_field),
+        db_text(s->wait_value), db_int(s->seq), s->started_at ? db_int(s->started_at) : db_null(),
+        s->ended_at ? db_int(s->ended_at) : db_null(), db_text(run_id), db_text(owner),
+    };
+    struct db_stmt stmts[2] = {
+        {sql_step_put, args, sizeof args / sizeof args[0]},
+        DB_STMT("UPDATE flow_runs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = 'running'",
+                db_int(lease_until), db_text(run_id), db_text(owner)),
+    };
+    return db_batch(store_db(store), stmts, 2, NULL, err);
+}
+
+static const char *const sql_release =
+    "UPDATE flow_runs SET status = ?, ready_at = ?, output = coalesce(?, output), error = ?,\n"
+    "    lease_owner = NULL, lease_until = NULL,\n"
+    "    ended_at = CASE WHEN ? IN ('completed', 'failed') THEN ? ELSE ended_at END\n"
+    "WHERE id = ? AND lease_owner = ? AND status = 'running'";
+/* A finished child resolves its parent's invoke step, and the parent goes on. */
+static const char *const sql_parent_step =
+    "UPDATE flow_steps SET status = ?, output = ?, error = ?, ended_at = ?\n"
+    "WHERE run_id = ? AND hash = ? AND status = 'waiting' AND kind = 'invoke'\n"
+    "  AND EXISTS (SELECT 1 FROM flow_runs WHERE id = ? AND status IN ('completed', 'failed'))";
+static const char *const sql_parent_run =
+    "UPDATE flow_runs SET status = 'queued', ready_at = ? WHERE id = ? AND status = 'waiting'";
+
+int store_flow_run_release(struct store *store, const struct store_flow_run *run, const char *owner,
+                           const char *status, int64_t ready_at, const char *output, const char *error,
+                           int64_t now, struct err *err)
+{
+    int finished = strcmp(status, "completed") == 0 || strcmp(status, "failed") == 0;
+    int parent = finished && run->parent_run_id[0];
+    int completed = strcmp(status, "completed") == 0;
+    struct db_value a0[] = {db_text(status), db_int(ready_at), db_text(output), db_text(error), db_text(status),
+                            db_int(now), db_text(run->id), db_text(owner)};
+    struct db_value a1[] = {db_text(completed ? "done" : "failed"), db_text(completed ? output : NULL),
+                            db_text(completed ? NULL : error), db_int(now), db_text(run->parent_run_id),
+                            db_text(run->parent_step), db_text(run->id)};
+    struct db_value a2[] = {db_int(now), db_text(run->parent_run_id)};
+    struct db_stmt stmts[3] = {
+        {sql_release, a0, 8},
+        {sql_parent_step, a1, 7},
+        {sql_parent_run, a2, 2},
+    };
+    return db_batch(store_db(store), stmts, parent ? 3 : 1, NULL, err);
+}
+
+int store_flow_runs_list(struct store *store, int limit, struct store_flow_run **out, size_t *n,
+                         struct err *err)
+{
+    struct db_result *r = NULL;
+    *out = NULL;
+    *n = 0;
+    if (db_query(store_db(store),
+                 &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs ORDER BY created_at DESC, id DESC LIMIT ?",
+                          db_int(limit)),
+                 &r, err) < 0)
+        return -1;
+    struct store_flow_run *runs = calloc(r->nrows + 1, sizeof *runs);
+    if (!runs) {
+        db_result_free(r);
+        return err_set(err, "out of memory");
+    }
+    for (size_t i = 0; i < r->nrows; i++)
+        read_run(r, i, &runs[i]);
+    *out = runs;
+    *n = r->nrows;
+    db_result_free(r);
+    return 0;
+}
+
+int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
+                       struct err *err)
+{
+    struct db_result *r = NULL;
+    if (db_query(store_db(store), &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE id = ?", db_text(id)),
+                 &r, err) < 0)
+        return -1;
+    *found = r->nrows > 0;
+    if (*found)
+        read_run(r, 0, out);
+    db_result_free(r);
+    return 0;
+}
+
+int store_flow_run_cancel(struct store *store, const char *id, int64_t now, int *changed, struct err *err)
+{
+    struct db_stmt stmt = DB_STMT("UPDATE flow_runs SET status = 'cancelled', ended_at = ?, lease_owner = NULL,\n"
+                                  "    lease_until = NULL, error = 'cancelled'\n"
+                                  "WHERE id = ? AND status NOT IN ('completed', 'failed', 'cancelled')",
+                                  db_int(now), db_text(id));
+    struct db_result *r = NULL;
+    if (db_batch(store_db(store), &stmt, 1, &r, err) < 0)
+        return -1;
+    *changed = r->changes > 0;
+    db_result_free(r);
+    return 0;
+}
+
+int store_flow_run_retry(struct store *store, const char *id, int64_t now, int *changed, struct err *err)
+{
+    struct db_stmt stmts[2] = {
+        DB_STMT("DELETE FROM flow_steps WHERE run_id = ? AND status IN ('failed', 'retrying')\n"
+                "  AND EXISTS (SELECT 1 FROM flow_runs WHERE id = ? AND status IN ('failed', 'cancelled'))",
+                db_text(id), db_text(id)),
+        DB_STMT("UPDATE flow_runs SET status = 'queued', ready_at = ?, attempt = attempt + 1, error = NULL,\n"
+                "    ended_at = NULL WHERE id = ? AND status IN ('failed', 'cancelled')",
+                db_int(now), db_text(id)),
+    };
+    struct db_result *r[2] = {0};
+    if (db_batch(store_db(store), stmts, 2, r, err) < 0)
+        return -1;
+    *changed = r[1]->changes > 0;
+    db_results_free(r, 2);
+    return 0;
+}

@@ -1,0 +1,647 @@
+/*
+ * test_flow.c - the embedded workflow engine on a real SQLite file: memoized
+ * replay, parallel steps, retries (backoff, Retry-After, non-retriable,
+ * exhausted), sleep and wake-up across a restart, send-event, invoke (output
+ * and failure), wait-for-event (match and timeout), concurrency per key,
+ * idempotent event ids, the step cap, cancel and retry, cron across DST.
+ */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/utc.h"
+#include "flow/cron.h"
+#include "flow/flow.h"
+
+static char *dir, *db;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int calls[64];
+static int fail_times[64];
+static int64_t call_times[64][8];
+static int in_flight, max_in_flight;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = tu_mkdtemp();
+    db = tu_path(dir, "flow.db");
+    char *models = getenv("CB_MODELS_JSON");
+    struct tu_run r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                                 (const char *const[]){"--db", db, "init-db", "--models", models, NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    memset(calls, 0, sizeof calls);
+    memset(fail_times, 0, sizeof fail_times);
+    memset(call_times, 0, sizeof call_times);
+    in_flight = max_in_flight = 0;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_rmtree(dir);
+    free(dir);
+    free(db);
+    return 0;
+}
+
+static struct flow_engine *engine(int workers)
+{
+    struct flow_engine_opts o = {.owner = "test", .workers = workers, .lease_ms = 5000, .poll_ms = 10,
+                                 .backoff_base_ms = 20, .backoff_cap_ms = 200};
+    struct flow_engine *e;
+    struct err err = {{0}};
+    if (flow_engine_new(db, NULL, &o, &e, &err) != 0)
+        fail_msg("%s", err.msg);
+    return e;
+}
+
+static void reg(struct flow_engine *e, struct flow_function f)
+{
+    struct err err = {{0}};
+    if (flow_engine_register(e, &f, &err) != 0)
+        fail_msg("%s", err.msg);
+}
+
+static void send(struct flow_engine *e, const char *name, json_t *data, const char *id)
+{
+    struct err err = {{0}};
+    if (flow_engine_send(e, name, data, id, NULL, &err) != 0)
+        fail_msg("%s", err.msg);
+    json_decref(data);
+}
+
+static void drain(struct flow_engine *e, int64_t ms)
+{
+    struct err err = {{0}};
+    if (flow_engine_drain(e, ms, &err) != 0)
+        fail_msg("%s", err.msg);
+}
+
+static char *run_row(const char *function)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT status, coalesce(output, ''), coalesce(error, '') FROM flow_runs "
+                              "WHERE function_id = '%s' ORDER BY created_at", function);
+    return tu_sql(db, sql);
+}
+
+/* ---- step bodies ---- */
+
+/* Counts calls of step N; fails the first fail_times[N] calls. */
+static int counted(void *arg, json_t **out, struct flow_step_error *e)
+{
+    int n = (int)(intptr_t)arg;
+    pthread_mutex_lock(&lock);
+    int call = calls[n]++;
+    if (call < 8)
+        call_times[n][call] = mono_ms();
+    int fail = call < fail_times[n];
+    pthread_mutex_unlock(&lock);
+    if (fail) {
+        snprintf(e->message, sizeof e->message, "step %d failed on call %d", n, call + 1);
+        e->retriable = 1;
+        e->retry_after_ms = -1;
+        return -1;
+    }
+    *out = json_integer(n * 10);
+    return 0;
+}
+
+static int slow(void *arg, json_t **out, struct flow_step_error *e)
+{
+    (void)e;
+    pthread_mutex_lock(&lock);
+    calls[(intptr_t)arg]++;
+    if (++in_flight > max_in_flight)
+        max_in_flight = in_flight;
+    pthread_mutex_unlock(&lock);
+    struct timespec ts = {0, 150 * 1000000L};
+    nanosleep(&ts, NULL);
+    pthread_mutex_lock(&lock);
+    in_flight--;
+    pthread_mutex_unlock(&lock);
+    *out = json_true();
+    return 0;
+}
+
+static int fatal(void *arg, json_t **out, struct flow_step_error *e)
+{
+    (void)arg;
+    (void)out;
+    pthread_mutex_lock(&lock);
+    calls[40]++;
+    pthread_mutex_unlock(&lock);
+    snprintf(e->message, sizeof e->message, "bad input: not retried");
+    e->retriable = 0;
+    return -1;
+}
+
+static int after_header(void *arg, json_t **out, struct flow_step_error *e)
+{
+    (void)arg;
+    pthread_mutex_lock(&lock);
+    int call = calls[41]++;
+    if (call < 8)
+        call_times[41][call] = mono_ms();
+    pthread_mutex_unlock(&lock);
+    if (call == 0) {
+        snprintf(e->message, sizeof e->message, "HTTP 429");
+        e->retriable = 1;
+        e->retry_after_ms = 300;
+        return -1;
+    }
+    *out = json_string("ok");
+    return 0;
+}
+
+/* ---- function bodies ---- */
+
+static int three_steps(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    const json_t *a, *b, *c;
+    if (flow_step_run(ctx, "a", counted, (void *)1, &a) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_run(ctx, "b", counted, (void *)2, &b) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_run(ctx, "a", counted, (void *)3, &c) == FLOW_PENDING) /* a repeated id: "a:1" */
+        return flow_yield(ctx);
+    json_t *out = json_integer(json_integer_value(a) + json_integer_value(b) + json_integer_value(c));
+    int rc = flow_complete(ctx, out);
+    json_decref(out);
+    return rc;
+}
+
+static void test_memoized_replay(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "three", .event = "test/three", .retries = -1, .body = three_steps});
+    send(e, "test/three", json_object(), NULL);
+    drain(e, 5000);
+    char *row = run_row("three");
+    assert_string_equal(row, "completed|60|\n");
+    free(row);
+    /* Each step's callback ran once, although the body replayed four times. */
+    assert_int_equal(calls[1], 1);
+    assert_int_equal(calls[2], 1);
+    assert_int_equal(calls[3], 1);
+    char *steps = tu_sql(db, "SELECT name, status, output, attempts FROM flow_steps ORDER BY seq");
+    assert_string_equal(steps, "a|done|10|1\nb|done|20|1\na:1|done|30|1\n");
+    free(steps);
+    /* Step state is keyed by the hex SHA-1 of the id. */
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_steps WHERE hash = '86f7e437faa5a7fce15d1ddcb9eaeaea377667b8'"), 1);
+    flow_engine_free(e);
+}
+
+static int parallel_body(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    int pending = 0;
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "part-%d", i);
+        pending |= flow_step_run(ctx, id, slow, (void *)(intptr_t)(10 + i), NULL) == FLOW_PENDING;
+    }
+    if (pending)
+        return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+static void test_parallel_steps(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "parallel", .event = "test/parallel", .retries = -1, .body = parallel_body});
+    send(e, "test/parallel", json_object(), NULL);
+    int64_t start = mono_ms();
+    drain(e, 5000);
+    int64_t took = mono_ms() - start;
+    char *row = run_row("parallel");
+    assert_string_equal(row, "completed|null|\n");
+    free(row);
+    assert_true(max_in_flight >= 2);
+    assert_true(took < 4 * 150);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(calls[10 + i], 1);
+    flow_engine_free(e);
+}
+
+static int retry_body(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    const json_t *r1, *r2, *r3;
+    int pending = flow_step_run(ctx, "flaky", counted, (void *)20, &r1) == FLOW_PENDING;
+    pending |= flow_step_run(ctx, "fatal", fatal, NULL, &r2) == FLOW_PENDING;
+    pending |= flow_step_run(ctx, "hopeless", counted, (void *)21, &r3) == FLOW_PENDING;
+    if (pending)
+        return flow_yield(ctx);
+    json_t *out = json_pack("{s:O, s:s?, s:s?}", "flaky", (json_t *)r1, "fatal", flow_step_failed(r2), "hopeless",
+                            flow_step_failed(r3));
+    int rc = flow_complete(ctx, out);
+    json_decref(out);
+    return rc;
+}
+
+static void test_retries(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "retry", .event = "test/retry", .retries = 2, .body = retry_body});
+    fail_times[20] = 2;   /* succeeds on the third call */
+    fail_times[21] = 100; /* never: retries run out */
+    send(e, "test/retry", json_object(), NULL);
+    drain(e, 10000);
+    char *row = run_row("retry");
+    assert_string_equal(row, "completed|{\"flaky\":200,\"fatal\":\"bad input: not retried\",\"hopeless\":"
+                             "\"step 21 failed on call 3\"}|\n");
+    free(row);
+    assert_int_equal(calls[20], 3);
+    assert_int_equal(calls[40], 1); /* non-retriable: once */
+    assert_int_equal(calls[21], 3); /* 1 + 2 retries */
+    /* Exponential backoff: about 20 ms, then 40 ms (plus jitter). */
+    assert_true(call_times[20][1] - call_times[20][0] >= 20);
+    assert_true(call_times[20][2] - call_times[20][1] >= 40);
+    char *steps = tu_sql(db, "SELECT name, status, attempts FROM flow_steps ORDER BY name");
+    assert_string_equal(steps, "fatal|failed|1\nflaky|done|3\nhopeless|failed|3\n");
+    free(steps);
+    flow_engine_free(e);
+}
+
+static int retry_after_body(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    if (flow_step_run(ctx, "limited", after_header, NULL, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+static void test_retry_after_wins(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "after", .event = "test/after", .retries = -1, .body = retry_after_body});
+    send(e, "test/after", json_object(), NULL);
+    drain(e, 5000);
+    assert_int_equal(calls[41], 2);
+    assert_true(call_times[41][1] - call_times[41][0] >= 300); /* not the 20 ms backoff */
+    flow_engine_free(e);
+}
+
+static int sleeper(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    if (flow_step_run(ctx, "before", counted, (void *)30, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_sleep(ctx, "nap", 400) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_run(ctx, "after", counted, (void *)31, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+static void test_sleep_survives_a_restart(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    struct flow_function f = {.id = "sleeper", .event = "test/sleep", .retries = -1, .body = sleeper};
+    reg(e, f);
+    send(e, "test/sleep", json_object(), NULL);
+    int64_t start = mono_ms();
+    drain(e, 100); /* runs "before", then the run sleeps */
+    char *row = run_row("sleeper");
+    assert_string_equal(row, "sleeping||\n");
+    free(row);
+    flow_engine_free(e); /* the process goes away */
+    e = engine(1);
+    reg(e, f);
+    drain(e, 5000);
+    row = run_row("sleeper");
+    assert_string_equal(row, "completed|null|\n");
+    free(row);
+    assert_true(mono_ms() - start >= 400);
+    assert_int_equal(calls[30], 1);
+    assert_int_equal(calls[31], 1);
+    flow_engine_free(e);
+}
+
+static int pinger(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)user;
+    json_t *ev = json_pack("{s:s, s:{s:O}}", "name", "test/ping", "data", "week",
+                           json_object_get(json_object_get(event, "data"), "week"));
+    const json_t *ids;
+    int rc = flow_step_send_event(ctx, "ping", ev, &ids);
+    json_decref(ev);
+    if (rc == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, ids);
+}
+
+static int ponger(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)user;
+    return flow_complete(ctx, json_object_get(event, "data"));
+}
+
+static int doubler(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)user;
+    json_int_t n = json_integer_value(json_object_get(json_object_get(event, "data"), "n"));
+    if (n < 0)
+        return flow_fail(ctx, "negative input");
+    json_t *out = json_pack("{s:I}", "doubled", n * 2);
+    int rc = flow_complete(ctx, out);
+    json_decref(out);
+    return rc;
+}
+
+static int invoker(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    const json_t *ok, *bad;
+    json_t *d1 = json_pack("{s:i}", "n", 21), *d2 = json_pack("{s:i}", "n", -1);
+    int pending = flow_step_invoke(ctx, "good", "double", d1, &ok) == FLOW_PENDING;
+    pending |= flow_step_invoke(ctx, "bad", "double", d2, &bad) == FLOW_PENDING;
+    json_decref(d1);
+    json_decref(d2);
+    if (pending)
+        return flow_yield(ctx);
+    json_t *out = json_pack("{s:O, s:s?}", "good", (json_t *)ok, "bad", flow_step_failed(bad));
+    int rc = flow_complete(ctx, out);
+    json_decref(out);
+    return rc;
+}
+
+static void test_send_event_and_invoke(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(2);
+    reg(e, (struct flow_function){.id = "ping", .event = "test/start", .retries = -1, .body = pinger});
+    reg(e, (struct flow_function){.id = "pong", .event = "test/ping", .retries = -1, .body = ponger});
+    reg(e, (struct flow_function){.id = "double", .retries = -1, .body = doubler});
+    reg(e, (struct flow_function){.id = "invoker", .event = "test/invoke", .retries = -1, .body = invoker});
+    send(e, "test/start", json_pack("{s:s}", "week", "2026-W14"), NULL);
+    send(e, "test/invoke", json_object(), NULL);
+    drain(e, 5000);
+    char *row = run_row("pong");
+    assert_string_equal(row, "completed|{\"week\":\"2026-W14\"}|\n");
+    free(row);
+    row = run_row("invoker");
+    assert_string_equal(row, "completed|{\"good\":{\"doubled\":42},\"bad\":\"negative input\"}|\n");
+    free(row);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE function_id = 'double' AND parent_run_id IS NOT NULL"), 2);
+    flow_engine_free(e);
+}
+
+static int waiter(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)user;
+    int64_t timeout = json_integer_value(json_object_get(json_object_get(event, "data"), "timeout"));
+    const json_t *got;
+    if (flow_step_wait_for_event(ctx, "approval", "test/approved", "data.week", timeout, &got) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, got ? json_object_get(got, "data") : NULL);
+}
+
+static void test_wait_for_event(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "wait", .event = "test/wait", .retries = -1, .body = waiter});
+    send(e, "test/wait", json_pack("{s:s, s:i}", "week", "2026-W14", "timeout", 10000), "w1");
+    send(e, "test/wait", json_pack("{s:s, s:i}", "week", "2026-W15", "timeout", 200), "w2");
+    drain(e, 50);
+    /* An event for another week does not match the first. */
+    send(e, "test/approved", json_pack("{s:s, s:s}", "week", "2026-W99", "by", "nobody"), NULL);
+    drain(e, 50);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status = 'waiting' AND event_id = 'w1'"), 1);
+    send(e, "test/approved", json_pack("{s:s, s:s}", "week", "2026-W14", "by", "editor"), NULL);
+    drain(e, 2000);
+    char *rows = tu_sql(db, "SELECT event_id, status, output FROM flow_runs ORDER BY event_id");
+    assert_string_equal(rows, "w1|completed|{\"week\":\"2026-W14\",\"by\":\"editor\"}\nw2|completed|null\n");
+    free(rows);
+    flow_engine_free(e);
+}
+
+static int limited(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)user;
+    const char *model = json_string_value(json_object_get(json_object_get(event, "data"), "model"));
+    intptr_t slot = strcmp(model, "a") == 0 ? 50 : 51;
+    if (flow_step_run(ctx, "work", slow, (void *)slot, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+static void test_concurrency_per_key(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(4);
+    reg(e, (struct flow_function){.id = "limited", .event = "test/limited", .retries = -1, .concurrency = 1,
+                                  .concurrency_key = "data.model", .body = limited});
+    for (int i = 0; i < 3; i++)
+        send(e, "test/limited", json_pack("{s:s}", "model", "a"), NULL);
+    send(e, "test/limited", json_pack("{s:s}", "model", "b"), NULL);
+    struct err err = {{0}};
+    assert_int_equal(flow_engine_start(e, &err), 0);
+    int64_t start = mono_ms();
+    while (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status <> 'completed'") > 0 && mono_ms() - start < 5000) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    flow_engine_stop(e);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status = 'completed'"), 4);
+    /* Model a's three runs never overlapped: at most 2 at once overall (a and b). */
+    assert_true(max_in_flight <= 2);
+    assert_true(mono_ms() - start >= 3 * 150);
+    flow_engine_free(e);
+}
+
+static void test_idempotent_event_ids(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "three", .event = "test/three", .retries = -1, .body = three_steps});
+    send(e, "test/three", json_object(), "same-id");
+    send(e, "test/three", json_object(), "same-id");
+    drain(e, 5000);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs"), 1);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_events"), 1);
+    assert_int_equal(calls[1], 1);
+    flow_engine_free(e);
+}
+
+static int many_steps(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    for (int i = 0; i < 20; i++)
+        if (flow_step_run(ctx, "step", counted, (void *)60, NULL) == FLOW_PENDING)
+            return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+static void test_step_cap(void **state)
+{
+    (void)state;
+    struct flow_engine_opts o = {.owner = "test", .workers = 1, .poll_ms = 10, .max_steps = 10};
+    struct flow_engine *e;
+    struct err err = {{0}};
+    assert_int_equal(flow_engine_new(db, NULL, &o, &e, &err), 0);
+    reg(e, (struct flow_function){.id = "many", .event = "test/many", .retries = -1, .body = many_steps});
+    send(e, "test/many", json_object(), NULL);
+    drain(e, 5000);
+    char *row = run_row("many");
+    assert_string_equal(row, "failed||the run exceeded 10 steps\n");
+    free(row);
+    assert_true(calls[60] <= 11);
+    flow_engine_free(e);
+}
+
+static int fails_then_works(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    const json_t *r;
+    if (flow_step_run(ctx, "once", counted, (void *)61, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_run(ctx, "flaky", counted, (void *)62, &r) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_failed(r))
+        return flow_fail(ctx, flow_step_failed(r));
+    if (flow_step_sleep(ctx, "long-nap", 60000) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+static void test_cancel_and_retry(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "ftw", .event = "test/ftw", .retries = 0, .body = fails_then_works});
+    fail_times[62] = 1;
+    send(e, "test/ftw", json_object(), "r1");
+    drain(e, 2000);
+    char *row = run_row("ftw");
+    assert_string_equal(row, "failed||step 62 failed on call 1\n");
+    free(row);
+    char *id = tu_sql(db, "SELECT id FROM flow_runs WHERE event_id = 'r1'");
+    id[strcspn(id, "\n")] = '\0';
+    struct tu_run r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                                 (const char *const[]){"--db", db, "runs", "retry", id, NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    drain(e, 500);
+    /* The checkpointed step did not run again; the failed one did; now it sleeps. */
+    assert_int_equal(calls[61], 1);
+    assert_int_equal(calls[62], 2);
+    row = run_row("ftw");
+    assert_string_equal(row, "sleeping||\n");
+    free(row);
+    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                   (const char *const[]){"--db", db, "runs", "cancel", id, NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    row = run_row("ftw");
+    assert_string_equal(row, "cancelled||cancelled\n");
+    free(row);
+    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                   (const char *const[]){"--db", db, "runs", "show", id, NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "cancelled");
+    tu_assert_contains(r.out, "flaky");
+    tu_assert_contains(r.out, "long-nap");
+    tu_run_free(&r);
+    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                   (const char *const[]){"--db", db, "runs", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "ftw");
+    tu_run_free(&r);
+    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                   (const char *const[]){"--db", db, "runs", "show", "nope", NULL});
+    assert_int_equal(r.status, 1);
+    tu_run_free(&r);
+    free(id);
+    flow_engine_free(e);
+}
+
+static int64_t at(const char *iso)
+{
+    int64_t ms;
+    struct err err = {{0}};
+    if (utc_parse_datetime(iso, &ms, &err) != 0)
+        fail_msg("%s", err.msg);
+    return ms;
+}
+
+static void expect_next(const char *cron, const char *after, const char *next)
+{
+    struct cron_expr e;
+    struct err err = {{0}};
+    if (cron_parse(cron, &e, &err) != 0)
+        fail_msg("%s", err.msg);
+    char got[UTC_ISO_SIZE];
+    utc_format_iso(cron_next(&e, at(after)), got);
+    if (strcmp(got, next) != 0)
+        fail_msg("%s after %s: expected %s, got %s", cron, after, next, got);
+}
+
+static void test_cron_across_dst(void **state)
+{
+    (void)state;
+    /* Sunday 06:00 in London: 05:00 UTC in summer time, 06:00 UTC in winter. */
+    expect_next("TZ=Europe/London 0 6 * * 0", "2026-03-28T12:00:00Z", "2026-03-29T05:00:00.000Z");
+    expect_next("TZ=Europe/London 0 6 * * 0", "2026-03-29T05:00:00Z", "2026-04-05T05:00:00.000Z");
+    expect_next("TZ=Europe/London 0 6 * * 0", "2026-10-24T12:00:00Z", "2026-10-25T06:00:00.000Z");
+    expect_next("TZ=UTC 0 6 * * 0", "2026-03-28T12:00:00Z", "2026-03-29T06:00:00.000Z");
+    /* 01:30 does not exist on the spring day, and happens twice in autumn: once. */
+    expect_next("TZ=Europe/London 30 1 * * *", "2026-03-28T12:00:00Z", "2026-03-30T00:30:00.000Z");
+    expect_next("TZ=Europe/London 30 1 * * *", "2026-10-24T12:00:00Z", "2026-10-25T00:30:00.000Z");
+    expect_next("TZ=Europe/London 30 1 * * *", "2026-10-25T00:30:00Z", "2026-10-26T01:30:00.000Z");
+    expect_next("*/15 * * * *", "2026-01-01T00:07:00Z", "2026-01-01T00:15:00.000Z");
+    expect_next("0 0 1 1 *", "2026-06-01T00:00:00Z", "2027-01-01T00:00:00.000Z");
+    struct cron_expr e;
+    struct err err = {{0}};
+    assert_int_equal(cron_parse("TZ=Mars/Olympus 0 6 * * 0", &e, &err), -1);
+    tu_assert_contains(err.msg, "unknown time zone");
+    assert_int_equal(cron_parse("0 6 * *", &e, &err), -1);
+    assert_int_equal(cron_parse("61 6 * * *", &e, &err), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_memoized_replay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_steps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_after_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sleep_survives_a_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_event_and_invoke, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_for_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrency_per_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idempotent_event_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_step_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_and_retry, setup, teardown),
+        cmocka_unit_test(test_cron_across_dst),
+    };
+    return cmocka_run_group_tests_name("flow (the embedded engine)", tests, NULL, NULL);
+}
