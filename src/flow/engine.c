@@ -1051,6 +1051,8 @@ void flow_engine_stop(struct flow_engine *e)
 int flow_engine_drain(struct flow_engine *e, int64_t timeout_ms, struct err *err)
 {
     int64_t deadline = now_ms() + timeout_ms;
+    if (!e->started && store_flow_reclaim(e->store, e->owner, now_ms(), err) < 0)
+        return -1;
     while (now_ms() < deadline) {
         int rc = work_once(e, err);
         if (rc < 0)

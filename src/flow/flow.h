@@ -134,7 +134,8 @@ int flow_engine_send(struct flow_engine *engine, const char *name, const json_t 
                      char *id_out, struct err *err);
 
 /* Processes runnable runs in the calling thread until none is left (or
- * timeout_ms passes); for commands that run a job now and for tests. */
+ * timeout_ms passes); for commands that run a job now and for tests. Like
+ * start, it first reclaims the runs this owner held. */
 int flow_engine_drain(struct flow_engine *engine, int64_t timeout_ms, struct err *err);
 
 #endif
