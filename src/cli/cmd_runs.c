@@ -101,8 +101,8 @@ int cmd_runs(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
                 when(s->wake_at, w, sizeof w);
                 snprintf(wake, sizeof wake, "%s %s", s->wake_at > now ? "until" : "since", w);
             }
-            printf("  %-4d %-28.28s %-7s %-9s %8d %9s  %.80s%s\n", s->seq + 1, s->name ? s->name : "", s->kind,
-                   s->status, s->attempts, took_s, s->error ? s->error : "", wake);
+            printf("  %-4d %-28.28s %-7s %-9s %8d %9s  %.80s%s%s\n", s->seq + 1, s->name ? s->name : "", s->kind,
+                   s->status, s->attempts, took_s, s->error ? s->error : "", s->error && wake[0] ? "; " : "", wake);
         }
         store_flow_steps_free(steps, n);
         store_flow_run_clear(&run);

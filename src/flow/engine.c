@@ -90,9 +90,13 @@ struct flow_ctx {
     int seq;
 };
 
+/* The real clock: CRYPTIC_BENCH_NOW fixes "today" for the jobs, but sleeps,
+ * leases and backoffs must see time pass. */
 static int64_t now_ms(void)
 {
-    return utc_now_ms();
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sleep_ms(int64_t ms)
@@ -899,10 +903,8 @@ int flow_engine_send(struct flow_engine *e, const char *name, const json_t *data
         id = gen;
     }
     int64_t now = now_ms();
-    json_t *ev = json_pack("{s:s, s:s, s:O, s:I}", "id", id, "name", name, "data", data ? (json_t *)data : json_object(),
-                           "ts", (json_int_t)now);
-    if (!data)
-        json_object_set_new(ev, "data", json_object());
+    json_t *ev = json_pack("{s:s, s:s, s:o, s:I}", "id", id, "name", name, "data",
+                           data ? json_deep_copy(data) : json_object(), "ts", (json_int_t)now);
     char *text = json_dumps(ev, JSON_COMPACT);
     struct store_flow_new_run runs[MAX_FUNCTIONS];
     char run_ids[MAX_FUNCTIONS][40];

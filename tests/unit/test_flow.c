@@ -584,6 +584,66 @@ static void test_cancel_and_retry(void **state)
     flow_engine_free(e);
 }
 
+static int ticker(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)user;
+    return flow_complete(ctx, json_object_get(event, "name"));
+}
+
+/* A fresh schedule has no missed fires; fires missed while down happen once. */
+static void test_cron_fires(void **state)
+{
+    (void)state;
+    struct flow_engine_opts o = {.owner = "test", .workers = 1, .poll_ms = 20, .cron = 1};
+    struct flow_function f = {.id = "tick", .cron = "TZ=Europe/London * * * * *", .retries = -1, .body = ticker};
+    struct flow_engine *e;
+    struct err err = {{0}};
+    assert_int_equal(flow_engine_new(db, NULL, &o, &e, &err), 0);
+    reg(e, f);
+    assert_int_equal(flow_engine_start(e, &err), 0);
+    struct timespec ts = {0, 200 * 1000000L};
+    nanosleep(&ts, NULL);
+    flow_engine_stop(e);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs"), 0);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_schedules WHERE function_id = 'tick'"), 1);
+    flow_engine_free(e);
+    /* Down for three minutes: one fire at start-up, not three. */
+    free(tu_sql(db, "UPDATE flow_schedules SET last_fire = last_fire - 180000"));
+    assert_int_equal(flow_engine_new(db, NULL, &o, &e, &err), 0);
+    reg(e, f);
+    assert_int_equal(flow_engine_start(e, &err), 0);
+    int64_t start = mono_ms();
+    while (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status = 'completed'") < 1 && mono_ms() - start < 3000)
+        nanosleep(&ts, NULL);
+    flow_engine_stop(e);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs"), 1);
+    char *row = tu_sql(db, "SELECT status, output FROM flow_runs");
+    assert_string_equal(row, "completed|\"inngest/scheduled.timer\"\n");
+    free(row);
+    flow_engine_free(e);
+}
+
+/* A run leased by a process that died is taken over once its lease expires. */
+static void test_expired_lease_is_recovered(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "three", .event = "test/three", .retries = -1, .body = three_steps});
+    send(e, "test/three", json_object(), "orphan");
+    free(tu_sql(db, "UPDATE flow_runs SET status = 'running', lease_owner = 'dead-host', "
+                    "lease_until = (strftime('%s', 'now') * 1000) + 60000"));
+    drain(e, 100);
+    char *row = run_row("three");
+    assert_string_equal(row, "running||\n"); /* someone else's live lease: left alone */
+    free(row);
+    free(tu_sql(db, "UPDATE flow_runs SET lease_until = (strftime('%s', 'now') * 1000) - 1"));
+    drain(e, 5000);
+    row = run_row("three");
+    assert_string_equal(row, "completed|60|\n");
+    free(row);
+    flow_engine_free(e);
+}
+
 static int64_t at(const char *iso)
 {
     int64_t ms;
@@ -642,6 +702,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_step_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_retry, setup, teardown),
         cmocka_unit_test(test_cron_across_dst),
+        cmocka_unit_test_setup_teardown(test_cron_fires, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expired_lease_is_recovered, setup, teardown),
     };
     return cmocka_run_group_tests_name("flow (the embedded engine)", tests, NULL, NULL);
 }
