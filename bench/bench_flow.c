@@ -29,7 +29,7 @@ static int body(struct flow_ctx *ctx, const json_t *event, void *user)
     for (int i = 0; i < steps_per_run; i++) {
         char id[32];
         snprintf(id, sizeof id, "s%d", i);
-        if (flow_step_run(ctx, id, trivial, (void *)(intptr_t)i, NULL) == FLOW_PENDING)
+        if (flow_step_run(ctx, id, trivial, (void *)(intptr_t)i, 0, NULL) == FLOW_PENDING)
             return flow_yield(ctx);
     }
     return flow_complete(ctx, NULL);

@@ -123,6 +123,20 @@ static const struct cli_command commands[] = {
         .run = cmd_leaderboard,
     },
     {
+        .name = "run",
+        .usage = "[--week W]",
+        .summary = "the whole pipeline now on the workflow engine: scrape, evaluate, rank",
+        .help = "Sends benchmark/scrape.requested and runs the pipeline's workflow functions in\n"
+                "this process until nothing is left: scrape-puzzles, evaluate-week for each week\n"
+                "with unanswered clues, evaluate-model per model (one durable step per clue),\n"
+                "calculate-rankings. Prints progress (runs done per function, steps,\n"
+                "evaluations, errors, cost) and a summary; exits 1 when a run failed.\n"
+                "Interrupted, it resumes from its checkpoints on the next `run` or `serve`.\n"
+                "\n"
+                "  --week W   evaluate and rank only this week (after scraping)\n",
+        .run = cmd_run,
+    },
+    {
         .name = "runs",
         .usage = "[list | show ID | cancel ID | retry ID]",
         .summary = "workflow runs, and one run's steps as a timeline",

@@ -187,6 +187,13 @@ bad:
     return err_set(err, "\"%s\" is not an RFC 822 date", s ? s : "");
 }
 
+int64_t utc_now_real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int64_t utc_now_ms(void)
 {
     const char *fixed = getenv("CRYPTIC_BENCH_NOW");

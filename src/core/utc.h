@@ -34,6 +34,10 @@ struct utc_date {
  * warning. */
 int64_t utc_now_ms(void);
 
+/* Milliseconds since the epoch from the real clock, ignoring
+ * CRYPTIC_BENCH_NOW: for sleeps, leases and timings. */
+int64_t utc_now_real_ms(void);
+
 /* Day number of a date (0 = 1970-01-01), and back. */
 int64_t utc_days_from_date(struct utc_date d);
 struct utc_date utc_date_from_days(int64_t days);

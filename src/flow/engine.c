@@ -52,6 +52,7 @@ struct pending {
     char *name;
     flow_step_fn fn;
     void *arg;
+    void *arg_copy;       /* owned copy of the step's argument */
     int64_t until;        /* sleep: wake time; wait: timeout time */
     json_t *payload;      /* send: events; invoke: data */
     char *target;         /* invoke: function id; wait: event name */
@@ -94,9 +95,7 @@ struct flow_ctx {
  * leases and backoffs must see time pass. */
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return utc_now_real_ms();
 }
 
 static void sleep_ms(int64_t ms)
@@ -224,7 +223,8 @@ static int lookup(struct flow_ctx *ctx, const char *hash, const json_t **out, st
     return FLOW_PENDING;
 }
 
-int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, void *arg, const json_t **out)
+int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const void *arg, size_t arg_size,
+                  const json_t **out)
 {
     char full[256], hash[48];
     struct store_flow_step *s;
@@ -240,7 +240,13 @@ int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, void *a
     struct pending *p = add_pending(ctx, STEP_RUN, full, hash);
     if (p) {
         p->fn = fn;
-        p->arg = arg;
+        p->arg = (void *)arg;
+        if (arg_size > 0) {
+            p->arg_copy = malloc(arg_size);
+            if (p->arg_copy)
+                memcpy(p->arg_copy, arg, arg_size);
+            p->arg = p->arg_copy;
+        }
         p->attempts = s ? s->attempts : 0;
     }
     return FLOW_PENDING;
@@ -673,6 +679,7 @@ static void round_clear(struct flow_ctx *ctx)
     for (size_t i = 0; i < ctx->npending; i++) {
         struct pending *p = &ctx->pending[i];
         free(p->name);
+        free(p->arg_copy);
         json_decref(p->payload);
         json_decref(p->output);
         free(p->target);
@@ -697,6 +704,7 @@ static void ctx_clear(struct flow_ctx *ctx)
     for (size_t i = 0; i < ctx->npending; i++) {
         struct pending *p = &ctx->pending[i];
         free(p->name);
+        free(p->arg_copy);
         json_decref(p->payload);
         json_decref(p->output);
         free(p->target);
@@ -1074,4 +1082,29 @@ int flow_engine_drain(struct flow_engine *e, int64_t timeout_ms, struct err *err
         }
     }
     return 0;
+}
+
+struct store *flow_engine_store(struct flow_engine *e)
+{
+    return e->store;
+}
+
+int flow_engine_wait_idle(struct flow_engine *e, int64_t timeout_ms, void (*on_tick)(void *ctx), void *ctx,
+                          struct err *err)
+{
+    int64_t deadline = now_ms() + timeout_ms, next_tick = now_ms() + 500;
+    for (;;) {
+        int64_t active;
+        if (store_flow_active_runs(e->store, &active, err) < 0)
+            return -1;
+        if (active == 0)
+            return 0;
+        if (now_ms() >= deadline)
+            return 1;
+        if (on_tick && now_ms() >= next_tick) {
+            on_tick(ctx);
+            next_tick = now_ms() + 500;
+        }
+        sleep_ms(e->opts.poll_ms < 50 ? e->opts.poll_ms : 50);
+    }
 }

@@ -65,8 +65,12 @@ struct flow_function {
 /* Each returns FLOW_DONE with the step's result in *out (owned by ctx,
  * valid until the body returns; may be NULL), or FLOW_PENDING. A run step
  * whose retries ran out is DONE with {"error": {"message": ...}} as its
- * result: see flow_step_failed(). Ids repeated in one run get ":1", ":2". */
-int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, void *arg, const json_t **out);
+ * result: see flow_step_failed(). Ids repeated in one run get ":1", ":2".
+ * A run step executes after the body has returned: with arg_size > 0 the
+ * engine copies arg_size bytes of arg and hands the copy to fn (pointers in
+ * it must point into the event or outlive the run); with 0, arg itself. */
+int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const void *arg, size_t arg_size,
+                  const json_t **out);
 int flow_step_sleep(struct flow_ctx *ctx, const char *id, int64_t duration_ms);
 int flow_step_sleep_until(struct flow_ctx *ctx, const char *id, int64_t until_ms);
 /* Sends events (an object or an array of {"name", "data", "id"?}); the
@@ -137,5 +141,14 @@ int flow_engine_send(struct flow_engine *engine, const char *name, const json_t 
  * timeout_ms passes); for commands that run a job now and for tests. Like
  * start, it first reclaims the runs this owner held. */
 int flow_engine_drain(struct flow_engine *engine, int64_t timeout_ms, struct err *err);
+
+/* With the workers started: waits until no run is left unfinished (or
+ * timeout_ms passes: returns 1 then, 0 when idle). on_tick (may be NULL)
+ * is called about every 500 ms, for progress. */
+int flow_engine_wait_idle(struct flow_engine *engine, int64_t timeout_ms, void (*on_tick)(void *ctx), void *ctx,
+                          struct err *err);
+
+/* The engine's connection (for progress queries). */
+struct store *flow_engine_store(struct flow_engine *engine);
 
 #endif

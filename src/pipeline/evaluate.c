@@ -114,6 +114,50 @@ static void stop_model(struct job *job, struct model_work *w, const char *reason
     pthread_mutex_unlock(&job->lock);
 }
 
+static int configure(struct model_work *w, const struct store_model *m,
+                     const struct pipeline_evaluate_opts *o, struct err *err);
+
+/* Extracts, checks and stores one reply (or its error). */
+static int store_reply(struct store *store, int64_t model_id, const struct store_week_clue *clue,
+                       const struct eval_reply *reply, struct pipeline_clue_result *res, struct err *err)
+{
+    memset(res, 0, sizeof *res);
+    struct store_evaluation_row row = {
+        .clue_id = clue->id,
+        .model_id = model_id,
+        .week_id = clue->week_id,
+        .response_time_ms = reply->latency_ms,
+        .prompt_tokens = reply->prompt_tokens,
+        .completion_tokens = reply->completion_tokens,
+        .reasoning_tokens = reply->reasoning_tokens,
+        .total_tokens = reply->total_tokens,
+        .cost = reply->cost,
+        .finish_reason = reply->finish_reason,
+        .provider_model = reply->provider_model,
+        .attempts = reply->attempts,
+        .prompt_version = EVAL_PROMPT_VERSION,
+    };
+    struct eval_extraction x;
+    if (reply->error_class == EVAL_OK) {
+        eval_extract(reply->content, clue->enumeration, &x);
+        row.model_response = reply->content;
+        row.reasoning = reply->reasoning;
+        row.extracted_answer = x.found ? x.answer : NULL;
+        row.is_correct = x.found && eval_check(x.answer, clue->answer);
+        row.outcome = !x.found ? "no_answer" : row.is_correct ? "correct" : "wrong";
+    } else {
+        row.outcome = "error";
+        row.error_message = reply->error;
+    }
+    if (store_evaluation_save(store, &row, &res->kept, err) < 0)
+        return -1;
+    res->outcome = row.outcome;
+    res->error_class = reply->error_class;
+    snprintf(res->error, sizeof res->error, "%s", reply->error_class == EVAL_OK ? "" : reply->error);
+    res->cost = reply->cost;
+    return 0;
+}
+
 /* Asks one model every clue of its list, in order. */
 static void run_model(struct job *job, struct model_work *w)
 {
@@ -155,39 +199,15 @@ static void run_model(struct job *job, struct model_work *w)
             stop_model(job, w, "out of memory", 0);
             break;
         }
-        struct store_evaluation_row row = {
-            .clue_id = clue->id,
-            .model_id = w->model_id,
-            .week_id = clue->week_id,
-            .response_time_ms = reply.latency_ms,
-            .prompt_tokens = reply.prompt_tokens,
-            .completion_tokens = reply.completion_tokens,
-            .reasoning_tokens = reply.reasoning_tokens,
-            .total_tokens = reply.total_tokens,
-            .cost = reply.cost,
-            .finish_reason = reply.finish_reason,
-            .provider_model = reply.provider_model,
-            .attempts = reply.attempts,
-            .prompt_version = EVAL_PROMPT_VERSION,
-        };
-        struct eval_extraction x;
-        if (reply.error_class == EVAL_OK) {
-            eval_extract(reply.content, clue->enumeration, &x);
-            row.model_response = reply.content;
-            row.reasoning = reply.reasoning;
-            row.extracted_answer = x.found ? x.answer : NULL;
-            row.is_correct = x.found && eval_check(x.answer, clue->answer);
-            row.outcome = !x.found ? "no_answer" : row.is_correct ? "correct" : "wrong";
-        } else {
-            row.outcome = "error";
-            row.error_message = reply.error;
-        }
-        int kept = 0;
-        if (store_evaluation_save(job->store, &row, &kept, &err) < 0) {
+        struct pipeline_clue_result res;
+        int saved = store_reply(job->store, w->model_id, clue, &reply, &res, &err);
+        if (saved < 0) {
             stop_model(job, w, err.msg, 1);
             eval_reply_free(&reply);
             break;
         }
+        int kept = res.kept;
+        struct store_evaluation_row row = {.outcome = res.outcome};
         record(job, w, row.outcome, reply.cost, kept);
         if (reply.error_class == EVAL_MODEL_FATAL || reply.error_class == EVAL_RUN_FATAL) {
             log_warn("%s: %s error: %s", w->id, eval_error_class_name(reply.error_class), reply.error);
@@ -260,6 +280,149 @@ static int configure(struct model_work *w, const struct store_model *m,
     if (w->min_interval_ms <= 0)
         w->min_interval_ms = 1;
     return 0;
+}
+
+void pipeline_evaluate_defaults(struct pipeline_evaluate_opts *opts)
+{
+    if (!opts->base_url || !*opts->base_url)
+        opts->base_url = EVAL_DEFAULT_BASE_URL;
+    if (opts->max_models <= 0)
+        opts->max_models = 16;
+    if (opts->max_in_flight <= 0)
+        opts->max_in_flight = 32;
+    if (opts->min_interval_ms <= 0)
+        opts->min_interval_ms = 500;
+    if (opts->retries < 0)
+        opts->retries = 3;
+    if (opts->backoff_ms <= 0)
+        opts->backoff_ms = 1000;
+    if (opts->timeout_ms <= 0)
+        opts->timeout_ms = 120000;
+}
+
+/* The model's row, by OpenRouter id. */
+static int find_model(struct store *store, const char *model, struct store_model_list *list,
+                      const struct store_model **out, struct err *err)
+{
+    if (store_models_list(store, list, err) < 0)
+        return -1;
+    for (size_t i = 0; i < list->n; i++)
+        if (strcmp(list->items[i].openrouter_id, model) == 0) {
+            *out = &list->items[i];
+            return 0;
+        }
+    return err_set(err, "unknown model %s (see `cryptic-bench models`)", model);
+}
+
+int pipeline_clues_to_ask(struct store *store, const struct pipeline_evaluate_opts *opts, const char *model,
+                          const char *week_id, int64_t **ids, size_t *n, struct err *err)
+{
+    struct store_model_list models = {0};
+    struct store_week_clues clues = {0};
+    const struct store_model *m = NULL;
+    *ids = NULL;
+    *n = 0;
+    int rc = -1;
+    if (find_model(store, model, &models, &m, err) < 0 || store_week_clues(store, week_id, &clues, err) < 0)
+        goto out;
+    *ids = calloc(clues.n + 1, sizeof **ids);
+    if (!*ids) {
+        err_set(err, "out of memory");
+        goto out;
+    }
+    for (size_t c = 0; c < clues.n; c++) {
+        char outcome[16];
+        if (store_evaluation_outcome(store, clues.items[c].id, m->id, outcome, err) < 0)
+            goto out;
+        int success = strcmp(outcome, "correct") == 0 || strcmp(outcome, "wrong") == 0;
+        int skip = (success && !opts->no_skip) ||
+                   (strcmp(outcome, "no_answer") == 0 && !opts->retry_no_answer && !opts->no_skip);
+        if (!skip)
+            (*ids)[(*n)++] = clues.items[c].id;
+    }
+    rc = 0;
+out:
+    if (rc < 0) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    store_week_clues_free(&clues);
+    store_model_list_free(&models);
+    return rc;
+}
+
+/* Request starts per model in this process, for pacing inside steps. */
+static pthread_mutex_t pace_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char model[128];
+    int64_t next_start;
+} pace[PIPELINE_MAX_MODELS];
+
+static void wait_turn(const char *model, long interval_ms)
+{
+    pthread_mutex_lock(&pace_lock);
+    int slot = -1;
+    for (int i = 0; i < PIPELINE_MAX_MODELS && slot < 0; i++)
+        if (strcmp(pace[i].model, model) == 0 || !pace[i].model[0])
+            slot = i;
+    if (slot < 0)
+        slot = 0;
+    if (!pace[slot].model[0])
+        snprintf(pace[slot].model, sizeof pace[slot].model, "%s", model);
+    int64_t now = now_ms(), start = pace[slot].next_start > now ? pace[slot].next_start : now;
+    pace[slot].next_start = start + interval_ms;
+    pthread_mutex_unlock(&pace_lock);
+    if (start > now) {
+        struct timespec ts = {(time_t)((start - now) / 1000), (long)((start - now) % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int pipeline_evaluate_clue(struct store *store, const struct pipeline_evaluate_opts *in, const char *model,
+                           int64_t clue_id, struct pipeline_clue_result *out, struct err *err)
+{
+    struct pipeline_evaluate_opts opts = *in;
+    pipeline_evaluate_defaults(&opts);
+    struct store_model_list models = {0};
+    struct store_week_clues clue = {0};
+    const struct store_model *m = NULL;
+    struct model_work w = {0};
+    struct http_client *http = NULL;
+    int found = 0, rc = -1;
+    memset(out, 0, sizeof *out);
+    if (find_model(store, model, &models, &m, err) < 0 || configure(&w, m, &opts, err) < 0 ||
+        store_clue_get(store, clue_id, &clue, &found, err) < 0)
+        goto out;
+    if (!found) {
+        err_set(err, "no clue %lld", (long long)clue_id);
+        goto out;
+    }
+    struct http_client_opts hopts = {.retries = 0, .timeout_ms = opts.timeout_ms, .connect_timeout_ms = 10000};
+    if (http_client_new(&hopts, &http, err) < 0)
+        goto out;
+    wait_turn(w.id, w.min_interval_ms);
+    struct eval_target target = {w.id, w.base_url, w.api_key, w.max_tokens, w.extra};
+    struct eval_call_opts copts = {opts.retries, opts.backoff_ms, NULL, NULL};
+    char *user = eval_prompt_user(clue.items[0].text, clue.items[0].enumeration);
+    struct eval_reply reply;
+    if (!user || eval_call(http, &target, eval_prompt_system, user, &copts, &reply) < 0) {
+        free(user);
+        err_set(err, "out of memory");
+        goto out;
+    }
+    free(user);
+    rc = store_reply(store, w.model_id, &clue.items[0], &reply, out, err);
+    if (rc == 0 && reply.error_class != EVAL_OK)
+        log_warn("%s: clue %lld: %s", w.id, (long long)clue_id, reply.error);
+    eval_reply_free(&reply);
+out:
+    http_client_free(http);
+    json_decref(w.extra);
+    free(w.api_key);
+    store_week_clues_free(&clue);
+    store_model_list_free(&models);
+    return rc;
 }
 
 int pipeline_evaluate(struct store *store, const struct pipeline_evaluate_opts *in,

@@ -51,6 +51,15 @@ struct pipeline_model_progress {
     char stop_reason[512];
 };
 
+/* The result of asking one clue. */
+struct pipeline_clue_result {
+    const char *outcome;  /* "correct" | "wrong" | "no_answer" | "error" (static) */
+    int error_class;      /* enum eval_error_class */
+    char error[512];      /* for an error */
+    double cost;          /* < 0: unknown */
+    int kept;             /* an error not stored because a success was */
+};
+
 typedef void (*pipeline_evaluate_fn)(void *ctx, const struct pipeline_model_progress *models, int n);
 
 struct pipeline_evaluate_report {
@@ -70,5 +79,24 @@ struct pipeline_evaluate_report {
 int pipeline_evaluate(struct store *store, const struct pipeline_evaluate_opts *opts,
                       pipeline_evaluate_fn on_progress, void *ctx,
                       struct pipeline_evaluate_report *report, struct err *err);
+
+/* ---- the same work as durable steps (pipeline/functions.c) ---------------- */
+
+/* The ids of the clues of week_id that model must still be asked, by the
+ * same rules as pipeline_evaluate (successes skipped unless no_skip,
+ * no-answers unless retry_no_answer, errors always). *ids is the caller's. */
+int pipeline_clues_to_ask(struct store *store, const struct pipeline_evaluate_opts *opts, const char *model,
+                          const char *week_id, int64_t **ids, size_t *n, struct err *err);
+
+/* Asks model one clue and stores the checked answer (or the error): the
+ * body of one evaluate-model step. Paces the model inside the call: it
+ * waits until its min_interval_ms has passed since this process last
+ * started a request for it. Fails only for setup errors (unknown model or
+ * clue, no key, database). */
+int pipeline_evaluate_clue(struct store *store, const struct pipeline_evaluate_opts *opts, const char *model,
+                           int64_t clue_id, struct pipeline_clue_result *out, struct err *err);
+
+/* Fills the defaults of opts in place. */
+void pipeline_evaluate_defaults(struct pipeline_evaluate_opts *opts);
 
 #endif

@@ -230,3 +230,59 @@ out:
     free(args);
     return rc;
 }
+
+int store_clue_get(struct store *store, int64_t id, struct store_week_clues *out, int *found, struct err *err)
+{
+    struct db_result *r = NULL;
+    out->items = NULL;
+    out->n = 0;
+    *found = 0;
+    if (db_query(store_db(store),
+                 &DB_STMT("SELECT c.id, c.clue_text, c.letter_count, c.answer, p.week_id FROM clues c "
+                          "JOIN puzzles p ON p.id = c.puzzle_id WHERE c.id = ?", db_int(id)),
+                 &r, err) < 0)
+        return -1;
+    int rc = 0;
+    if (r->nrows) {
+        out->items = calloc(1, sizeof *out->items);
+        if (!out->items) {
+            db_result_free(r);
+            return err_set(err, "out of memory");
+        }
+        out->n = 1;
+        out->items[0].id = db_result_int(r, 0, 0);
+        out->items[0].text = dup_or_null(db_result_text(r, 0, 1));
+        out->items[0].enumeration = dup_or_null(db_result_text(r, 0, 2));
+        out->items[0].answer = dup_or_null(db_result_text(r, 0, 3));
+        out->items[0].week_id = dup_or_null(db_result_text(r, 0, 4));
+        *found = 1;
+    }
+    db_result_free(r);
+    return rc;
+}
+
+int store_weeks_to_evaluate(struct store *store, char (**weeks)[16], size_t *n, struct err *err)
+{
+    struct db_result *r = NULL;
+    *weeks = NULL;
+    *n = 0;
+    if (db_query(store_db(store),
+                 &DB_SQL("SELECT DISTINCT p.week_id FROM puzzles p JOIN clues c ON c.puzzle_id = p.id\n"
+                         "JOIN models m ON m.is_active\n"
+                         "WHERE NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.clue_id = c.id\n"
+                         "                  AND e.model_id = m.id AND e.outcome <> 'error')\n"
+                         "ORDER BY p.week_id"),
+                 &r, err) < 0)
+        return -1;
+    char (*out)[16] = calloc(r->nrows + 1, sizeof *out);
+    if (!out) {
+        db_result_free(r);
+        return err_set(err, "out of memory");
+    }
+    for (size_t i = 0; i < r->nrows; i++)
+        snprintf(out[i], 16, "%s", db_result_text(r, i, 0) ? db_result_text(r, i, 0) : "");
+    *weeks = out;
+    *n = r->nrows;
+    db_result_free(r);
+    return 0;
+}

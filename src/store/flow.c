@@ -347,3 +347,109 @@ int store_flow_run_retry(struct store *store, const char *id, int64_t now, int *
     db_results_free(r, 2);
     return 0;
 }
+
+int store_flow_cancel_children(struct store *store, const char *parent_id, const char *reason, int64_t now,
+                               struct err *err)
+{
+    struct db_stmt stmts[2] = {
+        DB_STMT("UPDATE flow_steps SET status = 'failed', error = ?, ended_at = ?\n"
+                "WHERE run_id = ? AND kind = 'invoke' AND status = 'waiting'",
+                db_text(reason), db_int(now), db_text(parent_id)),
+        DB_STMT("UPDATE flow_runs SET status = 'cancelled', error = ?, ended_at = ?, lease_owner = NULL,\n"
+                "    lease_until = NULL\n"
+                "WHERE parent_run_id = ? AND status NOT IN ('completed', 'failed', 'cancelled')",
+                db_text(reason), db_int(now), db_text(parent_id)),
+    };
+    return db_batch(store_db(store), stmts, 2, NULL, err);
+}
+
+int store_flow_active_runs(struct store *store, int64_t *n, struct err *err)
+{
+    struct db_result *r = NULL;
+    if (db_query(store_db(store),
+                 &DB_SQL("SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', 'waiting')"),
+                 &r, err) < 0)
+        return -1;
+    *n = db_result_int(r, 0, 0);
+    db_result_free(r);
+    return 0;
+}
+
+int store_run_progress(struct store *store, char *out, size_t size, struct err *err)
+{
+    struct db_result *runs = NULL, *totals = NULL;
+    struct db *db = store_db(store);
+    if (db_query(db, &DB_SQL("SELECT function_id, sum(status = 'completed'), count(*), sum(status = 'failed')\n"
+                             "FROM flow_runs GROUP BY function_id ORDER BY min(created_at)"),
+                 &runs, err) < 0 ||
+        db_query(db, &DB_SQL("SELECT (SELECT count(*) FROM flow_steps WHERE status = 'done'),\n"
+                             "       (SELECT count(*) FROM evaluations), \n"
+                             "       (SELECT count(*) FROM evaluations WHERE outcome = 'error'),\n"
+                             "       (SELECT coalesce(sum(cost), 0) FROM evaluations)"),
+                 &totals, err) < 0) {
+        db_result_free(runs);
+        return -1;
+    }
+    size_t used = 0;
+    int n = snprintf(out, size, "runs:");
+    used = n > 0 ? (size_t)n : 0;
+    for (size_t i = 0; i < runs->nrows && used < size; i++) {
+        n = snprintf(out + used, size - used, " %s %lld/%lld%s", db_result_text(runs, i, 0),
+                     (long long)db_result_int(runs, i, 1), (long long)db_result_int(runs, i, 2),
+                     db_result_int(runs, i, 3) ? " (failures)" : "");
+        if (n > 0)
+            used += (size_t)n;
+    }
+    if (used < size)
+        snprintf(out + used, size - used, "; %lld steps done; %lld evaluations (%lld errors); cost $%.4f",
+                 (long long)db_result_int(totals, 0, 0), (long long)db_result_int(totals, 0, 1),
+                 (long long)db_result_int(totals, 0, 2), db_result_real(totals, 0, 3));
+    db_result_free(runs);
+    db_result_free(totals);
+    return 0;
+}
+
+int store_run_summary(struct store *store, int64_t since_ms, char *out, size_t size, int *failed,
+                      struct err *err)
+{
+    struct db_result *runs = NULL, *fails = NULL, *weeks = NULL;
+    struct db *db = store_db(store);
+    *failed = 0;
+    if (db_query(db, &DB_STMT("SELECT function_id, sum(status = 'completed'), sum(status = 'failed'),\n"
+                              "       sum(status = 'cancelled'), count(*)\n"
+                              "FROM flow_runs WHERE created_at >= ? GROUP BY function_id ORDER BY min(created_at)",
+                              db_int(since_ms)),
+                 &runs, err) < 0 ||
+        db_query(db, &DB_STMT("SELECT function_id, error FROM flow_runs WHERE created_at >= ? AND status = 'failed'\n"
+                              "ORDER BY created_at LIMIT 20", db_int(since_ms)),
+                 &fails, err) < 0 ||
+        db_query(db, &DB_SQL("SELECT week_id, status, reason FROM week_status ORDER BY week_id"), &weeks, err) < 0) {
+        db_result_free(runs);
+        db_result_free(fails);
+        return -1;
+    }
+    size_t used = 0;
+#define ADD(...)                                                                  \
+    do {                                                                          \
+        int n_ = used < size ? snprintf(out + used, size - used, __VA_ARGS__) : 0; \
+        if (n_ > 0)                                                               \
+            used += (size_t)n_ < size - used ? (size_t)n_ : size - used - 1;      \
+    } while (0)
+    ADD("%-20s %9s %6s %9s\n", "FUNCTION", "COMPLETED", "FAILED", "CANCELLED");
+    for (size_t i = 0; i < runs->nrows; i++) {
+        ADD("%-20s %9lld %6lld %9lld\n", db_result_text(runs, i, 0), (long long)db_result_int(runs, i, 1),
+            (long long)db_result_int(runs, i, 2), (long long)db_result_int(runs, i, 3));
+        *failed += (int)db_result_int(runs, i, 2);
+    }
+    for (size_t i = 0; i < fails->nrows; i++)
+        ADD("failed: %s: %s\n", db_result_text(fails, i, 0), db_result_text(fails, i, 1) ? db_result_text(fails, i, 1) : "");
+    for (size_t i = 0; i < weeks->nrows; i++)
+        ADD("%s %s%s%s\n", db_result_text(weeks, i, 0), db_result_text(weeks, i, 1),
+            strcmp(db_result_text(weeks, i, 1), "ranked") ? ": " : "",
+            strcmp(db_result_text(weeks, i, 1), "ranked") && db_result_text(weeks, i, 2) ? db_result_text(weeks, i, 2) : "");
+#undef ADD
+    db_result_free(runs);
+    db_result_free(fails);
+    db_result_free(weeks);
+    return 0;
+}

@@ -164,6 +164,13 @@ void store_week_clues_free(struct store_week_clues *list);
 int store_week_clues(struct store *store, const char *week_id, struct store_week_clues *out,
                      struct err *err);
 
+/* One clue by id (*found 0 when there is none); release with the list's free. */
+int store_clue_get(struct store *store, int64_t id, struct store_week_clues *out, int *found, struct err *err);
+
+/* The weeks with clues for which some active model has a clue without a
+ * non-error outcome, oldest first (out: a malloc'd array of week ids). */
+int store_weeks_to_evaluate(struct store *store, char (**weeks)[16], size_t *n, struct err *err);
+
 /* The newest week that has clues ("" when none), into out[16]. */
 int store_newest_week(struct store *store, char out[16], struct err *err);
 
@@ -332,6 +339,24 @@ int store_flow_step_put(struct store *store, const char *run_id, const char *own
 int store_flow_run_release(struct store *store, const struct store_flow_run *run, const char *owner,
                            const char *status, int64_t ready_at, const char *output, const char *error,
                            int64_t now, struct err *err);
+
+/* Cancels the unfinished child runs of parent (reason as their error) and
+ * fails the parent's invoke steps still waiting for them, in one batch. */
+int store_flow_cancel_children(struct store *store, const char *parent_id, const char *reason, int64_t now,
+                               struct err *err);
+
+/* How many runs have not finished (queued, running, sleeping, waiting). */
+int store_flow_active_runs(struct store *store, int64_t *n, struct err *err);
+
+/* One progress line for `run`: runs per function (done / all), steps
+ * checkpointed, evaluations stored (errors), cost. */
+int store_run_progress(struct store *store, char *out, size_t size, struct err *err);
+
+/* The summary of the runs created since since_ms: per function how many
+ * completed and failed (with the failures' errors), and the weeks ranked.
+ * *failed counts failed runs. */
+int store_run_summary(struct store *store, int64_t since_ms, char *out, size_t size, int *failed,
+                      struct err *err);
 
 /* Listing and control for `runs`. */
 int store_flow_runs_list(struct store *store, int limit, struct store_flow_run **out, size_t *n,

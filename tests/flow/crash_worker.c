@@ -45,7 +45,7 @@ static int body(struct flow_ctx *ctx, const json_t *event, void *user)
         char id[32];
         const json_t *r;
         snprintf(id, sizeof id, "step-%03d", i);
-        if (flow_step_run(ctx, id, side_effect, (void *)(intptr_t)i, &r) == FLOW_PENDING)
+        if (flow_step_run(ctx, id, side_effect, (void *)(intptr_t)i, 0, &r) == FLOW_PENDING)
             return flow_yield(ctx);
         sum += json_integer_value(r);
     }

@@ -173,11 +173,11 @@ static int three_steps(struct flow_ctx *ctx, const json_t *event, void *user)
     (void)event;
     (void)user;
     const json_t *a, *b, *c;
-    if (flow_step_run(ctx, "a", counted, (void *)1, &a) == FLOW_PENDING)
+    if (flow_step_run(ctx, "a", counted, (void *)1, 0, &a) == FLOW_PENDING)
         return flow_yield(ctx);
-    if (flow_step_run(ctx, "b", counted, (void *)2, &b) == FLOW_PENDING)
+    if (flow_step_run(ctx, "b", counted, (void *)2, 0, &b) == FLOW_PENDING)
         return flow_yield(ctx);
-    if (flow_step_run(ctx, "a", counted, (void *)3, &c) == FLOW_PENDING) /* a repeated id: "a:1" */
+    if (flow_step_run(ctx, "a", counted, (void *)3, 0, &c) == FLOW_PENDING) /* a repeated id: "a:1" */
         return flow_yield(ctx);
     json_t *out = json_integer(json_integer_value(a) + json_integer_value(b) + json_integer_value(c));
     int rc = flow_complete(ctx, out);
@@ -215,7 +215,7 @@ static int parallel_body(struct flow_ctx *ctx, const json_t *event, void *user)
     for (int i = 0; i < 4; i++) {
         char id[16];
         snprintf(id, sizeof id, "part-%d", i);
-        pending |= flow_step_run(ctx, id, slow, (void *)(intptr_t)(10 + i), NULL) == FLOW_PENDING;
+        pending |= flow_step_run(ctx, id, slow, (void *)(intptr_t)(10 + i), 0, NULL) == FLOW_PENDING;
     }
     if (pending)
         return flow_yield(ctx);
@@ -246,9 +246,9 @@ static int retry_body(struct flow_ctx *ctx, const json_t *event, void *user)
     (void)event;
     (void)user;
     const json_t *r1, *r2, *r3;
-    int pending = flow_step_run(ctx, "flaky", counted, (void *)20, &r1) == FLOW_PENDING;
-    pending |= flow_step_run(ctx, "fatal", fatal, NULL, &r2) == FLOW_PENDING;
-    pending |= flow_step_run(ctx, "hopeless", counted, (void *)21, &r3) == FLOW_PENDING;
+    int pending = flow_step_run(ctx, "flaky", counted, (void *)20, 0, &r1) == FLOW_PENDING;
+    pending |= flow_step_run(ctx, "fatal", fatal, NULL, 0, &r2) == FLOW_PENDING;
+    pending |= flow_step_run(ctx, "hopeless", counted, (void *)21, 0, &r3) == FLOW_PENDING;
     if (pending)
         return flow_yield(ctx);
     json_t *out = json_pack("{s:O, s:s?, s:s?}", "flaky", (json_t *)r1, "fatal", flow_step_failed(r2), "hopeless",
@@ -287,7 +287,7 @@ static int retry_after_body(struct flow_ctx *ctx, const json_t *event, void *use
 {
     (void)event;
     (void)user;
-    if (flow_step_run(ctx, "limited", after_header, NULL, NULL) == FLOW_PENDING)
+    if (flow_step_run(ctx, "limited", after_header, NULL, 0, NULL) == FLOW_PENDING)
         return flow_yield(ctx);
     return flow_complete(ctx, NULL);
 }
@@ -308,11 +308,11 @@ static int sleeper(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     (void)event;
     (void)user;
-    if (flow_step_run(ctx, "before", counted, (void *)30, NULL) == FLOW_PENDING)
+    if (flow_step_run(ctx, "before", counted, (void *)30, 0, NULL) == FLOW_PENDING)
         return flow_yield(ctx);
     if (flow_step_sleep(ctx, "nap", 400) == FLOW_PENDING)
         return flow_yield(ctx);
-    if (flow_step_run(ctx, "after", counted, (void *)31, NULL) == FLOW_PENDING)
+    if (flow_step_run(ctx, "after", counted, (void *)31, 0, NULL) == FLOW_PENDING)
         return flow_yield(ctx);
     return flow_complete(ctx, NULL);
 }
@@ -447,7 +447,7 @@ static int limited(struct flow_ctx *ctx, const json_t *event, void *user)
     (void)user;
     const char *model = json_string_value(json_object_get(json_object_get(event, "data"), "model"));
     intptr_t slot = strcmp(model, "a") == 0 ? 50 : 51;
-    if (flow_step_run(ctx, "work", slow, (void *)slot, NULL) == FLOW_PENDING)
+    if (flow_step_run(ctx, "work", slow, (void *)slot, 0, NULL) == FLOW_PENDING)
         return flow_yield(ctx);
     return flow_complete(ctx, NULL);
 }
@@ -495,7 +495,7 @@ static int many_steps(struct flow_ctx *ctx, const json_t *event, void *user)
     (void)event;
     (void)user;
     for (int i = 0; i < 20; i++)
-        if (flow_step_run(ctx, "step", counted, (void *)60, NULL) == FLOW_PENDING)
+        if (flow_step_run(ctx, "step", counted, (void *)60, 0, NULL) == FLOW_PENDING)
             return flow_yield(ctx);
     return flow_complete(ctx, NULL);
 }
@@ -522,9 +522,9 @@ static int fails_then_works(struct flow_ctx *ctx, const json_t *event, void *use
     (void)event;
     (void)user;
     const json_t *r;
-    if (flow_step_run(ctx, "once", counted, (void *)61, NULL) == FLOW_PENDING)
+    if (flow_step_run(ctx, "once", counted, (void *)61, 0, NULL) == FLOW_PENDING)
         return flow_yield(ctx);
-    if (flow_step_run(ctx, "flaky", counted, (void *)62, &r) == FLOW_PENDING)
+    if (flow_step_run(ctx, "flaky", counted, (void *)62, 0, &r) == FLOW_PENDING)
         return flow_yield(ctx);
     if (flow_step_failed(r))
         return flow_fail(ctx, flow_step_failed(r));

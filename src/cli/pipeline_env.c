@@ -1,0 +1,49 @@
+/* pipeline_env.c - the pipeline's settings from the environment; see pipeline_env.h. */
+#include "cli/pipeline_env.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static long env_long(const char *name, long fallback)
+{
+    const char *v = config_env(name);
+    if (!v)
+        return fallback;
+    char *end;
+    long n = strtol(v, &end, 10);
+    return *end == '\0' && n >= 0 ? n : fallback;
+}
+
+int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct store **store, struct err *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    struct store_open_opts opts = {.token = ctx->config.db_token};
+    if (store_open(ctx->config.db_location, &opts, store, err) < 0 || store_migrate(*store, NULL, NULL, err) < 0 ||
+        store_require_current(*store, err) < 0)
+        return -1;
+    cfg->store = *store;
+    cfg->scrape.base_url = config_env("FIFTEENSQUARED_URL");
+    cfg->scrape.min_interval_ms = env_long("FIFTEENSQUARED_MIN_INTERVAL_MS", 500);
+    if (cfg->scrape.min_interval_ms == 0)
+        cfg->scrape.min_interval_ms = 1;
+    cfg->scrape.retries = (int)env_long("FIFTEENSQUARED_RETRIES", 3);
+    cfg->scrape.backoff_ms = env_long("FIFTEENSQUARED_BACKOFF_MS", 1000);
+    cfg->scrape.timeout_ms = env_long("FIFTEENSQUARED_TIMEOUT_MS", 30000);
+    cfg->evaluate.api_key = config_env("OPENROUTER_API_KEY");
+    cfg->evaluate.base_url = config_env("OPENROUTER_BASE_URL");
+    cfg->evaluate.retries = (int)env_long("CRYPTIC_BENCH_EVAL_RETRIES", 3);
+    cfg->evaluate.backoff_ms = env_long("CRYPTIC_BENCH_EVAL_BACKOFF_MS", 1000);
+    cfg->evaluate.timeout_ms = env_long("CRYPTIC_BENCH_EVAL_TIMEOUT_MS", 120000);
+    const char *t = config_env("CRYPTIC_BENCH_COVERAGE_THRESHOLD");
+    cfg->coverage_threshold = t ? strtod(t, NULL) : 100;
+    cfg->scrape_cron = config_env("CRYPTIC_BENCH_SCRAPE_CRON");
+    return 0;
+}
+
+void pipeline_env_engine_opts(struct flow_engine_opts *opts)
+{
+    opts->poll_ms = env_long("CRYPTIC_BENCH_FLOW_POLL_MS", opts->poll_ms);
+    opts->lease_ms = env_long("CRYPTIC_BENCH_FLOW_LEASE_MS", opts->lease_ms);
+    opts->backoff_base_ms = env_long("CRYPTIC_BENCH_FLOW_BACKOFF_MS", opts->backoff_base_ms);
+    opts->workers = (int)env_long("CRYPTIC_BENCH_FLOW_WORKERS", opts->workers);
+}

@@ -1,0 +1,20 @@
+/*
+ * pipeline_env.h - the pipeline's settings from the environment (the same
+ * variables `scrape` and `evaluate` read), for the commands that run it
+ * on the engine (`run`, `serve`, `send`).
+ */
+#ifndef CB_CLI_PIPELINE_ENV_H
+#define CB_CLI_PIPELINE_ENV_H
+
+#include "cli/cli.h"
+#include "flow/flow.h"
+#include "pipeline/functions.h"
+
+/* Opens the database (creating nothing, upgrading an older schema) and
+ * fills cfg; *store is the caller's and must outlive the engine. */
+int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct store **store, struct err *err);
+
+/* Engine durations from CRYPTIC_BENCH_FLOW_POLL_MS, _LEASE_MS, _BACKOFF_MS, _WORKERS (when set). */
+void pipeline_env_engine_opts(struct flow_engine_opts *opts);
+
+#endif

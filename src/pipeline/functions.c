@@ -1,0 +1,369 @@
+/* functions.c - the weekly pipeline as workflow functions; see functions.h. */
+#include "pipeline/functions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/utc.h"
+#include "eval/client.h"
+#include "rank/rank.h"
+
+/* ---- scrape-puzzles -------------------------------------------------------- */
+
+static int scrape_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct pipeline_config *cfg = arg;
+    struct pipeline_scrape_report report;
+    struct err err = {{0}};
+    if (pipeline_scrape(cfg->store, &cfg->scrape, NULL, NULL, &report, &err) < 0) {
+        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
+        e->retriable = 1;
+        e->retry_after_ms = -1;
+        return -1;
+    }
+    json_t *weeks = json_array();
+    for (int i = 0; i < report.nweeks; i++)
+        json_array_append_new(weeks, json_string(report.weeks[i]));
+    *out = json_pack("{s:i, s:i, s:i, s:o}", "saved", report.saved, "skipped", report.skipped, "rejected",
+                     report.rejected, "weeks", weeks);
+    return 0;
+}
+
+static int weeks_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct pipeline_config *cfg = arg;
+    char(*weeks)[16] = NULL;
+    size_t n = 0;
+    struct err err = {{0}};
+    if (store_weeks_to_evaluate(cfg->store, &weeks, &n, &err) < 0) {
+        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
+        e->retriable = 1;
+        e->retry_after_ms = -1;
+        return -1;
+    }
+    *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(*out, json_string(weeks[i]));
+    free(weeks);
+    return 0;
+}
+
+static int scrape_puzzles(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    struct pipeline_config *cfg = user;
+    const json_t *scraped, *weeks;
+    if (flow_step_run(ctx, "scrape", scrape_step, cfg, 0, &scraped) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_failed(scraped))
+        return flow_fail(ctx, flow_step_failed(scraped));
+    if (flow_step_run(ctx, "weeks-to-evaluate", weeks_step, cfg, 0, &weeks) == FLOW_PENDING)
+        return flow_yield(ctx);
+    const char *only = json_string_value(json_object_get(json_object_get(event, "data"), "week_id"));
+    json_t *events = json_array();
+    json_array_append_new(events, json_pack("{s:s, s:{s:O}}", "name", "benchmark/scrape.complete", "data", "weeks",
+                                            json_object_get(scraped, "weeks")));
+    size_t i;
+    json_t *w;
+    json_array_foreach(weeks, i, w) {
+        if (only && strcmp(only, json_string_value(w)) != 0)
+            continue;
+        char id[160];
+        snprintf(id, sizeof id, "evaluate-%s-%s", json_string_value(w), flow_run_id(ctx));
+        json_array_append_new(events, json_pack("{s:s, s:s, s:{s:O}}", "id", id, "name", "benchmark/evaluate.requested",
+                                                "data", "week_id", w));
+    }
+    int rc = flow_step_send_event(ctx, "request-evaluations", events, NULL);
+    json_decref(events);
+    if (rc == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, scraped);
+}
+
+/* ---- evaluate-model -------------------------------------------------------------- */
+
+struct clue_arg {
+    struct pipeline_config *cfg;
+    const char *model, *week;
+    int64_t clue_id;
+    int no_skip, retry_no_answer;
+};
+
+static int plan_model_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct clue_arg *a = arg;
+    struct pipeline_evaluate_opts opts = a->cfg->evaluate;
+    opts.no_skip = a->no_skip;
+    opts.retry_no_answer = a->retry_no_answer;
+    int64_t *ids = NULL;
+    size_t n = 0;
+    struct err err = {{0}};
+    if (pipeline_clues_to_ask(a->cfg->store, &opts, a->model, a->week, &ids, &n, &err) < 0) {
+        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
+        e->retriable = 0;
+        return -1;
+    }
+    *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(*out, json_integer(ids[i]));
+    free(ids);
+    return 0;
+}
+
+static int clue_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct clue_arg *a = arg;
+    struct pipeline_clue_result res;
+    struct err err = {{0}};
+    if (pipeline_evaluate_clue(a->cfg->store, &a->cfg->evaluate, a->model, a->clue_id, &res, &err) < 0) {
+        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
+        e->retriable = 0;
+        return -1;
+    }
+    *out = json_pack("{s:s, s:s, s:s, s:f}", "outcome", res.outcome, "class",
+                     eval_error_class_name((enum eval_error_class)res.error_class), "error", res.error, "cost",
+                     res.cost > 0 ? res.cost : 0.0);
+    return 0;
+}
+
+static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    struct pipeline_config *cfg = user;
+    const json_t *data = json_object_get(event, "data");
+    struct clue_arg a = {cfg, json_string_value(json_object_get(data, "model")),
+                         json_string_value(json_object_get(data, "week_id")), 0,
+                         json_is_true(json_object_get(data, "no_skip")),
+                         json_is_true(json_object_get(data, "retry_no_answer"))};
+    if (!a.model || !a.week)
+        return flow_fail(ctx, "evaluate-model needs {model, week_id}");
+    const json_t *plan;
+    if (flow_step_run(ctx, "plan", plan_model_step, &a, sizeof a, &plan) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_failed(plan))
+        return flow_fail(ctx, flow_step_failed(plan));
+    int asked = 0, correct = 0, errors = 0;
+    size_t i;
+    json_t *id;
+    json_array_foreach(plan, i, id) {
+        char step[64];
+        snprintf(step, sizeof step, "eval-%lld", (long long)json_integer_value(id));
+        a.clue_id = json_integer_value(id);
+        const json_t *r;
+        if (flow_step_run(ctx, step, clue_step, &a, sizeof a, &r) == FLOW_PENDING)
+            return flow_yield(ctx);
+        if (flow_step_failed(r))
+            return flow_fail(ctx, flow_step_failed(r));
+        asked++;
+        const char *outcome = json_string_value(json_object_get(r, "outcome"));
+        const char *cls = json_string_value(json_object_get(r, "class"));
+        correct += outcome && strcmp(outcome, "correct") == 0;
+        errors += outcome && strcmp(outcome, "error") == 0;
+        char msg[700];
+        if (cls && strcmp(cls, "run-fatal") == 0) {
+            snprintf(msg, sizeof msg, "run-fatal: %s: %s", a.model, json_string_value(json_object_get(r, "error")));
+            return flow_fail(ctx, msg);
+        }
+        if (cls && strcmp(cls, "model-fatal") == 0) {
+            snprintf(msg, sizeof msg, "%s stopped: %s", a.model, json_string_value(json_object_get(r, "error")));
+            return flow_fail(ctx, msg);
+        }
+    }
+    json_t *out = json_pack("{s:s, s:s, s:i, s:i, s:i}", "model", a.model, "week_id", a.week, "asked", asked,
+                            "correct", correct, "errors", errors);
+    int rc = flow_complete(ctx, out);
+    json_decref(out);
+    return rc;
+}
+
+/* ---- evaluate-week ------------------------------------------------------------ */
+
+struct week_arg {
+    struct pipeline_config *cfg;
+    const char *week;
+    const json_t *models;
+    char run_id[40];
+    char reason[600];
+};
+
+static int plan_week_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct week_arg *a = arg;
+    struct err err = {{0}};
+    struct store_model_list models = {0};
+    if (store_models_list(a->cfg->store, &models, &err) < 0) {
+        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
+        e->retriable = 1;
+        e->retry_after_ms = -1;
+        return -1;
+    }
+    *out = json_array();
+    for (size_t i = 0; i < models.n; i++) {
+        const struct store_model *m = &models.items[i];
+        int chosen = m->is_active;
+        if (json_is_array(a->models)) {
+            chosen = 0;
+            size_t k;
+            json_t *v;
+            json_array_foreach(a->models, k, v)
+                chosen |= json_is_string(v) && strcmp(json_string_value(v), m->openrouter_id) == 0;
+        }
+        if (chosen)
+            json_array_append_new(*out, json_string(m->openrouter_id));
+    }
+    store_model_list_free(&models);
+    return 0;
+}
+
+static int cancel_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct week_arg *a = arg;
+    struct err err = {{0}};
+    if (store_flow_cancel_children(a->cfg->store, a->run_id, a->reason, utc_now_real_ms(), &err) < 0) {
+        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
+        e->retriable = 1;
+        e->retry_after_ms = -1;
+        return -1;
+    }
+    *out = json_true();
+    return 0;
+}
+
+static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    struct pipeline_config *cfg = user;
+    const json_t *data = json_object_get(event, "data");
+    struct week_arg a = {cfg, json_string_value(json_object_get(data, "week_id")), json_object_get(data, "models"),
+                         "", ""};
+    snprintf(a.run_id, sizeof a.run_id, "%s", flow_run_id(ctx));
+    if (!a.week)
+        return flow_fail(ctx, "evaluate-week needs {week_id}");
+    const json_t *models;
+    if (flow_step_run(ctx, "plan", plan_week_step, &a, sizeof a, &models) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_failed(models))
+        return flow_fail(ctx, flow_step_failed(models));
+    int pending = 0;
+    const char *run_fatal = NULL;
+    char stopped[2048] = "";
+    size_t used = 0, i;
+    json_t *model;
+    json_array_foreach(models, i, model) {
+        char step[192];
+        snprintf(step, sizeof step, "evaluate-%s", json_string_value(model));
+        json_t *child = json_pack("{s:O, s:s, s:b, s:b}", "model", model, "week_id", a.week, "no_skip",
+                                  json_is_true(json_object_get(data, "no_skip")), "retry_no_answer",
+                                  json_is_true(json_object_get(data, "retry_no_answer")));
+        const json_t *result;
+        int rc = flow_step_invoke(ctx, step, "evaluate-model", child, &result);
+        json_decref(child);
+        if (rc == FLOW_PENDING) {
+            pending = 1;
+            continue;
+        }
+        const char *failed = flow_step_failed(result);
+        if (failed && strncmp(failed, "run-fatal: ", 11) == 0 && !run_fatal)
+            run_fatal = failed + 11;
+        if (failed && used + 4 < sizeof stopped) {
+            int n = snprintf(stopped + used, sizeof stopped - used, "%s%s", used ? "; " : "", failed);
+            if (n > 0)
+                used += (size_t)n < sizeof stopped - used ? (size_t)n : sizeof stopped - used - 1;
+        }
+    }
+    if (run_fatal && pending) {
+        /* No credits or a bad key: every other model stops now. */
+        snprintf(a.reason, sizeof a.reason, "cancelled: %.500s", run_fatal);
+        if (flow_step_run(ctx, "stop-every-model", cancel_step, &a, sizeof a, NULL) == FLOW_PENDING)
+            return flow_yield(ctx);
+    }
+    if (pending)
+        return flow_yield(ctx);
+    json_t *done = json_pack("{s:s, s:{s:s}}", "name", "benchmark/evaluate.complete", "data", "week_id", a.week);
+    int rc = flow_step_send_event(ctx, "evaluation-complete", done, NULL);
+    json_decref(done);
+    if (rc == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (run_fatal) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "%s: every model stopped: %.600s", a.week, run_fatal);
+        return flow_fail(ctx, msg);
+    }
+    json_t *out = json_pack("{s:s, s:O, s:s?}", "week_id", a.week, "models", models, "stopped",
+                            used ? stopped : NULL);
+    rc = flow_complete(ctx, out);
+    json_decref(out);
+    return rc;
+}
+
+/* ---- calculate-rankings ------------------------------------------------------------- */
+
+struct rank_arg {
+    struct pipeline_config *cfg;
+    const char *week;
+};
+
+static int rank_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct rank_arg *a = arg;
+    struct rank_input in = {0};
+    struct rank_output o = {0};
+    struct err err = {{0}};
+    int rc = store_rank_input_read(a->cfg->store, &in, &err);
+    if (rc == 0) {
+        in.threshold = a->cfg->coverage_threshold;
+        rc = rank_compute(&in, &o, &err);
+    }
+    if (rc == 0)
+        rc = store_rank_write(a->cfg->store, &o, a->week, &err);
+    if (rc < 0) {
+        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
+        e->retriable = 1;
+        e->retry_after_ms = -1;
+    } else {
+        int ranked = 0;
+        for (size_t i = 0; i < o.nweeks; i++)
+            ranked += o.weeks[i].ranked && (!a->week || strcmp(o.weeks[i].week, a->week) >= 0);
+        *out = json_pack("{s:s?, s:i}", "from_week", a->week, "weeks_ranked", ranked);
+    }
+    rank_output_free(&o);
+    store_rank_input_free(&in);
+    return rc;
+}
+
+static int calculate_rankings(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    struct rank_arg a = {user, json_string_value(json_object_get(json_object_get(event, "data"), "week_id"))};
+    const json_t *r;
+    if (flow_step_run(ctx, "rank", rank_step, &a, sizeof a, &r) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_failed(r))
+        return flow_fail(ctx, flow_step_failed(r));
+    return flow_complete(ctx, r);
+}
+
+int pipeline_register(struct flow_engine *e, struct pipeline_config *cfg, unsigned which, struct err *err)
+{
+    if (which & PIPELINE_SCRAPE) {
+        struct flow_function f = {.id = "scrape-puzzles", .event = "benchmark/scrape.requested",
+                                  .cron = cfg->scrape_cron ? cfg->scrape_cron : "TZ=UTC 0 6 * * 0", .retries = 2,
+                                  .concurrency = 1, .body = scrape_puzzles, .user = cfg};
+        if (flow_engine_register(e, &f, err) < 0)
+            return -1;
+    }
+    if (which & PIPELINE_EVALUATE) {
+        struct flow_function week = {.id = "evaluate-week", .event = "benchmark/evaluate.requested", .retries = 2,
+                                     .concurrency = 1, .concurrency_key = "data.week_id", .body = evaluate_week,
+                                     .user = cfg};
+        struct flow_function model = {.id = "evaluate-model", .retries = 2, .concurrency = 1,
+                                      .concurrency_key = "data.model", .body = evaluate_model, .user = cfg};
+        if (flow_engine_register(e, &week, err) < 0 || flow_engine_register(e, &model, err) < 0)
+            return -1;
+    }
+    if (which & PIPELINE_RANK) {
+        struct flow_function f = {.id = "calculate-rankings", .event = "benchmark/evaluate.complete", .retries = 2,
+                                  .concurrency = 1, .body = calculate_rankings, .user = cfg};
+        if (flow_engine_register(e, &f, err) < 0)
+            return -1;
+    }
+    return 0;
+}

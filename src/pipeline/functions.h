@@ -1,0 +1,45 @@
+/*
+ * functions.h - the weekly pipeline as durable workflow functions
+ * (DESIGN §4 "The pipeline and its error classes"):
+ *
+ *  - scrape-puzzles (cron TZ=UTC 0 6 * * 0, event benchmark/scrape.requested):
+ *    reads the feed (one step), then sends benchmark/scrape.complete {weeks}
+ *    and one benchmark/evaluate.requested {week_id} per week with clues some
+ *    active model still lacks an answer for;
+ *  - evaluate-week (benchmark/evaluate.requested {week_id, models?};
+ *    concurrency 1 per week): invokes evaluate-model for every model in
+ *    parallel, waits for all, sends benchmark/evaluate.complete {week_id}; a
+ *    run-fatal error (401, 402) in any model cancels the others and fails
+ *    the week with one message (rankings still follow, by the coverage rule);
+ *  - evaluate-model ({model, week_id}; concurrency 1 per model): one step
+ *    "eval-<clue id>" per clue still to ask, paced inside the step; a
+ *    model-fatal error (403, 404) fails this model only;
+ *  - calculate-rankings (benchmark/evaluate.complete): recomputes the
+ *    rankings from that week on, in one step.
+ */
+#ifndef CB_PIPELINE_FUNCTIONS_H
+#define CB_PIPELINE_FUNCTIONS_H
+
+#include "flow/flow.h"
+#include "pipeline/evaluate.h"
+#include "pipeline/scrape.h"
+
+struct pipeline_config {
+    struct store *store;                    /* shared by the steps (calls are serialised) */
+    struct pipeline_scrape_opts scrape;
+    struct pipeline_evaluate_opts evaluate; /* week_id and models are taken from events */
+    double coverage_threshold;              /* 0: 100 */
+    const char *scrape_cron;                /* default "TZ=UTC 0 6 * * 0" */
+};
+
+enum {
+    PIPELINE_SCRAPE = 1,
+    PIPELINE_EVALUATE = 2,
+    PIPELINE_RANK = 4,
+    PIPELINE_ALL = 7,
+};
+
+/* Registers the chosen functions; cfg must outlive the engine. */
+int pipeline_register(struct flow_engine *engine, struct pipeline_config *cfg, unsigned which, struct err *err);
+
+#endif
