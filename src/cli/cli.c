@@ -137,6 +137,34 @@ static const struct cli_command commands[] = {
         .run = cmd_run,
     },
     {
+        .name = "serve",
+        .usage = "[--listen ADDR] [--workers N] [--no-cron]",
+        .summary = "run the workflow workers, the cron schedule and the HTTP server",
+        .help = "Serves GET /health, POST /e/{key} (events: one or an array of {name, data, id?};\n"
+                "from non-loopback clients only with INNGEST_EVENT_KEY), GET /api/runs and\n"
+                "/api/runs/{id}, and a placeholder page at /. Workers claim and run the\n"
+                "pipeline's workflow runs; cron fires scrape-puzzles (TZ=UTC 0 6 * * 0, or\n"
+                "CRYPTIC_BENCH_SCRAPE_CRON). SIGINT/SIGTERM: no new claims, running steps\n"
+                "finish, leases released, exit 0.\n"
+                "\n"
+                "  --listen ADDR   default LISTEN or 127.0.0.1:8080 (loopback)\n"
+                "  --workers N     worker threads (default 4)\n"
+                "  --no-cron       do not fire cron triggers\n",
+        .run = cmd_serve,
+    },
+    {
+        .name = "send",
+        .usage = "NAME [--data JSON] [--url URL]",
+        .summary = "send an event to a server, or into the database for a running server",
+        .help = "With --url (or CRYPTIC_BENCH_URL) posts {name, data} to URL/e/{key}; otherwise\n"
+                "stores the event and the runs it starts in the database, where a running\n"
+                "`serve` picks them up. Prints {ids, status}.\n"
+                "\n"
+                "  --data JSON   the event's data object (default {})\n"
+                "  --url URL     a server, e.g. http://127.0.0.1:8080\n",
+        .run = cmd_send,
+    },
+    {
         .name = "runs",
         .usage = "[list | show ID | cancel ID | retry ID]",
         .summary = "workflow runs, and one run's steps as a timeline",

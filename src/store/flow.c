@@ -73,10 +73,14 @@ static const char *const sql_wake_steps =
     "WHERE status = 'waiting' AND kind = 'wait' AND wait_event = ?\n"
     "  AND (wait_field IS NULL OR wait_value IS json_extract(?, wait_field))\n"
     "RETURNING run_id";
+/* A run that is running right now gets the wake flag: its release then
+ * requeues it instead of leaving it waiting for what already came. */
 static const char *const sql_wake_runs =
-    "UPDATE flow_runs SET status = 'queued', ready_at = ?\n"
-    "WHERE status = 'waiting' AND id IN (SELECT run_id FROM flow_steps WHERE kind = 'wait'\n"
-    "                                    AND status = 'done' AND ended_at = ? AND output = ?)";
+    "UPDATE flow_runs SET wake = 1,\n"
+    "    ready_at = CASE WHEN status = 'waiting' THEN ? ELSE ready_at END,\n"
+    "    status = CASE WHEN status = 'waiting' THEN 'queued' ELSE status END\n"
+    "WHERE id IN (SELECT run_id FROM flow_steps WHERE kind = 'wait'\n"
+    "             AND status = 'done' AND ended_at = ? AND output = ?)";
 
 int store_flow_send(struct store *store, const char *event_id, const char *name, const char *event_json,
                     int64_t now, const struct store_flow_new_run *runs, size_t nruns, int *duplicate,
@@ -138,7 +142,7 @@ int store_flow_send(struct store *store, const char *event_id, const char *name,
  * their wake time, running runs whose lease expired; within its function's
  * concurrency limit for its key. */
 static const char *const sql_claim =
-    "UPDATE flow_runs SET status = 'running', lease_owner = ?, lease_until = ?,\n"
+    "UPDATE flow_runs SET status = 'running', lease_owner = ?, lease_until = ?, wake = 0,\n"
     "    started_at = coalesce(started_at, ?)\n"
     "WHERE id = (\n"
     "  SELECT r.id FROM flow_runs r\n"
@@ -244,18 +248,25 @@ int store_flow_step_put(struct store *store, const char *run_id, const char *own
     return db_batch(store_db(store), stmts, 2, NULL, err);
 }
 
+/* Waiting for something that already came (wake set while this round ran):
+ * queued instead, to replay now. */
 static const char *const sql_release =
-    "UPDATE flow_runs SET status = ?, ready_at = ?, output = coalesce(?, output), error = ?,\n"
-    "    lease_owner = NULL, lease_until = NULL,\n"
-    "    ended_at = CASE WHEN ? IN ('completed', 'failed') THEN ? ELSE ended_at END\n"
-    "WHERE id = ? AND lease_owner = ? AND status = 'running'";
+    "UPDATE flow_runs SET\n"
+    "    ready_at = CASE WHEN wake = 1 AND ?1 IN ('waiting', 'sleeping') THEN ?6 ELSE ?2 END,\n"
+    "    status = CASE WHEN wake = 1 AND ?1 IN ('waiting', 'sleeping') THEN 'queued' ELSE ?1 END,\n"
+    "    wake = 0, output = coalesce(?3, output), error = ?4, lease_owner = NULL, lease_until = NULL,\n"
+    "    ended_at = CASE WHEN ?5 IN ('completed', 'failed') THEN ?6 ELSE ended_at END\n"
+    "WHERE id = ?7 AND lease_owner = ?8 AND status = 'running'";
 /* A finished child resolves its parent's invoke step, and the parent goes on. */
 static const char *const sql_parent_step =
     "UPDATE flow_steps SET status = ?, output = ?, error = ?, ended_at = ?\n"
     "WHERE run_id = ? AND hash = ? AND status = 'waiting' AND kind = 'invoke'\n"
     "  AND EXISTS (SELECT 1 FROM flow_runs WHERE id = ? AND status IN ('completed', 'failed'))";
 static const char *const sql_parent_run =
-    "UPDATE flow_runs SET status = 'queued', ready_at = ? WHERE id = ? AND status = 'waiting'";
+    "UPDATE flow_runs SET wake = 1,\n"
+    "    ready_at = CASE WHEN status = 'waiting' THEN ? ELSE ready_at END,\n"
+    "    status = CASE WHEN status = 'waiting' THEN 'queued' ELSE status END\n"
+    "WHERE id = ?";
 
 int store_flow_run_release(struct store *store, const struct store_flow_run *run, const char *owner,
                            const char *status, int64_t ready_at, const char *output, const char *error,

@@ -265,6 +265,7 @@ static const char *const m9_flow[] = {
     "    error TEXT,\n"
     "    parent_run_id TEXT,\n"
     "    parent_step TEXT,\n"
+    "    wake INTEGER NOT NULL DEFAULT 0,\n"
     "    created_at INTEGER NOT NULL,\n"
     "    started_at INTEGER,\n"
     "    ended_at INTEGER,\n"

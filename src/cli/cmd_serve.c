@@ -1,0 +1,149 @@
+/* cmd_serve.c - `cryptic-bench serve` and `cryptic-bench send`. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/pipeline_env.h"
+#include "core/http.h"
+#include "core/log.h"
+#include "web/server.h"
+
+int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+    const char *listen = config_env("LISTEN"), *workers_s = NULL;
+    int cron = 1;
+    for (int i = 0; i < argc;) {
+        int taken;
+        if ((taken = cli_take_value(argc, argv, &i, "--listen", &listen)) != 0 ||
+            (taken = cli_take_value(argc, argv, &i, "--workers", &workers_s)) != 0) {
+            if (taken < 0)
+                return cli_usage_error(cmd, "%s needs a value", argv[i]);
+            continue;
+        }
+        if (strcmp(argv[i], "--no-cron") == 0)
+            cron = 0;
+        else
+            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
+        i++;
+    }
+    int workers = 4;
+    if (workers_s && ((workers = atoi(workers_s)) <= 0 || workers > 64))
+        return cli_usage_error(cmd, "--workers must be 1 to 64");
+    /* Signals are taken by sigwait below, in this thread only. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    struct err err = {{0}};
+    struct pipeline_config cfg;
+    struct store *store = NULL;
+    struct flow_engine *engine = NULL;
+    struct web_server *server = NULL;
+    int status = CLI_FAILED;
+    if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
+        goto out;
+    struct flow_engine_opts eo = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron};
+    pipeline_env_engine_opts(&eo);
+    if (flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) < 0 ||
+        pipeline_register(engine, &cfg, PIPELINE_ALL, &err) < 0 || flow_engine_start(engine, &err) < 0)
+        goto out;
+    struct web_server_opts wo = {listen ? listen : "127.0.0.1:8080", workers, config_env("INNGEST_EVENT_KEY")};
+    if (web_server_start(engine, &wo, &server, &err) < 0)
+        goto out;
+    char host[64];
+    snprintf(host, sizeof host, "%s", wo.listen);
+    char *colon = strrchr(host, ':');
+    if (colon)
+        *colon = '\0';
+    printf("serving on http://%s:%d (%d workers, cron %s)\n", host, web_server_port(server), workers,
+           cron ? "on" : "off");
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_info("%s: stopping: no new claims, running steps finish, leases released", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    status = CLI_OK;
+out:
+    web_server_stop(server);
+    flow_engine_free(engine); /* stops the workers after their current round, releases leases */
+    store_close(store);
+    return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
+}
+
+int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+    const char *name = NULL, *data_text = NULL, *url = config_env("CRYPTIC_BENCH_URL");
+    for (int i = 0; i < argc;) {
+        int taken;
+        if ((taken = cli_take_value(argc, argv, &i, "--data", &data_text)) != 0 ||
+            (taken = cli_take_value(argc, argv, &i, "--url", &url)) != 0) {
+            if (taken < 0)
+                return cli_usage_error(cmd, "%s needs a value", argv[i]);
+            continue;
+        }
+        if (argv[i][0] == '-' || name)
+            return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[i]);
+        name = argv[i++];
+    }
+    if (!name)
+        return cli_usage_error(cmd, "which event? e.g. benchmark/scrape.requested");
+    json_error_t jerr;
+    json_t *data = data_text ? json_loads(data_text, 0, &jerr) : json_object();
+    if (!data || !json_is_object(data)) {
+        json_decref(data);
+        return cli_usage_error(cmd, "--data must be a JSON object");
+    }
+    struct err err = {{0}};
+    int status = CLI_FAILED;
+    if (url) {
+        /* To a server's event API. */
+        json_t *ev = json_pack("{s:s, s:O}", "name", name, "data", data);
+        char *body = json_dumps(ev, JSON_COMPACT);
+        json_decref(ev);
+        const char *key = config_env("INNGEST_EVENT_KEY");
+        char endpoint[1024];
+        size_t len = strlen(url);
+        snprintf(endpoint, sizeof endpoint, "%.*s/e/%s", (int)(len && url[len - 1] == '/' ? len - 1 : len), url,
+                 key ? key : "local");
+        const char *headers[] = {"Content-Type: application/json", NULL};
+        struct http_request req = {"POST", endpoint, headers, body, strlen(body)};
+        struct http_client *http = NULL;
+        struct http_client_opts ho = {.retries = 2, .timeout_ms = 30000};
+        struct http_response resp;
+        int rc = http_client_new(&ho, &http, &err);
+        if (rc == 0)
+            rc = http_do(http, &req, &resp, &err);
+        if (rc == 0) {
+            if (resp.status == 200) {
+                printf("%s\n", resp.body.data);
+                status = CLI_OK;
+            } else {
+                err_set(&err, "POST %s: HTTP %ld: %.300s", endpoint, resp.status, resp.body.data ? resp.body.data : "");
+            }
+            http_response_free(&resp);
+        }
+        http_client_free(http);
+        free(body);
+    } else {
+        /* Into the database: a running server picks the runs up. */
+        struct pipeline_config cfg;
+        struct store *store = NULL;
+        struct flow_engine *engine = NULL;
+        struct flow_engine_opts eo = {.workers = 1};
+        char id[64];
+        if (pipeline_env_open(ctx, &cfg, &store, &err) == 0 &&
+            flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) == 0 &&
+            pipeline_register(engine, &cfg, PIPELINE_ALL, &err) == 0 &&
+            flow_engine_send(engine, name, data, NULL, id, &err) == 0) {
+            printf("{\"ids\":[\"%s\"],\"status\":200}\n", id);
+            status = CLI_OK;
+        }
+        flow_engine_free(engine);
+        store_close(store);
+    }
+    json_decref(data);
+    return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
+}

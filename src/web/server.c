@@ -1,0 +1,264 @@
+/* server.c - the HTTP server of `serve`; see server.h. */
+#include "web/server.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+
+#define BODY_MAX (1024 * 1024)
+
+struct web_server {
+    struct MHD_Daemon *daemon;
+    struct flow_engine *engine;
+    char event_key[256];
+    int port;
+};
+
+struct request {
+    struct buf body;
+    int too_large;
+};
+
+static const char placeholder[] =
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cryptic-bench</title></head>"
+    "<body><h1>cryptic-bench</h1><p>The leaderboard dashboard is not built yet. The server is up: "
+    "see <a href=\"/health\">/health</a> and <a href=\"/api/runs\">/api/runs</a>.</p></body></html>";
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    enum MHD_Result rc = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, json_t *o)
+{
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    enum MHD_Result rc = reply(c, status, "application/json", text ? text : "{}");
+    free(text);
+    return rc;
+}
+
+static enum MHD_Result error_json(struct MHD_Connection *c, unsigned status, const char *message)
+{
+    return reply_json(c, status, json_pack("{s:s, s:i}", "error", message, "status", status));
+}
+
+static int is_loopback(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr)
+        return 0;
+    const struct sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return 0;
+}
+
+static json_t *run_json(const struct store_flow_run *r)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I}", "id", r->id, "function_id", r->function_id,
+                          "event_id", r->event_id, "status", r->status, "attempt", r->attempt, "created_at",
+                          (json_int_t)r->created_at, "started_at", (json_int_t)r->started_at, "ended_at",
+                          (json_int_t)r->ended_at);
+    json_object_set_new(o, "output", r->output ? json_loads(r->output, JSON_DECODE_ANY, NULL) : json_null());
+    json_object_set_new(o, "error", r->error ? json_string(r->error) : json_null());
+    json_object_set_new(o, "parent_run_id", r->parent_run_id[0] ? json_string(r->parent_run_id) : json_null());
+    return o;
+}
+
+static enum MHD_Result handle_runs(struct web_server *s, struct MHD_Connection *c, const char *id)
+{
+    struct store *store = flow_engine_store(s->engine);
+    struct err err = {{0}};
+    if (!id) {
+        struct store_flow_run *runs = NULL;
+        size_t n = 0;
+        if (store_flow_runs_list(store, 200, &runs, &n, &err) < 0)
+            return error_json(c, 500, err.msg);
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_array_append_new(arr, run_json(&runs[i]));
+            store_flow_run_clear(&runs[i]);
+        }
+        free(runs);
+        return reply_json(c, 200, json_pack("{s:o}", "runs", arr));
+    }
+    struct store_flow_run run;
+    int found = 0;
+    if (store_flow_run_get(store, id, &run, &found, &err) < 0)
+        return error_json(c, 500, err.msg);
+    if (!found)
+        return error_json(c, 404, "no such run");
+    json_t *o = run_json(&run);
+    struct store_flow_step *steps = NULL;
+    size_t n = 0;
+    if (store_flow_steps(store, run.id, &steps, &n, &err) < 0) {
+        json_decref(o);
+        store_flow_run_clear(&run);
+        return error_json(c, 500, err.msg);
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct store_flow_step *st = &steps[i];
+        json_t *so = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}", "name", st->name ? st->name : "", "kind", st->kind,
+                               "status", st->status, "attempts", st->attempts, "started_at",
+                               (json_int_t)st->started_at, "ended_at", (json_int_t)st->ended_at);
+        json_object_set_new(so, "output", st->output ? json_loads(st->output, JSON_DECODE_ANY, NULL) : json_null());
+        json_object_set_new(so, "error", st->error ? json_string(st->error) : json_null());
+        json_array_append_new(arr, so);
+    }
+    json_object_set_new(o, "steps", arr);
+    store_flow_steps_free(steps, n);
+    store_flow_run_clear(&run);
+    return reply_json(c, 200, o);
+}
+
+static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection *c, const char *key,
+                                     struct request *req)
+{
+    if (!is_loopback(c) && (!s->event_key[0] || strcmp(key, s->event_key) != 0))
+        return error_json(c, 401, "event key required");
+    if (req->too_large)
+        return error_json(c, 413, "body larger than 1 MB");
+    json_error_t jerr;
+    json_t *body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
+    if (!body)
+        return error_json(c, 400, "the body is not JSON");
+    json_t *ids = json_array();
+    size_t n = json_is_array(body) ? json_array_size(body) : 1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *ev = json_is_array(body) ? json_array_get(body, i) : body;
+        const char *name = json_string_value(json_object_get(ev, "name"));
+        if (!name || !*name) {
+            json_decref(body);
+            json_decref(ids);
+            return error_json(c, 400, "an event needs a name");
+        }
+        char id[64];
+        struct err err = {{0}};
+        if (flow_engine_send(s->engine, name, json_object_get(ev, "data"), json_string_value(json_object_get(ev, "id")),
+                             id, &err) < 0) {
+            json_decref(body);
+            json_decref(ids);
+            return error_json(c, 500, err.msg);
+        }
+        json_array_append_new(ids, json_string(id));
+    }
+    json_decref(body);
+    return reply_json(c, 200, json_pack("{s:o, s:i}", "ids", ids, "status", 200));
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                               const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    struct web_server *s = cls;
+    if (!*con_cls) {
+        struct request *req = calloc(1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        buf_init(&req->body, BODY_MAX);
+        *con_cls = req;
+        return MHD_YES;
+    }
+    struct request *req = *con_cls;
+    if (*upload_size) {
+        if (buf_append(&req->body, upload_data, *upload_size, NULL) < 0)
+            req->too_large = 1;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(method, "GET") == 0) {
+        if (strcmp(url, "/health") == 0)
+            return reply(c, 200, "application/json", "{\"status\":\"ok\"}");
+        if (strcmp(url, "/") == 0)
+            return reply(c, 200, "text/html; charset=utf-8", placeholder);
+        if (strcmp(url, "/api/runs") == 0)
+            return handle_runs(s, c, NULL);
+        if (strncmp(url, "/api/runs/", 10) == 0 && url[10])
+            return handle_runs(s, c, url + 10);
+    } else if (strcmp(method, "POST") == 0 && strncmp(url, "/e/", 3) == 0) {
+        return handle_events(s, c, url + 3, req);
+    }
+    return error_json(c, 404, "not found");
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    struct request *req = *con_cls;
+    if (req) {
+        buf_free(&req->body);
+        free(req);
+        *con_cls = NULL;
+    }
+}
+
+int web_server_start(struct flow_engine *engine, const struct web_server_opts *opts, struct web_server **out,
+                     struct err *err)
+{
+    const char *listen = opts && opts->listen ? opts->listen : "127.0.0.1:8080";
+    char host[64];
+    int port;
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon - listen >= (long)sizeof host || sscanf(colon + 1, "%d", &port) != 1 || port < 0 || port > 65535)
+        return err_set(err, "--listen %s: expected ADDRESS:PORT, e.g. 127.0.0.1:8080", listen);
+    snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host[0] ? host : "127.0.0.1", &addr.sin_addr) != 1)
+        return err_set(err, "--listen %s: %s is not an IPv4 address", listen, host);
+    struct web_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return err_set(err, "out of memory");
+    s->engine = engine;
+    if (opts && opts->event_key)
+        snprintf(s->event_key, sizeof s->event_key, "%s", opts->event_key);
+    unsigned threads = opts && opts->threads > 0 ? (unsigned)opts->threads : 4;
+    s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handler, s,
+                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+                                 MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+                                 (unsigned)30, MHD_OPTION_END);
+    if (!s->daemon) {
+        free(s);
+        return err_set(err, "cannot listen on %s (in use, or not an address of this machine)", listen);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : port;
+    *out = s;
+    return 0;
+}
+
+int web_server_port(const struct web_server *s)
+{
+    return s->port;
+}
+
+void web_server_stop(struct web_server *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->daemon);
+    free(s);
+}
