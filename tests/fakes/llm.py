@@ -14,7 +14,13 @@ Started with a JSON config; prints "PORT <n>" once listening on 127.0.0.1.
                "malformed": true, "empty": true,       # a broken 200
                "echo_key": true,                        # put the Authorization header in the message
                "times": 2}],                            # how many requests it hits
+   "outage_seconds": 1.5,                               # every call fails with 500 for this long
+                                                        # after the first request
+   "fail_after": {"calls": 60, "status": 402, "message": "..."},  # every call after the first N
    "log": "/abs/requests.jsonl"}                        # one JSON line per request
+
+GET /stats answers {"requests": n, "in_flight": n}: the requests received and
+those being answered right now (the crash test reads it before each kill).
 
 The clue is read from the user message ("...\\n\\n\\"<clue>\\" (5)\\n\\nAnswer:").
 """
@@ -34,6 +40,9 @@ class Fake:
         self.lock = threading.Lock()
         self.calls = {}
         self.faults = [dict(f) for f in config.get("faults", [])]
+        self.total = 0
+        self.in_flight = 0
+        self.first = None
 
     def log(self, entry):
         path = self.config.get("log")
@@ -84,7 +93,26 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_GET(self):
+        with self.fake.lock:
+            stats = {"requests": self.fake.total, "in_flight": self.fake.in_flight}
+        self.send_json(200, stats)
+
     def do_POST(self):
+        fake = self.fake
+        with fake.lock:
+            fake.in_flight += 1
+            fake.total += 1
+            number = fake.total
+            if fake.first is None:
+                fake.first = time.time()
+        try:
+            self.answer(number)
+        finally:
+            with fake.lock:
+                fake.in_flight -= 1
+
+    def answer(self, number):
         fake = self.fake
         length = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(length)
@@ -105,6 +133,13 @@ class Handler(BaseHTTPRequestHandler):
         latency = fake.config.get("latency_ms", 0)
         if latency:
             time.sleep(latency / 1000.0)
+        outage = fake.config.get("outage_seconds")
+        if outage and time.time() - fake.first < outage:
+            return self.send_json(500, {"error": {"message": "upstream outage", "code": 500}})
+        after = fake.config.get("fail_after")
+        if after and number > after["calls"]:
+            return self.send_json(after.get("status", 402), {"error": {"message": after.get("message", "failed"),
+                                                                        "code": after.get("status", 402)}})
         fault = fake.take_fault(model, clue)
         if fault:
             if fault.get("malformed"):

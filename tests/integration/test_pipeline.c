@@ -1,0 +1,434 @@
+/*
+ * test_pipeline.c - the weekly pipeline on the engine, end to end with the
+ * fakes (Fifteensquared with several weeks of posts, the chat-completions
+ * API) on loopback: `run` scrapes, evaluates every active model on every
+ * clue once and ranks every week; an API outage ridden out by retries gives
+ * the same rankings as a clean run; a 402 after N calls stops every model
+ * with one message, nothing counted wrong, only complete models ranked;
+ * `serve` killed with SIGKILL ten times finishes with exactly one
+ * evaluation per (model, clue) and few duplicate requests; `send` and the
+ * server's routes.
+ */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *work;
+static int fs_port, llm_port;
+
+static const char *const models[] = {"test/a", "test/b", "test/c"};
+#define NMODELS 3
+#define NCLUES 44 /* the 5 puzzles of the default series in tests/fixtures/feed */
+
+static int setup(void **state)
+{
+    (void)state;
+    work = tu_mkdtemp();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_stop_all_fakes();
+    tu_rmtree(work);
+    free(work);
+    return 0;
+}
+
+static void start_fifteensquared(void)
+{
+    static const char *const routes[][2] = {
+        {"/2026/04/10/guardian-29890-ramsay/", "fts-table-linked.html"},
+        {"/2026/04/09/guardian-cryptic-crossword-no-29889-by-omnibus/", "fts-list-classes.html"},
+        {"/2026/04/08/financial-times-17727-by-bobcat/", "paragraph-separate.html"},
+        {"/2026/04/07/guardian-29971-yank/", "cellpadding-table.html"},
+        {"/2026/04/06/guardian-quiptic-1357-hectence/", "header-row-table.html"},
+        {"/2026/04/05/guardian-cryptic-crossword-no-29924-by-tramp/", "alternate-rows-table.html"},
+        {"/2026/04/04/guardian-cryptic-29970-brummie/", "paragraph-inline.html"},
+        {"/2026/04/03/guardian-29968-maskarade/", "two-column-table.html"},
+    };
+    const char *fixtures = getenv("CB_FIXTURES");
+    json_t *pages = json_array(), *posts = json_array();
+    for (int i = 1; i <= 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "feed/page-%d.xml", i);
+        char *p = tu_path(fixtures, name);
+        json_array_append_new(pages, json_string(p));
+        free(p);
+    }
+    char *dir = tu_path(fixtures, "posts");
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        char *f = tu_path(dir, routes[i][1]);
+        json_array_append_new(posts, json_pack("{s:s, s:s}", "path", routes[i][0], "file", f));
+        free(f);
+    }
+    free(dir);
+    char *path = tu_path(work, "fs.json");
+    json_t *config = json_pack("{s:o, s:o}", "feed_pages", pages, "posts", posts);
+    json_dump_file(config, path, 0);
+    json_decref(config);
+    tu_start_fake("fifteensquared.py", path, &fs_port);
+    free(path);
+}
+
+/* The LLM fake answers every fixture clue correctly, plus extra config. */
+static void start_llm(const char *extra_json, int latency_ms)
+{
+    char *expected = tu_path(getenv("CB_FIXTURES"), "posts/expected.tsv");
+    char *text = tu_read_file(expected, NULL);
+    json_t *solutions = json_object();
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#')
+            continue;
+        char *f[6];
+        char *p = line;
+        for (int i = 0; i < 6; i++) {
+            f[i] = p;
+            p = strchr(p, '\t');
+            if (p)
+                *p++ = '\0';
+        }
+        json_object_set_new(solutions, f[3], json_string(f[5]));
+    }
+    free(text);
+    free(expected);
+    char *log = tu_path(work, "llm.jsonl");
+    json_t *config = json_pack("{s:o, s:i, s:s}", "solutions", solutions, "latency_ms", latency_ms, "log", log);
+    if (extra_json) {
+        json_t *extra = json_loads(extra_json, 0, NULL);
+        json_object_update(config, extra);
+        json_decref(extra);
+    }
+    char *path = tu_path(work, "llm.json");
+    json_dump_file(config, path, 0);
+    json_decref(config);
+    tu_start_fake("llm.py", path, &llm_port);
+    free(path);
+    free(log);
+}
+
+static char *make_db(const char *name)
+{
+    char *db = tu_path(work, name);
+    json_t *list = json_array();
+    for (int i = 0; i < NMODELS; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "id", models[i], "provider", "test", "display_name", models[i]));
+    json_t *file = json_pack("{s:{s:i, s:i}, s:o}", "defaults", "max_tokens", 300, "min_interval_ms", 5, "models", list);
+    char *path = tu_path(work, "models.json");
+    json_dump_file(file, path, 0);
+    json_decref(file);
+    struct tu_run r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                                 (const char *const[]){"--db", db, "init-db", "--models", path, NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    free(path);
+    return db;
+}
+
+/* The environment of a pipeline command against the fakes. */
+static const char *const *env_for(const char *retries)
+{
+    static char fs[96], llm[96], retry[64];
+    snprintf(fs, sizeof fs, "FIFTEENSQUARED_URL=http://127.0.0.1:%d", fs_port);
+    snprintf(llm, sizeof llm, "OPENROUTER_BASE_URL=http://127.0.0.1:%d/api/v1", llm_port);
+    snprintf(retry, sizeof retry, "CRYPTIC_BENCH_EVAL_RETRIES=%s", retries);
+    static const char *env[16];
+    const char *list[] = {fs, llm, retry, "OPENROUTER_API_KEY=test-key", "FIFTEENSQUARED_MIN_INTERVAL_MS=2",
+                          "CRYPTIC_BENCH_NOW=2026-04-12T00:00:00Z", "CRYPTIC_BENCH_EVAL_BACKOFF_MS=100",
+                          "CRYPTIC_BENCH_FLOW_POLL_MS=20", "TURSO_DATABASE_URL=", "DATABASE_PATH=", NULL};
+    memcpy(env, list, sizeof list);
+    return env;
+}
+
+static char *rankings(const char *db)
+{
+    return tu_sql(db, "SELECT r.week_id, m.openrouter_id, r.total_clues, r.correct_count, r.rank, r.previous_rank, "
+                      "r.tenure_weeks FROM weekly_rankings r JOIN models m ON m.id = r.model_id ORDER BY 1, 2");
+}
+
+static void test_run_end_to_end(void **state)
+{
+    (void)state;
+    start_fifteensquared();
+    start_llm(NULL, 0);
+    char *db = make_db("run.db");
+    struct tu_run r = tu_run_cli(work, env_for("2"), (const char *const[]){"--db", db, "run", NULL});
+    if (r.status != 0)
+        fail_msg("run failed (%d): %s\n%s", r.status, r.err, r.out);
+    tu_assert_contains(r.out, "scrape-puzzles               1      0         0");
+    tu_assert_contains(r.out, "2026-W14 ranked");
+    tu_run_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM clues"), NCLUES);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations"), NCLUES * NMODELS);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'correct'"), NCLUES * NMODELS);
+    char *weeks = tu_sql(db, "SELECT week_id, status FROM week_status ORDER BY week_id");
+    assert_string_equal(weeks, "2026-W01|ranked\n2026-W07|ranked\n2026-W14|ranked\n");
+    free(weeks);
+    /* Each (model, clue) asked once. */
+    char *log = tu_path(work, "llm.jsonl");
+    char *text = tu_read_file(log, NULL);
+    int requests = 0;
+    for (char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+        requests++;
+    if (requests != NCLUES * NMODELS) {
+        char *runs = tu_sql(db, "SELECT function_id, status, event_id, coalesce(error, '') FROM flow_runs ORDER BY created_at");
+        char *att = tu_sql(db, "SELECT attempts, count(*) FROM evaluations GROUP BY 1");
+        char *steps = tu_sql(db, "SELECT name, attempts, status FROM flow_steps WHERE attempts > 1");
+        fail_msg("%d requests for %d evaluations\nruns:\n%s\nattempts:\n%s\nsteps:\n%s", requests, NCLUES * NMODELS, runs, att, steps);
+    }
+    free(text);
+    free(log);
+    /* A second run reads back from 8 days before the newest stored post, finds
+     * one older post the first run did not reach, and asks only its clues. */
+    r = tu_run_cli(work, env_for("2"), (const char *const[]){"--db", db, "run", NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    int64_t clues = tu_sql_int(db, "SELECT count(*) FROM clues");
+    assert_int_equal(clues, NCLUES + 9);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations"), clues * NMODELS);
+    free(db);
+}
+
+static void test_outage_gives_the_same_rankings(void **state)
+{
+    (void)state;
+    start_fifteensquared();
+    start_llm(NULL, 0);
+    char *clean = make_db("clean.db");
+    struct tu_run r = tu_run_cli(work, env_for("6"), (const char *const[]){"--db", clean, "run", NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    tu_stop_all_fakes();
+    start_fifteensquared();
+    start_llm("{\"outage_seconds\": 1.5}", 0);
+    char *db = make_db("outage.db");
+    r = tu_run_cli(work, env_for("6"), (const char *const[]){"--db", db, "run", NULL});
+    if (r.status != 0)
+        fail_msg("run failed (%d): %s\n%s", r.status, r.err, r.out);
+    tu_run_free(&r);
+    assert_true(tu_sql_int(db, "SELECT max(attempts) FROM evaluations") > 1); /* the outage was met */
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'error'"), 0);
+    char *a = rankings(clean), *b = rankings(db);
+    assert_string_equal(a, b);
+    assert_true(strlen(a) > 0);
+    free(a);
+    free(b);
+    free(db);
+    free(clean);
+}
+
+static void test_credits_run_out(void **state)
+{
+    (void)state;
+    start_fifteensquared();
+    start_llm("{\"fail_after\": {\"calls\": 60, \"status\": 402, \"message\": \"Insufficient credits\"}}", 20);
+    char *db = make_db("credits.db");
+    struct tu_run r = tu_run_cli(work, env_for("2"), (const char *const[]){"--db", db, "run", NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.out, "every model stopped");
+    tu_assert_contains(r.out, "HTTP 402: Insufficient credits");
+    tu_assert_contains(r.err, "failed");
+    tu_run_free(&r);
+    /* Nothing counts as wrong; the 402s are errors. */
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'wrong'"), 0);
+    assert_true(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'error' AND error_message LIKE '%402%'") >= 1);
+    /* Only the models complete before the 402 are ranked: exactly the (week,
+     * model) pairs with a non-error outcome for every clue of the week. */
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM weekly_rankings WHERE total_clues < "
+                                    "(SELECT clue_count FROM week_status s WHERE s.week_id = weekly_rankings.week_id)"), 0);
+    int64_t complete = tu_sql_int(db, "SELECT count(*) FROM (SELECT p.week_id, e.model_id FROM evaluations e "
+                                      "JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id "
+                                      "WHERE e.outcome <> 'error' GROUP BY 1, 2 HAVING count(*) = "
+                                      "(SELECT count(*) FROM clues c2 JOIN puzzles p2 ON p2.id = c2.puzzle_id "
+                                      " WHERE p2.week_id = p.week_id))");
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM weekly_rankings"), complete);
+    assert_true(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'correct'") > 0);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM week_status"), 3);
+    /* Every model stopped at once: no call after the 402 beyond those in flight. */
+    char *log = tu_path(work, "llm.jsonl");
+    char *text = tu_read_file(log, NULL);
+    int requests = 0;
+    for (char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+        requests++;
+    assert_true(requests <= 60 + NMODELS + NMODELS);
+    free(text);
+    free(log);
+    free(db);
+}
+
+static int wait_for_port(const char *out_path)
+{
+    for (int i = 0; i < 200; i++) {
+        if (tu_exists(out_path)) {
+            char *t = tu_read_file(out_path, NULL);
+            char *p = strstr(t, "127.0.0.1:");
+            int port = p ? atoi(p + 10) : 0;
+            free(t);
+            if (port > 0)
+                return port;
+        }
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+static pid_t start_serve(const char *db, const char *out_path)
+{
+    remove(out_path); /* wait_for_port must not read the previous process's line */
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        for (const char *const *e = env_for("2"); *e; e++) {
+            char name[128];
+            const char *eq = strchr(*e, '=');
+            snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
+            if (eq[1])
+                setenv(name, eq + 1, 1);
+            else
+                unsetenv(name);
+        }
+        int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        char err_path[1024];
+        snprintf(err_path, sizeof err_path, "%s.err", out_path);
+        int err_fd = open(err_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, 1);
+        dup2(err_fd, 2);
+        const char *bin = getenv("CRYPTIC_BENCH_BIN");
+        execl(bin, bin, "--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron", "--workers", "4", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static json_t *llm_stats(void)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "curl -s http://127.0.0.1:%d/stats", llm_port);
+    FILE *p = popen(cmd, "r");
+    char buf[256] = "";
+    if (p) {
+        if (!fgets(buf, sizeof buf, p))
+            buf[0] = '\0';
+        pclose(p);
+    }
+    return json_loads(buf, 0, NULL);
+}
+
+static void test_serve_survives_kills(void **state)
+{
+    (void)state;
+    start_fifteensquared();
+    start_llm(NULL, 60);
+    char *db = make_db("serve.db");
+    char *out = tu_path(work, "serve.out");
+    pid_t pid = start_serve(db, out);
+    int port = wait_for_port(out);
+    assert_true(port > 0);
+    /* The event API and the routes. */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "curl -s -X POST http://127.0.0.1:%d/e/local -d '{\"name\": \"benchmark/scrape.requested\", \"data\": {}}' > %s/sent.json",
+             port, work);
+    assert_int_equal(system(cmd), 0);
+    char *sent_path = tu_path(work, "sent.json");
+    char *sent = tu_read_file(sent_path, NULL);
+    tu_assert_contains(sent, "\"ids\":[\"");
+    tu_assert_contains(sent, "\"status\":200");
+    free(sent);
+    free(sent_path);
+    snprintf(cmd, sizeof cmd, "curl -s http://127.0.0.1:%d/health | grep -q ok && curl -s http://127.0.0.1:%d/api/runs | grep -q scrape-puzzles && "
+             "curl -s -o /dev/null -w '%%{http_code}' http://127.0.0.1:%d/nope | grep -q 404", port, port, port);
+    assert_int_equal(system(cmd), 0);
+
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    int kills = 0, in_flight_at_kills = 0;
+    fprintf(stderr, "serve crash test:");
+    while (kills < 10) {
+        struct timespec ts = {0, (200 + rand() % 300) * 1000000L};
+        nanosleep(&ts, NULL);
+        json_t *stats = llm_stats();
+        in_flight_at_kills += (int)json_integer_value(json_object_get(stats, "in_flight"));
+        json_decref(stats);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        kills++;
+        fprintf(stderr, " kill %d", kills);
+        pid = start_serve(db, out);
+        assert_true(wait_for_port(out) > 0);
+    }
+    /* Let it finish. */
+    for (int i = 0; i < 600; i++) {
+        if (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', 'waiting')") == 0 &&
+            tu_sql_int(db, "SELECT count(*) FROM week_status") == 3)
+            break;
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { /* a clean stop on SIGTERM */
+        char *err_path = tu_path(work, "serve.out.err");
+        char *log = tu_read_file(err_path, NULL);
+        size_t len = strlen(log);
+        fail_msg("serve ended with status %d (signal %d); its stderr ends:\n%s", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                 WIFSIGNALED(status) ? WTERMSIG(status) : 0, len > 2000 ? log + len - 2000 : log);
+    }
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations"), NCLUES * NMODELS);
+    assert_int_equal(tu_sql_int(db, "SELECT count(DISTINCT clue_id || '-' || model_id) FROM evaluations"), NCLUES * NMODELS);
+    char *weeks = tu_sql(db, "SELECT week_id, status FROM week_status ORDER BY week_id");
+    assert_string_equal(weeks, "2026-W01|ranked\n2026-W07|ranked\n2026-W14|ranked\n");
+    free(weeks);
+    json_t *stats = llm_stats();
+    int requests = (int)json_integer_value(json_object_get(stats, "requests"));
+    json_decref(stats);
+    int duplicates = requests - NCLUES * NMODELS;
+    fprintf(stderr, "; %d requests for %d (model, clue) pairs: %d duplicates; %d in flight at the kills\n", requests,
+            NCLUES * NMODELS, duplicates, in_flight_at_kills);
+    assert_true(duplicates <= in_flight_at_kills + kills);
+    free(out);
+    free(db);
+}
+
+static void test_send_into_the_database(void **state)
+{
+    (void)state;
+    char *db = make_db("send.db");
+    struct tu_run r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", "CRYPTIC_BENCH_URL=", NULL},
+                                 (const char *const[]){"--db", db, "send", "benchmark/evaluate.requested", "--data",
+                                                       "{\"week_id\": \"2026-W14\"}", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "\"status\":200");
+    tu_run_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE function_id = 'evaluate-week' AND status = 'queued'"), 1);
+    r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                   (const char *const[]){"--db", db, "send", "x", "--data", "[1]", NULL});
+    assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+    r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                   (const char *const[]){"send", "x", "--url", "http://127.0.0.1:1", NULL});
+    assert_int_equal(r.status, 1);
+    tu_run_free(&r);
+    free(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_run_end_to_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outage_gives_the_same_rankings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_credits_run_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_into_the_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serve_survives_kills, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("pipeline on the engine (run, serve, send)", tests, NULL, NULL);
+}
