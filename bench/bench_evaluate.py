@@ -7,7 +7,12 @@ Each model asks its clues in order, request starts at least 500 ms apart
 (the default pacing), all models in parallel; so the bound is
 (clues - 1) x max(pacing, latency) + latency. The target is <= 1.10 x.
 
-    python3 bench/bench_evaluate.py [--models 11] [--clues 30] [--latency-ms 200] [--pacing-ms 500]
+    python3 bench/bench_evaluate.py [--models 11] [--clues 30] [--latency-ms 200] [--pacing-ms 500] [--through-run]
+
+With --through-run the week goes through `run --week` (the pipeline on the
+durable workflow engine, one checkpointed step per call) instead of the
+`evaluate` command; a fake Fifteensquared with an empty feed answers the
+scrape.
 """
 import argparse
 import json
@@ -28,6 +33,7 @@ def main():
     ap.add_argument("--latency-ms", type=int, default=200)
     ap.add_argument("--pacing-ms", type=int, default=500)
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "cryptic-bench"))
+    ap.add_argument("--through-run", action="store_true")
     a = ap.parse_args()
     if not os.path.exists(a.bin):
         sys.exit("bench_evaluate: %s not found (ninja -C build first)" % a.bin)
@@ -59,13 +65,26 @@ def main():
         port = int(fake.stdout.readline().split()[1])
         env = dict(os.environ, OPENROUTER_BASE_URL="http://127.0.0.1:%d/api/v1" % port,
                    OPENROUTER_API_KEY="bench-key", TURSO_DATABASE_URL="", DATABASE_PATH="")
+        blog = None
+        command = [a.bin, "-q", "--db", db, "evaluate", "--week", "2026-W14"]
+        if a.through_run:
+            feed = os.path.join(work, "fs.json")
+            with open(feed, "w") as f:
+                json.dump({"posts": []}, f)
+            blog = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "fakes", "fifteensquared.py"), feed],
+                                    stdout=subprocess.PIPE, text=True)
+            env["FIFTEENSQUARED_URL"] = "http://127.0.0.1:%d" % int(blog.stdout.readline().split()[1])
+            env["CRYPTIC_BENCH_FLOW_POLL_MS"] = "20"
+            command = [a.bin, "-q", "--db", db, "run", "--week", "2026-W14"]
         start = time.monotonic()
-        proc = subprocess.Popen([a.bin, "-q", "--db", db, "evaluate", "--week", "2026-W14"], env=env,
-                                stdout=subprocess.DEVNULL)
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - start
         fake.terminate()
         fake.wait()
+        if blog:
+            blog.terminate()
+            blog.wait()
         if status != 0:
             sys.exit("bench_evaluate: evaluate failed (status %d)" % status)
         con = sqlite3.connect(db)
@@ -73,8 +92,9 @@ def main():
         con.close()
         step = max(a.pacing_ms, a.latency_ms) / 1000.0
         bound = (a.clues - 1) * step + a.latency_ms / 1000.0
-        print("bench_evaluate: %d models x %d clues, fake latency %d ms, pacing %d ms: %d answers stored"
-              % (a.models, a.clues, a.latency_ms, a.pacing_ms, done))
+        print("bench_evaluate%s: %d models x %d clues, fake latency %d ms, pacing %d ms: %d answers stored"
+              % (" (through run, on the engine)" if a.through_run else "", a.models, a.clues, a.latency_ms,
+                 a.pacing_ms, done))
         print("  wall %.2f s, pacing bound %.2f s, ratio %.3f (target <= 1.10), peak RSS %.1f MB"
               % (wall, bound, wall / bound, usage.ru_maxrss / 1024.0))
 
