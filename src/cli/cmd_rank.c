@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline_env.h"
 #include "core/utc.h"
 #include "rank/rank.h"
 #include "store/store.h"
@@ -58,60 +59,40 @@ int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
 
     struct err err = {{0}};
     struct store *store = NULL;
-    struct rank_input in = {0};
-    struct rank_output out = {0};
+    struct pipeline_config cfg;
+    struct store_flow_run run = {0};
+    char newest[16] = "";
     int status = CLI_FAILED;
-    if (open_current(ctx, &store, &err) < 0 || store_rank_input_read(store, &in, &err) < 0)
+    if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
         goto done;
-    in.threshold = threshold;
+    cfg.coverage_threshold = threshold;
+    cfg.step_retries = 0;
     if (!all && !week) {
-        /* Default: only the newest week with clues (and nothing before it changes). */
-        char newest[16];
+        /* Default: the newest week with clues (and nothing before it changes). */
         if (store_newest_week(store, newest, &err) < 0)
             goto done;
         if (!newest[0]) {
             err_set(&err, "no puzzles stored yet: run `cryptic-bench scrape` first");
             goto done;
         }
-        week = strdup(newest);
-    } else if (week) {
-        week = strdup(week);
+        week = newest;
     }
-    if (rank_compute(&in, &out, &err) < 0 || store_rank_write(store, &out, all ? NULL : week, &err) < 0)
+    /* calculate-rankings on the engine, as the pipeline runs it. */
+    json_t *data = all ? json_object() : json_pack("{s:s}", "week_id", week);
+    int rc = pipeline_env_run_job(ctx, &cfg, PIPELINE_RANK, "rank", 1, "benchmark/evaluate.complete", data,
+                                  "calculate-rankings", &run, &err);
+    json_decref(data);
+    if (rc < 0)
         goto done;
-    int ranked = 0, unranked = 0;
-    for (size_t i = 0; i < out.nweeks; i++) {
-        const struct rank_week_status *s = &out.weeks[i];
-        if (!all && strcmp(s->week, week) < 0)
-            continue;
-        if (s->ranked) {
-            ranked++;
-            printf("ranked      %s (%d clues): %d models ranked", s->week, s->clues, s->models_ranked);
-            int first = 1;
-            for (size_t c = 0; c < out.ncoverage; c++) {
-                const struct rank_coverage *cv = &out.coverage[c];
-                if (strcmp(cv->week, s->week) != 0 || cv->ranked)
-                    continue;
-                const char *name = "";
-                for (size_t m = 0; m < in.nmodels; m++)
-                    if (in.models[m].id == cv->model_id)
-                        name = in.models[m].name;
-                printf("%s%s %.1f%% (%d errors)", first ? "; incomplete: " : ", ", name, cv->coverage, cv->errors);
-                first = 0;
-            }
-            printf("\n");
-        } else {
-            unranked++;
-            printf("no ranking  %s\n", s->reason);
-        }
+    if (strcmp(run.status, "completed") != 0) {
+        err_set(&err, "%s", run.error ? run.error : run.status);
+        goto done;
     }
-    printf("%d weeks ranked, %d without a ranking%s\n", ranked, unranked,
-           all ? "" : " (this week and later; earlier weeks kept)");
+    if (store_rank_report(store, all ? NULL : week, stdout, &err) < 0)
+        goto done;
     status = CLI_OK;
 done:
-    free((void *)(all ? NULL : week));
-    rank_output_free(&out);
-    store_rank_input_free(&in);
+    store_flow_run_clear(&run);
     store_close(store);
     return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
 }

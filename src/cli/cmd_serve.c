@@ -47,7 +47,7 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
         goto out;
     struct flow_engine_opts eo = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron};
-    pipeline_env_engine_opts(&eo);
+    pipeline_env_engine_opts(&eo, "serve");
     if (flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) < 0 ||
         pipeline_register(engine, &cfg, PIPELINE_ALL, &err) < 0 || flow_engine_start(engine, &err) < 0)
         goto out;

@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "core/utc.h"
 
 static long env_long(const char *name, long fallback)
 {
@@ -37,13 +40,57 @@ int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct s
     const char *t = config_env("CRYPTIC_BENCH_COVERAGE_THRESHOLD");
     cfg->coverage_threshold = t ? strtod(t, NULL) : 100;
     cfg->scrape_cron = config_env("CRYPTIC_BENCH_SCRAPE_CRON");
+    cfg->step_retries = -1;
     return 0;
 }
 
-void pipeline_env_engine_opts(struct flow_engine_opts *opts)
+void pipeline_env_engine_opts(struct flow_engine_opts *opts, const char *role)
 {
+    static char owner[300]; /* copied by flow_engine_new */
+    char host[256] = "cryptic-bench";
+    gethostname(host, sizeof host);
+    host[sizeof host - 1] = '\0';
+    snprintf(owner, sizeof owner, "%s:%s", host, role);
+    opts->owner = owner;
     opts->poll_ms = env_long("CRYPTIC_BENCH_FLOW_POLL_MS", opts->poll_ms);
     opts->lease_ms = env_long("CRYPTIC_BENCH_FLOW_LEASE_MS", opts->lease_ms);
     opts->backoff_base_ms = env_long("CRYPTIC_BENCH_FLOW_BACKOFF_MS", opts->backoff_base_ms);
     opts->workers = (int)env_long("CRYPTIC_BENCH_FLOW_WORKERS", opts->workers);
+}
+
+int pipeline_env_run_job(struct cli_ctx *ctx, struct pipeline_config *cfg, unsigned which, const char *role,
+                         int workers, const char *event, const json_t *data, const char *function_id,
+                         struct store_flow_run *run, struct err *err)
+{
+    struct flow_engine *engine = NULL;
+    struct flow_engine_opts eo = {.workers = workers, .poll_ms = 20, .lease_ms = 300000, .backoff_base_ms = 1000};
+    pipeline_env_engine_opts(&eo, role);
+    char event_id[64];
+    int rc = -1;
+    memset(run, 0, sizeof *run);
+    if (flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, err) < 0 ||
+        pipeline_register(engine, cfg, which, err) < 0 ||
+        flow_engine_send(engine, event, data, NULL, event_id, err) < 0)
+        goto out;
+    if (workers > 1) {
+        if (flow_engine_start(engine, err) < 0)
+            goto out;
+        int waited = flow_engine_wait_idle(engine, INT64_C(7) * 24 * 3600 * 1000, NULL, NULL, err);
+        flow_engine_stop(engine);
+        if (waited < 0)
+            goto out;
+    } else if (flow_engine_drain(engine, INT64_C(7) * 24 * 3600 * 1000, err) < 0) {
+        goto out;
+    }
+    int found = 0;
+    if (store_flow_run_by_event(flow_engine_store(engine), function_id, event_id, run, &found, err) < 0)
+        goto out;
+    if (!found) {
+        err_set(err, "the event %s started no %s run", event, function_id);
+        goto out;
+    }
+    rc = 0;
+out:
+    flow_engine_free(engine);
+    return rc;
 }

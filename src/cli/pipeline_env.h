@@ -14,7 +14,17 @@
  * fills cfg; *store is the caller's and must outlive the engine. */
 int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct store **store, struct err *err);
 
-/* Engine durations from CRYPTIC_BENCH_FLOW_POLL_MS, _LEASE_MS, _BACKOFF_MS, _WORKERS (when set). */
-void pipeline_env_engine_opts(struct flow_engine_opts *opts);
+/* Engine durations from CRYPTIC_BENCH_FLOW_POLL_MS, _LEASE_MS, _BACKOFF_MS,
+ * _WORKERS (when set), and the lease owner "<host>:<role>": stable across
+ * restarts of the same command, different from a `serve` on the same host. */
+void pipeline_env_engine_opts(struct flow_engine_opts *opts, const char *role);
+
+/* Runs one job on the engine in this process: registers the functions in
+ * which, sends the event, works until the runs of those functions are
+ * done, and returns the run of function_id that the event started in *run
+ * (the caller clears it). */
+int pipeline_env_run_job(struct cli_ctx *ctx, struct pipeline_config *cfg, unsigned which, const char *role,
+                         int workers, const char *event, const json_t *data, const char *function_id,
+                         struct store_flow_run *run, struct err *err);
 
 #endif

@@ -41,6 +41,7 @@ struct flow_engine {
     volatile int stopping;
     pthread_mutex_t lock;
     unsigned seed;
+    char functions_json[4096]; /* the registered function ids, for claims */
 };
 
 enum step_kind { STEP_RUN, STEP_SLEEP, STEP_SEND, STEP_INVOKE, STEP_WAIT };
@@ -866,6 +867,7 @@ int flow_engine_new(const char *location, const char *token, const struct flow_e
     e->opts.owner = e->owner;
     e->seed = (unsigned)now_ms() ^ (unsigned)getpid();
     pthread_mutex_init(&e->lock, NULL);
+    snprintf(e->functions_json, sizeof e->functions_json, "[]");
     struct store_open_opts sopts = {.token = token};
     if (store_open(location, &sopts, &e->store, err) < 0 || store_migrate(e->store, NULL, NULL, err) < 0 ||
         store_require_current(e->store, err) < 0) {
@@ -899,6 +901,18 @@ int flow_engine_register(struct flow_engine *e, const struct flow_function *fn, 
     if (fn->cron && cron_parse(fn->cron, &e->crons[e->nfns], err) < 0)
         return err_prefix(err, "function %s", fn->id);
     e->fns[e->nfns++] = *fn;
+    json_t *ids = json_array();
+    for (int i = 0; i < e->nfns; i++)
+        json_array_append_new(ids, json_string(e->fns[i].id));
+    char *text = json_dumps(ids, JSON_COMPACT);
+    json_decref(ids);
+    if (!text || strlen(text) >= sizeof e->functions_json) {
+        free(text);
+        e->nfns--;
+        return err_set(err, "too many function ids");
+    }
+    strcpy(e->functions_json, text);
+    free(text);
     return 0;
 }
 
@@ -945,7 +959,7 @@ static int work_once(struct flow_engine *e, struct err *err)
 {
     struct store_flow_run run;
     int found = 0;
-    if (store_flow_claim(e->store, e->owner, now_ms(), e->opts.lease_ms, &run, &found, err) < 0)
+    if (store_flow_claim(e->store, e->owner, now_ms(), e->opts.lease_ms, e->functions_json, &run, &found, err) < 0)
         return -1;
     if (!found)
         return 0;
@@ -1071,7 +1085,8 @@ int flow_engine_drain(struct flow_engine *e, int64_t timeout_ms, struct err *err
             /* Nothing runnable now: done unless something sleeps briefly. */
             struct db_result *r = NULL;
             if (db_query(store_db(e->store),
-                         &DB_SQL("SELECT min(ready_at) FROM flow_runs WHERE status IN ('queued', 'sleeping', 'waiting')"),
+                         &DB_STMT("SELECT min(ready_at) FROM flow_runs WHERE status IN ('queued', 'sleeping', 'waiting')\n"
+                                  "  AND function_id IN (SELECT value FROM json_each(?))", db_text(e->functions_json)),
                          &r, err) < 0)
                 return -1;
             int64_t next = db_result_is_null(r, 0, 0) ? -1 : db_result_int(r, 0, 0);
@@ -1095,7 +1110,7 @@ int flow_engine_wait_idle(struct flow_engine *e, int64_t timeout_ms, void (*on_t
     int64_t deadline = now_ms() + timeout_ms, next_tick = now_ms() + 500;
     for (;;) {
         int64_t active;
-        if (store_flow_active_runs(e->store, &active, err) < 0)
+        if (store_flow_active_runs(e->store, e->functions_json, &active, err) < 0)
             return -1;
         if (active == 0)
             return 0;

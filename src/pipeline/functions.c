@@ -12,12 +12,32 @@
 
 /* ---- scrape-puzzles -------------------------------------------------------- */
 
+struct scrape_arg {
+    struct pipeline_config *cfg;
+    const json_t *data; /* the event's data: since, max, series */
+};
+
 static int scrape_step(void *arg, json_t **out, struct flow_step_error *e)
 {
-    struct pipeline_config *cfg = arg;
+    struct scrape_arg *a = arg;
+    struct pipeline_config *cfg = a->cfg;
+    struct pipeline_scrape_opts opts = cfg->scrape;
+    json_t *v;
+    if (json_is_integer(v = json_object_get(a->data, "since")))
+        opts.since_ms = json_integer_value(v);
+    if (json_is_integer(v = json_object_get(a->data, "max")))
+        opts.max_posts = (int)json_integer_value(v);
+    if (json_is_array(v = json_object_get(a->data, "series"))) {
+        size_t i, n = 0;
+        json_t *name;
+        json_array_foreach(v, i, name)
+            if (json_is_string(name) && n < PIPELINE_SCRAPE_MAX_SERIES - 1)
+                opts.series[n++] = json_string_value(name);
+        opts.series[n] = NULL;
+    }
     struct pipeline_scrape_report report;
     struct err err = {{0}};
-    if (pipeline_scrape(cfg->store, &cfg->scrape, NULL, NULL, &report, &err) < 0) {
+    if (pipeline_scrape(cfg->store, &opts, cfg->on_scrape, NULL, &report, &err) < 0) {
         snprintf(e->message, sizeof e->message, "%.500s", err.msg);
         e->retriable = 1;
         e->retry_after_ms = -1;
@@ -26,8 +46,9 @@ static int scrape_step(void *arg, json_t **out, struct flow_step_error *e)
     json_t *weeks = json_array();
     for (int i = 0; i < report.nweeks; i++)
         json_array_append_new(weeks, json_string(report.weeks[i]));
-    *out = json_pack("{s:i, s:i, s:i, s:o}", "saved", report.saved, "skipped", report.skipped, "rejected",
-                     report.rejected, "weeks", weeks);
+    *out = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "since", report.since, "pages", report.pages,
+                     "seen", report.seen, "found", report.found, "saved", report.saved, "skipped", report.skipped,
+                     "rejected", report.rejected, "weeks", weeks);
     return 0;
 }
 
@@ -54,7 +75,8 @@ static int scrape_puzzles(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     struct pipeline_config *cfg = user;
     const json_t *scraped, *weeks;
-    if (flow_step_run(ctx, "scrape", scrape_step, cfg, 0, &scraped) == FLOW_PENDING)
+    struct scrape_arg sa = {cfg, json_object_get(event, "data")};
+    if (flow_step_run(ctx, "scrape", scrape_step, &sa, sizeof sa, &scraped) == FLOW_PENDING)
         return flow_yield(ctx);
     if (flow_step_failed(scraped))
         return flow_fail(ctx, flow_step_failed(scraped));
@@ -343,24 +365,25 @@ static int calculate_rankings(struct flow_ctx *ctx, const json_t *event, void *u
 
 int pipeline_register(struct flow_engine *e, struct pipeline_config *cfg, unsigned which, struct err *err)
 {
+    int retries = cfg->step_retries < 0 ? 2 : cfg->step_retries;
     if (which & PIPELINE_SCRAPE) {
         struct flow_function f = {.id = "scrape-puzzles", .event = "benchmark/scrape.requested",
-                                  .cron = cfg->scrape_cron ? cfg->scrape_cron : "TZ=UTC 0 6 * * 0", .retries = 2,
+                                  .cron = cfg->scrape_cron ? cfg->scrape_cron : "TZ=UTC 0 6 * * 0", .retries = retries,
                                   .concurrency = 1, .body = scrape_puzzles, .user = cfg};
         if (flow_engine_register(e, &f, err) < 0)
             return -1;
     }
     if (which & PIPELINE_EVALUATE) {
-        struct flow_function week = {.id = "evaluate-week", .event = "benchmark/evaluate.requested", .retries = 2,
+        struct flow_function week = {.id = "evaluate-week", .event = "benchmark/evaluate.requested", .retries = retries,
                                      .concurrency = 1, .concurrency_key = "data.week_id", .body = evaluate_week,
                                      .user = cfg};
-        struct flow_function model = {.id = "evaluate-model", .retries = 2, .concurrency = 1,
+        struct flow_function model = {.id = "evaluate-model", .retries = retries, .concurrency = 1,
                                       .concurrency_key = "data.model", .body = evaluate_model, .user = cfg};
         if (flow_engine_register(e, &week, err) < 0 || flow_engine_register(e, &model, err) < 0)
             return -1;
     }
     if (which & PIPELINE_RANK) {
-        struct flow_function f = {.id = "calculate-rankings", .event = "benchmark/evaluate.complete", .retries = 2,
+        struct flow_function f = {.id = "calculate-rankings", .event = "benchmark/evaluate.complete", .retries = retries,
                                   .concurrency = 1, .body = calculate_rankings, .user = cfg};
         if (flow_engine_register(e, &f, err) < 0)
             return -1;

@@ -2,8 +2,9 @@
  * functions.h - the weekly pipeline as durable workflow functions
  * (DESIGN §4 "The pipeline and its error classes"):
  *
- *  - scrape-puzzles (cron TZ=UTC 0 6 * * 0, event benchmark/scrape.requested):
- *    reads the feed (one step), then sends benchmark/scrape.complete {weeks}
+ *  - scrape-puzzles (cron TZ=UTC 0 6 * * 0, event benchmark/scrape.requested
+ *    {week_id?, since?, max?, series?}): reads the feed (one step; the event
+ *    may narrow it as the `scrape` flags do), then sends benchmark/scrape.complete {weeks}
  *    and one benchmark/evaluate.requested {week_id} per week with clues some
  *    active model still lacks an answer for;
  *  - evaluate-week (benchmark/evaluate.requested {week_id, models?};
@@ -30,6 +31,8 @@ struct pipeline_config {
     struct pipeline_evaluate_opts evaluate; /* week_id and models are taken from events */
     double coverage_threshold;              /* 0: 100 */
     const char *scrape_cron;                /* default "TZ=UTC 0 6 * * 0" */
+    int step_retries;                       /* engine-level retries of a failing step; -1: 2 */
+    pipeline_scrape_fn on_scrape;           /* progress of scrape steps (commands print it); may be NULL */
 };
 
 enum {

@@ -148,6 +148,7 @@ static const char *const sql_claim =
     "  SELECT r.id FROM flow_runs r\n"
     "  WHERE ((r.status IN ('queued', 'sleeping', 'waiting') AND r.ready_at <= ?)\n"
     "         OR (r.status = 'running' AND r.lease_until < ?))\n"
+    "    AND r.function_id IN (SELECT value FROM json_each(?))\n"
     "    AND (r.concurrency_limit = 0 OR (SELECT count(*) FROM flow_runs x\n"
     "         WHERE x.function_id = r.function_id AND x.concurrency_key IS r.concurrency_key\n"
     "           AND x.status = 'running' AND x.lease_until >= ? AND x.id <> r.id) < r.concurrency_limit)\n"
@@ -155,10 +156,10 @@ static const char *const sql_claim =
     "RETURNING " RUN_COLUMNS;
 
 int store_flow_claim(struct store *store, const char *owner, int64_t now, int64_t lease_ms,
-                     struct store_flow_run *out, int *found, struct err *err)
+                     const char *functions_json, struct store_flow_run *out, int *found, struct err *err)
 {
     struct db_stmt stmt = DB_STMT(sql_claim, db_text(owner), db_int(now + lease_ms), db_int(now), db_int(now),
-                                  db_int(now), db_int(now));
+                                  db_int(now), db_text(functions_json), db_int(now));
     struct db_result *r = NULL;
     if (db_batch(store_db(store), &stmt, 1, &r, err) < 0)
         return err_prefix(err, "cannot claim a run");
@@ -374,11 +375,12 @@ int store_flow_cancel_children(struct store *store, const char *parent_id, const
     return db_batch(store_db(store), stmts, 2, NULL, err);
 }
 
-int store_flow_active_runs(struct store *store, int64_t *n, struct err *err)
+int store_flow_active_runs(struct store *store, const char *functions_json, int64_t *n, struct err *err)
 {
     struct db_result *r = NULL;
     if (db_query(store_db(store),
-                 &DB_SQL("SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', 'waiting')"),
+                 &DB_STMT("SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', 'waiting')\n"
+                          "  AND function_id IN (SELECT value FROM json_each(?))", db_text(functions_json)),
                  &r, err) < 0)
         return -1;
     *n = db_result_int(r, 0, 0);
@@ -462,5 +464,45 @@ int store_run_summary(struct store *store, int64_t since_ms, char *out, size_t s
     db_result_free(runs);
     db_result_free(fails);
     db_result_free(weeks);
+    return 0;
+}
+
+int store_flow_run_by_event(struct store *store, const char *function_id, const char *event_id,
+                            struct store_flow_run *out, int *found, struct err *err)
+{
+    struct db_result *r = NULL;
+    if (db_query(store_db(store),
+                 &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE function_id = ? AND event_id = ?",
+                          db_text(function_id), db_text(event_id)),
+                 &r, err) < 0)
+        return -1;
+    *found = r->nrows > 0;
+    if (*found)
+        read_run(r, 0, out);
+    db_result_free(r);
+    return 0;
+}
+
+int store_flow_children(struct store *store, const char *parent_id, struct store_flow_run **out, size_t *n,
+                        struct err *err)
+{
+    struct db_result *r = NULL;
+    *out = NULL;
+    *n = 0;
+    if (db_query(store_db(store),
+                 &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE parent_run_id = ? ORDER BY created_at, id",
+                          db_text(parent_id)),
+                 &r, err) < 0)
+        return -1;
+    struct store_flow_run *runs = calloc(r->nrows + 1, sizeof *runs);
+    if (!runs) {
+        db_result_free(r);
+        return err_set(err, "out of memory");
+    }
+    for (size_t i = 0; i < r->nrows; i++)
+        read_run(r, i, &runs[i]);
+    *out = runs;
+    *n = r->nrows;
+    db_result_free(r);
     return 0;
 }

@@ -356,3 +356,47 @@ int store_alltime_json(struct store *store, json_t **out, struct err *err)
     *out = o;
     return 0;
 }
+
+int store_rank_report(struct store *store, const char *from, FILE *out, struct err *err)
+{
+    struct db_result *weeks = NULL, *inc = NULL;
+    struct db *db = store_db(store);
+    if (db_query(db, &DB_STMT("SELECT week_id, status, reason, clue_count, models_ranked FROM week_status\n"
+                              "WHERE ? IS NULL OR week_id >= ? ORDER BY week_id", db_text(from), db_text(from)),
+                 &weeks, err) < 0 ||
+        db_query(db, &DB_STMT("SELECT w.week_id, m.display_name, w.coverage, w.errors FROM week_coverage w\n"
+                              "JOIN models m ON m.id = w.model_id\n"
+                              "WHERE (? IS NULL OR w.week_id >= ?) AND NOT EXISTS (SELECT 1 FROM weekly_rankings r\n"
+                              "  WHERE r.week_id = w.week_id AND r.model_id = w.model_id)\n"
+                              "ORDER BY w.week_id, w.model_id", db_text(from), db_text(from)),
+                 &inc, err) < 0) {
+        db_result_free(weeks);
+        return -1;
+    }
+    int ranked = 0, unranked = 0;
+    for (size_t i = 0; i < weeks->nrows; i++) {
+        const char *week = db_result_text(weeks, i, 0);
+        if (strcmp(db_result_text(weeks, i, 1), "ranked") == 0) {
+            ranked++;
+            fprintf(out, "ranked      %s (%lld clues): %lld models ranked", week, (long long)db_result_int(weeks, i, 3),
+                    (long long)db_result_int(weeks, i, 4));
+            int first = 1;
+            for (size_t k = 0; k < inc->nrows; k++) {
+                if (strcmp(db_result_text(inc, k, 0), week) != 0)
+                    continue;
+                fprintf(out, "%s%s %.1f%% (%lld errors)", first ? "; incomplete: " : ", ", db_result_text(inc, k, 1),
+                        db_result_real(inc, k, 2), (long long)db_result_int(inc, k, 3));
+                first = 0;
+            }
+            fprintf(out, "\n");
+        } else {
+            unranked++;
+            fprintf(out, "no ranking  %s\n", db_result_text(weeks, i, 2) ? db_result_text(weeks, i, 2) : week);
+        }
+    }
+    fprintf(out, "%d weeks ranked, %d without a ranking%s\n", ranked, unranked,
+            from ? " (this week and later; earlier weeks kept)" : "");
+    db_result_free(weeks);
+    db_result_free(inc);
+    return 0;
+}

@@ -13,6 +13,7 @@
 #define CB_STORE_STORE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/err.h"
 #include "db/db.h"
@@ -254,6 +255,11 @@ void store_rank_input_free(struct rank_input *in);
 int store_rank_write(struct store *store, const struct rank_output *out, const char *from_week,
                      struct err *err);
 
+/* Prints what `rank` reports, from the stored tables: per week (from_week
+ * on, or all) "ranked ... N models ranked; incomplete: ..." or "no ranking
+ * <reason>", and a count line. */
+int store_rank_report(struct store *store, const char *from_week, FILE *out, struct err *err);
+
 /* The newest week with status "ranked" ("" when none), into out[16]. */
 int store_newest_ranked_week(struct store *store, char out[16], struct err *err);
 
@@ -317,10 +323,11 @@ int store_flow_send(struct store *store, const char *event_id, const char *name,
                     struct err *err);
 
 /* Claims the next runnable run for owner (queued and ready, or sleeping /
- * waiting past its wake time, or running with an expired lease), honouring
- * concurrency limits. *found is 0 when there is none. */
+ * waiting past its wake time, or running with an expired lease), of one of
+ * the functions in functions_json (a JSON array of ids: the ones this
+ * process runs), honouring concurrency limits. *found is 0 when there is none. */
 int store_flow_claim(struct store *store, const char *owner, int64_t now, int64_t lease_ms,
-                     struct store_flow_run *out, int *found, struct err *err);
+                     const char *functions_json, struct store_flow_run *out, int *found, struct err *err);
 
 /* Requeues the runs owner holds (a restart reclaims its own at once). */
 int store_flow_reclaim(struct store *store, const char *owner, int64_t now, struct err *err);
@@ -345,8 +352,9 @@ int store_flow_run_release(struct store *store, const struct store_flow_run *run
 int store_flow_cancel_children(struct store *store, const char *parent_id, const char *reason, int64_t now,
                                struct err *err);
 
-/* How many runs have not finished (queued, running, sleeping, waiting). */
-int store_flow_active_runs(struct store *store, int64_t *n, struct err *err);
+/* How many runs of the functions in functions_json (a JSON array of ids)
+ * have not finished (queued, running, sleeping, waiting). */
+int store_flow_active_runs(struct store *store, const char *functions_json, int64_t *n, struct err *err);
 
 /* One progress line for `run`: runs per function (done / all), steps
  * checkpointed, evaluations stored (errors), cost. */
@@ -363,6 +371,12 @@ int store_flow_runs_list(struct store *store, int limit, struct store_flow_run *
                          struct err *err);
 int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
                        struct err *err);
+/* The run of function_id that event_id started. */
+int store_flow_run_by_event(struct store *store, const char *function_id, const char *event_id,
+                            struct store_flow_run *out, int *found, struct err *err);
+/* The child runs of a run, oldest first. */
+int store_flow_children(struct store *store, const char *parent_id, struct store_flow_run **out, size_t *n,
+                        struct err *err);
 /* Cancels a run that has not finished; *changed 0 when it had. */
 int store_flow_run_cancel(struct store *store, const char *id, int64_t now, int *changed, struct err *err);
 /* Requeues a failed or cancelled run: its failed steps run again, its
