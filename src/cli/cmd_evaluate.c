@@ -1,4 +1,7 @@
-/* cmd_evaluate.c - `cryptic-bench evaluate`: models on a week's clues. */
+/* cmd_evaluate.c - `cryptic-bench evaluate`: models on a week's clues, as the
+ * evaluate-week workflow (one evaluate-model run per model) on the engine. */
+#include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,10 +9,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline_env.h"
 #include "core/log.h"
 #include "core/utc.h"
 #include "eval/client.h"
-#include "pipeline/evaluate.h"
+#include "pipeline/functions.h"
 
 struct progress {
     int tty;
@@ -70,6 +74,80 @@ static void on_progress(void *ctx, const struct pipeline_model_progress *models,
     }
 }
 
+/* The command's tally of every model, fed by the engine's worker threads. */
+struct tally {
+    pthread_mutex_t lock;
+    struct pipeline_evaluate_report report;
+    struct progress progress;
+};
+
+static void on_clue(void *ctx, const char *model, int planned, const struct pipeline_clue_result *res)
+{
+    struct tally *t = ctx;
+    pthread_mutex_lock(&t->lock);
+    struct pipeline_evaluate_report *r = &t->report;
+    for (int i = 0; i < r->nmodels; i++) {
+        struct pipeline_model_progress *m = &r->models[i];
+        if (strcmp(m->model, model) != 0)
+            continue;
+        if (!res) {
+            m->total = planned;
+            m->started_ms = mono_ms();
+        } else {
+            m->done++;
+            m->correct += strcmp(res->outcome, "correct") == 0;
+            m->wrong += strcmp(res->outcome, "wrong") == 0;
+            m->no_answer += strcmp(res->outcome, "no_answer") == 0;
+            m->errors += strcmp(res->outcome, "error") == 0;
+            m->kept += res->kept;
+            m->cost += res->cost > 0 ? res->cost : 0;
+            r->cost += res->cost > 0 ? res->cost : 0;
+        }
+        if (m->done >= m->total && !m->finished_ms)
+            m->finished_ms = mono_ms();
+        break;
+    }
+    on_progress(&t->progress, r->models, r->nmodels);
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* Marks the models whose evaluate-model run failed or was cancelled. */
+static int mark_stopped(struct store *store, const char *week_run, struct pipeline_evaluate_report *r, struct err *err)
+{
+    struct store_flow_run *children = NULL;
+    size_t n = 0;
+    if (store_flow_children(store, week_run, &children, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_flow_run *c = &children[i];
+        if (strcmp(c->status, "failed") != 0 && strcmp(c->status, "cancelled") != 0)
+            continue;
+        json_t *ev = c->event ? json_loads(c->event, 0, NULL) : NULL;
+        const char *model = json_string_value(json_object_get(json_object_get(ev, "data"), "model"));
+        for (int k = 0; model && k < r->nmodels; k++) {
+            struct pipeline_model_progress *m = &r->models[k];
+            if (strcmp(m->model, model) != 0)
+                continue;
+            /* The run's message names the model; the table already does. */
+            const char *reason = c->error ? c->error : c->status;
+            char prefix[160];
+            snprintf(prefix, sizeof prefix, "%s stopped: ", model);
+            if (strncmp(reason, prefix, strlen(prefix)) == 0)
+                reason += strlen(prefix);
+            snprintf(prefix, sizeof prefix, "run-fatal: %s: ", model);
+            if (strncmp(reason, prefix, strlen(prefix)) == 0)
+                reason += strlen(prefix);
+            m->stopped = 1;
+            snprintf(m->stop_reason, sizeof m->stop_reason, "%s", reason);
+        }
+        json_decref(ev);
+    }
+    for (size_t i = 0; i < n; i++)
+        store_flow_run_clear(&children[i]);
+    free(children);
+    return 0;
+}
+
 static long env_long(const char *name, long fallback)
 {
     const char *v = config_env(name);
@@ -114,44 +192,60 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
         if (utc_week_monday(week, &monday, &err) < 0)
             return cli_usage_error(cmd, "--week: %s", err.msg);
     }
-    opts.api_key = config_env("OPENROUTER_API_KEY");
-    opts.base_url = config_env("OPENROUTER_BASE_URL");
-    opts.retries = (int)env_long("CRYPTIC_BENCH_EVAL_RETRIES", 3);
-    opts.backoff_ms = env_long("CRYPTIC_BENCH_EVAL_BACKOFF_MS", 1000);
-    opts.timeout_ms = env_long("CRYPTIC_BENCH_EVAL_TIMEOUT_MS", 120000);
-    opts.max_models = (int)env_long("CRYPTIC_BENCH_MAX_MODELS", 16);
-    opts.max_in_flight = (int)env_long("CRYPTIC_BENCH_MAX_IN_FLIGHT", 32);
 
     struct store *store = NULL;
-    struct store_open_opts sopts = {.token = ctx->config.db_token};
+    struct pipeline_config cfg;
+    struct store_flow_run run = {0};
+    struct tally *t = calloc(1, sizeof *t);
+    json_t *data = NULL;
     char newest[16];
-    if (store_open(ctx->config.db_location, &sopts, &store, &err) < 0 ||
-        store_migrate(store, NULL, NULL, &err) < 0 || store_require_current(store, &err) < 0)
-        goto fail;
+    int status = CLI_FAILED;
+    if (!t) {
+        err_set(&err, "out of memory");
+        goto done;
+    }
+    pthread_mutex_init(&t->lock, NULL);
+    t->progress.tty = isatty(2) && log_get_level() >= LOG_INFO;
+    if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
+        goto done;
     if (!week) {
         if (store_newest_week(store, newest, &err) < 0)
-            goto fail;
+            goto done;
         if (!newest[0]) {
             err_set(&err, "no puzzles stored yet: run `cryptic-bench scrape` first");
-            goto fail;
+            goto done;
         }
         week = newest;
     }
-    opts.week_id = week;
+    cfg.evaluate.no_skip = opts.no_skip;
+    cfg.evaluate.retry_no_answer = opts.retry_no_answer;
+    memcpy(cfg.evaluate.models, opts.models, sizeof opts.models);
+    cfg.evaluate.week_id = week;
+    if (pipeline_evaluate_preflight(store, &cfg.evaluate, &t->report, &err) < 0)
+        goto done;
+    cfg.step_retries = 0; /* calls retry inside their step; a command reports, not waits */
+    cfg.on_clue = on_clue;
+    cfg.progress_ctx = t;
 
-    struct progress progress = {.tty = isatty(2) && log_get_level() >= LOG_INFO};
-    struct pipeline_evaluate_report *report = calloc(1, sizeof *report);
-    if (!report) {
-        err_set(&err, "out of memory");
-        goto fail;
+    data = json_pack("{s:s, s:b, s:b}", "week_id", week, "no_skip", opts.no_skip, "retry_no_answer",
+                     opts.retry_no_answer);
+    if (nmodels) {
+        json_t *list = json_array();
+        for (int i = 0; i < nmodels; i++)
+            json_array_append_new(list, json_string(opts.models[i]));
+        json_object_set_new(data, "models", list);
     }
+    /* One worker per model at once (the week's run waits without one). */
+    int workers = (int)env_long("CRYPTIC_BENCH_MAX_MODELS", 16);
+    if (workers <= 0 || workers > t->report.nmodels)
+        workers = t->report.nmodels;
     log_info("evaluating week %s", week);
-    if (pipeline_evaluate(store, &opts, on_progress, &progress, report, &err) < 0) {
-        free(report);
-        goto fail;
-    }
-    store_close(store);
+    if (pipeline_env_run_job(ctx, &cfg, PIPELINE_EVALUATE, "evaluate", workers + 1, "benchmark/evaluate.requested",
+                             data, "evaluate-week", &run, &err) < 0 ||
+        mark_stopped(store, run.id, &t->report, &err) < 0)
+        goto done;
 
+    struct pipeline_evaluate_report *report = &t->report;
     printf("week %s: %d clues\n", week, report->clues);
     printf("%-36s %9s %7s %6s %9s %6s %9s  %s\n", "MODEL", "DONE", "CORRECT", "WRONG", "NO-ANSWER",
            "ERRORS", "COST", "STATUS");
@@ -159,7 +253,7 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     for (int i = 0; i < report->nmodels; i++) {
         const struct pipeline_model_progress *m = &report->models[i];
         char done[32];
-        snprintf(done, sizeof done, "%d/%d", m->done, m->total);
+        snprintf(done, sizeof done, "%d/%d", m->done, m->total < 0 ? 0 : m->total);
         printf("%-36s %9s %7d %6d %9d %6d %9.4f  %s%s\n", m->model, done, m->correct, m->wrong,
                m->no_answer, m->errors, m->cost,
                m->stopped ? "stopped: " : m->done == m->total ? "complete" : "incomplete",
@@ -167,20 +261,26 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
         stopped += m->stopped;
     }
     printf("total cost: $%.4f\n", report->cost);
-    int status = CLI_OK;
-    if (report->run_failed) {
-        fflush(stdout);
-        snprintf(err.msg, sizeof err.msg, "every model stopped: %.900s", report->run_error);
-        status = cli_fail(cmd, err.msg);
-    } else if (stopped) {
-        fflush(stdout);
-        snprintf(err.msg, sizeof err.msg, "%d of %d models stopped (see STATUS above); the others finished",
-                 stopped, report->nmodels);
-        status = cli_fail(cmd, err.msg);
+    fflush(stdout);
+    if (strcmp(run.status, "completed") != 0) {
+        /* A run-fatal error: the week's run says which model met it and why. */
+        const char *msg = run.error ? run.error : run.status;
+        const char *every = strstr(msg, "every model stopped: ");
+        err_set(&err, "%s", every ? every : msg);
+        goto done;
     }
-    free(report);
-    return status;
-fail:
+    if (stopped) {
+        err_set(&err, "%d of %d models stopped (see STATUS above); the others finished", stopped, report->nmodels);
+        goto done;
+    }
+    status = CLI_OK;
+done:
+    json_decref(data);
+    store_flow_run_clear(&run);
     store_close(store);
-    return cli_fail(cmd, err.msg);
+    if (t) {
+        pthread_mutex_destroy(&t->lock);
+        free(t);
+    }
+    return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
 }

@@ -1,9 +1,14 @@
-/* cmd_scrape.c - `cryptic-bench scrape`: new puzzles from Fifteensquared. */
+/* cmd_scrape.c - `cryptic-bench scrape`: new puzzles from Fifteensquared,
+ * as the scrape-puzzles workflow on the engine (the evaluations it asks for
+ * are recorded as events; `run` or `serve` picks them up). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
+#include "cli/pipeline_env.h"
 #include "core/log.h"
 #include "core/utc.h"
 #include "pipeline/scrape.h"
@@ -27,17 +32,6 @@ static void on_event(void *ctx, enum pipeline_scrape_event event, const char *ur
         break;
     }
     fflush(stdout);
-}
-
-/* A whole number from the environment, or fallback. */
-static long env_long(const char *name, long fallback)
-{
-    const char *v = config_env(name);
-    if (!v)
-        return fallback;
-    char *end;
-    long n = strtol(v, &end, 10);
-    return *end == '\0' && n >= 0 ? n : fallback;
 }
 
 static int parse_series(const struct cli_command *cmd, char *list, struct pipeline_scrape_opts *opts)
@@ -68,7 +62,6 @@ static int parse_series(const struct cli_command *cmd, char *list, struct pipeli
 
 int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-    struct pipeline_scrape_opts opts = {0};
     const char *since = NULL, *max = NULL, *series = NULL;
     char series_copy[512];
     for (int i = 0; i < argc;) {
@@ -82,49 +75,72 @@ int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
         }
         return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
     }
+    json_t *data = json_object();
     if (since) {
         struct err e = {{0}};
-        if (utc_parse_datetime(since, &opts.since_ms, &e) < 0)
+        int64_t since_ms;
+        if (utc_parse_datetime(since, &since_ms, &e) < 0) {
+            json_decref(data);
             return cli_usage_error(cmd, "--since: %s", e.msg);
+        }
+        json_object_set_new(data, "since", json_integer(since_ms));
     }
     if (max) {
         char *end;
         long n = strtol(max, &end, 10);
-        if (*end || n <= 0 || n > 100000)
+        if (*end || n <= 0 || n > 100000) {
+            json_decref(data);
             return cli_usage_error(cmd, "--max must be a whole number from 1 to 100000");
-        opts.max_posts = (int)n;
+        }
+        json_object_set_new(data, "max", json_integer(n));
     }
     if (series) {
+        struct pipeline_scrape_opts opts = {0};
         snprintf(series_copy, sizeof series_copy, "%s", series);
-        if (parse_series(cmd, series_copy, &opts) != 0)
+        if (parse_series(cmd, series_copy, &opts) != 0) {
+            json_decref(data);
             return CLI_USAGE;
+        }
+        json_t *list = json_array();
+        for (int k = 0; opts.series[k]; k++)
+            json_array_append_new(list, json_string(opts.series[k]));
+        json_object_set_new(data, "series", list);
     }
-    opts.base_url = config_env("FIFTEENSQUARED_URL");
-    opts.min_interval_ms = env_long("FIFTEENSQUARED_MIN_INTERVAL_MS", 500);
-    opts.retries = (int)env_long("FIFTEENSQUARED_RETRIES", 3);
-    opts.backoff_ms = env_long("FIFTEENSQUARED_BACKOFF_MS", 1000);
-    opts.timeout_ms = env_long("FIFTEENSQUARED_TIMEOUT_MS", 30000);
-    if (opts.min_interval_ms == 0)
-        opts.min_interval_ms = 1; /* 0 means the default below */
 
     struct err err = {{0}};
     struct store *store = NULL;
-    struct store_open_opts sopts = {.token = ctx->config.db_token, .create = 0};
-    if (store_open(ctx->config.db_location, &sopts, &store, &err) < 0 ||
-        store_migrate(store, NULL, NULL, &err) < 0 || store_require_current(store, &err) < 0) {
-        store_close(store);
-        return cli_fail(cmd, err.msg);
+    struct pipeline_config cfg;
+    struct store_flow_run run = {0};
+    json_t *report = NULL;
+    int status = CLI_FAILED;
+    if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
+        goto done;
+    cfg.step_retries = 0; /* the feed reader retries requests itself; a command reports, not waits */
+    cfg.on_scrape = on_event;
+    if (pipeline_env_run_job(ctx, &cfg, PIPELINE_SCRAPE, "scrape", 1, "benchmark/scrape.requested", data,
+                             "scrape-puzzles", &run, &err) < 0)
+        goto done;
+    if (strcmp(run.status, "completed") != 0) {
+        err_set(&err, "%s", run.error ? run.error : run.status);
+        goto done;
     }
-    struct pipeline_scrape_report report;
-    int rc = pipeline_scrape(store, &opts, on_event, NULL, &report, &err);
-    store_close(store);
+    report = run.output ? json_loads(run.output, 0, NULL) : NULL;
+    if (!report) {
+        err_set(&err, "the scrape run %s left no report", run.id);
+        goto done;
+    }
+#define FIELD(name) ((int)json_integer_value(json_object_get(report, name)))
     printf("scrape since %s: %d feed pages, %d posts seen, %d found, %d saved, %d skipped "
            "(already stored), %d rejected\n",
-           report.since, report.pages, report.seen, report.found, report.saved, report.skipped,
-           report.rejected);
-    if (rc < 0) {
-        fflush(stdout);
-        return cli_fail(cmd, err.msg);
-    }
-    return CLI_OK;
+           json_string_value(json_object_get(report, "since")), FIELD("pages"), FIELD("seen"), FIELD("found"),
+           FIELD("saved"), FIELD("skipped"), FIELD("rejected"));
+#undef FIELD
+    status = CLI_OK;
+done:
+    fflush(stdout);
+    json_decref(report);
+    json_decref(data);
+    store_flow_run_clear(&run);
+    store_close(store);
+    return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
 }

@@ -84,6 +84,7 @@ struct flow_ctx {
     struct name_count *names;
     size_t nnames;
     int blocked;            /* a step waits (retry backoff, sleep, event, child) */
+    int lost;               /* a checkpoint did not land: the run is no longer ours */
     int64_t wake_at;        /* earliest time a blocked step can go on */
     int waits_only;         /* blocked only by events / children */
     json_t *output;
@@ -432,9 +433,12 @@ static char *dup_or_null(const char *s)
  * the next replay of this claim needs no reload. */
 static int put(struct flow_ctx *ctx, struct store_flow_step *s, struct err *err)
 {
+    int held = 0;
     if (store_flow_step_put(ctx->engine->store, ctx->run->id, ctx->engine->owner, s,
-                            now_ms() + ctx->engine->opts.lease_ms, err) < 0)
+                            now_ms() + ctx->engine->opts.lease_ms, &held, err) < 0)
         return -1;
+    if (!held)
+        ctx->lost = 1;
     size_t i = 0;
     struct store_flow_step *mine = find_step(ctx, s->hash, &i);
     if (mine == s) { /* updated in place */
@@ -782,6 +786,8 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, struct
         return -1;
     }
     for (int round = 0;; round++) {
+        if (ctx.lost)
+            break;
         if (e->stopping && round > 0) {
             rc = store_flow_run_release(e->store, run, e->owner, "queued", now_ms(), NULL, NULL, now_ms(), err);
             break;
@@ -819,6 +825,11 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, struct
         int progressed = execute_pending(&ctx, err);
         if (progressed < 0) {
             rc = -1;
+            break;
+        }
+        if (ctx.lost) {
+            /* Cancelled, or another worker took it over: no more of its steps here. */
+            log_info("run %s (%s) is no longer this worker's: stopped", run->id, run->function_id);
             break;
         }
         if (progressed)

@@ -14,11 +14,8 @@
 #include "eval/extract.h"
 #include "eval/prompt.h"
 
-struct job;
-
-/* One model's work. */
+/* One model's endpoint, key and options. */
 struct model_work {
-    struct job *job;
     int64_t model_id;
     char id[128];
     char base_url[512];
@@ -26,93 +23,7 @@ struct model_work {
     int max_tokens;
     long min_interval_ms;
     json_t *extra;           /* owned */
-    int index;               /* into report->models */
-    struct store_week_clue **clues; /* the clues to ask, borrowed */
-    int nclues;
 };
-
-struct job {
-    struct store *store;
-    const struct pipeline_evaluate_opts *opts;
-    struct pipeline_evaluate_report *report;
-    pipeline_evaluate_fn on_progress;
-    void *ctx;
-    pthread_mutex_t lock;     /* report, next_model, run_failed */
-    pthread_cond_t slot_free;
-    int in_flight;
-    int next_model;
-    struct model_work *work;
-    int nwork;
-};
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int run_failed(struct job *job)
-{
-    pthread_mutex_lock(&job->lock);
-    int failed = job->report->run_failed;
-    pthread_mutex_unlock(&job->lock);
-    return failed;
-}
-
-static void take_slot(struct job *job)
-{
-    pthread_mutex_lock(&job->lock);
-    while (job->in_flight >= job->opts->max_in_flight)
-        pthread_cond_wait(&job->slot_free, &job->lock);
-    job->in_flight++;
-    pthread_mutex_unlock(&job->lock);
-}
-
-static void give_slot(struct job *job)
-{
-    pthread_mutex_lock(&job->lock);
-    job->in_flight--;
-    pthread_cond_signal(&job->slot_free);
-    pthread_mutex_unlock(&job->lock);
-}
-
-/* Records one call's result; calls on_progress. */
-static void record(struct job *job, struct model_work *w, const char *outcome, double cost, int kept)
-{
-    pthread_mutex_lock(&job->lock);
-    struct pipeline_model_progress *m = &job->report->models[w->index];
-    m->done++;
-    if (strcmp(outcome, "correct") == 0)
-        m->correct++;
-    else if (strcmp(outcome, "wrong") == 0)
-        m->wrong++;
-    else if (strcmp(outcome, "no_answer") == 0)
-        m->no_answer++;
-    else
-        m->errors++;
-    m->kept += kept;
-    if (cost > 0) {
-        m->cost += cost;
-        job->report->cost += cost;
-    }
-    if (job->on_progress)
-        job->on_progress(job->ctx, job->report->models, job->report->nmodels);
-    pthread_mutex_unlock(&job->lock);
-}
-
-static void stop_model(struct job *job, struct model_work *w, const char *reason, int whole_run)
-{
-    pthread_mutex_lock(&job->lock);
-    struct pipeline_model_progress *m = &job->report->models[w->index];
-    m->stopped = 1;
-    snprintf(m->stop_reason, sizeof m->stop_reason, "%.500s", reason);
-    if (whole_run && !job->report->run_failed) {
-        job->report->run_failed = 1;
-        snprintf(job->report->run_error, sizeof job->report->run_error, "%.100s: %.400s", w->id, reason);
-    }
-    pthread_mutex_unlock(&job->lock);
-}
 
 static int configure(struct model_work *w, const struct store_model *m,
                      const struct pipeline_evaluate_opts *o, struct err *err);
@@ -156,89 +67,6 @@ static int store_reply(struct store *store, int64_t model_id, const struct store
     snprintf(res->error, sizeof res->error, "%s", reply->error_class == EVAL_OK ? "" : reply->error);
     res->cost = reply->cost;
     return 0;
-}
-
-/* Asks one model every clue of its list, in order. */
-static void run_model(struct job *job, struct model_work *w)
-{
-    const struct pipeline_evaluate_opts *o = job->opts;
-    struct http_client *http = NULL;
-    struct http_client_opts hopts = {
-        .retries = 0, /* eval_call retries by error class */
-        .min_interval_ms = w->min_interval_ms,
-        .timeout_ms = o->timeout_ms,
-        .connect_timeout_ms = 10000,
-    };
-    struct err err = {{0}};
-    pthread_mutex_lock(&job->lock);
-    job->report->models[w->index].started_ms = now_ms();
-    pthread_mutex_unlock(&job->lock);
-    if (http_client_new(&hopts, &http, &err) < 0) {
-        stop_model(job, w, err.msg, 0);
-        return;
-    }
-    struct eval_target target = {w->id, w->base_url, w->api_key, w->max_tokens, w->extra};
-    struct eval_call_opts copts = {o->retries, o->backoff_ms, NULL, NULL};
-    for (int i = 0; i < w->nclues; i++) {
-        if (run_failed(job)) {
-            char reason[600];
-            pthread_mutex_lock(&job->lock);
-            snprintf(reason, sizeof reason, "the run stopped (%.500s)", job->report->run_error);
-            pthread_mutex_unlock(&job->lock);
-            stop_model(job, w, reason, 0);
-            break;
-        }
-        const struct store_week_clue *clue = w->clues[i];
-        char *user = eval_prompt_user(clue->text, clue->enumeration);
-        struct eval_reply reply;
-        take_slot(job);
-        int rc = user ? eval_call(http, &target, eval_prompt_system, user, &copts, &reply) : -1;
-        give_slot(job);
-        free(user);
-        if (rc < 0) {
-            stop_model(job, w, "out of memory", 0);
-            break;
-        }
-        struct pipeline_clue_result res;
-        int saved = store_reply(job->store, w->model_id, clue, &reply, &res, &err);
-        if (saved < 0) {
-            stop_model(job, w, err.msg, 1);
-            eval_reply_free(&reply);
-            break;
-        }
-        int kept = res.kept;
-        struct store_evaluation_row row = {.outcome = res.outcome};
-        record(job, w, row.outcome, reply.cost, kept);
-        if (reply.error_class == EVAL_MODEL_FATAL || reply.error_class == EVAL_RUN_FATAL) {
-            log_warn("%s: %s error: %s", w->id, eval_error_class_name(reply.error_class), reply.error);
-            stop_model(job, w, reply.error, reply.error_class == EVAL_RUN_FATAL);
-            eval_reply_free(&reply);
-            break;
-        }
-        if (reply.error_class != EVAL_OK)
-            log_warn("%s: clue %lld: %s", w->id, (long long)clue->id, reply.error);
-        eval_reply_free(&reply);
-    }
-    http_client_free(http);
-    pthread_mutex_lock(&job->lock);
-    job->report->models[w->index].finished_ms = now_ms();
-    if (job->on_progress)
-        job->on_progress(job->ctx, job->report->models, job->report->nmodels);
-    pthread_mutex_unlock(&job->lock);
-}
-
-static void *worker(void *arg)
-{
-    struct job *job = arg;
-    for (;;) {
-        pthread_mutex_lock(&job->lock);
-        int i = job->next_model < job->nwork ? job->next_model++ : -1;
-        pthread_mutex_unlock(&job->lock);
-        if (i < 0)
-            break;
-        run_model(job, &job->work[i]);
-    }
-    return NULL;
 }
 
 /* Reads a model's options (models.options JSON) into w. */
@@ -288,8 +116,6 @@ void pipeline_evaluate_defaults(struct pipeline_evaluate_opts *opts)
         opts->base_url = EVAL_DEFAULT_BASE_URL;
     if (opts->max_models <= 0)
         opts->max_models = 16;
-    if (opts->max_in_flight <= 0)
-        opts->max_in_flight = 32;
     if (opts->min_interval_ms <= 0)
         opts->min_interval_ms = 500;
     if (opts->retries < 0)
@@ -353,6 +179,13 @@ out:
 }
 
 /* Request starts per model in this process, for pacing inside steps. */
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static pthread_mutex_t pace_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
     char model[128];
@@ -425,45 +258,23 @@ out:
     return rc;
 }
 
-int pipeline_evaluate(struct store *store, const struct pipeline_evaluate_opts *in,
-                      pipeline_evaluate_fn on_progress, void *ctx,
-                      struct pipeline_evaluate_report *report, struct err *err)
+int pipeline_evaluate_preflight(struct store *store, const struct pipeline_evaluate_opts *in,
+                                struct pipeline_evaluate_report *report, struct err *err)
 {
     struct pipeline_evaluate_opts opts = *in;
-    if (!opts.base_url || !*opts.base_url)
-        opts.base_url = EVAL_DEFAULT_BASE_URL;
-    if (opts.max_models <= 0)
-        opts.max_models = 16;
-    if (opts.max_in_flight <= 0)
-        opts.max_in_flight = 32;
-    if (opts.min_interval_ms <= 0)
-        opts.min_interval_ms = 500;
-    if (opts.retries < 0)
-        opts.retries = 3;
-    if (opts.backoff_ms <= 0)
-        opts.backoff_ms = 1000;
-    if (opts.timeout_ms <= 0)
-        opts.timeout_ms = 120000;
+    pipeline_evaluate_defaults(&opts);
     memset(report, 0, sizeof *report);
-
     struct store_model_list models = {0};
     struct store_week_clues clues = {0};
-    struct job job = {0};
     int rc = -1;
-    if (store_models_list(store, &models, err) < 0 ||
-        store_week_clues(store, opts.week_id, &clues, err) < 0)
+    if (store_models_list(store, &models, err) < 0 || store_week_clues(store, opts.week_id, &clues, err) < 0)
         goto out;
     if (clues.n == 0) {
         err_set(err, "week %s has no clues (scrape it first)", opts.week_id);
         goto out;
     }
     report->clues = (int)clues.n;
-    job.work = calloc(PIPELINE_MAX_MODELS, sizeof *job.work);
-    if (!job.work) {
-        err_set(err, "out of memory");
-        goto out;
-    }
-    /* The models: the named ones, or every active one. */
+    /* The models: the named ones, or every active one; each must have its endpoint and key. */
     for (size_t i = 0; i < models.n; i++) {
         const struct store_model *m = &models.items[i];
         int chosen = 0;
@@ -475,82 +286,33 @@ int pipeline_evaluate(struct store *store, const struct pipeline_evaluate_opts *
         }
         if (!chosen)
             continue;
-        if (job.nwork >= PIPELINE_MAX_MODELS) {
+        if (report->nmodels >= PIPELINE_MAX_MODELS) {
             err_set(err, "more than %d models", PIPELINE_MAX_MODELS);
             goto out;
         }
-        struct model_work *w = &job.work[job.nwork++];
-        if (configure(w, m, &opts, err) < 0)
+        struct model_work w = {0};
+        int ok = configure(&w, m, &opts, err);
+        json_decref(w.extra);
+        free(w.api_key);
+        if (ok < 0)
             goto out;
+        snprintf(report->models[report->nmodels++].model, sizeof report->models[0].model, "%s", m->openrouter_id);
     }
     for (int k = 0; opts.models[k]; k++) {
         int known = 0;
-        for (int i = 0; i < job.nwork; i++)
-            known |= strcmp(job.work[i].id, opts.models[k]) == 0;
+        for (int i = 0; i < report->nmodels; i++)
+            known |= strcmp(report->models[i].model, opts.models[k]) == 0;
         if (!known) {
             err_set(err, "unknown model %s (see `cryptic-bench models`)", opts.models[k]);
             goto out;
         }
     }
-    if (job.nwork == 0) {
+    if (report->nmodels == 0) {
         err_set(err, "no active models (run `cryptic-bench init-db` to sync models.json)");
         goto out;
     }
-    /* Each model's clues still to ask. */
-    for (int i = 0; i < job.nwork; i++) {
-        struct model_work *w = &job.work[i];
-        w->index = i;
-        w->job = &job;
-        w->clues = calloc(clues.n, sizeof *w->clues);
-        if (!w->clues) {
-            err_set(err, "out of memory");
-            goto out;
-        }
-        for (size_t c = 0; c < clues.n; c++) {
-            char outcome[16];
-            if (store_evaluation_outcome(store, clues.items[c].id, w->model_id, outcome, err) < 0)
-                goto out;
-            int success = strcmp(outcome, "correct") == 0 || strcmp(outcome, "wrong") == 0;
-            int skip = (success && !opts.no_skip) ||
-                       (strcmp(outcome, "no_answer") == 0 && !opts.retry_no_answer && !opts.no_skip);
-            if (!skip)
-                w->clues[w->nclues++] = &clues.items[c];
-        }
-        struct pipeline_model_progress *m = &report->models[i];
-        snprintf(m->model, sizeof m->model, "%s", w->id);
-        m->total = w->nclues;
-    }
-    report->nmodels = job.nwork;
-
-    job.store = store;
-    job.opts = &opts;
-    job.report = report;
-    job.on_progress = on_progress;
-    job.ctx = ctx;
-    pthread_mutex_init(&job.lock, NULL);
-    pthread_cond_init(&job.slot_free, NULL);
-    int nthreads = job.nwork < opts.max_models ? job.nwork : opts.max_models;
-    pthread_t threads[PIPELINE_MAX_MODELS];
-    int started = 0;
-    for (int i = 0; i < nthreads; i++)
-        if (pthread_create(&threads[i], NULL, worker, &job) == 0)
-            started++;
-    if (started == 0)
-        worker(&job);
-    for (int i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-    pthread_cond_destroy(&job.slot_free);
-    pthread_mutex_destroy(&job.lock);
     rc = 0;
 out:
-    if (job.work) {
-        for (int i = 0; i < job.nwork; i++) {
-            free(job.work[i].clues);
-            json_decref(job.work[i].extra);
-            free(job.work[i].api_key);
-        }
-        free(job.work);
-    }
     store_week_clues_free(&clues);
     store_model_list_free(&models);
     return rc;

@@ -1,17 +1,13 @@
 /*
- * evaluate.h - the evaluate job: every chosen model on every clue of a week.
+ * evaluate.h - evaluating models on a week's clues, the parts the
+ * evaluate-model workflow (pipeline/functions.h) is built from: which clues
+ * a model must still be asked, and asking one clue as one durable step.
  *
- * Models run in parallel (at most max_models at once), each model's clues
- * in order with at least its min_interval_ms between request starts, and
- * never more than max_in_flight requests at once overall. Each answer is
- * extracted and checked as it arrives and stored at once, so an
- * interrupted run keeps what it did. What a failure means follows its
- * class (eval/client.h): a call error is stored as outcome "error" and the
- * model goes on; a model-fatal error stops that model; a run-fatal error
- * stops every model. An error is never stored over a success.
- *
- * Until the workflow engine lands this is a plain loop of threads; the
- * engine issue moves it onto durable steps without changing behaviour.
+ * Each answer is extracted and checked as it arrives and stored at once,
+ * so an interrupted run keeps what it did. What a failure means follows
+ * its class (eval/client.h): a call error is stored as outcome "error" and
+ * the model goes on; a model-fatal error stops that model; a run-fatal
+ * error stops every model. An error is never stored over a success.
  */
 #ifndef CB_PIPELINE_EVALUATE_H
 #define CB_PIPELINE_EVALUATE_H
@@ -31,7 +27,6 @@ struct pipeline_evaluate_opts {
     const char *base_url;     /* OPENROUTER_BASE_URL; default the OpenRouter API */
     const char *api_key;      /* OPENROUTER_API_KEY, for models without their own endpoint */
     int max_models;           /* models at once; default 16 */
-    int max_in_flight;        /* requests at once; default 32 */
     long min_interval_ms;     /* default spacing when a model's options give none; default 500 */
     int retries;              /* per call, retriable failures; -1: default 3 */
     long backoff_ms;          /* default 1000 */
@@ -60,27 +55,24 @@ struct pipeline_clue_result {
     int kept;             /* an error not stored because a success was */
 };
 
-typedef void (*pipeline_evaluate_fn)(void *ctx, const struct pipeline_model_progress *models, int n);
+/* Progress of evaluate-model runs, from the engine's worker threads:
+ * planned >= 0 (res NULL) once a model's clues to ask are known, then
+ * planned -1 with res after each clue. */
+typedef void (*pipeline_clue_fn)(void *ctx, const char *model, int planned, const struct pipeline_clue_result *res);
 
 struct pipeline_evaluate_report {
     struct pipeline_model_progress models[PIPELINE_MAX_MODELS];
     int nmodels;
     int clues;            /* clues in the week */
-    int run_failed;       /* a run-fatal error stopped everything */
-    char run_error[512];
     double cost;
 };
 
-/* Runs the job. Returns -1 for what stops it before any call (unknown
- * model, no API key, no clues, database errors) with the reason; a
- * run-fatal API error returns 0 with report->run_failed set. on_progress
- * (may be NULL) is called after every call, from the calling threads,
- * serialised. */
-int pipeline_evaluate(struct store *store, const struct pipeline_evaluate_opts *opts,
-                      pipeline_evaluate_fn on_progress, void *ctx,
-                      struct pipeline_evaluate_report *report, struct err *err);
-
-/* ---- the same work as durable steps (pipeline/functions.c) ---------------- */
+/* What evaluating a week checks before any call: the week has clues, every
+ * named model is known, some model is chosen (the named ones, else every
+ * active one) and each has its endpoint and key. Fills report->clues and
+ * report->models[].model (the chosen ids, in the models' order). */
+int pipeline_evaluate_preflight(struct store *store, const struct pipeline_evaluate_opts *opts,
+                                struct pipeline_evaluate_report *report, struct err *err);
 
 /* The ids of the clues of week_id that model must still be asked, by the
  * same rules as pipeline_evaluate (successes skipped unless no_skip,

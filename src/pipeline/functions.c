@@ -130,6 +130,8 @@ static int plan_model_step(void *arg, json_t **out, struct flow_step_error *e)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(*out, json_integer(ids[i]));
     free(ids);
+    if (a->cfg->on_clue)
+        a->cfg->on_clue(a->cfg->progress_ctx, a->model, (int)n, NULL);
     return 0;
 }
 
@@ -143,6 +145,8 @@ static int clue_step(void *arg, json_t **out, struct flow_step_error *e)
         e->retriable = 0;
         return -1;
     }
+    if (a->cfg->on_clue)
+        a->cfg->on_clue(a->cfg->progress_ctx, a->model, -1, &res);
     *out = json_pack("{s:s, s:s, s:s, s:f}", "outcome", res.outcome, "class",
                      eval_error_class_name((enum eval_error_class)res.error_class), "error", res.error, "cost",
                      res.cost > 0 ? res.cost : 0.0);

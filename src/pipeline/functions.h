@@ -33,6 +33,8 @@ struct pipeline_config {
     const char *scrape_cron;                /* default "TZ=UTC 0 6 * * 0" */
     int step_retries;                       /* engine-level retries of a failing step; -1: 2 */
     pipeline_scrape_fn on_scrape;           /* progress of scrape steps (commands print it); may be NULL */
+    pipeline_clue_fn on_clue;               /* progress of evaluate-model steps; may be NULL */
+    void *progress_ctx;                     /* for on_clue */
 };
 
 enum {

@@ -232,7 +232,7 @@ static const char *const sql_step_put =
     "    wait_value = excluded.wait_value, started_at = excluded.started_at, ended_at = excluded.ended_at";
 
 int store_flow_step_put(struct store *store, const char *run_id, const char *owner,
-                        const struct store_flow_step *s, int64_t lease_until, struct err *err)
+                        const struct store_flow_step *s, int64_t lease_until, int *held, struct err *err)
 {
     struct db_value args[] = {
         db_text(run_id), db_text(s->hash), db_text(s->name), db_text(s->kind), db_text(s->status),
@@ -246,7 +246,12 @@ int store_flow_step_put(struct store *store, const char *run_id, const char *own
         DB_STMT("UPDATE flow_runs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = 'running'",
                 db_int(lease_until), db_text(run_id), db_text(owner)),
     };
-    return db_batch(store_db(store), stmts, 2, NULL, err);
+    struct db_result *r[2] = {0};
+    if (db_batch(store_db(store), stmts, 2, r, err) < 0)
+        return -1;
+    *held = r[1]->changes > 0;
+    db_results_free(r, 2);
+    return 0;
 }
 
 /* Waiting for something that already came (wake set while this round ran):
@@ -363,7 +368,7 @@ int store_flow_run_retry(struct store *store, const char *id, int64_t now, int *
 int store_flow_cancel_children(struct store *store, const char *parent_id, const char *reason, int64_t now,
                                struct err *err)
 {
-    struct db_stmt stmts[2] = {
+    struct db_stmt stmts[3] = {
         DB_STMT("UPDATE flow_steps SET status = 'failed', error = ?, ended_at = ?\n"
                 "WHERE run_id = ? AND kind = 'invoke' AND status = 'waiting'",
                 db_text(reason), db_int(now), db_text(parent_id)),
@@ -371,8 +376,11 @@ int store_flow_cancel_children(struct store *store, const char *parent_id, const
                 "    lease_until = NULL\n"
                 "WHERE parent_run_id = ? AND status NOT IN ('completed', 'failed', 'cancelled')",
                 db_text(reason), db_int(now), db_text(parent_id)),
+        /* The parent (running this) must replay to see its children's ends:
+         * the cancelled children stop where they are and will not wake it. */
+        DB_STMT("UPDATE flow_runs SET wake = 1 WHERE id = ?", db_text(parent_id)),
     };
-    return db_batch(store_db(store), stmts, 2, NULL, err);
+    return db_batch(store_db(store), stmts, 3, NULL, err);
 }
 
 int store_flow_active_runs(struct store *store, const char *functions_json, int64_t *n, struct err *err)

@@ -335,9 +335,11 @@ int store_flow_reclaim(struct store *store, const char *owner, int64_t now, stru
 int store_flow_steps(struct store *store, const char *run_id, struct store_flow_step **out, size_t *n,
                      struct err *err);
 
-/* Checkpoints a step, only while owner still holds the run. */
+/* Checkpoints a step, only while owner still holds the run: *held 0 when
+ * it no longer does (the run was cancelled, or its lease expired and
+ * another worker took it) and nothing was written. */
 int store_flow_step_put(struct store *store, const char *run_id, const char *owner,
-                        const struct store_flow_step *step, int64_t lease_until, struct err *err);
+                        const struct store_flow_step *step, int64_t lease_until, int *held, struct err *err);
 
 /* Ends a round: sets the run's status, ready time, output and error and
  * releases the lease (only while owner holds it). A finished child run

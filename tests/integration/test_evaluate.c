@@ -412,6 +412,8 @@ static void test_run_fatal_stops_every_model(void **state)
     int after = 0;
     for (size_t i = 0; i < json_array_size(reqs); i++)
         after += json_real_value(json_object_get(json_array_get(reqs, i), "time")) > fatal_at + 0.05;
+    if (after > 2)
+        fail_msg("%d requests after the 402", after);
     assert_true(after <= 2); /* at most the other two models' calls in flight */
     json_decref(reqs);
 }

@@ -584,6 +584,55 @@ static void test_cancel_and_retry(void **state)
     flow_engine_free(e);
 }
 
+/* Cancels the (only) "selfcancel" run from outside the engine, as `runs cancel` does. */
+static int cancel_from_outside(void *arg, json_t **out, struct flow_step_error *e)
+{
+    (void)arg;
+    (void)e;
+    char *id = tu_sql(db, "SELECT id FROM flow_runs WHERE function_id = 'selfcancel'");
+    id[strcspn(id, "\n")] = '\0';
+    struct tu_run r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                                 (const char *const[]){"--db", db, "runs", "cancel", id, NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    free(id);
+    *out = json_true();
+    return 0;
+}
+
+static int cancelled_midway(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    for (int i = 0; i < 10; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "s%d", i);
+        int rc = i == 2 ? flow_step_run(ctx, name, cancel_from_outside, NULL, 0, NULL)
+                        : flow_step_run(ctx, name, counted, (void *)63, 0, NULL);
+        if (rc == FLOW_PENDING)
+            return flow_yield(ctx);
+    }
+    return flow_complete(ctx, NULL);
+}
+
+/* A run cancelled while a worker holds it stops at its next checkpoint:
+ * no step after it runs (an evaluation's calls stop at once). */
+static void test_cancel_while_running(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "selfcancel", .event = "test/selfcancel", .retries = 0,
+                                  .body = cancelled_midway});
+    send(e, "test/selfcancel", json_object(), NULL);
+    drain(e, 2000);
+    assert_int_equal(calls[63], 2);
+    char *row = run_row("selfcancel");
+    assert_string_equal(row, "cancelled||cancelled\n");
+    free(row);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_steps"), 2);
+    flow_engine_free(e);
+}
+
 static int ticker(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     (void)user;
@@ -701,6 +750,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idempotent_event_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_step_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_while_running, setup, teardown),
         cmocka_unit_test(test_cron_across_dst),
         cmocka_unit_test_setup_teardown(test_cron_fires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired_lease_is_recovered, setup, teardown),
