@@ -399,6 +399,66 @@ static void test_serve_survives_kills(void **state)
     free(db);
 }
 
+/* SIGTERM in the middle of an evaluation: serve stops claiming, lets the
+ * running steps finish, gives its runs back and exits 0; the next serve
+ * finishes the work without asking any (model, clue) twice. */
+static void test_serve_stops_cleanly_mid_run(void **state)
+{
+    (void)state;
+    start_fifteensquared();
+    start_llm(NULL, 60);
+    char *db = make_db("term.db");
+    char *out = tu_path(work, "term.out");
+    pid_t pid = start_serve(db, out);
+    int port = wait_for_port(out);
+    assert_true(port > 0);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "curl -s -X POST http://127.0.0.1:%d/e/local -d '{\"name\": \"benchmark/scrape.requested\"}' >/dev/null",
+             port);
+    assert_int_equal(system(cmd), 0);
+    for (int i = 0; i < 600 && tu_sql_int(db, "SELECT count(*) FROM evaluations") < 10; i++) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    int before = tu_sql_int(db, "SELECT count(*) FROM evaluations");
+    assert_true(before >= 10 && before < NCLUES * NMODELS);
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* Nothing is left held by the stopped process; the work is not done. */
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status = 'running' OR lease_owner IS NOT NULL"), 0);
+    assert_true(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'waiting', 'sleeping')") > 0);
+    json_t *stats = llm_stats();
+    int requests_at_stop = (int)json_integer_value(json_object_get(stats, "requests"));
+    json_decref(stats);
+    int stored_at_stop = tu_sql_int(db, "SELECT count(*) FROM evaluations");
+    assert_int_equal(requests_at_stop, stored_at_stop); /* every call that was made, landed */
+
+    pid = start_serve(db, out);
+    assert_true(wait_for_port(out) > 0);
+    for (int i = 0; i < 600; i++) {
+        if (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', 'waiting')") == 0 &&
+            tu_sql_int(db, "SELECT count(*) FROM week_status") == 3)
+            break;
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(tu_sql_int(db, "SELECT count(DISTINCT clue_id || '-' || model_id) FROM evaluations"), NCLUES * NMODELS);
+    stats = llm_stats();
+    assert_int_equal((int)json_integer_value(json_object_get(stats, "requests")), NCLUES * NMODELS);
+    json_decref(stats);
+    char *weeks = tu_sql(db, "SELECT week_id, status FROM week_status ORDER BY week_id");
+    assert_string_equal(weeks, "2026-W01|ranked\n2026-W07|ranked\n2026-W14|ranked\n");
+    free(weeks);
+    free(out);
+    free(db);
+}
+
 static void test_send_into_the_database(void **state)
 {
     (void)state;
@@ -429,6 +489,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_credits_run_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_into_the_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_survives_kills, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serve_stops_cleanly_mid_run, setup, teardown),
     };
     return cmocka_run_group_tests_name("pipeline on the engine (run, serve, send)", tests, NULL, NULL);
 }
