@@ -412,10 +412,14 @@ static void test_serve_stops_cleanly_mid_run(void **state)
     pid_t pid = start_serve(db, out);
     int port = wait_for_port(out);
     assert_true(port > 0);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "curl -s -X POST http://127.0.0.1:%d/e/local -d '{\"name\": \"benchmark/scrape.requested\"}' >/dev/null",
-             port);
-    assert_int_equal(system(cmd), 0);
+    /* `send --url` posts to the running server. */
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    struct tu_run r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                                 (const char *const[]){"send", "benchmark/scrape.requested", "--url", url, NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "\"ids\":[\"");
+    tu_run_free(&r);
     for (int i = 0; i < 600 && tu_sql_int(db, "SELECT count(*) FROM evaluations") < 10; i++) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
