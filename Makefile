@@ -22,6 +22,7 @@ start: build
 	./$(BUILD)/cryptic-bench status
 
 check: deps
+	@./scripts/test-tools
 	@[ -f $(CHECK_BUILD)/build.ninja ] || meson setup $(CHECK_BUILD) $(SANITIZE_ARGS) >/dev/null
 	@ninja -C $(CHECK_BUILD)
 	@./scripts/run-tests $(CHECK_BUILD)

@@ -37,10 +37,6 @@ int db_open(const char *location, const struct db_open_opts *opts, struct db **o
         opts = &defaults;
     if (!location || !*location)
         return err_set(err, "no database location given");
-    if (is_remote_url(location))
-        return err_set(err, "%s: the remote libSQL backend is not available in this build yet; "
-                            "use a database file path", location);
-
     struct db *db = calloc(1, sizeof *db);
     if (!db)
         return err_set(err, "out of memory");
@@ -49,8 +45,9 @@ int db_open(const char *location, const struct db_open_opts *opts, struct db **o
         free(db);
         return err_set(err, "out of memory");
     }
-    db->ops = &db_sqlite_ops;
-    if (db_sqlite_open(location, opts, &db->impl, err) < 0) {
+    int remote = is_remote_url(location);
+    db->ops = remote ? &db_hrana_ops : &db_sqlite_ops;
+    if ((remote ? db_hrana_open(location, opts, &db->impl, err) : db_sqlite_open(location, opts, &db->impl, err)) < 0) {
         free(db->location);
         free(db);
         return -1;

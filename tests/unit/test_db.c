@@ -1,5 +1,6 @@
-/* test_db.c - the db API on its SQLite backend: typed values, reads only in
- * queries, atomic batches, RETURNING, and files it must not touch. */
+/* test_db.c - the db API on both backends (a SQLite file, a real sqld over
+ * Hrana): typed values, reads only in queries, atomic batches, RETURNING;
+ * and on SQLite, files it must not touch. */
 #include "testutil.h"
 
 #include <pthread.h>
@@ -10,15 +11,23 @@
 
 struct fixture {
     char *dir;
-    char *path;
+    char *path; /* a file, or the URL of a sqld */
+    int sqld;   /* its pid, 0 for the file backend */
     struct db *db;
 };
 
-static int setup(void **state)
+static int open_fixture(void **state, int remote)
 {
     struct fixture *f = calloc(1, sizeof *f);
     f->dir = tu_mkdtemp();
-    f->path = tu_path(f->dir, "sub/dir/t.db");
+    if (remote) {
+        int port;
+        f->sqld = tu_start_sqld(f->dir, &port);
+        f->path = malloc(64);
+        snprintf(f->path, 64, "http://127.0.0.1:%d", port);
+    } else {
+        f->path = tu_path(f->dir, "sub/dir/t.db");
+    }
     struct err err = {{0}};
     struct db_open_opts opts = {.create = 1};
     if (db_open(f->path, &opts, &f->db, &err) != 0)
@@ -34,10 +43,34 @@ static int setup(void **state)
     return 0;
 }
 
+static int setup(void **state)
+{
+    return open_fixture(state, 0);
+}
+
+/* The same contract on a real libSQL server (Hrana over HTTP). */
+static int setup_remote(void **state)
+{
+    return open_fixture(state, 1);
+}
+
+/* A count through the backend under test. */
+static int64_t count(struct fixture *f, const char *sql)
+{
+    struct db_result *r = NULL;
+    struct err err = {{0}};
+    if (db_query(f->db, &DB_SQL(sql), &r, &err) != 0)
+        fail_msg("%s", err.msg);
+    int64_t n = db_result_int(r, 0, 0);
+    db_result_free(r);
+    return n;
+}
+
 static int teardown(void **state)
 {
     struct fixture *f = *state;
     db_close(f->db);
+    tu_stop_fake(f->sqld);
     tu_rmtree(f->dir);
     free(f->path);
     free(f->dir);
@@ -118,11 +151,11 @@ static void test_batch_is_all_or_nothing(void **state)
     assert_null(res[0]);
     assert_null(res[1]);
     assert_null(res[2]);
-    assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM t"), 0);
-    assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM counter"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM t"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM counter"), 0);
     /* The connection is usable after a rolled-back batch. */
     assert_int_equal(db_batch(f->db, stmts, 2, NULL, &err), 0);
-    assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM t"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM t"), 1);
 }
 
 static void test_returning_rows_come_back(void **state)
@@ -153,7 +186,34 @@ static void test_statement_errors_are_clear(void **state)
     assert_int_equal(db_query(f->db, &DB_SQL("SELECT * FROM nowhere"), &r, &err), -1);
     tu_assert_contains(err.msg, "no such table: nowhere");
     assert_int_equal(db_query(f->db, &DB_STMT("SELECT ?, ?", db_int(1)), &r, &err), -1);
-    tu_assert_contains(err.msg, "takes 2 parameters, 1 given");
+    tu_assert_contains(err.msg, f->sqld ? "value for parameter 2 not found" : "takes 2 parameters, 1 given");
+    tu_assert_contains(err.msg, "SELECT ?, ?");
+}
+
+/* On a server, a read runs inside a transaction that is rolled back:
+ * DDL sent as a query has no effect either. */
+static void test_query_cannot_change_schema(void **state)
+{
+    struct fixture *f = *state;
+    struct err err = {{0}};
+    struct db_result *r = NULL;
+    assert_int_equal(db_query(f->db, &DB_SQL("CREATE TABLE sneaky (x)"), &r, &err), -1);
+    tu_assert_contains(err.msg, "writes go in a batch");
+    assert_null(r);
+    assert_int_equal(count(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'sneaky'"), 0);
+}
+
+static void test_remote_open_errors(void **state)
+{
+    (void)state;
+    struct db *db = NULL;
+    struct err err = {{0}};
+    /* Nothing listens on port 1. */
+    assert_int_equal(db_open("http://127.0.0.1:1", NULL, &db, &err), -1);
+    tu_assert_contains(err.msg, "cannot open database http://127.0.0.1:1");
+    assert_null(db);
+    assert_int_equal(db_open("libsql://", NULL, &db, &err), -1);
+    tu_assert_contains(err.msg, "no host");
 }
 
 static void test_wal_after_first_write(void **state)
@@ -234,9 +294,6 @@ static void test_open_errors(void **state)
     char *blocked = tu_path(text, "x.db"); /* parent is a file */
     assert_int_equal(db_open(blocked, &create, &db, &err), -1);
     tu_assert_contains(err.msg, "cannot create");
-    assert_int_equal(db_open("libsql://example.turso.io", &create, &db, &err), -1);
-    tu_assert_contains(err.msg, "remote libSQL backend");
-
     free(blocked);
     free(text);
     free(missing);
@@ -287,6 +344,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_writers_wait, setup, teardown),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_reads_leave_file_untouched),
+        cmocka_unit_test_setup_teardown(test_query_cannot_change_schema, setup, teardown),
     };
-    return cmocka_run_group_tests_name("db (sqlite backend)", tests, NULL, NULL);
+    const struct CMUnitTest remote[] = {
+        cmocka_unit_test_setup_teardown(test_values_round_trip, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_query_refuses_writes, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_is_all_or_nothing, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_returning_rows_come_back, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_errors_are_clear, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_query_cannot_change_schema, setup_remote, teardown),
+        cmocka_unit_test(test_remote_open_errors),
+    };
+    int failed = cmocka_run_group_tests_name("db (sqlite backend)", tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("db (remote backend, a real sqld)", remote, NULL, NULL);
+    return failed;
 }
