@@ -4,31 +4,128 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/db.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
 struct fixture {
     char *dir;
-    char *path;
+    char *path; /* a file, or the URL of a sqld */
+    int sqld;   /* its pid; 0 for a file */
 };
 
-static int setup(void **state)
+static int open_fixture(void **state, int remote)
 {
     struct fixture *f = calloc(1, sizeof *f);
     f->dir = tu_mkdtemp();
-    f->path = tu_path(f->dir, "s.db");
+    if (remote) {
+        int port;
+        f->sqld = tu_start_sqld(f->dir, &port);
+        f->path = malloc(64);
+        snprintf(f->path, 64, "http://127.0.0.1:%d", port);
+    } else {
+        f->path = tu_path(f->dir, "s.db");
+    }
     *state = f;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return open_fixture(state, 0);
+}
+
+/* The same tests on a real libSQL server (Hrana over HTTP). */
+static int setup_remote(void **state)
+{
+    return open_fixture(state, 1);
 }
 
 static int teardown(void **state)
 {
     struct fixture *f = *state;
+    tu_stop_fake(f->sqld);
     tu_rmtree(f->dir);
     free(f->path);
     free(f->dir);
     free(f);
     return 0;
+}
+
+/* SQL on the fixture's database, outside the store: a file through
+ * libsqlite3 (tu_sql), a server through the db API (a write as a batch).
+ * Rows as tu_sql gives them. Caller frees. */
+static char *sql(struct fixture *f, const char *text)
+{
+    if (!f->sqld)
+        return tu_sql(f->path, text);
+    struct db *db = NULL;
+    struct db_result *r = NULL;
+    struct err err = {{0}};
+    if (db_open(f->path, NULL, &db, &err) != 0)
+        fail_msg("%s", err.msg);
+    if (db_query(db, &DB_SQL(text), &r, &err) != 0) {
+        if (!strstr(err.msg, "writes go in a batch") || db_batch(db, &DB_SQL(text), 1, &r, &err) != 0)
+            fail_msg("%s", err.msg);
+    }
+    size_t cap = 64, used = 0;
+    char *out = malloc(cap);
+    out[0] = '\0';
+    for (size_t row = 0; row < r->nrows; row++)
+        for (size_t c = 0; c < r->ncols; c++) {
+            const struct db_value *v = db_result_value(r, row, c);
+            char cell[64];
+            const char *t = cell;
+            if (v->type == DB_NULL)
+                t = "NULL";
+            else if (v->type == DB_INTEGER)
+                snprintf(cell, sizeof cell, "%lld", (long long)v->i);
+            else if (v->type == DB_REAL)
+                snprintf(cell, sizeof cell, "%.17g", v->r);
+            else if (v->type == DB_TEXT)
+                t = v->p;
+            else
+                t = "(blob)";
+            size_t need = used + strlen(t) + 2;
+            if (need >= cap) {
+                cap = need * 2;
+                out = realloc(out, cap);
+            }
+            used += (size_t)sprintf(out + used, "%s%c", t, c + 1 < r->ncols ? '|' : '\n');
+        }
+    db_result_free(r);
+    db_close(db);
+    return out;
+}
+
+static int64_t sql_int(struct fixture *f, const char *text)
+{
+    char *rows = sql(f, text);
+    int64_t n = strtoll(rows, NULL, 10);
+    free(rows);
+    return n;
+}
+
+/* What must not change when a database is refused: the file's bytes, or
+ * on a server its schema and metadata. */
+static void fingerprint(struct fixture *f, char out[65])
+{
+    if (!f->sqld) {
+        tu_sha256_file(f->path, out);
+        return;
+    }
+    char *rows = sql(f, "SELECT group_concat(name || ':' || coalesce(sql, ''), ';') FROM "
+                        "(SELECT name, sql FROM sqlite_schema ORDER BY name)");
+    char *meta = sql(f, "SELECT group_concat(key || '=' || value, ';') FROM (SELECT * FROM metadata ORDER BY key)");
+    snprintf(out, 65, "%016llx%016llx", (unsigned long long)strlen(rows), (unsigned long long)strlen(meta));
+    unsigned long long h = 1469598103934665603ULL;
+    for (const char *p = rows; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    for (const char *p = meta; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    snprintf(out + 32, 33, "%016llx%016llx", h, (unsigned long long)sql_int(f, "SELECT count(*) FROM models"));
+    free(rows);
+    free(meta);
 }
 
 static struct store *open_store(const char *path, int create)
@@ -78,7 +175,7 @@ static void test_fresh_database_gets_every_column(void **state)
     assert_int_equal(store_require_current(s, &err), 0);
     store_close(s);
 
-    assert_int_equal(tu_sql_int(f->path, "SELECT value FROM metadata WHERE key = 'schema_version'"),
+    assert_int_equal(sql_int(f, "SELECT value FROM metadata WHERE key = 'schema_version'"),
                      STORE_SCHEMA_VERSION);
     const char *columns[][2] = {
         {"puzzles", "series"}, {"puzzles", "url"}, {"puzzles", "title"}, {"puzzles", "guardian_id"},
@@ -92,15 +189,15 @@ static void test_fresh_database_gets_every_column(void **state)
         char sql[256];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
                  columns[i][0], columns[i][1]);
-        if (tu_sql_int(f->path, sql) != 1)
+        if (sql_int(f, sql) != 1)
             fail_msg("column %s.%s is missing", columns[i][0], columns[i][1]);
     }
     /* (series, number) is the identity: the same number in two series is fine. */
-    char *rows = tu_sql(f->path, "SELECT sql FROM sqlite_schema WHERE name = 'puzzles'");
+    char *rows = sql(f, "SELECT sql FROM sqlite_schema WHERE name = 'puzzles'");
     tu_assert_contains(rows, "UNIQUE(series, guardian_id)");
     free(rows);
     /* Foreign keys still point at the rebuilt table. */
-    rows = tu_sql(f->path, "PRAGMA foreign_key_list(clues)");
+    rows = sql(f, "PRAGMA foreign_key_list(clues)");
     tu_assert_contains(rows, "puzzles");
     free(rows);
 
@@ -144,18 +241,18 @@ static void test_newer_database_is_refused_untouched(void **state)
     assert_int_equal(db_batch(store_db(s), &bump, 1, NULL, &err), 0);
     store_close(s);
     char before[65], after[65];
-    tu_sha256_file(f->path, before);
+    fingerprint(f, before);
     struct store_open_opts opts = {.create = 1};
     assert_int_equal(store_open(f->path, &opts, &s, &err), -1);
     tu_assert_contains(err.msg, "schema version 99, newer than this cryptic-bench knows");
-    tu_sha256_file(f->path, after);
+    fingerprint(f, after);
     assert_string_equal(before, after);
 }
 
 static void test_foreign_database_is_refused(void **state)
 {
     struct fixture *f = *state;
-    char *rows = tu_sql(f->path, "CREATE TABLE notes (body TEXT)");
+    char *rows = sql(f, "CREATE TABLE notes (body TEXT)");
     free(rows);
     struct store *s = NULL;
     struct err err = {{0}};
@@ -205,12 +302,12 @@ static void test_models_sync(void **state)
 
     /* The same list again writes nothing. */
     c.text[0] = '\0';
-    char *before = tu_sql(f->path, "SELECT * FROM models ORDER BY id");
+    char *before = sql(f, "SELECT * FROM models ORDER BY id");
     assert_int_equal(store_models_sync(s, first, 2, record_change, &c, &res, &err), 0);
     assert_int_equal(res.unchanged, 2);
     assert_int_equal(res.added + res.updated + res.activated + res.deactivated, 0);
     assert_string_equal(c.text, "");
-    char *after = tu_sql(f->path, "SELECT * FROM models ORDER BY id");
+    char *after = sql(f, "SELECT * FROM models ORDER BY id");
     assert_string_equal(before, after);
     free(before);
     free(after);
@@ -220,7 +317,7 @@ static void test_models_sync(void **state)
     struct store_model second[] = {model("a/one", "One!", "{\"max_tokens\":900}")};
     assert_int_equal(store_models_sync(s, second, 1, record_change, &c, &res, &err), 0);
     assert_string_equal(c.text, "updated a/one:model_name, display_name, options;deactivated b/two;");
-    char *rows = tu_sql(f->path, "SELECT openrouter_id, display_name, is_active, options FROM models ORDER BY id");
+    char *rows = sql(f, "SELECT openrouter_id, display_name, is_active, options FROM models ORDER BY id");
     assert_string_equal(rows, "a/one|One!|1|{\"max_tokens\":900}\nb/two|Two|0|NULL\n");
     free(rows);
 
@@ -229,7 +326,7 @@ static void test_models_sync(void **state)
     assert_int_equal(store_models_sync(s, first, 2, record_change, &c, &res, &err), 0);
     assert_int_equal(res.activated, 1);
     assert_int_equal(res.updated, 1);
-    rows = tu_sql(f->path, "SELECT id, openrouter_id, is_active FROM models ORDER BY id");
+    rows = sql(f, "SELECT id, openrouter_id, is_active FROM models ORDER BY id");
     assert_string_equal(rows, "1|a/one|1\n2|b/two|1\n");
     free(rows);
 
@@ -271,5 +368,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_models_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_counts, setup, teardown),
     };
-    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+    const struct CMUnitTest remote[] = {
+        cmocka_unit_test_setup_teardown(test_fresh_database_gets_every_column, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_outcome_is_checked, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_database_is_refused_untouched, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_database_is_refused, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_models_sync, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_status_counts, setup_remote, teardown),
+    };
+    int failed = cmocka_run_group_tests_name("store (SQLite file)", tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("store (remote backend, a real sqld)", remote, NULL, NULL);
+    return failed;
 }
