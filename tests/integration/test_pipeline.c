@@ -115,9 +115,9 @@ static void start_llm(const char *extra_json, int latency_ms)
     free(log);
 }
 
-static char *make_db(const char *name)
+/* A database at location (a file path or a server URL) with the test models. */
+static void init_db(const char *db)
 {
-    char *db = tu_path(work, name);
     json_t *list = json_array();
     for (int i = 0; i < NMODELS; i++)
         json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "id", models[i], "provider", "test", "display_name", models[i]));
@@ -127,9 +127,16 @@ static char *make_db(const char *name)
     json_decref(file);
     struct tu_run r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
                                  (const char *const[]){"--db", db, "init-db", "--models", path, NULL});
-    assert_int_equal(r.status, 0);
+    if (r.status != 0)
+        fail_msg("init-db failed: %s", r.err);
     tu_run_free(&r);
     free(path);
+}
+
+static char *make_db(const char *name)
+{
+    char *db = tu_path(work, name);
+    init_db(db);
     return db;
 }
 
@@ -195,6 +202,40 @@ static void test_run_end_to_end(void **state)
     assert_int_equal(clues, NCLUES + 9);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations"), clues * NMODELS);
     free(db);
+}
+
+/* The same pipeline with the database on a real libSQL server (sqld,
+ * Hrana over HTTP): the engine's state and the data all live there. */
+static void test_run_on_a_libsql_server(void **state)
+{
+    (void)state;
+    start_fifteensquared();
+    start_llm(NULL, 0);
+    int port;
+    int sqld = tu_start_sqld(work, &port);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    init_db(url);
+    struct tu_run r = tu_run_cli(work, env_for("2"), (const char *const[]){"--db", url, "run", NULL});
+    if (r.status != 0)
+        fail_msg("run failed (%d): %s\n%s", r.status, r.err, r.out);
+    tu_assert_contains(r.out, "2026-W14 ranked");
+    tu_run_free(&r);
+    r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                   (const char *const[]){"--db", url, "status", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "(remote, from --db)");
+    char expect[64];
+    snprintf(expect, sizeof expect, "evaluations:      %d (0 errors)", NCLUES * NMODELS);
+    tu_assert_contains(r.out, expect);
+    tu_run_free(&r);
+    r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                   (const char *const[]){"--db", url, "leaderboard", "--week", "2026-W07", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "Week 2026-W07");
+    tu_assert_contains(r.out, "test/a");
+    tu_run_free(&r);
+    tu_stop_fake(sqld);
 }
 
 static void test_outage_gives_the_same_rankings(void **state)
@@ -489,6 +530,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_run_end_to_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_on_a_libsql_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outage_gives_the_same_rankings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_credits_run_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_into_the_database, setup, teardown),
