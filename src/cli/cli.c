@@ -165,6 +165,18 @@ static const struct cli_command commands[] = {
         .run = cmd_send,
     },
     {
+        .name = "migrate",
+        .usage = "--from SRC --to DST [--force]",
+        .summary = "copy a database between a file and a libSQL server, verified",
+        .help = "Creates the source's schema on the target, copies every table in batches keeping\n"
+                "ids, then compares row counts and SHA-256 checksums per table and prints them.\n"
+                "SRC and DST are file paths or libsql://, https:// or http:// URLs (the token is\n"
+                "TURSO_AUTH_TOKEN). The source is only read. A target with tables is refused\n"
+                "unless --force (which replaces them) or it holds an unfinished copy of the same\n"
+                "source, which is resumed.\n",
+        .run = cmd_migrate,
+    },
+    {
         .name = "runs",
         .usage = "[list | show ID | cancel ID | retry ID]",
         .summary = "workflow runs, and one run's steps as a timeline",

@@ -63,6 +63,7 @@ int cmd_rescore(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
 int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_runs(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_migrate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
