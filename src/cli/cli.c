@@ -138,18 +138,22 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "serve",
-        .usage = "[--listen ADDR] [--workers N] [--no-cron]",
+        .usage = "[--listen ADDR] [--workers N] [--no-cron] [--read-token TOKEN]",
         .summary = "run the workflow workers, the cron schedule and the HTTP server",
         .help = "Serves GET /health, POST /e/{key} (events: one or an array of {name, data, id?};\n"
                 "from non-loopback clients only with INNGEST_EVENT_KEY), GET /api/runs and\n"
-                "/api/runs/{id}, and a placeholder page at /. Workers claim and run the\n"
+                "/api/runs/{id}, a placeholder page at /, and the read-only SQL endpoint of\n"
+                "the embedded database (POST /v2/pipeline, /v3/pipeline: Hrana over HTTP, as\n"
+                "@libsql/client speaks it). Workers claim and run the\n"
                 "pipeline's workflow runs; cron fires scrape-puzzles (TZ=UTC 0 6 * * 0, or\n"
                 "CRYPTIC_BENCH_SCRAPE_CRON). SIGINT/SIGTERM: no new claims, running steps\n"
                 "finish, leases released, exit 0.\n"
                 "\n"
                 "  --listen ADDR   default LISTEN or 127.0.0.1:8080 (loopback)\n"
                 "  --workers N     worker threads (default 4)\n"
-                "  --no-cron       do not fire cron triggers\n",
+                "  --no-cron       do not fire cron triggers\n"
+                "  --read-token T  bearer token the SQL endpoint requires (default\n"
+                "                  CRYPTIC_BENCH_READ_TOKEN); without one, loopback clients only\n",
         .run = cmd_serve,
     },
     {

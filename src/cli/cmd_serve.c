@@ -12,12 +12,13 @@
 
 int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-    const char *listen = config_env("LISTEN"), *workers_s = NULL;
+    const char *listen = config_env("LISTEN"), *workers_s = NULL, *read_token = config_env("CRYPTIC_BENCH_READ_TOKEN");
     int cron = 1;
     for (int i = 0; i < argc;) {
         int taken;
         if ((taken = cli_take_value(argc, argv, &i, "--listen", &listen)) != 0 ||
-            (taken = cli_take_value(argc, argv, &i, "--workers", &workers_s)) != 0) {
+            (taken = cli_take_value(argc, argv, &i, "--workers", &workers_s)) != 0 ||
+            (taken = cli_take_value(argc, argv, &i, "--read-token", &read_token)) != 0) {
             if (taken < 0)
                 return cli_usage_error(cmd, "%s needs a value", argv[i]);
             continue;
@@ -51,7 +52,16 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     if (flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) < 0 ||
         pipeline_register(engine, &cfg, PIPELINE_ALL, &err) < 0 || flow_engine_start(engine, &err) < 0)
         goto out;
-    struct web_server_opts wo = {listen ? listen : "127.0.0.1:8080", workers, config_env("INNGEST_EVENT_KEY")};
+    /* The SQL endpoint serves the embedded file only; a remote database has its own. */
+    const char *loc = ctx->config.db_location;
+    int remote = strncmp(loc, "libsql://", 9) == 0 || strncmp(loc, "https://", 8) == 0 || strncmp(loc, "http://", 7) == 0;
+    struct web_server_opts wo = {listen ? listen : "127.0.0.1:8080", workers, config_env("INNGEST_EVENT_KEY"),
+                                 remote ? NULL : loc, read_token, {0, 0, 0}};
+    const char *v;
+    if ((v = config_env("CRYPTIC_BENCH_SQL_STATEMENT_MS")) != NULL)
+        wo.sql_limits.statement_ms = atol(v);
+    if ((v = config_env("CRYPTIC_BENCH_SQL_MAX_ROWS")) != NULL)
+        wo.sql_limits.max_rows = atol(v);
     if (web_server_start(engine, &wo, &server, &err) < 0)
         goto out;
     char host[64];

@@ -10,8 +10,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <openssl/crypto.h>
+
 #include "core/buf.h"
 #include "core/log.h"
+#include "web/sqlapi.h"
 
 #define BODY_MAX (1024 * 1024)
 
@@ -19,6 +22,9 @@ struct web_server {
     struct MHD_Daemon *daemon;
     struct flow_engine *engine;
     char event_key[256];
+    char *sql_db;
+    char *read_token;
+    struct sqlapi_limits sql_limits;
     int port;
 };
 
@@ -166,6 +172,53 @@ static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection
     return reply_json(c, 200, json_pack("{s:o, s:i}", "ids", ids, "status", 200));
 }
 
+static enum MHD_Result reply_cors(struct MHD_Connection *c, unsigned status, const char *type, const char *body)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    /* Listed by name: a wildcard does not cover Authorization. */
+    MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+    MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
+    enum MHD_Result rc = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+/* The read token in constant time, or loopback when none is set. */
+static int sql_allowed(struct web_server *s, struct MHD_Connection *c)
+{
+    if (!s->read_token)
+        return is_loopback(c);
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (!auth || strncmp(auth, "Bearer ", 7) != 0)
+        return 0;
+    size_t n = strlen(auth + 7), m = strlen(s->read_token);
+    return n == m && CRYPTO_memcmp(auth + 7, s->read_token, m) == 0;
+}
+
+static enum MHD_Result handle_sql(struct web_server *s, struct MHD_Connection *c, int version, struct request *req)
+{
+    if (!s->sql_db)
+        return reply_cors(c, 404, "application/json",
+                          "{\"message\":\"no SQL endpoint: the database is not an embedded file\",\"code\":\"NOT_FOUND\"}");
+    if (!sql_allowed(s, c))
+        return reply_cors(c, 401, "application/json",
+                          s->read_token ? "{\"message\":\"a valid read token is required\",\"code\":\"UNAUTHORIZED\"}"
+                                        : "{\"message\":\"only loopback clients without --read-token\",\"code\":\"UNAUTHORIZED\"}");
+    if (req->too_large)
+        return reply_cors(c, 413, "application/json", "{\"message\":\"the request body is too large\",\"code\":\"PROTOCOL_ERROR\"}");
+    char *out = NULL;
+    unsigned status = sqlapi_pipeline(s->sql_db, &s->sql_limits, version, req->body.data ? req->body.data : "",
+                                      req->body.len, &out);
+    enum MHD_Result rc = reply_cors(c, status, "application/json", out ? out : "{}");
+    free(out);
+    return rc;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
@@ -186,7 +239,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *upload_size = 0;
         return MHD_YES;
     }
+    if (strcmp(method, "OPTIONS") == 0)
+        return reply_cors(c, 204, "text/plain", "");
+    if (strcmp(method, "POST") == 0 && (strcmp(url, "/v2/pipeline") == 0 || strcmp(url, "/v3/pipeline") == 0))
+        return handle_sql(s, c, url[2] == '3' ? 3 : 2, req);
     if (strcmp(method, "GET") == 0) {
+        if (strcmp(url, "/v2") == 0 || strcmp(url, "/v3") == 0)
+            return reply_cors(c, 200, "text/plain", "Hello, this is HTTP API v2 (Hrana over HTTP), read-only");
         if (strcmp(url, "/health") == 0)
             return reply(c, 200, "application/json", "{\"status\":\"ok\"}");
         if (strcmp(url, "/") == 0)
@@ -235,12 +294,20 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
     s->engine = engine;
     if (opts && opts->event_key)
         snprintf(s->event_key, sizeof s->event_key, "%s", opts->event_key);
+    if (opts && opts->sql_db)
+        s->sql_db = strdup(opts->sql_db);
+    if (opts && opts->read_token && *opts->read_token)
+        s->read_token = strdup(opts->read_token);
+    if (opts)
+        s->sql_limits = opts->sql_limits;
     unsigned threads = opts && opts->threads > 0 ? (unsigned)opts->threads : 4;
     s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handler, s,
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
                                  MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
                                  (unsigned)30, MHD_OPTION_END);
     if (!s->daemon) {
+        free(s->sql_db);
+        free(s->read_token);
         free(s);
         return err_set(err, "cannot listen on %s (in use, or not an address of this machine)", listen);
     }
@@ -260,5 +327,7 @@ void web_server_stop(struct web_server *s)
     if (!s)
         return;
     MHD_stop_daemon(s->daemon);
+    free(s->sql_db);
+    free(s->read_token);
     free(s);
 }

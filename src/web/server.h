@@ -5,18 +5,24 @@
  * array of {name, data, id?}, answered {ids, status}; from a client that
  * is not on loopback only with key = INNGEST_EVENT_KEY); GET /api/runs and
  * GET /api/runs/{id} (runs and one run's steps as JSON); GET / (a
- * placeholder page until the dashboard lands).
+ * placeholder page until the dashboard lands); the read-only SQL endpoint
+ * (web/sqlapi.h): POST /v2/pipeline and /v3/pipeline, GET /v2 and /v3,
+ * with CORS (preflight lists Authorization and Content-Type).
  */
 #ifndef CB_WEB_SERVER_H
 #define CB_WEB_SERVER_H
 
 #include "core/err.h"
 #include "flow/flow.h"
+#include "web/sqlapi.h"
 
 struct web_server_opts {
     const char *listen;     /* "127.0.0.1:8080" (default); port 0 picks a free one */
     int threads;            /* default 4 */
     const char *event_key;  /* INNGEST_EVENT_KEY, or NULL: then only loopback clients may send */
+    const char *sql_db;     /* the SQLite file the read-only SQL endpoint serves; NULL: none */
+    const char *read_token; /* bearer token for the SQL endpoint; NULL: loopback clients only */
+    struct sqlapi_limits sql_limits; /* zeros: the defaults */
 };
 
 struct web_server;

@@ -419,3 +419,64 @@ int tu_start_sqld(const char *dir, int *port)
         }
     return (int)pid;
 }
+
+int tu_start_server(const char *const *env, const char *const *args, int *port)
+{
+    static int registered;
+    if (!registered) {
+        atexit(kill_fakes);
+        registered = 1;
+    }
+    const char *bin = getenv("CRYPTIC_BENCH_BIN");
+    if (!bin)
+        fail_msg("CRYPTIC_BENCH_BIN is not set (run the tests through meson)");
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        for (; env && *env; env++) {
+            char name[128];
+            const char *eq = strchr(*env, '=');
+            snprintf(name, sizeof name, "%.*s", (int)(eq - *env), *env);
+            if (eq[1])
+                setenv(name, eq + 1, 1);
+            else
+                unsetenv(name);
+        }
+        int null_fd = open("/dev/null", O_WRONLY);
+        dup2(fds[1], 1);
+        if (null_fd >= 0)
+            dup2(null_fd, 2);
+        close(fds[0]);
+        close(fds[1]);
+        signal(SIGPIPE, SIG_IGN); /* the test stops reading after the port */
+        const char *argv[32] = {bin};
+        size_t n = 1;
+        for (; args && *args && n < 31; args++)
+            argv[n++] = *args;
+        argv[n] = NULL;
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    FILE *f = fdopen(fds[0], "r");
+    assert_non_null(f);
+    char line[512];
+    *port = 0;
+    while (!*port && fgets(line, sizeof line, f)) {
+        char *p = strstr(line, "127.0.0.1:");
+        if (p)
+            *port = atoi(p + 10);
+    }
+    fclose(f);
+    if (!*port)
+        fail_msg("the server did not say where it listens");
+    for (size_t i = 0; i < sizeof fake_pids / sizeof fake_pids[0]; i++)
+        if (fake_pids[i] == 0) {
+            fake_pids[i] = (int)pid;
+            break;
+        }
+    return (int)pid;
+}

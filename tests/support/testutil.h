@@ -70,6 +70,11 @@ void tu_stop_fake(int pid);
  * with its data under dir, listening on a free loopback port (*port).
  * Returns its pid; stop it with tu_stop_fake(). */
 int tu_start_sqld(const char *dir, int *port);
+/* Starts the cryptic-bench binary with args (a server: `serve --listen
+ * 127.0.0.1:0 ...`) and env ("NAME=value", "NAME=" unsets), and reads its
+ * stdout until it names 127.0.0.1:PORT. Returns its pid; stop it with
+ * tu_stop_fake(). */
+int tu_start_server(const char *const *env, const char *const *args, int *port);
 /* Stops every fake still running (for teardown after a failed test). */
 void tu_stop_all_fakes(void);
 

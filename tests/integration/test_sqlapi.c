@@ -1,0 +1,356 @@
+/*
+ * test_sqlapi.c - the read-only SQL endpoint of `serve` (Hrana over HTTP)
+ * on a copy of the old database, over loopback: the dashboard's reads give
+ * the rows sqlite3 gives; every kind of write is refused and the data is
+ * unchanged; malformed input, a runaway query and a huge answer get
+ * protocol errors; the read token and CORS.
+ */
+#include "testutil.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/http.h"
+
+static char *work, *db;
+static int server, port;
+
+static const char *const env[] = {"TURSO_DATABASE_URL=", "CRYPTIC_BENCH_SQL_STATEMENT_MS=500",
+                                  "CRYPTIC_BENCH_SQL_MAX_ROWS=5000", NULL};
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!tu_shared_dir())
+        return 0;
+    work = tu_mkdtemp();
+    db = tu_path(work, "old.db");
+    char *original = tu_path(tu_shared_dir(), "data/original-cryptic-bench.db");
+    tu_copy_file(original, db);
+    free(original);
+    struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--db", db, "init-db", "--models",
+                                                                  getenv("CB_MODELS_JSON"), NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    server = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron",
+                                                        NULL},
+                             &port);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_stop_fake(server);
+    if (work)
+        tu_rmtree(work);
+    free(work);
+    free(db);
+    work = db = NULL;
+    return 0;
+}
+
+/* POSTs body to path; returns the status and the body in *out (caller frees). */
+static long post(int to_port, const char *path, const char *body, const char *auth, char **out)
+{
+    struct http_client *http = NULL;
+    struct err err = {{0}};
+    struct http_client_opts o = {.retries = 0, .timeout_ms = 20000};
+    assert_int_equal(http_client_new(&o, &http, &err), 0);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", to_port, path);
+    const char *headers[] = {"Content-Type: application/json", auth, NULL};
+    struct http_request req = {"POST", url, headers, body, strlen(body)};
+    struct http_response resp;
+    if (http_do(http, &req, &resp, &err) != 0)
+        fail_msg("%s", err.msg);
+    long status = resp.status;
+    *out = strdup(resp.body.data ? resp.body.data : "");
+    http_response_free(&resp);
+    http_client_free(http);
+    return status;
+}
+
+/* The rows of one execute's result, as tu_sql prints them. */
+static char *rows_text(const json_t *result)
+{
+    size_t cap = 1 << 16, used = 0;
+    char *out = malloc(cap);
+    out[0] = '\0';
+    size_t i, k;
+    json_t *row, *v;
+    json_array_foreach(json_object_get(result, "rows"), i, row) {
+        json_array_foreach(row, k, v) {
+            const char *type = json_string_value(json_object_get(v, "type"));
+            char cell[64];
+            const char *t = cell;
+            if (strcmp(type, "null") == 0)
+                t = "NULL";
+            else if (strcmp(type, "float") == 0)
+                snprintf(cell, sizeof cell, "%.17g", json_number_value(json_object_get(v, "value")));
+            else
+                t = json_string_value(json_object_get(v, "value"));
+            size_t need = used + strlen(t) + 2;
+            if (need > cap) {
+                cap = need * 2;
+                out = realloc(out, cap);
+            }
+            used += (size_t)sprintf(out + used, "%s%c", t, k + 1 < json_array_size(row) ? '|' : '\n');
+        }
+    }
+    return out;
+}
+
+static json_t *execute(const char *sql, long expect_status)
+{
+    json_t *req = json_pack("{s:[{s:s, s:{s:s}}, {s:s}]}", "requests", "type", "execute", "stmt", "sql", sql, "type",
+                            "close");
+    char *body = json_dumps(req, JSON_COMPACT), *out = NULL;
+    json_decref(req);
+    long status = post(port, "/v2/pipeline", body, NULL, &out);
+    free(body);
+    if (status != expect_status)
+        fail_msg("HTTP %ld for [%s]: %s", status, sql, out);
+    json_t *doc = json_loads(out, 0, NULL);
+    if (!doc)
+        fail_msg("not JSON: %s", out);
+    free(out);
+    return doc;
+}
+
+static const json_t *first(const json_t *doc)
+{
+    return json_array_get(json_object_get(doc, "results"), 0);
+}
+
+static void test_reads_match_sqlite(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    static const char *const reads[] = {
+        "SELECT DISTINCT week_id FROM weekly_rankings ORDER BY week_id DESC",
+        "SELECT week_id, rank, accuracy FROM weekly_rankings WHERE model_id = 1 ORDER BY week_id DESC LIMIT 52",
+        "SELECT t.rank_position, m.display_name, t.weeks_count, t.start_week FROM rank_tenure t "
+        "JOIN models m ON m.id = t.model_id WHERE t.is_current AND t.rank_position <= 3 "
+        "ORDER BY t.weeks_count DESC, t.rank_position",
+        "SELECT id, setter, url, title FROM puzzles WHERE week_id = '2026-W07' ORDER BY id",
+        "SELECT c.clue_number, c.direction, c.clue_text, c.answer, e.extracted_answer, e.outcome "
+        "FROM evaluations e JOIN clues c ON c.id = e.clue_id WHERE e.model_id = 2 AND e.week_id = '2026-W01' "
+        "ORDER BY c.id",
+        "SELECT week_id, count(*), sum(is_correct), avg(response_time_ms), sum(cost) FROM evaluations GROUP BY 1 ORDER BY 1",
+    };
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+        json_t *doc = execute(reads[i], 200);
+        const json_t *r = first(doc);
+        if (strcmp(json_string_value(json_object_get(r, "type")), "ok") != 0)
+            fail_msg("read %zu failed: %s", i, json_dumps(r, 0));
+        char *got = rows_text(json_object_get(json_object_get(r, "response"), "result"));
+        char *want = tu_sql(db, reads[i]);
+        if (strcmp(got, want) != 0)
+            fail_msg("read %zu differs:\n%s---\n%s", i, got, want);
+        assert_true(strlen(want) > 0);
+        free(got);
+        free(want);
+        json_decref(doc);
+    }
+    /* A batch as @libsql/client sends batch([...], "read"), with stored SQL. */
+    const char *batch =
+        "{\"requests\":[{\"type\":\"store_sql\",\"sql_id\":0,\"sql\":\"SELECT count(*) FROM clues WHERE puzzle_id = ?\"},"
+        "{\"type\":\"batch\",\"batch\":{\"steps\":[{\"stmt\":{\"sql\":\"BEGIN TRANSACTION READONLY\",\"args\":[],"
+        "\"named_args\":[],\"want_rows\":false}},{\"condition\":{\"type\":\"ok\",\"step\":0},\"stmt\":{\"sql_id\":0,"
+        "\"args\":[{\"type\":\"float\",\"value\":1}],\"named_args\":[],\"want_rows\":true}},{\"condition\":{\"type\":"
+        "\"ok\",\"step\":1},\"stmt\":{\"sql\":\"SELECT :w AS w\",\"args\":[],\"named_args\":[{\"name\":\"w\",\"value\":"
+        "{\"type\":\"text\",\"value\":\"2026-W01\"}}],\"want_rows\":true}},{\"condition\":{\"type\":\"ok\",\"step\":2},"
+        "\"stmt\":{\"sql\":\"COMMIT\",\"args\":[],\"named_args\":[],\"want_rows\":false}},{\"condition\":{\"type\":\"not\","
+        "\"cond\":{\"type\":\"ok\",\"step\":3}},\"stmt\":{\"sql\":\"ROLLBACK\",\"args\":[],\"named_args\":[],\"want_rows\":"
+        "false}}]}},{\"type\":\"close\"}]}";
+    char *out = NULL;
+    assert_int_equal(post(port, "/v2/pipeline", batch, NULL, &out), 200);
+    json_t *doc = json_loads(out, 0, NULL);
+    json_t *res = json_object_get(json_object_get(json_array_get(json_object_get(doc, "results"), 1), "response"), "result");
+    char *count = rows_text(json_array_get(json_object_get(res, "step_results"), 1));
+    char *want = tu_sql(db, "SELECT count(*) FROM clues WHERE puzzle_id = 1");
+    assert_string_equal(count, want);
+    char *w = rows_text(json_array_get(json_object_get(res, "step_results"), 2));
+    assert_string_equal(w, "2026-W01\n");
+    assert_true(json_is_null(json_array_get(json_object_get(res, "step_results"), 4))); /* no ROLLBACK: committed */
+    free(count);
+    free(want);
+    free(w);
+    json_decref(doc);
+    free(out);
+}
+
+static void test_writes_are_refused(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *before = tu_sql(db, "SELECT (SELECT count(*) FROM clues), (SELECT count(*) FROM evaluations), "
+                              "(SELECT group_concat(name) FROM sqlite_schema), (SELECT value FROM metadata "
+                              "WHERE key = 'schema_version'), (SELECT user_version FROM pragma_user_version)");
+    char vacuum[512], attach[512];
+    snprintf(vacuum, sizeof vacuum, "VACUUM INTO '%s/copy.db'", work);
+    snprintf(attach, sizeof attach, "ATTACH '%s/other.db' AS other", work);
+    const char *const writes[] = {
+        "INSERT INTO metadata (key, value) VALUES ('x', 'y')",
+        "UPDATE clues SET answer = 'X'",
+        "DELETE FROM evaluations",
+        "REPLACE INTO metadata (key, value) VALUES ('schema_version', '1')",
+        "WITH x AS (SELECT 1) DELETE FROM clues",
+        "CREATE TABLE sneaky (x)",
+        "CREATE TEMP TABLE t (x)",
+        "DROP TABLE clues",
+        "ALTER TABLE clues ADD COLUMN y",
+        "CREATE INDEX i ON clues (answer)",
+        attach,
+        "PRAGMA user_version = 7",
+        "PRAGMA journal_mode = DELETE",
+        vacuum,
+        "VACUUM",
+        "SELECT 1; DELETE FROM clues",
+        "REINDEX",
+        "ANALYZE",
+    };
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+        json_t *doc = execute(writes[i], 200);
+        const char *type = json_string_value(json_object_get(first(doc), "type"));
+        if (strcmp(type, "error") != 0)
+            fail_msg("the write [%s] was not refused", writes[i]);
+        json_decref(doc);
+    }
+    /* In a sequence after a read, and in a batch after BEGIN. */
+    const char *more[] = {
+        "{\"requests\":[{\"type\":\"sequence\",\"sql\":\"SELECT 1; DELETE FROM clues; SELECT 2\"}]}",
+        "{\"requests\":[{\"type\":\"batch\",\"batch\":{\"steps\":[{\"stmt\":{\"sql\":\"BEGIN IMMEDIATE\"}},"
+        "{\"condition\":{\"type\":\"ok\",\"step\":0},\"stmt\":{\"sql\":\"DELETE FROM clues\"}},"
+        "{\"condition\":{\"type\":\"ok\",\"step\":1},\"stmt\":{\"sql\":\"COMMIT\"}},"
+        "{\"condition\":{\"type\":\"not\",\"cond\":{\"type\":\"ok\",\"step\":2}},\"stmt\":{\"sql\":\"ROLLBACK\"}}]}}]}",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char *out = NULL;
+        assert_int_equal(post(port, "/v2/pipeline", more[i], NULL, &out), 200);
+        json_t *doc = json_loads(out, 0, NULL);
+        const json_t *r = first(doc);
+        if (i == 0) {
+            assert_string_equal(json_string_value(json_object_get(r, "type")), "error");
+        } else {
+            /* BEGIN IMMEDIATE may itself fail on the read-only connection; the DELETE never succeeds. */
+            json_t *res = json_object_get(json_object_get(r, "response"), "result");
+            assert_true(json_is_null(json_array_get(json_object_get(res, "step_results"), 1)));
+            assert_true(json_is_object(json_array_get(json_object_get(res, "step_errors"), 0)) ||
+                        json_is_object(json_array_get(json_object_get(res, "step_errors"), 1)));
+        }
+        json_decref(doc);
+        free(out);
+    }
+    char *after = tu_sql(db, "SELECT (SELECT count(*) FROM clues), (SELECT count(*) FROM evaluations), "
+                             "(SELECT group_concat(name) FROM sqlite_schema), (SELECT value FROM metadata "
+                             "WHERE key = 'schema_version'), (SELECT user_version FROM pragma_user_version)");
+    assert_string_equal(before, after);
+    char *copy = tu_path(work, "copy.db"), *other = tu_path(work, "other.db");
+    assert_false(tu_exists(copy));
+    assert_false(tu_exists(other));
+    char *mode = tu_sql(db, "PRAGMA journal_mode");
+    assert_string_equal(mode, "wal\n");
+    free(mode);
+    free(copy);
+    free(other);
+    free(before);
+    free(after);
+}
+
+static void test_bad_input_and_limits(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    static const char *const bad[] = {
+        "{\"requests\": [",
+        "[1, 2]",
+        "{\"requests\": 5}",
+        "{\"requests\": [{\"type\": \"explode\"}]}",
+        "{\"requests\": [{\"type\": \"execute\", \"stmt\": {\"sql\": \"SELECT ?\", \"args\": [{\"type\": \"integer\", \"value\": 5}]}}]}",
+        "{\"baton\": \"abc\", \"requests\": []}",
+        "{\"requests\": [{\"type\": \"batch\", \"batch\": {\"steps\": [{\"condition\": {\"type\": \"ok\", \"step\": 3}, \"stmt\": {\"sql\": \"SELECT 1\"}}]}}]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *out = NULL;
+        long status = post(port, "/v2/pipeline", bad[i], NULL, &out);
+        json_t *doc = json_loads(out, 0, NULL);
+        /* A protocol error (400 {message, code}) or a per-request error; never a crash. */
+        if (status == 400) {
+            assert_non_null(json_string_value(json_object_get(doc, "message")));
+        } else {
+            assert_int_equal(status, 200);
+            assert_string_equal(json_string_value(json_object_get(first(doc), "type")), "error");
+        }
+        json_decref(doc);
+        free(out);
+    }
+    /* A body over the limit. */
+    size_t big = 2u << 20;
+    char *huge = malloc(big + 1);
+    memset(huge, ' ', big);
+    huge[big] = '\0';
+    char *out = NULL;
+    assert_int_equal(post(port, "/v2/pipeline", huge, NULL, &out), 413);
+    free(out);
+    free(huge);
+    /* A runaway query is interrupted (CRYPTIC_BENCH_SQL_STATEMENT_MS=500). */
+    json_t *doc = execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n", 200);
+    tu_assert_contains(json_string_value(json_object_get(json_object_get(first(doc), "error"), "code")), "INTERRUPT");
+    json_decref(doc);
+    /* Too many rows for one answer (CRYPTIC_BENCH_SQL_MAX_ROWS=5000). */
+    doc = execute("SELECT * FROM evaluations e, models m", 200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(first(doc), "error"), "code")),
+                        "RESPONSE_TOO_LARGE");
+    json_decref(doc);
+    /* The server is still there. */
+    doc = execute("SELECT 42", 200);
+    assert_string_equal(json_string_value(json_object_get(first(doc), "type")), "ok");
+    json_decref(doc);
+}
+
+static void test_read_token_and_cors(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    int tport;
+    int other = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron",
+                                                           "--read-token", "s3cret-token", NULL},
+                                &tport);
+    const char *body = "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT 1\"}}]}";
+    char *out = NULL;
+    assert_int_equal(post(tport, "/v2/pipeline", body, NULL, &out), 401);
+    free(out);
+    assert_int_equal(post(tport, "/v2/pipeline", body, "Authorization: Bearer s3cret-tokem", &out), 401);
+    free(out);
+    assert_int_equal(post(tport, "/v2/pipeline", body, "Authorization: Bearer s3cret-token", &out), 200);
+    tu_assert_contains(out, "\"results\"");
+    free(out);
+    tu_stop_fake(other);
+    /* The preflight names Authorization and Content-Type. */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd,
+             "curl -s -i -X OPTIONS -H 'Origin: http://example.test' -H 'Access-Control-Request-Method: POST' "
+             "http://127.0.0.1:%d/v2/pipeline > %s/preflight.txt",
+             port, work);
+    assert_int_equal(system(cmd), 0);
+    char *path = tu_path(work, "preflight.txt");
+    char *text = tu_read_file(path, NULL);
+    tu_assert_contains(text, "Access-Control-Allow-Headers: Authorization, Content-Type");
+    tu_assert_contains(text, "Access-Control-Allow-Origin: *");
+    free(text);
+    free(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reads_match_sqlite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writes_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input_and_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_token_and_cors, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("read-only SQL endpoint", tests, NULL, NULL);
+}
