@@ -182,6 +182,87 @@ static void test_reads_match_sqlite(void **state)
     free(out);
 }
 
+/* One cell of each side equal: the same text, or the same number (the
+ * client prints doubles shortest-first, sqlite3 with 17 digits). */
+static int same_cell(const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return 1;
+    char *ea, *eb;
+    double x = strtod(a, &ea), y = strtod(b, &eb);
+    return *a && *b && !*ea && !*eb && x == y;
+}
+
+/* The official client's rows (JSON arrays of strings or null) against tu_sql's text. */
+static void expect_rows(const json_t *rows, const char *want, const char *what)
+{
+    char *copy = strdup(want), *save = NULL;
+    size_t i = 0;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++) {
+        json_t *row = json_array_get(rows, i);
+        if (!row)
+            fail_msg("%s: the client has %zu rows, sqlite3 more", what, i);
+        char *cs = NULL;
+        size_t k = 0;
+        for (char *cell = strtok_r(line, "|", &cs); cell; cell = strtok_r(NULL, "|", &cs), k++) {
+            json_t *v = json_array_get(row, k);
+            const char *got = json_is_null(v) ? "NULL" : json_string_value(v);
+            if (!got || !same_cell(got, cell))
+                fail_msg("%s: row %zu column %zu: client %s, sqlite3 %s", what, i, k, got ? got : "?", cell);
+        }
+    }
+    if (i != json_array_size(rows))
+        fail_msg("%s: the client has %zu rows, sqlite3 %zu", what, json_array_size(rows), i);
+    free(copy);
+}
+
+/* The dashboard's reads through the official @libsql/client, one by one
+ * and as batch([...], "read"): the rows sqlite3 gives. */
+static void test_official_client_reads(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    static const char *const reads[] = {
+        "SELECT DISTINCT week_id FROM evaluations ORDER BY week_id DESC",
+        "SELECT m.display_name, m.provider, count(*), sum(e.is_correct), avg(e.response_time_ms), sum(e.cost) "
+        "FROM evaluations e JOIN models m ON m.id = e.model_id WHERE e.week_id = '2026-W01' GROUP BY m.id ORDER BY m.id",
+        "SELECT c.clue_number, c.direction, c.clue_text, c.letter_count, p.setter, c.answer, e.extracted_answer, "
+        "e.outcome, c.explanation FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id "
+        "WHERE e.model_id = 1 AND e.week_id = '2026-W07' ORDER BY c.id",
+        "SELECT id, series, guardian_id, setter, publication_date, url FROM puzzles ORDER BY publication_date DESC",
+        "SELECT id, openrouter_id, display_name, is_active FROM models ORDER BY id",
+    };
+    json_t *list = json_array();
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
+        json_array_append_new(list, json_string(reads[i]));
+    char *input = tu_path(work, "reads.json"), *output = tu_path(work, "client.json");
+    json_dump_file(list, input, 0);
+    json_decref(list);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "node '%s' http://127.0.0.1:%d < '%s' > '%s' 2> '%s.err'", getenv("CB_LIBSQL_READS"), port,
+             input, output, output);
+    if (system(cmd) != 0) {
+        char err_path[1024];
+        snprintf(err_path, sizeof err_path, "%s.err", output);
+        fail_msg("the official client failed: %s", tu_read_file(err_path, NULL));
+    }
+    json_t *doc = json_load_file(output, 0, NULL);
+    assert_non_null(doc);
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+        char *want = tu_sql(db, reads[i]);
+        assert_true(strlen(want) > 0);
+        char what[64];
+        snprintf(what, sizeof what, "read %zu (execute)", i);
+        expect_rows(json_array_get(json_object_get(doc, "single"), i), want, what);
+        snprintf(what, sizeof what, "read %zu (batch)", i);
+        expect_rows(json_array_get(json_object_get(doc, "batch"), i), want, what);
+        free(want);
+    }
+    json_decref(doc);
+    free(input);
+    free(output);
+}
+
 static void test_writes_are_refused(void **state)
 {
     (void)state;
@@ -348,6 +429,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reads_match_sqlite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_official_client_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_token_and_cors, setup, teardown),
