@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -499,6 +500,60 @@ static json_t *run_request(struct session *s, const json_t *req, const char **ba
     return json_pack("{s:s, s:o}", "type", "error", "error", error ? error : error_obj("failed", "UNKNOWN"));
 }
 
+/* One read-only connection per server thread, kept between requests:
+ * opening one and loading the schema costs more than a dashboard query.
+ * Closed when its thread ends. */
+struct cached_conn {
+    sqlite3 *db;
+    char path[1024];
+};
+
+static pthread_key_t conn_key;
+static pthread_once_t conn_once = PTHREAD_ONCE_INIT;
+
+static void conn_free(void *p)
+{
+    struct cached_conn *c = p;
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static void conn_key_make(void)
+{
+    pthread_key_create(&conn_key, conn_free);
+}
+
+static sqlite3 *connection(const char *path, char *msg, size_t size)
+{
+    pthread_once(&conn_once, conn_key_make);
+    struct cached_conn *c = pthread_getspecific(conn_key);
+    if (c && strcmp(c->path, path) == 0)
+        return c->db;
+    if (c) {
+        pthread_setspecific(conn_key, NULL);
+        conn_free(c);
+    }
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        snprintf(msg, size, "cannot open the database: %s", db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_set_authorizer(db, authorize, NULL);
+    sqlite3_progress_handler(db, 1000, progress, NULL);
+    c = calloc(1, sizeof *c);
+    if (!c) {
+        sqlite3_close(db);
+        snprintf(msg, size, "out of memory");
+        return NULL;
+    }
+    c->db = db;
+    snprintf(c->path, sizeof c->path, "%s", path);
+    pthread_setspecific(conn_key, c);
+    return db;
+}
+
 static unsigned fail(char **response, unsigned status, const char *message, const char *code)
 {
     json_t *e = error_obj(message, code);
@@ -534,16 +589,11 @@ unsigned sqlapi_pipeline(const char *path, const struct sqlapi_limits *limits, i
         return fail(response, 400, "the body needs a requests array", "PROTOCOL_ERROR");
     }
     struct session s = {.limits = &lim, .version = version};
-    if (sqlite3_open_v2(path, &s.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "cannot open the database: %s", s.db ? sqlite3_errmsg(s.db) : "out of memory");
-        sqlite3_close(s.db);
+    char msg[600];
+    if (!(s.db = connection(path, msg, sizeof msg))) {
         json_decref(doc);
         return fail(response, 500, msg, "INTERNAL");
     }
-    sqlite3_busy_timeout(s.db, 5000);
-    sqlite3_set_authorizer(s.db, authorize, NULL);
-    sqlite3_progress_handler(s.db, 1000, progress, NULL);
     json_t *results = json_array();
     const char *bad = NULL;
     size_t i;
@@ -556,7 +606,9 @@ unsigned sqlapi_pipeline(const char *path, const struct sqlapi_limits *limits, i
     }
     for (int k = 0; k < MAX_STORED_SQL; k++)
         free(s.stored[k]);
-    sqlite3_close(s.db);
+    /* No stream outlives its pipeline: a transaction left open ends here. */
+    if (!sqlite3_get_autocommit(s.db))
+        sqlite3_exec(s.db, "ROLLBACK", NULL, NULL, NULL);
     json_decref(doc);
     if (bad) {
         json_decref(results);

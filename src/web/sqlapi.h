@@ -9,8 +9,9 @@
  * Read-only for real, in layers: the connection is opened read-only;
  * every statement must satisfy sqlite3_stmt_readonly(); an authorizer
  * denies ATTACH, DETACH, every write and pragma assignments. Streams are
- * not kept: each pipeline runs on its own connection and the answer's
- * baton is always null (a request carrying a baton is refused).
+ * not kept: the answer's baton is always null (a request carrying a baton
+ * is refused), and a transaction a pipeline leaves open is rolled back at
+ * its end. Each server thread keeps one such connection between requests.
  *
  * Limits, answered as protocol errors: statement run time (a progress
  * handler), rows and bytes per response; the body size is the server's.
