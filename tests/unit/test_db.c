@@ -3,6 +3,7 @@
  * and on SQLite, files it must not touch. */
 #include "testutil.h"
 
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,89 @@ static void test_query_cannot_change_schema(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'sneaky'"), 0);
 }
 
+/* base64url without padding. */
+static void b64url(const unsigned char *in, size_t n, char *out)
+{
+    EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+    for (char *p = out; *p; p++)
+        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+    char *eq = strchr(out, '=');
+    if (eq)
+        *eq = '\0';
+}
+
+/* A JWT sqld accepts: EdDSA (Ed25519) over header.payload. */
+static void make_jwt(EVP_PKEY *key, const char *payload, char *out, size_t size)
+{
+    char h[128], p[256], sig64[128];
+    const char *header = "{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}";
+    b64url((const unsigned char *)header, strlen(header), h);
+    b64url((const unsigned char *)payload, strlen(payload), p);
+    char signing[512];
+    snprintf(signing, sizeof signing, "%s.%s", h, p);
+    unsigned char sig[64];
+    size_t siglen = sizeof sig;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, key), 1);
+    assert_int_equal(EVP_DigestSign(md, sig, &siglen, (const unsigned char *)signing, strlen(signing)), 1);
+    EVP_MD_CTX_free(md);
+    b64url(sig, siglen, sig64);
+    snprintf(out, size, "%s.%s", signing, sig64);
+}
+
+/* A server that wants a token: none or a wrong one fails at open with a
+ * message that says so; a read-only token reads and is refused writes. */
+static void test_remote_auth_errors(void **state)
+{
+    (void)state;
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    assert_int_equal(EVP_PKEY_keygen_init(kc), 1);
+    assert_int_equal(EVP_PKEY_keygen(kc, &key), 1);
+    EVP_PKEY_CTX_free(kc);
+    unsigned char pub[32];
+    size_t publen = sizeof pub;
+    assert_int_equal(EVP_PKEY_get_raw_public_key(key, pub, &publen), 1);
+    char pub64[64];
+    b64url(pub, publen, pub64);
+    char *dir = tu_mkdtemp();
+    setenv("SQLD_AUTH_JWT_KEY", pub64, 1);
+    int port;
+    int sqld = tu_start_sqld(dir, &port);
+    unsetenv("SQLD_AUTH_JWT_KEY");
+    char url[64], full[512], ro[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    make_jwt(key, "{}", full, sizeof full);
+    make_jwt(key, "{\"a\":\"ro\"}", ro, sizeof ro);
+    EVP_PKEY_free(key);
+
+    struct db *db = NULL;
+    struct err err = {{0}};
+    assert_int_equal(db_open(url, NULL, &db, &err), -1);
+    tu_assert_contains(err.msg, "refused the token (HTTP 401)");
+    tu_assert_contains(err.msg, "TURSO_AUTH_TOKEN");
+    struct db_open_opts bad = {.token = "not-a-jwt"};
+    assert_int_equal(db_open(url, &bad, &db, &err), -1);
+    tu_assert_contains(err.msg, "HTTP 401");
+
+    struct db_open_opts rw = {.token = full};
+    assert_int_equal(db_open(url, &rw, &db, &err), 0);
+    assert_int_equal(db_batch(db, &DB_SQL("CREATE TABLE t (x)"), 1, NULL, &err), 0);
+    db_close(db);
+    struct db_open_opts rdonly = {.token = ro};
+    assert_int_equal(db_open(url, &rdonly, &db, &err), 0);
+    struct db_result *r = NULL;
+    assert_int_equal(db_query(db, &DB_SQL("SELECT count(*) FROM t"), &r, &err), 0);
+    db_result_free(r);
+    assert_int_equal(db_batch(db, &DB_STMT("INSERT INTO t VALUES (?)", db_int(1)), 1, NULL, &err), -1);
+    tu_assert_contains(err.msg, "HTTP 403");
+    tu_assert_contains(err.msg, "read-only token");
+    db_close(db);
+    tu_stop_fake(sqld);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static void test_remote_open_errors(void **state)
 {
     (void)state;
@@ -354,6 +438,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_statement_errors_are_clear, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_query_cannot_change_schema, setup_remote, teardown),
         cmocka_unit_test(test_remote_open_errors),
+        cmocka_unit_test(test_remote_auth_errors),
     };
     int failed = cmocka_run_group_tests_name("db (sqlite backend)", tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("db (remote backend, a real sqld)", remote, NULL, NULL);
