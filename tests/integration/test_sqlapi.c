@@ -437,6 +437,20 @@ static void test_bad_input_and_limits(void **state)
     assert_string_equal(json_string_value(json_object_get(json_object_get(first(doc), "error"), "code")),
                         "RESPONSE_TOO_LARGE");
     json_decref(doc);
+    /* v3 adds get_autocommit and the is_autocommit condition; v2 refuses them. */
+    const char *v3 = "{\"requests\":[{\"type\":\"get_autocommit\"},{\"type\":\"batch\",\"batch\":{\"steps\":["
+                     "{\"condition\":{\"type\":\"is_autocommit\"},\"stmt\":{\"sql\":\"SELECT 7\"}}]}}]}";
+    assert_int_equal(post(port, "/v3/pipeline", v3, NULL, &out), 200);
+    doc = json_loads(out, 0, NULL);
+    assert_true(json_is_true(json_object_get(json_object_get(first(doc), "response"), "is_autocommit")));
+    char *seven = rows_text(json_array_get(json_object_get(json_object_get(json_object_get(
+        json_array_get(json_object_get(doc, "results"), 1), "response"), "result"), "step_results"), 0));
+    assert_string_equal(seven, "7\n");
+    free(seven);
+    json_decref(doc);
+    free(out);
+    assert_int_equal(post(port, "/v2/pipeline", v3, NULL, &out), 400);
+    free(out);
     /* The server is still there. */
     doc = execute("SELECT 42", 200);
     assert_string_equal(json_string_value(json_object_get(first(doc), "type")), "ok");
