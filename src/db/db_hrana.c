@@ -17,13 +17,13 @@
  *    a write batch is not, since its outcome is then unknown: the message
  *    says so.
  */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "core/base64.h"
 #include "core/http.h"
 #include "db/db_backend.h"
 
@@ -49,10 +49,9 @@ static json_t *encode_value(const struct db_value *v)
     case DB_TEXT:
         return json_pack("{s:s, s:s%}", "type", "text", "value", v->p, v->len);
     case DB_BLOB: {
-        char *b64 = malloc(4 * ((v->len + 2) / 3) + 1);
+        char *b64 = base64_encode(v->p, v->len);
         if (!b64)
             return NULL;
-        EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)v->p, (int)v->len);
         json_t *out = json_pack("{s:s, s:s}", "type", "blob", "base64", b64);
         free(b64);
         return out;
@@ -93,29 +92,12 @@ static int decode_value(const json_t *j, struct db_value *out, char **scratch, s
         const char *b64 = json_string_value(json_object_get(j, "base64"));
         if (!b64)
             return err_set(err, "a blob value without base64");
-        size_t n = strlen(b64);
-        while (n && b64[n - 1] == '=')
-            n--;
-        /* sqld sends unpadded base64; EVP_DecodeBlock wants whole quads. */
-        size_t padded = (n + 3) / 4 * 4;
-        char *in = malloc(padded + 1), *bytes = malloc(padded / 4 * 3 + 1);
-        if (!in || !bytes) {
-            free(in);
-            free(bytes);
-            return err_set(err, "out of memory");
-        }
-        memcpy(in, b64, n);
-        memset(in + n, '=', padded - n);
-        in[padded] = '\0';
-        int len = padded ? EVP_DecodeBlock((unsigned char *)bytes, (unsigned char *)in, (int)padded) : 0;
-        free(in);
-        if (len < 0) {
-            free(bytes);
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        if (base64_decode(b64, &bytes, &len) < 0)
             return err_set(err, "a blob value with bad base64");
-        }
-        len -= (int)(padded - n); /* the padding decoded to zero bytes */
-        *scratch = bytes;
-        *out = db_blob(bytes, (size_t)len);
+        *scratch = (char *)bytes;
+        *out = db_blob(bytes, len);
     } else {
         return err_set(err, "a value of unknown type \"%.20s\"", type);
     }

@@ -4,12 +4,13 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "core/base64.h"
 
 #define MAX_STORED_SQL 50
 
@@ -98,10 +99,9 @@ static json_t *value_json(sqlite3_stmt *st, int col, size_t *bytes)
     }
     case SQLITE_BLOB: {
         size_t n = (size_t)sqlite3_column_bytes(st, col);
-        char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+        char *b64 = base64_encode(sqlite3_column_blob(st, col), n);
         if (!b64)
             return NULL;
-        EVP_EncodeBlock((unsigned char *)b64, sqlite3_column_blob(st, col), (int)n);
         *bytes += strlen(b64) + 32;
         json_t *v = json_pack("{s:s, s:s}", "type", "blob", "base64", b64);
         free(b64);
@@ -153,28 +153,13 @@ static int bind_value(sqlite3_stmt *st, int i, const json_t *v, const char **why
             *why = "a blob value needs base64";
             return -1;
         }
-        size_t n = strlen(b64);
-        while (n && b64[n - 1] == '=')
-            n--;
-        size_t padded = (n + 3) / 4 * 4;
-        unsigned char *in = malloc(padded + 1), *out = malloc(padded / 4 * 3 + 1);
-        if (!in || !out) {
-            free(in);
-            free(out);
-            *why = "out of memory";
-            return -1;
-        }
-        memcpy(in, b64, n);
-        memset(in + n, '=', padded - n);
-        int len = padded ? EVP_DecodeBlock(out, in, (int)padded) : 0;
-        free(in);
-        if (len < 0) {
-            free(out);
+        unsigned char *out = NULL;
+        size_t len = 0;
+        if (base64_decode(b64, &out, &len) < 0) {
             *why = "a blob value with bad base64";
             return -1;
         }
-        len -= (int)(padded - n);
-        return sqlite3_bind_blob(st, i, out, len, free);
+        return sqlite3_bind_blob(st, i, out, (int)len, free);
     }
     *why = "a value of unknown type";
     return -1;
