@@ -365,6 +365,18 @@ static json_t *llm_stats(void)
     return json_loads(buf, 0, NULL);
 }
 
+/* Waits (at most a minute) until no run is left and the three weeks are ranked. */
+static void wait_until_done(const char *db)
+{
+    for (int i = 0; i < 600; i++) {
+        if (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', 'waiting')") == 0 &&
+            tu_sql_int(db, "SELECT count(*) FROM week_status") == 3)
+            return;
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static void test_serve_survives_kills(void **state)
 {
     (void)state;
@@ -407,13 +419,7 @@ static void test_serve_survives_kills(void **state)
         assert_true(wait_for_port(out) > 0);
     }
     /* Let it finish. */
-    for (int i = 0; i < 600; i++) {
-        if (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', 'waiting')") == 0 &&
-            tu_sql_int(db, "SELECT count(*) FROM week_status") == 3)
-            break;
-        struct timespec ts = {0, 100 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    wait_until_done(db);
     kill(pid, SIGTERM);
     int status;
     waitpid(pid, &status, 0);
@@ -483,13 +489,7 @@ static void test_serve_stops_cleanly_mid_run(void **state)
 
     pid = start_serve(db, out);
     assert_true(wait_for_port(out) > 0);
-    for (int i = 0; i < 600; i++) {
-        if (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', 'waiting')") == 0 &&
-            tu_sql_int(db, "SELECT count(*) FROM week_status") == 3)
-            break;
-        struct timespec ts = {0, 100 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    wait_until_done(db);
     kill(pid, SIGTERM);
     waitpid(pid, &status, 0);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
