@@ -231,7 +231,7 @@ static json_t *run_stmt(struct session *s, const json_t *stmt, json_t **error)
         return NULL;
     }
     int nparams = sqlite3_bind_parameter_count(st);
-    if ((nargs && (int)nargs != nparams)) {
+    if (!nnamed && (int)nargs != nparams) {
         char msg[128];
         snprintf(msg, sizeof msg, "the statement takes %d arguments, %zu given", nparams, nargs);
         sqlite3_finalize(st);

@@ -403,6 +403,7 @@ static void test_bad_input_and_limits(void **state)
         "{\"requests\": [{\"type\": \"explode\"}]}",
         "{\"requests\": [{\"type\": \"execute\", \"stmt\": {\"sql\": \"SELECT ?\", \"args\": [{\"type\": \"integer\", \"value\": 5}]}}]}",
         "{\"baton\": \"abc\", \"requests\": []}",
+        "{\"requests\": [{\"type\": \"execute\", \"stmt\": {\"sql\": \"SELECT ?, ?\"}}]}",
         "{\"requests\": [{\"type\": \"batch\", \"batch\": {\"steps\": [{\"condition\": {\"type\": \"ok\", \"step\": 3}, \"stmt\": {\"sql\": \"SELECT 1\"}}]}}]}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
