@@ -34,9 +34,9 @@ static void format_line(const struct pipeline_model_progress *m, char *out, size
     int64_t end = m->finished_ms ? m->finished_ms : mono_ms();
     double secs = m->started_ms ? (double)(end - m->started_ms) / 1000.0 : 0;
     double rate = secs > 0 ? m->done / secs * 60 : 0;
-    snprintf(out, size, "%-36s %3d/%-3d correct %3d  errors %2d  %5.1f/min%s%s", m->model, m->done,
+    snprintf(out, size, "%-36s %3d/%-3d correct %3d  errors %2d  %5.1f/min%s", m->model, m->done,
              m->total, m->correct, m->errors, rate,
-             m->stopped ? "  STOPPED" : m->finished_ms ? "  done" : "", m->stopped ? "" : "");
+             m->stopped ? "  STOPPED" : m->finished_ms ? "  done" : "");
 }
 
 /* Redraws one line per model on a terminal; logs now and then otherwise. */
@@ -148,16 +148,6 @@ static int mark_stopped(struct store *store, const char *week_run, struct pipeli
     return 0;
 }
 
-static long env_long(const char *name, long fallback)
-{
-    const char *v = config_env(name);
-    if (!v)
-        return fallback;
-    char *end;
-    long n = strtol(v, &end, 10);
-    return *end == '\0' && n >= 0 ? n : fallback;
-}
-
 int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     struct pipeline_evaluate_opts opts = {0};
@@ -236,7 +226,7 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
         json_object_set_new(data, "models", list);
     }
     /* One worker per model at once (the week's run waits without one). */
-    int workers = (int)env_long("CRYPTIC_BENCH_MAX_MODELS", 16);
+    int workers = (int)pipeline_env_long("CRYPTIC_BENCH_MAX_MODELS", 16);
     if (workers <= 0 || workers > t->report.nmodels)
         workers = t->report.nmodels;
     log_info("evaluating week %s", week);

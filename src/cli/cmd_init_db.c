@@ -39,11 +39,6 @@ static void remove_created_file(const char *path)
     remove(side);
 }
 
-static int is_url(const char *location)
-{
-    return strstr(location, "://") != NULL;
-}
-
 int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *models_path = config_env("MODELS_FILE");
@@ -62,7 +57,7 @@ int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
     struct store *store = NULL;
     int status = CLI_FAILED;
     const char *location = ctx->config.db_location;
-    int created = !is_url(location) && !fs_exists(location);
+    int created = !db_is_remote(location) && !fs_exists(location);
 
     /* Everything that can be checked without the database is checked first,
      * so bad input never reaches it. */

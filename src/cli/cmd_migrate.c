@@ -6,13 +6,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline_env.h"
 #include "core/log.h"
 #include "db/copy.h"
-
-static int is_url(const char *s)
-{
-    return strncmp(s, "libsql://", 9) == 0 || strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
-}
 
 static void on_progress(void *ctx, const char *table, int64_t copied, int64_t total)
 {
@@ -44,8 +40,8 @@ int cmd_migrate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
         return cli_usage_error(cmd, "--from and --to are the same database");
     struct err err = {{0}};
     struct db *src = NULL, *dst = NULL;
-    struct db_open_opts sopts = {.token = is_url(from) ? ctx->config.db_token : NULL, .create = 0};
-    struct db_open_opts dopts = {.token = is_url(to) ? ctx->config.db_token : NULL, .create = 1};
+    struct db_open_opts sopts = {.token = db_is_remote(from) ? ctx->config.db_token : NULL, .create = 0};
+    struct db_open_opts dopts = {.token = db_is_remote(to) ? ctx->config.db_token : NULL, .create = 1};
     struct db_copy_report *report = calloc(1, sizeof *report);
     int status = CLI_FAILED;
     if (!report) {
@@ -55,9 +51,7 @@ int cmd_migrate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
     if (db_open(from, &sopts, &src, &err) < 0 || db_open(to, &dopts, &dst, &err) < 0)
         goto done;
     struct db_copy_opts opts = {.source_name = from, .force = force, .on_progress = on_progress};
-    const char *batch = config_env("CRYPTIC_BENCH_MIGRATE_BATCH_ROWS");
-    if (batch)
-        opts.batch_rows = atoi(batch);
+    opts.batch_rows = (int)pipeline_env_long("CRYPTIC_BENCH_MIGRATE_BATCH_ROWS", 200);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = db_copy(src, dst, &opts, report, &err);

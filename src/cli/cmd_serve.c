@@ -54,14 +54,10 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
         goto out;
     /* The SQL endpoint serves the embedded file only; a remote database has its own. */
     const char *loc = ctx->config.db_location;
-    int remote = strncmp(loc, "libsql://", 9) == 0 || strncmp(loc, "https://", 8) == 0 || strncmp(loc, "http://", 7) == 0;
     struct web_server_opts wo = {listen ? listen : "127.0.0.1:8080", workers, config_env("INNGEST_EVENT_KEY"),
-                                 remote ? NULL : loc, read_token, {0, 0, 0}};
-    const char *v;
-    if ((v = config_env("CRYPTIC_BENCH_SQL_STATEMENT_MS")) != NULL)
-        wo.sql_limits.statement_ms = atol(v);
-    if ((v = config_env("CRYPTIC_BENCH_SQL_MAX_ROWS")) != NULL)
-        wo.sql_limits.max_rows = atol(v);
+                                 db_is_remote(loc) ? NULL : loc, read_token, {0, 0, 0}};
+    wo.sql_limits.statement_ms = pipeline_env_long("CRYPTIC_BENCH_SQL_STATEMENT_MS", 0);
+    wo.sql_limits.max_rows = pipeline_env_long("CRYPTIC_BENCH_SQL_MAX_ROWS", 0);
     if (web_server_start(engine, &wo, &server, &err) < 0)
         goto out;
     char host[64];

@@ -7,7 +7,7 @@
 
 #include "core/utc.h"
 
-static long env_long(const char *name, long fallback)
+long pipeline_env_long(const char *name, long fallback)
 {
     const char *v = config_env(name);
     if (!v)
@@ -26,17 +26,17 @@ int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct s
         return -1;
     cfg->store = *store;
     cfg->scrape.base_url = config_env("FIFTEENSQUARED_URL");
-    cfg->scrape.min_interval_ms = env_long("FIFTEENSQUARED_MIN_INTERVAL_MS", 500);
+    cfg->scrape.min_interval_ms = pipeline_env_long("FIFTEENSQUARED_MIN_INTERVAL_MS", 500);
     if (cfg->scrape.min_interval_ms == 0)
         cfg->scrape.min_interval_ms = 1;
-    cfg->scrape.retries = (int)env_long("FIFTEENSQUARED_RETRIES", 3);
-    cfg->scrape.backoff_ms = env_long("FIFTEENSQUARED_BACKOFF_MS", 1000);
-    cfg->scrape.timeout_ms = env_long("FIFTEENSQUARED_TIMEOUT_MS", 30000);
+    cfg->scrape.retries = (int)pipeline_env_long("FIFTEENSQUARED_RETRIES", 3);
+    cfg->scrape.backoff_ms = pipeline_env_long("FIFTEENSQUARED_BACKOFF_MS", 1000);
+    cfg->scrape.timeout_ms = pipeline_env_long("FIFTEENSQUARED_TIMEOUT_MS", 30000);
     cfg->evaluate.api_key = config_env("OPENROUTER_API_KEY");
     cfg->evaluate.base_url = config_env("OPENROUTER_BASE_URL");
-    cfg->evaluate.retries = (int)env_long("CRYPTIC_BENCH_EVAL_RETRIES", 3);
-    cfg->evaluate.backoff_ms = env_long("CRYPTIC_BENCH_EVAL_BACKOFF_MS", 1000);
-    cfg->evaluate.timeout_ms = env_long("CRYPTIC_BENCH_EVAL_TIMEOUT_MS", 120000);
+    cfg->evaluate.retries = (int)pipeline_env_long("CRYPTIC_BENCH_EVAL_RETRIES", 3);
+    cfg->evaluate.backoff_ms = pipeline_env_long("CRYPTIC_BENCH_EVAL_BACKOFF_MS", 1000);
+    cfg->evaluate.timeout_ms = pipeline_env_long("CRYPTIC_BENCH_EVAL_TIMEOUT_MS", 120000);
     const char *t = config_env("CRYPTIC_BENCH_COVERAGE_THRESHOLD");
     cfg->coverage_threshold = t ? strtod(t, NULL) : 100;
     cfg->scrape_cron = config_env("CRYPTIC_BENCH_SCRAPE_CRON");
@@ -52,10 +52,10 @@ void pipeline_env_engine_opts(struct flow_engine_opts *opts, const char *role)
     host[sizeof host - 1] = '\0';
     snprintf(owner, sizeof owner, "%s:%s", host, role);
     opts->owner = owner;
-    opts->poll_ms = env_long("CRYPTIC_BENCH_FLOW_POLL_MS", opts->poll_ms);
-    opts->lease_ms = env_long("CRYPTIC_BENCH_FLOW_LEASE_MS", opts->lease_ms);
-    opts->backoff_base_ms = env_long("CRYPTIC_BENCH_FLOW_BACKOFF_MS", opts->backoff_base_ms);
-    opts->workers = (int)env_long("CRYPTIC_BENCH_FLOW_WORKERS", opts->workers);
+    opts->poll_ms = pipeline_env_long("CRYPTIC_BENCH_FLOW_POLL_MS", opts->poll_ms);
+    opts->lease_ms = pipeline_env_long("CRYPTIC_BENCH_FLOW_LEASE_MS", opts->lease_ms);
+    opts->backoff_base_ms = pipeline_env_long("CRYPTIC_BENCH_FLOW_BACKOFF_MS", opts->backoff_base_ms);
+    opts->workers = (int)pipeline_env_long("CRYPTIC_BENCH_FLOW_WORKERS", opts->workers);
 }
 
 int pipeline_env_run_job(struct cli_ctx *ctx, struct pipeline_config *cfg, unsigned which, const char *role,

@@ -10,6 +10,9 @@
 #include "flow/flow.h"
 #include "pipeline/functions.h"
 
+/* A whole number >= 0 from the environment (or .env), else fallback. */
+long pipeline_env_long(const char *name, long fallback);
+
 /* Opens the database (creating nothing, upgrading an older schema) and
  * fills cfg; *store is the caller's and must outlive the engine. */
 int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct store **store, struct err *err);

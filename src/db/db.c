@@ -24,7 +24,7 @@ struct db_value db_text(const char *s)
     return v;
 }
 
-static int is_remote_url(const char *location)
+int db_is_remote(const char *location)
 {
     return strncmp(location, "libsql://", 9) == 0 || strncmp(location, "https://", 8) == 0 ||
            strncmp(location, "http://", 7) == 0;
@@ -45,7 +45,7 @@ int db_open(const char *location, const struct db_open_opts *opts, struct db **o
         free(db);
         return err_set(err, "out of memory");
     }
-    int remote = is_remote_url(location);
+    int remote = db_is_remote(location);
     db->ops = remote ? &db_hrana_ops : &db_sqlite_ops;
     if ((remote ? db_hrana_open(location, opts, &db->impl, err) : db_sqlite_open(location, opts, &db->impl, err)) < 0) {
         free(db->location);

@@ -112,6 +112,10 @@ int db_open(const char *location, const struct db_open_opts *opts, struct db **o
 
 void db_close(struct db *db);
 
+/* Whether location names a remote libSQL server (libsql://, https://,
+ * http://) rather than a database file. */
+int db_is_remote(const char *location);
+
 /* The location as given, and the backend's name ("sqlite" or "remote"). */
 const char *db_location(const struct db *db);
 const char *db_backend(const struct db *db);

@@ -295,16 +295,14 @@ int store_flow_run_release(struct store *store, const struct store_flow_run *run
     return db_batch(store_db(store), stmts, parent ? 3 : 1, NULL, err);
 }
 
-int store_flow_runs_list(struct store *store, int limit, struct store_flow_run **out, size_t *n,
-                         struct err *err)
+/* The runs a query over RUN_COLUMNS returns, as an array the caller owns. */
+static int query_runs(struct store *store, const struct db_stmt *stmt, struct store_flow_run **out, size_t *n,
+                      struct err *err)
 {
     struct db_result *r = NULL;
     *out = NULL;
     *n = 0;
-    if (db_query(store_db(store),
-                 &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs ORDER BY created_at DESC, id DESC LIMIT ?",
-                          db_int(limit)),
-                 &r, err) < 0)
+    if (db_query(store_db(store), stmt, &r, err) < 0)
         return -1;
     struct store_flow_run *runs = calloc(r->nrows + 1, sizeof *runs);
     if (!runs) {
@@ -317,6 +315,15 @@ int store_flow_runs_list(struct store *store, int limit, struct store_flow_run *
     *n = r->nrows;
     db_result_free(r);
     return 0;
+}
+
+int store_flow_runs_list(struct store *store, int limit, struct store_flow_run **out, size_t *n,
+                         struct err *err)
+{
+    return query_runs(store,
+                      &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs ORDER BY created_at DESC, id DESC LIMIT ?",
+                               db_int(limit)),
+                      out, n, err);
 }
 
 int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
@@ -494,23 +501,8 @@ int store_flow_run_by_event(struct store *store, const char *function_id, const 
 int store_flow_children(struct store *store, const char *parent_id, struct store_flow_run **out, size_t *n,
                         struct err *err)
 {
-    struct db_result *r = NULL;
-    *out = NULL;
-    *n = 0;
-    if (db_query(store_db(store),
-                 &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE parent_run_id = ? ORDER BY created_at, id",
-                          db_text(parent_id)),
-                 &r, err) < 0)
-        return -1;
-    struct store_flow_run *runs = calloc(r->nrows + 1, sizeof *runs);
-    if (!runs) {
-        db_result_free(r);
-        return err_set(err, "out of memory");
-    }
-    for (size_t i = 0; i < r->nrows; i++)
-        read_run(r, i, &runs[i]);
-    *out = runs;
-    *n = r->nrows;
-    db_result_free(r);
-    return 0;
+    return query_runs(store,
+                      &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE parent_run_id = ? ORDER BY created_at, id",
+                               db_text(parent_id)),
+                      out, n, err);
 }
