@@ -138,12 +138,12 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "serve",
-        .usage = "[--listen ADDR] [--workers N] [--no-cron] [--read-token TOKEN]",
+        .usage = "[--listen ADDR] [--workers N] [--no-cron] [--read-token TOKEN] [--public-sql]",
         .summary = "run the workflow workers, the cron schedule and the HTTP server",
         .help = "Serves GET /health, POST /e/{key} (events: one or an array of {name, data, id?};\n"
                 "from non-loopback clients only with INNGEST_EVENT_KEY), GET /api/runs and\n"
-                "/api/runs/{id}, a placeholder page at /, and the read-only SQL endpoint of\n"
-                "the embedded database (POST /v2/pipeline, /v3/pipeline: Hrana over HTTP, as\n"
+                "/api/runs/{id}, the leaderboard dashboard at /, and the read-only SQL endpoint\n"
+                "of the embedded database (POST /v2/pipeline, /v3/pipeline: Hrana over HTTP, as\n"
                 "@libsql/client speaks it). Workers claim and run the\n"
                 "pipeline's workflow runs; cron fires scrape-puzzles (TZ=UTC 0 6 * * 0, or\n"
                 "CRYPTIC_BENCH_SCRAPE_CRON). SIGINT/SIGTERM: no new claims, running steps\n"
@@ -153,7 +153,10 @@ static const struct cli_command commands[] = {
                 "  --workers N     worker threads (default 4)\n"
                 "  --no-cron       do not fire cron triggers\n"
                 "  --read-token T  bearer token the SQL endpoint requires (default\n"
-                "                  CRYPTIC_BENCH_READ_TOKEN); without one, loopback clients only\n",
+                "                  CRYPTIC_BENCH_READ_TOKEN); without one, loopback clients only\n"
+                "  --public-sql    any client may read through the SQL endpoint, so the dashboard\n"
+                "                  works for every visitor (CRYPTIC_BENCH_PUBLIC_SQL=1); it stays\n"
+                "                  read-only with its time and size limits\n",
         .run = cmd_serve,
     },
     {
@@ -179,6 +182,19 @@ static const struct cli_command commands[] = {
                 "unless --force (which replaces them) or it holds an unfinished copy of the same\n"
                 "source, which is resumed.\n",
         .run = cmd_migrate,
+    },
+    {
+        .name = "export-dashboard",
+        .usage = "--out DIR [--db-url URL] [--read-token T]",
+        .summary = "write the dashboard as a static site reading a remote database",
+        .help = "Writes index.html, config.js, app.js and the rest into DIR: the same dashboard\n"
+                "`serve` shows, reading URL (libsql://, https:// or http://; default: --db or\n"
+                "TURSO_DATABASE_URL when that is a URL) straight from the browser. The read token\n"
+                "(default TURSO_READ_TOKEN) ends up public in config.js, so it must be a JWT whose\n"
+                "claims allow reading only (turso db tokens create DB --read-only); any other is\n"
+                "refused. index.html carries a Content-Security-Policy that allows its own origin\n"
+                "and the database's only.\n",
+        .run = cmd_export_dashboard,
     },
     {
         .name = "runs",

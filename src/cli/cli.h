@@ -67,6 +67,7 @@ int cmd_migrate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
 int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_export_dashboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
 {
     const char *listen = config_env("LISTEN"), *workers_s = NULL, *read_token = config_env("CRYPTIC_BENCH_READ_TOKEN");
     int cron = 1;
+    const char *public_env = config_env("CRYPTIC_BENCH_PUBLIC_SQL");
+    int public_sql = public_env && strcmp(public_env, "0") != 0;
     for (int i = 0; i < argc;) {
         int taken;
         if ((taken = cli_take_value(argc, argv, &i, "--listen", &listen)) != 0 ||
@@ -25,6 +27,8 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
         }
         if (strcmp(argv[i], "--no-cron") == 0)
             cron = 0;
+        else if (strcmp(argv[i], "--public-sql") == 0)
+            public_sql = 1;
         else
             return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
         i++;
@@ -54,8 +58,12 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
         goto out;
     /* The SQL endpoint serves the embedded file only; a remote database has its own. */
     const char *loc = ctx->config.db_location;
-    struct web_server_opts wo = {listen ? listen : "127.0.0.1:8080", workers, config_env("INNGEST_EVENT_KEY"),
-                                 db_is_remote(loc) ? NULL : loc, read_token, {0, 0, 0}};
+    struct web_server_opts wo = {.listen = listen ? listen : "127.0.0.1:8080",
+                                 .threads = workers,
+                                 .event_key = config_env("INNGEST_EVENT_KEY"),
+                                 .sql_db = db_is_remote(loc) ? NULL : loc,
+                                 .read_token = read_token,
+                                 .public_sql = public_sql};
     wo.sql_limits.statement_ms = pipeline_env_long("CRYPTIC_BENCH_SQL_STATEMENT_MS", 0);
     wo.sql_limits.max_rows = pipeline_env_long("CRYPTIC_BENCH_SQL_MAX_ROWS", 0);
     if (web_server_start(engine, &wo, &server, &err) < 0)

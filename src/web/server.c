@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "web/assets.h"
 #include "web/sqlapi.h"
 
 #define BODY_MAX (1024 * 1024)
@@ -24,6 +25,7 @@ struct web_server {
     char event_key[256];
     char *sql_db;
     char *read_token;
+    int public_sql;
     struct sqlapi_limits sql_limits;
     int port;
 };
@@ -32,11 +34,6 @@ struct request {
     struct buf body;
     int too_large;
 };
-
-static const char placeholder[] =
-    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cryptic-bench</title></head>"
-    "<body><h1>cryptic-bench</h1><p>The leaderboard dashboard is not built yet. The server is up: "
-    "see <a href=\"/health\">/health</a> and <a href=\"/api/runs\">/api/runs</a>.</p></body></html>";
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body)
 {
@@ -188,9 +185,12 @@ static enum MHD_Result reply_cors(struct MHD_Connection *c, unsigned status, con
     return rc;
 }
 
-/* The read token in constant time, or loopback when none is set. */
+/* Anyone when public; else the read token in constant time, or loopback
+ * when none is set. */
 static int sql_allowed(struct web_server *s, struct MHD_Connection *c)
 {
+    if (s->public_sql)
+        return 1;
     if (!s->read_token)
         return is_loopback(c);
     const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
@@ -216,6 +216,31 @@ static enum MHD_Result handle_sql(struct web_server *s, struct MHD_Connection *c
                                       req->body.len, &out);
     enum MHD_Result rc = reply_cors(c, status, "application/json", out ? out : "{}");
     free(out);
+    return rc;
+}
+
+/* The page may talk to its own origin only: even a string that slipped into
+ * the DOM as markup could neither run inline script nor send data away. */
+static const char dashboard_csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+static enum MHD_Result handle_asset(struct MHD_Connection *c, const struct web_asset *a)
+{
+    const char *match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+    int fresh = match && strcmp(match, a->etag) == 0;
+    struct MHD_Response *r = MHD_create_response_from_buffer(fresh ? 0 : a->len, fresh ? (void *)"" : (void *)a->data,
+                                                             MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", a->type);
+    MHD_add_response_header(r, "ETag", a->etag);
+    /* Revalidated on every load: a new binary serves new files at once. */
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Content-Security-Policy", dashboard_csp);
+    enum MHD_Result rc = MHD_queue_response(c, fresh ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
     return rc;
 }
 
@@ -248,12 +273,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             return reply_cors(c, 200, "text/plain", "Hello, this is HTTP API v2 (Hrana over HTTP), read-only");
         if (strcmp(url, "/health") == 0)
             return reply(c, 200, "application/json", "{\"status\":\"ok\"}");
-        if (strcmp(url, "/") == 0)
-            return reply(c, 200, "text/html; charset=utf-8", placeholder);
         if (strcmp(url, "/api/runs") == 0)
             return handle_runs(s, c, NULL);
         if (strncmp(url, "/api/runs/", 10) == 0 && url[10])
             return handle_runs(s, c, url + 10);
+        const struct web_asset *asset = web_asset_find(url);
+        if (asset)
+            return handle_asset(c, asset);
     } else if (strcmp(method, "POST") == 0 && strncmp(url, "/e/", 3) == 0) {
         return handle_events(s, c, url + 3, req);
     }
@@ -298,8 +324,10 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
         s->sql_db = strdup(opts->sql_db);
     if (opts && opts->read_token && *opts->read_token)
         s->read_token = strdup(opts->read_token);
-    if (opts)
+    if (opts) {
         s->sql_limits = opts->sql_limits;
+        s->public_sql = opts->public_sql;
+    }
     unsigned threads = opts && opts->threads > 0 ? (unsigned)opts->threads : 4;
     s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handler, s,
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,

@@ -4,8 +4,8 @@
  * Routes: GET /health; POST /e/{key} (Inngest's event API: one event or an
  * array of {name, data, id?}, answered {ids, status}; from a client that
  * is not on loopback only with key = INNGEST_EVENT_KEY); GET /api/runs and
- * GET /api/runs/{id} (runs and one run's steps as JSON); GET / (a
- * placeholder page until the dashboard lands); the read-only SQL endpoint
+ * GET /api/runs/{id} (runs and one run's steps as JSON); GET / and the
+ * dashboard's files (web/assets.h, with a Content-Security-Policy); the read-only SQL endpoint
  * (web/sqlapi.h): POST /v2/pipeline and /v3/pipeline, GET /v2 and /v3,
  * with CORS (preflight lists Authorization and Content-Type).
  */
@@ -22,6 +22,7 @@ struct web_server_opts {
     const char *event_key;  /* INNGEST_EVENT_KEY, or NULL: then only loopback clients may send */
     const char *sql_db;     /* the SQLite file the read-only SQL endpoint serves; NULL: none */
     const char *read_token; /* bearer token for the SQL endpoint; NULL: loopback clients only */
+    int public_sql;         /* any client may read through the SQL endpoint (a public dashboard) */
     struct sqlapi_limits sql_limits; /* zeros: the defaults */
 };
 

@@ -1,0 +1,746 @@
+// app.js - the leaderboard dashboard: a hash router and one view per page.
+// Every number shown comes from the tables rank/ writes (weekly_rankings,
+// week_status, week_coverage, alltime_rankings, rank_tenure) or the flow
+// tables; nothing is recomputed here. Every database string reaches the page
+// through h() as a text node: there is no innerHTML anywhere in this file.
+
+import { config } from "./config.js";
+import { createClient, DbError } from "./hrana.js";
+import { lineChart } from "./chart.js";
+
+const TOKEN_KEY = "cryptic-bench-read-token";
+const main = document.getElementById("main");
+let client = newClient();
+let navigation = 0; // a newer navigation makes older answers stale
+
+function newClient() {
+  let token = config.token || "";
+  try {
+    token = token || localStorage.getItem(TOKEN_KEY) || "";
+  } catch (e) {
+    // storage can be off (private mode); then a token lives for this page only
+  }
+  return createClient({ db: config.db, token });
+}
+
+// h("tag.class", {attr: value, onclick: fn}, children...): an element whose
+// string children become text nodes.
+function h(spec, props, ...children) {
+  const [tag, ...classes] = spec.split(".");
+  const e = document.createElement(tag);
+  if (classes.length) e.className = classes.join(" ");
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function show(...nodes) {
+  main.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
+  main.removeAttribute("aria-busy");
+}
+
+function loading(what) {
+  main.setAttribute("aria-busy", "true");
+  main.replaceChildren(h("p.loading", { role: "status" }, "Loading " + what + "…"));
+}
+
+function failed(error, retry) {
+  if (error instanceof DbError && (error.status === 401 || error.status === 403)) {
+    const input = h("input", { type: "password", name: "token", autocomplete: "off", "aria-label": "read token" });
+    const form = h(
+      "form.token",
+      {
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          try {
+            localStorage.setItem(TOKEN_KEY, input.value.trim());
+          } catch (e) {
+            config.token = input.value.trim();
+          }
+          client = newClient();
+          retry();
+        },
+      },
+      h("label", {}, "Read token ", input),
+      h("button", { type: "submit" }, "Use token"),
+    );
+    show(h("div.error", { role: "alert" }, h("p", {}, "The database wants a read token: " + error.message), form));
+    return;
+  }
+  show(
+    h(
+      "div.error",
+      { role: "alert" },
+      h("p", {}, error.message || String(error)),
+      h("button", { type: "button", onclick: retry }, "Try again"),
+    ),
+  );
+}
+
+// ---- formatting -----------------------------------------------------------
+
+function weekLabel(week) {
+  const m = /^(\d{4})-W(\d{2})$/.exec(week || "");
+  return m ? `Week ${Number(m[2])}, ${m[1]}` : String(week);
+}
+
+const pct = (v) => (v === null || v === undefined ? "—" : `${Number(v).toFixed(1)}%`);
+
+function duration(ms) {
+  if (ms === null || ms === undefined || Number.isNaN(ms)) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${(ms / 60000).toFixed(1)} min`;
+}
+
+function money(v) {
+  if (v === null || v === undefined) return "—";
+  return v < 0.01 && v > 0 ? `$${v.toFixed(4)}` : `$${v.toFixed(2)}`;
+}
+
+function when(ms) {
+  if (!ms) return "—";
+  return new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC";
+}
+
+function safeHref(url) {
+  return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+}
+
+function rankBadge(rank) {
+  const medal = rank === 1 ? "gold" : rank === 2 ? "silver" : rank === 3 ? "bronze" : "plain";
+  return h("span.rank-badge." + medal, { "aria-label": `rank ${rank}` }, String(rank));
+}
+
+function providerBadge(provider) {
+  return h("span.provider", { "data-provider": String(provider || "").toLowerCase() }, provider || "?");
+}
+
+function movement(row) {
+  if (row.previous_rank === null || row.previous_rank === undefined)
+    return h("span.move.new", { "data-movement": "new" }, "NEW");
+  if (row.rank_change > 0) return h("span.move.up", { "data-movement": `up ${row.rank_change}`, title: `up ${row.rank_change}` }, `▲ ${row.rank_change}`);
+  if (row.rank_change < 0) return h("span.move.down", { "data-movement": `down ${-row.rank_change}`, title: `down ${-row.rank_change}` }, `▼ ${-row.rank_change}`);
+  return h("span.move.same", { "data-movement": "unchanged", title: "unchanged" }, "=");
+}
+
+function tenure(rank, weeks) {
+  if (!weeks) return null;
+  const crown = rank === 1 && weeks >= 3 ? h("span.crown", { title: `${weeks} weeks at #1` }, "♛ ") : null;
+  return h("span.tenure", {}, crown, `${weeks} ${weeks === 1 ? "week" : "weeks"} at #${rank}`);
+}
+
+// A shared scale for the interval bars of one table: whole tens around all rows.
+function ciScale(rows) {
+  const lows = rows.map((r) => r.ci_low).filter((v) => v !== null && v !== undefined);
+  const highs = rows.map((r) => r.ci_high).filter((v) => v !== null && v !== undefined);
+  if (!lows.length) return { lo: 0, hi: 100 };
+  return { lo: Math.floor(Math.min(...lows) / 10) * 10, hi: Math.min(100, Math.ceil(Math.max(...highs) / 10) * 10) || 100 };
+}
+
+function ciBar(row, scale) {
+  const span = scale.hi - scale.lo || 1;
+  const at = (v) => `${Math.max(0, Math.min(100, ((v - scale.lo) / span) * 100))}%`;
+  const bar = h("span.ci-range");
+  const dot = h("span.ci-dot");
+  if (row.ci_low !== null && row.ci_high !== null) {
+    bar.style.left = at(row.ci_low);
+    bar.style.width = `calc(${at(row.ci_high)} - ${at(row.ci_low)})`;
+  }
+  dot.style.left = at(row.accuracy);
+  return h(
+    "span.ci",
+    { title: `95% interval ${pct(row.ci_low)} – ${pct(row.ci_high)}`, "aria-label": `95% interval ${pct(row.ci_low)} to ${pct(row.ci_high)}` },
+    bar,
+    dot,
+  );
+}
+
+function ciAxis(scale) {
+  return h("span.ci-axis", {}, h("span", {}, `${scale.lo}%`), h("span", {}, `${scale.hi}%`));
+}
+
+// ---- queries (read-only; the same SQL works on the embedded endpoint, sqld and Turso) ----
+
+// The week shown when none is asked for: the newest ranked, else the newest with clues.
+const WEEK = "coalesce(?, (SELECT max(week_id) FROM week_status WHERE status = 'ranked'), (SELECT max(week_id) FROM puzzles))";
+
+const Q = {
+  weeks: `SELECT p.week_id, count(DISTINCT p.id) AS puzzles, count(c.id) AS clues, s.status, s.reason
+          FROM puzzles p JOIN clues c ON c.puzzle_id = p.id LEFT JOIN week_status s ON s.week_id = p.week_id
+          GROUP BY p.week_id ORDER BY p.week_id DESC`,
+  week: `SELECT ${WEEK} AS week_id,
+                (SELECT status FROM week_status WHERE week_id = ${WEEK}) AS status,
+                (SELECT reason FROM week_status WHERE week_id = ${WEEK}) AS reason,
+                (SELECT models_ranked FROM week_status WHERE week_id = ${WEEK}) AS models_ranked`,
+  board: `SELECT r.rank, m.display_name, m.openrouter_id, m.provider, r.correct_count, r.total_clues, r.accuracy,
+                 r.ci_low, r.ci_high, r.previous_rank, r.rank_change, r.tenure_weeks, r.avg_latency_ms, r.cost
+          FROM weekly_rankings r JOIN models m ON m.id = r.model_id
+          WHERE r.week_id = ${WEEK} ORDER BY r.rank, m.display_name, m.id`,
+  incomplete: `SELECT m.display_name, m.openrouter_id, m.provider, w.clues, w.evaluated, w.errors, w.coverage,
+                      (SELECT e.error_message FROM evaluations e JOIN clues c ON c.id = e.clue_id
+                       JOIN puzzles p ON p.id = c.puzzle_id
+                       WHERE e.model_id = w.model_id AND p.week_id = w.week_id AND e.error_message IS NOT NULL
+                       GROUP BY e.error_message ORDER BY count(*) DESC, max(e.id) DESC LIMIT 1) AS error
+               FROM week_coverage w JOIN models m ON m.id = w.model_id
+               WHERE w.week_id = ${WEEK} AND NOT EXISTS (SELECT 1 FROM weekly_rankings r
+                     WHERE r.week_id = w.week_id AND r.model_id = w.model_id)
+               ORDER BY w.coverage DESC, m.display_name`,
+  puzzles: `SELECT p.id, p.series, p.guardian_id AS number, p.setter, p.title, p.url, p.publication_date,
+                   (SELECT count(*) FROM clues c WHERE c.puzzle_id = p.id) AS clues
+            FROM puzzles p WHERE p.week_id = ${WEEK} ORDER BY p.publication_date, p.id`,
+  leaders: `SELECT t.rank_position, m.display_name, m.openrouter_id, t.weeks_count, t.start_week
+            FROM rank_tenure t JOIN models m ON m.id = t.model_id
+            WHERE t.is_current AND t.rank_position <= 3 ORDER BY t.weeks_count DESC, t.rank_position, m.display_name`,
+  results: `SELECT c.id, c.clue_number, c.direction, c.clue_text, c.letter_count, p.setter,
+                   coalesce(c.display_answer, c.answer) AS answer, e.extracted_answer,
+                   coalesce(e.outcome, CASE WHEN e.error_message IS NOT NULL THEN 'error'
+                                            WHEN e.is_correct THEN 'correct' ELSE 'wrong' END) AS outcome,
+                   c.explanation, e.error_message, e.response_time_ms, substr(e.model_response, 1, 4000) AS reply
+            FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id
+            JOIN models m ON m.id = e.model_id
+            WHERE p.week_id = ? AND m.openrouter_id = ?
+            ORDER BY CASE outcome WHEN 'wrong' THEN 0 WHEN 'no_answer' THEN 1 WHEN 'error' THEN 2 ELSE 3 END,
+                     p.publication_date, p.id, c.direction, CAST(c.clue_number AS INTEGER), c.clue_number`,
+  alltime: `SELECT a.rank, m.display_name, m.openrouter_id, m.provider, a.weeks, a.correct_count, a.total_clues,
+                   a.accuracy, a.ci_low, a.ci_high
+            FROM alltime_rankings a JOIN models m ON m.id = a.model_id ORDER BY a.rank, m.display_name`,
+  alltimeWeeks: `SELECT count(*) AS weeks FROM week_status WHERE status = 'ranked'`,
+  model: `SELECT id, display_name, provider, openrouter_id, is_active FROM models WHERE openrouter_id = ?`,
+  history: `SELECT * FROM (SELECT r.week_id, r.rank, r.accuracy, r.ci_low, r.ci_high, r.correct_count, r.total_clues,
+                                  r.tenure_weeks, r.previous_rank, r.rank_change
+                           FROM weekly_rankings r JOIN models m ON m.id = r.model_id
+                           WHERE m.openrouter_id = ? ORDER BY r.week_id DESC LIMIT 52) ORDER BY week_id`,
+  unranked: `SELECT w.week_id, w.coverage, w.evaluated, w.clues, w.errors FROM week_coverage w
+             JOIN models m ON m.id = w.model_id
+             WHERE m.openrouter_id = ? AND NOT EXISTS (SELECT 1 FROM weekly_rankings r
+                   WHERE r.week_id = w.week_id AND r.model_id = w.model_id) ORDER BY w.week_id DESC`,
+  runs: `SELECT r.id, r.function_id, r.status, r.attempt, r.created_at, r.started_at, r.ended_at,
+                substr(r.error, 1, 300) AS error, r.parent_run_id, substr(r.event, 1, 300) AS event,
+                (SELECT count(*) FROM flow_steps s WHERE s.run_id = r.id) AS steps,
+                (SELECT coalesce(sum(max(s.attempts - 1, 0)), 0) FROM flow_steps s WHERE s.run_id = r.id) AS retries
+         FROM flow_runs r ORDER BY r.created_at DESC, r.id DESC LIMIT 100`,
+  run: `SELECT r.id, r.function_id, r.status, r.attempt, r.created_at, r.started_at, r.ended_at, r.error,
+               r.parent_run_id, r.event, substr(r.output, 1, 2000) AS output
+        FROM flow_runs r WHERE r.id = ?`,
+  steps: `SELECT s.seq, s.name, s.kind, s.status, s.attempts, s.started_at, s.ended_at, substr(s.error, 1, 500) AS error
+          FROM flow_steps s WHERE s.run_id = ? ORDER BY s.seq`,
+  children: `SELECT id, function_id, status FROM flow_runs WHERE parent_run_id = ? ORDER BY created_at, id`,
+};
+
+const q = (sql, ...args) => ({ sql, args });
+
+// ---- the leaderboard ------------------------------------------------------
+
+async function leaderboardView(week) {
+  const w = week || null;
+  const seq = navigation;
+  loading("the leaderboard");
+  const [weeks, [info], board, incomplete, puzzles, leaders] = await client.query([
+    q(Q.weeks),
+    q(Q.week, w, w, w, w),
+    q(Q.board, w),
+    q(Q.incomplete, w),
+    q(Q.puzzles, w),
+    q(Q.leaders),
+  ]);
+  if (seq !== navigation) return;
+  if (!weeks.length) {
+    show(h("section.empty", {}, h("h2", {}, "No puzzles yet"), h("p", {}, "Run `cryptic-bench run` to scrape and evaluate the first week.")));
+    return;
+  }
+  const current = info.week_id;
+  const select = h(
+    "select",
+    { id: "week", "aria-label": "week", onchange: (ev) => (location.hash = "#/week/" + ev.target.value) },
+    weeks.map((row) => {
+      const o = h("option", { value: row.week_id }, weekLabel(row.week_id) + (row.status === "ranked" ? "" : " (not ranked)"));
+      if (row.week_id === current) o.selected = true;
+      return o;
+    }),
+  );
+  const thisWeek = weeks.find((row) => row.week_id === current) || { clues: 0, puzzles: 0 };
+
+  const summary = h(
+    "section.summary",
+    { "aria-label": "week summary" },
+    h("h2", {}, weekLabel(current)),
+    h(
+      "p.counts",
+      {},
+      h("span", { "data-count": "clues" }, `${thisWeek.clues} clues`),
+      " · ",
+      h("span", { "data-count": "puzzles" }, `${thisWeek.puzzles} ${thisWeek.puzzles === 1 ? "puzzle" : "puzzles"}`),
+      " · ",
+      h("span", { "data-count": "models" }, `${board.length} ${board.length === 1 ? "model" : "models"} ranked`),
+    ),
+    h(
+      "ul.puzzles",
+      {},
+      puzzles.map((p) => {
+        const name = p.title || `${p.series} ${p.number}`;
+        const href = safeHref(p.url);
+        return h(
+          "li",
+          {},
+          href ? h("a", { href, rel: "noopener noreferrer", target: "_blank" }, name) : name,
+          p.setter ? ` (${p.setter})` : "",
+          ` · ${p.clues} clues`,
+        );
+      }),
+    ),
+  );
+
+  const status = info.status === "ranked"
+    ? null
+    : h(
+        "div.notice",
+        { role: "note" },
+        h("strong", {}, info.status === "no-ranking" ? "No ranking this week. " : "Not ranked yet. "),
+        info.reason || (info.status ? "" : "Rankings are computed after the week's evaluation finishes."),
+      );
+
+  const scale = ciScale(board);
+  const body = h("tbody");
+  for (const row of board) body.append(...boardRow(row, current, scale));
+  const table = board.length
+    ? h(
+        "div.scroll",
+        {},
+        h(
+          "table.board",
+          {},
+          h("caption", {}, `${weekLabel(current)}: ranked models`),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col" }, "Rank"),
+              h("th", { scope: "col" }, "Model"),
+              h("th", { scope: "col" }, "Accuracy"),
+              h("th.wide", { scope: "col" }, "95% interval ", ciAxis(scale)),
+              h("th.narrow-hide", { scope: "col" }, "Avg time"),
+              h("th.narrow-hide", { scope: "col" }, "Cost"),
+              h("th", { scope: "col" }, "Move"),
+            ),
+          ),
+          body,
+        ),
+      )
+    : null;
+
+  const incompleteSection = incomplete.length
+    ? h(
+        "section.incomplete",
+        {},
+        h("h3", {}, "Not ranked this week"),
+        h("p.hint", {}, "These models have results missing, so ranking them would count the gaps as wrong answers."),
+        h(
+          "div.scroll",
+          {},
+          h(
+            "table",
+            {},
+            h("thead", {}, h("tr", {}, ["Model", "Coverage", "Evaluated", "Errors", "What stopped it"].map((t) => h("th", { scope: "col" }, t)))),
+            h(
+              "tbody",
+              {},
+              incomplete.map((m) =>
+                h(
+                  "tr.incomplete-row",
+                  { "data-model-id": m.openrouter_id },
+                  h("td", {}, h("a", { href: "#/model/" + encodeURIComponent(m.openrouter_id) }, m.display_name), " ", providerBadge(m.provider)),
+                  h("td", {}, pct(m.coverage)),
+                  h("td", {}, `${m.evaluated}/${m.clues}`),
+                  h("td", {}, String(m.errors)),
+                  h("td.error-text", {}, m.error || "—"),
+                ),
+              ),
+            ),
+          ),
+        ),
+      )
+    : null;
+
+  const leadersSection = h(
+    "section.leaders",
+    {},
+    h("h3", {}, "Tenure leaders"),
+    leaders.length
+      ? h(
+          "ol.leader-list",
+          {},
+          leaders.map((t) =>
+            h(
+              "li",
+              {},
+              rankBadge(t.rank_position),
+              " ",
+              h("a", { href: "#/model/" + encodeURIComponent(t.openrouter_id) }, t.display_name),
+              " ",
+              tenure(t.rank_position, t.weeks_count),
+              h("span.since", {}, ` since ${weekLabel(t.start_week)}`),
+            ),
+          ),
+        )
+      : h("p", {}, "No current tenures yet."),
+  );
+
+  show(h("div.toolbar", {}, h("label", { for: "week" }, "Week "), select), summary, status, table, incompleteSection, leadersSection);
+}
+
+function boardRow(row, week, scale) {
+  const detail = h("tr.detail", { hidden: true }, h("td", { colspan: "7" }));
+  const tr = h(
+    "tr.board-row",
+    {
+      tabindex: "0",
+      role: "button",
+      "aria-expanded": "false",
+      "data-model-id": row.openrouter_id,
+      "data-rank": row.rank,
+      onclick: () => toggle(),
+      onkeydown: (ev) => {
+        if (ev.key === "Enter" || ev.key === " ") {
+          ev.preventDefault();
+          toggle();
+        }
+      },
+    },
+    h("td.rank", {}, rankBadge(row.rank)),
+    h(
+      "td.model",
+      {},
+      h("a.model-name", { href: "#/model/" + encodeURIComponent(row.openrouter_id), onclick: (ev) => ev.stopPropagation() }, row.display_name),
+      " ",
+      providerBadge(row.provider),
+      h("div.sub", {}, tenure(row.rank, row.tenure_weeks)),
+    ),
+    h("td.score", {}, h("span.accuracy", {}, pct(row.accuracy)), h("div.sub.correct", {}, `${row.correct_count}/${row.total_clues}`)),
+    h("td.wide", {}, ciBar(row, scale)),
+    h("td.narrow-hide.latency", {}, duration(row.avg_latency_ms)),
+    h("td.narrow-hide.cost", {}, money(row.cost)),
+    h("td.movement", {}, movement(row)),
+  );
+  let loaded = false;
+  async function toggle() {
+    const open = tr.getAttribute("aria-expanded") === "true";
+    tr.setAttribute("aria-expanded", open ? "false" : "true");
+    detail.hidden = open;
+    if (open || loaded) return;
+    loaded = true;
+    const cell = detail.firstChild;
+    cell.replaceChildren(h("p.loading", { role: "status" }, "Loading clue results…"));
+    try {
+      const [results] = await client.query([q(Q.results, week, row.openrouter_id)]);
+      cell.replaceChildren(resultsTable(results, row.display_name));
+    } catch (e) {
+      loaded = false;
+      cell.replaceChildren(h("p.error", { role: "alert" }, e.message));
+    }
+  }
+  return [tr, detail];
+}
+
+const OUTCOME = { correct: "right", wrong: "wrong", no_answer: "no answer", error: "error" };
+
+function resultsTable(results, model) {
+  if (!results.length) return h("p", {}, "No results stored for this week.");
+  return h(
+    "div.scroll",
+    {},
+    h(
+      "table.results",
+      {},
+      h("caption", {}, `${model}: clue results, wrong answers first`),
+      h(
+        "thead",
+        {},
+        h("tr", {}, ["Clue", "", "Setter", "Answer", "Model's answer", "Outcome", "Explanation"].map((t) => h("th", { scope: "col" }, t))),
+      ),
+      h(
+        "tbody",
+        {},
+        results.map((r) =>
+          h(
+            "tr.result",
+            { "data-clue-id": r.id, "data-outcome": r.outcome },
+            h("td.clue", {}, h("span.clue-ref", {}, `${r.clue_number}${(r.direction || "").charAt(0).toLowerCase()} `), h("span.clue-text", {}, r.clue_text)),
+            h("td.enumeration", {}, /^\(/.test(r.letter_count || "") ? r.letter_count : `(${r.letter_count})`),
+            h("td.setter", {}, r.setter || "—"),
+            h("td.answer", {}, r.answer),
+            h(
+              "td.model-answer",
+              {},
+              r.outcome === "error"
+                ? h("span.model-answer-text.error-text", {}, r.error_message || "error")
+                : h("span.model-answer-text", {}, r.extracted_answer || "—"),
+              r.reply ? h("details", {}, h("summary", {}, "reply"), h("pre.reply", {}, r.reply)) : null,
+            ),
+            h("td.outcome", {}, h("span.outcome-badge." + (r.outcome || "unknown").replace(/[^a-z_]/g, ""), {}, OUTCOME[r.outcome] || r.outcome)),
+            h("td.explanation", {}, r.explanation || "—"),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// ---- all time ----------------------------------------------------------------
+
+async function allTimeView() {
+  const seq = navigation;
+  loading("the all-time board");
+  const [rows, [weeks]] = await client.query([q(Q.alltime), q(Q.alltimeWeeks)]);
+  if (seq !== navigation) return;
+  const scale = ciScale(rows);
+  show(
+    h("h2", {}, "All time"),
+    h("p.counts", {}, `Pooled over ${weeks.weeks} ranked ${weeks.weeks === 1 ? "week" : "weeks"}: every counted answer of every ranked week.`),
+    rows.length
+      ? h(
+          "div.scroll",
+          {},
+          h(
+            "table.board.alltime",
+            {},
+            h(
+              "thead",
+              {},
+              h("tr", {}, h("th", {}, "Rank"), h("th", {}, "Model"), h("th", {}, "Accuracy"), h("th.wide", {}, "95% interval ", ciAxis(scale)), h("th", {}, "Weeks")),
+            ),
+            h(
+              "tbody",
+              {},
+              rows.map((r) =>
+                h(
+                  "tr.alltime-row",
+                  { "data-model-id": r.openrouter_id },
+                  h("td.rank", {}, rankBadge(r.rank)),
+                  h("td.model", {}, h("a.model-name", { href: "#/model/" + encodeURIComponent(r.openrouter_id) }, r.display_name), " ", providerBadge(r.provider)),
+                  h("td.score", {}, h("span.accuracy", {}, pct(r.accuracy)), h("div.sub.correct", {}, `${r.correct_count}/${r.total_clues}`)),
+                  h("td.wide", {}, ciBar(r, scale)),
+                  h("td", {}, String(r.weeks)),
+                ),
+              ),
+            ),
+          ),
+        )
+      : h("p", {}, "No ranked weeks yet."),
+  );
+}
+
+// ---- one model ---------------------------------------------------------------
+
+async function modelView(id) {
+  const seq = navigation;
+  loading("the model");
+  const [models, history, unranked] = await client.query([q(Q.model, id), q(Q.history, id), q(Q.unranked, id)]);
+  if (seq !== navigation) return;
+  if (!models.length) {
+    show(h("div.error", { role: "alert" }, h("p", {}, `No model ${id} in this database.`)));
+    return;
+  }
+  const m = models[0];
+  const points = history.map((r) => ({
+    label: r.week_id.replace(/^\d{4}-/, ""),
+    y: r.accuracy,
+    lo: r.ci_low,
+    hi: r.ci_high,
+    tip: `${weekLabel(r.week_id)}: ${pct(r.accuracy)} (${pct(r.ci_low)}–${pct(r.ci_high)}), #${r.rank}`,
+  }));
+  const worst = history.reduce((a, r) => Math.max(a, r.rank), 1);
+  const charts = history.length
+    ? [
+        h("h3", {}, "Weekly accuracy with 95% interval"),
+        lineChart(points, { min: 0, max: 100, format: (v) => `${Math.round(v)}%`, title: `${m.display_name}: weekly accuracy` }),
+        h("h3", {}, "Rank over time"),
+        lineChart(
+          history.map((r) => ({ label: r.week_id.replace(/^\d{4}-/, ""), y: r.rank, tip: `${weekLabel(r.week_id)}: #${r.rank}` })),
+          { min: 1, max: Math.max(2, worst), ticks: Math.max(1, Math.min(5, worst - 1)), invert: true, format: (v) => `#${Math.round(v)}`, title: `${m.display_name}: rank over time` },
+        ),
+      ]
+    : [h("p", {}, "Not ranked in any week yet.")];
+  show(
+    h("h2", {}, m.display_name, " ", providerBadge(m.provider)),
+    h("p.counts", {}, h("code", {}, m.openrouter_id), m.is_active ? "" : " · inactive"),
+    ...charts,
+    history.length
+      ? h(
+          "div.scroll",
+          {},
+          h(
+            "table.history",
+            {},
+            h("thead", {}, h("tr", {}, ["Week", "Rank", "Accuracy", "Correct", "95% interval", "Tenure"].map((t) => h("th", {}, t)))),
+            h(
+              "tbody",
+              {},
+              history
+                .slice()
+                .reverse()
+                .map((r) =>
+                  h(
+                    "tr",
+                    {},
+                    h("td", {}, h("a", { href: "#/week/" + r.week_id }, weekLabel(r.week_id))),
+                    h("td", {}, rankBadge(r.rank)),
+                    h("td", {}, pct(r.accuracy)),
+                    h("td", {}, `${r.correct_count}/${r.total_clues}`),
+                    h("td", {}, `${pct(r.ci_low)} – ${pct(r.ci_high)}`),
+                    h("td", {}, tenure(r.rank, r.tenure_weeks)),
+                  ),
+                ),
+            ),
+          ),
+        )
+      : null,
+    unranked.length
+      ? h(
+          "section.incomplete",
+          {},
+          h("h3", {}, "Weeks with results missing (not ranked)"),
+          h("ul", {}, unranked.map((u) => h("li", {}, `${weekLabel(u.week_id)}: ${pct(u.coverage)} covered, ${u.evaluated}/${u.clues} evaluated, ${u.errors} errors`))),
+        )
+      : null,
+  );
+}
+
+// ---- runs -----------------------------------------------------------------------
+
+const span = (a, b) => (a && b ? duration(b - a) : "—");
+
+async function runsView() {
+  const seq = navigation;
+  loading("the runs");
+  const [runs] = await client.query([q(Q.runs)]);
+  if (seq !== navigation) return;
+  show(
+    h("h2", {}, "Workflow runs"),
+    runs.length
+      ? h(
+          "div.scroll",
+          {},
+          h(
+            "table.runs",
+            {},
+            h("thead", {}, h("tr", {}, ["Created", "Function", "Status", "Duration", "Steps", "Retries", "Error"].map((t) => h("th", {}, t)))),
+            h(
+              "tbody",
+              {},
+              runs.map((r) =>
+                h(
+                  "tr.run-row",
+                  { "data-run-id": r.id },
+                  h("td", {}, h("a", { href: "#/runs/" + encodeURIComponent(r.id) }, when(r.created_at))),
+                  h("td", {}, r.function_id, r.parent_run_id ? h("span.sub", {}, " (child)") : null),
+                  h("td", {}, h("span.status." + r.status, {}, r.status)),
+                  h("td", {}, span(r.started_at, r.ended_at)),
+                  h("td", {}, String(r.steps)),
+                  h("td", {}, String(r.retries)),
+                  h("td.error-text", {}, r.error || ""),
+                ),
+              ),
+            ),
+          ),
+        )
+      : h("p", {}, "No workflow runs recorded in this database."),
+  );
+}
+
+async function runView(id) {
+  const seq = navigation;
+  loading("the run");
+  const [[run], steps, children] = await client.query([q(Q.run, id), q(Q.steps, id), q(Q.children, id)]);
+  if (seq !== navigation) return;
+  if (!run) {
+    show(h("div.error", { role: "alert" }, h("p", {}, `No run ${id}.`)));
+    return;
+  }
+  let data = "";
+  try {
+    data = JSON.stringify(JSON.parse(run.event).data);
+  } catch (e) {
+    data = "";
+  }
+  show(
+    h("p", {}, h("a", { href: "#/runs" }, "← all runs")),
+    h("h2", {}, run.function_id, " ", h("span.status." + run.status, {}, run.status)),
+    h(
+      "dl.run-facts",
+      {},
+      h("dt", {}, "Run"), h("dd", {}, h("code", {}, run.id)),
+      h("dt", {}, "Event data"), h("dd", {}, h("code", {}, data || "—")),
+      h("dt", {}, "Created"), h("dd", {}, when(run.created_at)),
+      h("dt", {}, "Duration"), h("dd", {}, span(run.started_at, run.ended_at)),
+      h("dt", {}, "Attempt"), h("dd", {}, String(run.attempt)),
+      run.parent_run_id ? [h("dt", {}, "Parent"), h("dd", {}, h("a", { href: "#/runs/" + encodeURIComponent(run.parent_run_id) }, run.parent_run_id))] : null,
+      run.error ? [h("dt", {}, "Error"), h("dd.error-text", {}, run.error)] : null,
+    ),
+    h("h3", {}, `Steps (${steps.length})`),
+    steps.length
+      ? h(
+          "div.scroll",
+          {},
+          h(
+            "table.steps",
+            {},
+            h("thead", {}, h("tr", {}, ["#", "Step", "Kind", "Status", "Attempts", "Duration", "Error"].map((t) => h("th", {}, t)))),
+            h(
+              "tbody",
+              {},
+              steps.map((s) =>
+                h(
+                  "tr.step-row",
+                  {},
+                  h("td", {}, String(s.seq)),
+                  h("td", {}, s.name),
+                  h("td", {}, s.kind),
+                  h("td", {}, h("span.status." + s.status, {}, s.status)),
+                  h("td", {}, String(s.attempts)),
+                  h("td", {}, span(s.started_at, s.ended_at)),
+                  h("td.error-text", {}, s.error || ""),
+                ),
+              ),
+            ),
+          ),
+        )
+      : h("p", {}, "No steps."),
+    children.length
+      ? [
+          h("h3", {}, `Child runs (${children.length})`),
+          h("ul", {}, children.map((c) => h("li", {}, h("a", { href: "#/runs/" + encodeURIComponent(c.id) }, c.function_id), ` ${c.status}`))),
+        ]
+      : null,
+  );
+}
+
+// ---- routing ----------------------------------------------------------------------
+
+function route() {
+  navigation++;
+  const hash = decodeURIComponent(location.hash.replace(/^#\/?/, ""));
+  const [page, ...rest] = hash.split("/");
+  const arg = rest.join("/");
+  for (const a of document.querySelectorAll("nav a")) a.toggleAttribute("aria-current", a.dataset.page === (page || "week"));
+  let view;
+  if (page === "all-time") view = () => allTimeView();
+  else if (page === "model" && arg) view = () => modelView(arg);
+  else if (page === "runs" && arg) view = () => runView(arg);
+  else if (page === "runs") view = () => runsView();
+  else view = () => leaderboardView(page === "week" && arg ? arg : null);
+  const attempt = () => view().catch((e) => failed(e, attempt));
+  attempt();
+}
+
+window.addEventListener("hashchange", route);
+route();

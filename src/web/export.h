@@ -1,0 +1,27 @@
+/*
+ * export.h - the dashboard as a static site for a remote database
+ * (`export-dashboard`): the embedded files, a config.js naming the database
+ * and read token, and a Content-Security-Policy that lets the page talk to
+ * its own origin and that database only.
+ */
+#ifndef CB_WEB_EXPORT_H
+#define CB_WEB_EXPORT_H
+
+#include "core/err.h"
+
+/* Checks that TOKEN is a JWT whose claims only allow reading, the way sqld
+ * and Turso read them: "a": "ro" (or "roa"), or a "p" permission set with
+ * read grants only. A token with no access claim has full access there.
+ * Returns 0 when read-only; -1 with the reason in err otherwise (not a JWT,
+ * unreadable claims, or claims that allow writes). */
+int export_check_read_token(const char *token, struct err *err);
+
+/* The origin ("https://host[:port]") a browser connects to for DB_URL
+ * (libsql://, https:// or http://); -1 for any other URL. */
+int export_db_origin(const char *db_url, char *out, size_t size, struct err *err);
+
+/* Writes index.html, config.js and the other files into DIR (created when
+ * missing; our files replaced, nothing else touched). TOKEN may be NULL. */
+int export_dashboard(const char *dir, const char *db_url, const char *token, struct err *err);
+
+#endif
