@@ -1,0 +1,617 @@
+/*
+ * test_dashboard.c - the dashboard in a real browser. Debian's chromium,
+ * driven by playwright-core (tests/dashboard/e2e.mjs, which only reports
+ * what the page shows), reads a ranked copy of the old database twice:
+ * through `serve` and as an exported static site reading a real sqld. Each
+ * time this test compares the page with `leaderboard --json` and with the
+ * database read by plain libsqlite3: two ranked weeks row by row, a week
+ * without a ranking, an expanded row's clue results, a model page's charts,
+ * the all-time board, the runs page. A clue, explanation and answer carrying
+ * markup show as text and run nothing. Screenshots are kept as artifacts.
+ * Also: the files' headers, --public-sql, and export-dashboard's refusals.
+ */
+#include "testutil.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *work, *db;
+static char weeks[3][16];  /* two ranked weeks (newest first), then a week without a ranking or "" */
+static char expand_model[128], xss_model[128];
+static int xss_clue;
+
+static const char *const env[] = {"TURSO_DATABASE_URL=", "TURSO_AUTH_TOKEN=", "TURSO_READ_TOKEN=", NULL};
+
+static const char xss_clue_suffix[] = " <script>window.__xss=1</script>\"><img src=x onerror=\"window.__xss=2\">";
+static const char xss_explanation[] = "\"><img src=x onerror=alert(1)><svg onload=\"window.__xss=4\">";
+static const char xss_answer[] = "<script>window.__xss=3</script>";
+
+static json_t *cli_json(const char *const *args)
+{
+    struct tu_run r = tu_run_cli(work, env, args);
+    if (r.status != 0)
+        fail_msg("%s failed: %s", args[2], r.err);
+    json_error_t jerr;
+    json_t *o = json_loads(r.out, 0, &jerr);
+    if (!o)
+        fail_msg("not JSON (%s): %s", jerr.text, r.out);
+    tu_run_free(&r);
+    return o;
+}
+
+static json_t *board(const char *week)
+{
+    return cli_json((const char *const[]){"--db", db, "leaderboard", "--week", week, "--json", NULL});
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!tu_shared_dir())
+        return 0;
+    work = tu_mkdtemp();
+    db = tu_path(work, "ranked.db");
+    char *original = tu_path(tu_shared_dir(), "data/original-cryptic-bench.db");
+    tu_copy_file(original, db);
+    free(original);
+    struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--db", db, "init-db", "--models",
+                                                                  getenv("CB_MODELS_JSON"), NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    r = tu_run_cli(work, env, (const char *const[]){"--db", db, "rank", "--all", NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+
+    /* The weeks and models come from the data, not from this file. */
+    char *ranked = tu_sql(db, "SELECT week_id FROM week_status WHERE status = 'ranked' ORDER BY week_id DESC LIMIT 2");
+    assert_int_equal(sscanf(ranked, "%15s\n%15s", weeks[0], weeks[1]), 2);
+    free(ranked);
+    char *unranked = tu_sql(db, "SELECT week_id FROM week_status WHERE status = 'no-ranking' ORDER BY week_id LIMIT 1");
+    sscanf(unranked, "%15s", weeks[2]);
+    free(unranked);
+    for (int i = 0; i < 2; i++) {
+        json_t *b = board(weeks[i]);
+        snprintf(i == 0 ? expand_model : xss_model, sizeof expand_model, "%s",
+                 json_string_value(json_object_get(json_array_get(json_object_get(b, "rows"), 0), "model_id")));
+        json_decref(b);
+    }
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT min(c.id) FROM clues c JOIN puzzles p ON p.id = c.puzzle_id JOIN evaluations e ON e.clue_id = c.id "
+             "JOIN models m ON m.id = e.model_id WHERE p.week_id = '%s' AND m.openrouter_id = '%s' "
+             "AND e.outcome <> 'error'",
+             weeks[1], xss_model);
+    xss_clue = (int)tu_sql_int(db, sql);
+    assert_true(xss_clue > 0);
+    /* Markup in every kind of text the page shows; none of it changes a score. */
+    snprintf(sql, sizeof sql, "UPDATE clues SET clue_text = clue_text || '%s', explanation = '%s' WHERE id = %d",
+             xss_clue_suffix, xss_explanation, xss_clue);
+    free(tu_sql(db, sql));
+    snprintf(sql, sizeof sql,
+             "UPDATE evaluations SET extracted_answer = '%s' WHERE clue_id = %d AND model_id = "
+             "(SELECT id FROM models WHERE openrouter_id = '%s')",
+             xss_answer, xss_clue, xss_model);
+    free(tu_sql(db, sql));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_stop_all_fakes();
+    if (work)
+        tu_rmtree(work);
+    free(work);
+    free(db);
+    work = db = NULL;
+    return 0;
+}
+
+/* Runs e2e.mjs against URL and returns its report. */
+static json_t *drive(const char *name, const char *url, const char *const *origins)
+{
+    const char *artifacts_root = getenv("CB_ARTIFACTS");
+    char artifacts[1024], spec_path[1024], out_path[1024], cmd[4096];
+    snprintf(artifacts, sizeof artifacts, "%s/dashboard-%s", artifacts_root ? artifacts_root : work, name);
+    json_t *allowed = json_array();
+    for (size_t i = 0; origins[i]; i++)
+        json_array_append_new(allowed, json_string(origins[i]));
+    json_t *spec = json_pack("{s:s, s:[s,s,s], s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:o, s:s}", "url", url, "weeks",
+                             weeks[0], weeks[1], weeks[2][0] ? weeks[2] : weeks[0], "expand", "week", weeks[0],
+                             "model_id", expand_model, "xss", "week", weeks[1], "model_id", xss_model, "model_id",
+                             expand_model, "allowed_origins", allowed, "artifacts", artifacts);
+    snprintf(spec_path, sizeof spec_path, "%s/spec-%s.json", work, name);
+    snprintf(out_path, sizeof out_path, "%s/report-%s.json", work, name);
+    assert_int_equal(json_dump_file(spec, spec_path, 0), 0);
+    json_decref(spec);
+    snprintf(cmd, sizeof cmd, "node '%s' '%s' > '%s' 2> '%s.err'", getenv("CB_DASHBOARD_E2E"), spec_path, out_path,
+             out_path);
+    if (system(cmd) != 0) {
+        char err_path[1100];
+        snprintf(err_path, sizeof err_path, "%s.err", out_path);
+        fail_msg("e2e.mjs failed (is chromium at /usr/bin/chromium? scripts/bootstrap installs it): %s",
+                 tu_read_file(err_path, NULL));
+    }
+    json_t *report = json_load_file(out_path, 0, NULL);
+    assert_non_null(report);
+    const char *failure = json_string_value(json_object_get(report, "failure"));
+    if (failure)
+        fail_msg("the browser run stopped (screenshot in %s): %s", artifacts, failure);
+    fprintf(stderr, "screenshots: %s\n", artifacts);
+    const char *shots[] = {"week-", "expanded", "xss", "model", "all-time", "runs", "phone"};
+    for (size_t i = 0; i < sizeof shots / sizeof shots[0]; i++) {
+        char path[1200];
+        if (strcmp(shots[i], "week-") == 0)
+            snprintf(path, sizeof path, "%s/week-%s.png", artifacts, weeks[0]);
+        else
+            snprintf(path, sizeof path, "%s/%s.png", artifacts, shots[i]);
+        if (!tu_exists(path))
+            fail_msg("no screenshot %s", path);
+    }
+    return report;
+}
+
+static void movement_of(const json_t *row, char *out, size_t size)
+{
+    json_t *prev = json_object_get(row, "previous_rank");
+    long change = (long)json_integer_value(json_object_get(row, "rank_change"));
+    if (!prev || json_is_null(prev))
+        snprintf(out, size, "new");
+    else if (change > 0)
+        snprintf(out, size, "up %ld", change);
+    else if (change < 0)
+        snprintf(out, size, "down %ld", -change);
+    else
+        snprintf(out, size, "unchanged");
+}
+
+static void check_week(const json_t *report, const char *week)
+{
+    json_t *page = json_object_get(json_object_get(report, "weeks"), week);
+    assert_non_null(page);
+    json_t *want = board(week);
+    json_t *rows = json_object_get(page, "rows"), *want_rows = json_object_get(want, "rows");
+    if (json_array_size(rows) != json_array_size(want_rows))
+        fail_msg("%s: the page shows %zu rows, leaderboard --json %zu", week, json_array_size(rows),
+                 json_array_size(want_rows));
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        json_t *w = json_array_get(want_rows, i);
+        char correct[64], move[32];
+        snprintf(correct, sizeof correct, "%lld/%lld", (long long)json_integer_value(json_object_get(w, "correct")),
+                 (long long)json_integer_value(json_object_get(w, "total")));
+        movement_of(w, move, sizeof move);
+        assert_int_equal(json_integer_value(json_object_get(row, "rank")), json_integer_value(json_object_get(w, "rank")));
+        assert_string_equal(json_string_value(json_object_get(row, "model_id")), json_string_value(json_object_get(w, "model_id")));
+        assert_string_equal(json_string_value(json_object_get(row, "model")), json_string_value(json_object_get(w, "model")));
+        assert_string_equal(json_string_value(json_object_get(row, "correct")), correct);
+        assert_string_equal(json_string_value(json_object_get(row, "movement")), move);
+        assert_true(json_is_true(json_object_get(row, "ci_bar")));
+        /* One decimal as shown; JavaScript and printf round exact halves differently. */
+        double shown = atof(json_string_value(json_object_get(row, "accuracy")));
+        double value = json_number_value(json_object_get(w, "accuracy"));
+        if (fabs(shown - value) > 0.05 + 1e-9)
+            fail_msg("%s %s: accuracy shown %.1f, stored %.4f", week, correct, shown, value);
+    }
+    /* The models left out, and what stopped them. */
+    json_t *inc = json_object_get(page, "incomplete"), *want_inc = json_object_get(want, "incomplete");
+    assert_int_equal(json_array_size(inc), json_array_size(want_inc));
+    json_array_foreach(inc, i, row) {
+        assert_string_equal(json_string_value(json_object_get(row, "model_id")),
+                            json_string_value(json_object_get(json_array_get(want_inc, i), "model_id")));
+        assert_true(strlen(json_string_value(json_object_get(row, "stopped_by"))) > 0);
+    }
+    char clues[64];
+    snprintf(clues, sizeof clues, "%lld clues", (long long)json_integer_value(json_object_get(want, "clues")));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(page, "counts"), "clues")), clues);
+    const char *reason = json_string_value(json_object_get(want, "reason"));
+    const char *notice = json_string_value(json_object_get(page, "notice"));
+    if (strcmp(json_string_value(json_object_get(want, "status")), "ranked") == 0)
+        assert_null(notice);
+    else
+        tu_assert_contains(notice, reason);
+    json_decref(want);
+}
+
+/* A text cell as the page prints it: empty and NULL as a dash. */
+static const char *shown(sqlite3_stmt *st, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t && *t ? t : "—";
+}
+
+/* The expanded row's clue results against the evaluations table. */
+static void check_results(const json_t *expanded, const char *week, const char *model)
+{
+    assert_string_equal(json_string_value(json_object_get(expanded, "expanded")), "true");
+    json_t *rows = json_object_get(expanded, "rows");
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT c.id, c.clue_text, c.letter_count, p.setter,\n"
+                                        "       coalesce(c.display_answer, c.answer), e.extracted_answer, e.outcome,\n"
+                                        "       c.explanation, e.error_message\n"
+                                        "FROM evaluations e JOIN clues c ON c.id = e.clue_id\n"
+                                        "JOIN puzzles p ON p.id = c.puzzle_id JOIN models m ON m.id = e.model_id\n"
+                                        "WHERE p.week_id = ? AND m.openrouter_id = ?",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, week, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+    size_t count = 0;
+    int wrong_seen_after_right = 0, right_seen = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        count++;
+        int id = sqlite3_column_int(st, 0);
+        json_t *row = NULL, *r;
+        size_t i;
+        json_array_foreach(rows, i, r) if (json_integer_value(json_object_get(r, "clue_id")) == id) row = r;
+        if (!row)
+            fail_msg("clue %d is not in the expanded row", id);
+        const char *lc = shown(st, 2);
+        char enumeration[128];
+        snprintf(enumeration, sizeof enumeration, lc[0] == '(' ? "%s" : "(%s)", lc);
+        const char *outcome = (const char *)sqlite3_column_text(st, 6);
+        assert_string_equal(json_string_value(json_object_get(row, "clue")), (const char *)sqlite3_column_text(st, 1));
+        assert_string_equal(json_string_value(json_object_get(row, "enumeration")), enumeration);
+        assert_string_equal(json_string_value(json_object_get(row, "setter")), shown(st, 3));
+        assert_string_equal(json_string_value(json_object_get(row, "answer")), shown(st, 4));
+        assert_string_equal(json_string_value(json_object_get(row, "outcome")), outcome);
+        assert_string_equal(json_string_value(json_object_get(row, "model_answer")),
+                            strcmp(outcome, "error") == 0 ? (sqlite3_column_text(st, 8) ? shown(st, 8) : "error")
+                                                          : shown(st, 5));
+        assert_string_equal(json_string_value(json_object_get(row, "explanation")), shown(st, 7));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    assert_true(count > 0);
+    assert_int_equal(json_array_size(rows), count);
+    /* Wrong answers first. */
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        const char *o = json_string_value(json_object_get(r, "outcome"));
+        if (strcmp(o, "correct") == 0)
+            right_seen = 1;
+        else if (right_seen)
+            wrong_seen_after_right = 1;
+    }
+    assert_false(wrong_seen_after_right);
+}
+
+static void check_report(const json_t *report)
+{
+    /* Nothing left the page's own origin and the database's. */
+    if (json_array_size(json_object_get(report, "external")))
+        fail_msg("requests outside the allowed origins: %s", json_dumps(json_object_get(report, "external"), 0));
+    assert_int_equal(json_array_size(json_object_get(report, "page_errors")), 0);
+    if (json_array_size(json_object_get(report, "console_errors")))
+        fail_msg("console errors: %s", json_dumps(json_object_get(report, "console_errors"), 0));
+    assert_int_equal(json_array_size(json_object_get(report, "dialogs")), 0);
+
+    /* The first view is the newest ranked week; the selector lists every week with clues, newest first. */
+    json_t *first = json_object_get(report, "first_view");
+    assert_string_equal(json_string_value(json_object_get(first, "week")), weeks[0]);
+    assert_int_equal(json_array_size(json_object_get(first, "options")),
+                     tu_sql_int(db, "SELECT count(DISTINCT p.week_id) FROM puzzles p JOIN clues c ON c.puzzle_id = p.id"));
+    char *newest = tu_sql(db, "SELECT max(week_id) FROM puzzles");
+    newest[strcspn(newest, "\n")] = '\0';
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(first, "options"), 0), "value")),
+                        newest);
+    free(newest);
+
+    for (int i = 0; i < 3 && weeks[i][0]; i++)
+        check_week(report, weeks[i]);
+
+    check_results(json_object_get(report, "expanded"), weeks[0], expand_model);
+    /* The keyboard opened the row with the markup: it shows as text and ran nothing. */
+    json_t *kb = json_object_get(report, "keyboard");
+    check_results(kb, weeks[1], xss_model);
+    json_t *xss = json_object_get(report, "xss");
+    assert_true(json_is_null(json_object_get(xss, "fired")));
+    assert_int_equal(json_integer_value(json_object_get(xss, "images")), 0);
+    assert_int_equal(json_integer_value(json_object_get(xss, "scripts")), 0);
+    int found = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(kb, "rows"), i, r) {
+        if (json_integer_value(json_object_get(r, "clue_id")) != xss_clue)
+            continue;
+        found = 1;
+        tu_assert_contains(json_string_value(json_object_get(r, "clue")), xss_clue_suffix);
+        assert_string_equal(json_string_value(json_object_get(r, "explanation")), xss_explanation);
+        assert_string_equal(json_string_value(json_object_get(r, "model_answer")), xss_answer);
+    }
+    assert_true(found);
+
+    /* The model page: one point per ranked week (up to 52) in each chart, an interval on each. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT min(52, count(*)) FROM weekly_rankings r JOIN models m ON m.id = r.model_id "
+             "WHERE m.openrouter_id = '%s'",
+             expand_model);
+    json_int_t ranked = tu_sql_int(db, sql);
+    json_t *model = json_object_get(report, "model");
+    assert_int_equal(json_integer_value(json_object_get(model, "charts")), 2);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(model, "points"), 0)), ranked);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(model, "points"), 1)), ranked);
+    assert_int_equal(json_integer_value(json_object_get(model, "whiskers")), 3 * ranked);
+    assert_int_equal(json_integer_value(json_object_get(model, "history_rows")), ranked);
+
+    /* The all-time board as `leaderboard --all-time --json` has it. */
+    json_t *want = cli_json((const char *const[]){"--db", db, "leaderboard", "--all-time", "--json", NULL});
+    json_t *alltime = json_object_get(report, "alltime");
+    assert_int_equal(json_array_size(alltime), json_array_size(json_object_get(want, "rows")));
+    json_array_foreach(alltime, i, r) {
+        json_t *w = json_array_get(json_object_get(want, "rows"), i);
+        char correct[64];
+        snprintf(correct, sizeof correct, "%lld/%lld", (long long)json_integer_value(json_object_get(w, "correct")),
+                 (long long)json_integer_value(json_object_get(w, "total")));
+        assert_string_equal(json_string_value(json_object_get(r, "model_id")), json_string_value(json_object_get(w, "model_id")));
+        assert_int_equal(json_integer_value(json_object_get(r, "rank")), json_integer_value(json_object_get(w, "rank")));
+        assert_string_equal(json_string_value(json_object_get(r, "correct")), correct);
+    }
+    json_decref(want);
+
+    /* The runs page lists the flow runs (rank --all made one), and a run shows its steps. */
+    json_t *runs = json_object_get(json_object_get(report, "runs"), "rows");
+    assert_int_equal(json_array_size(runs), tu_sql_int(db, "SELECT min(100, count(*)) FROM flow_runs"));
+    assert_true(json_array_size(runs) > 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM flow_steps WHERE run_id = '%s'",
+             json_string_value(json_array_get(runs, 0)));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "run"), "steps")), tu_sql_int(db, sql));
+
+    /* Phone width: the page itself does not scroll sideways. */
+    assert_false(json_is_true(json_object_get(json_object_get(report, "phone"), "overflow")));
+}
+
+static void test_served(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    int port;
+    int pid = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron", NULL},
+                              &port);
+    char url[64], origin[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    snprintf(origin, sizeof origin, "http://127.0.0.1:%d", port);
+    json_t *report = drive("served", url, (const char *const[]){origin, NULL});
+    check_report(report);
+    json_decref(report);
+    tu_stop_fake(pid);
+}
+
+static void test_exported_on_sqld(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *sqld_dir = tu_path(work, "sqld");
+    int sqld_port;
+    int sqld = tu_start_sqld(sqld_dir, &sqld_port);
+    char sqld_url[64];
+    snprintf(sqld_url, sizeof sqld_url, "http://127.0.0.1:%d", sqld_port);
+    struct tu_run r = tu_run_cli(work, env, (const char *const[]){"migrate", "--from", db, "--to", sqld_url, NULL});
+    if (r.status != 0)
+        fail_msg("migrate: %s", r.err);
+    tu_run_free(&r);
+    char *site = tu_path(work, "site");
+    r = tu_run_cli(work, env, (const char *const[]){"export-dashboard", "--out", site, "--db-url", sqld_url, NULL});
+    if (r.status != 0)
+        fail_msg("export-dashboard: %s", r.err);
+    tu_run_free(&r);
+    int port;
+    int host = tu_start_fake("static_site.py", site, &port);
+    char url[64], origin[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    snprintf(origin, sizeof origin, "http://127.0.0.1:%d", port);
+    json_t *report = drive("exported", url, (const char *const[]){origin, sqld_url, NULL});
+    check_report(report);
+    /* The page read the data from sqld, not from anywhere else. */
+    size_t i;
+    json_t *u;
+    int to_sqld = 0;
+    json_array_foreach(json_object_get(report, "requests"), i, u) to_sqld +=
+        strncmp(json_string_value(u), sqld_url, strlen(sqld_url)) == 0;
+    assert_true(to_sqld > 0);
+    json_decref(report);
+    tu_stop_fake(host);
+    tu_stop_fake(sqld);
+    free(site);
+    free(sqld_dir);
+}
+
+/* A JWT with the given claims (the signature is not checked by export). */
+static char *jwt(const char *claims)
+{
+    static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char *parts[2] = {"{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}", claims};
+    char *out = calloc(1, 4096);
+    size_t o = 0;
+    for (int p = 0; p < 2; p++) {
+        const unsigned char *s = (const unsigned char *)parts[p];
+        size_t n = strlen(parts[p]);
+        for (size_t i = 0; i < n; i += 3) {
+            unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+            out[o++] = b64url[v >> 18 & 63];
+            out[o++] = b64url[v >> 12 & 63];
+            if (i + 1 < n)
+                out[o++] = b64url[v >> 6 & 63];
+            if (i + 2 < n)
+                out[o++] = b64url[v & 63];
+        }
+        out[o++] = '.';
+    }
+    strcpy(out + o, "c2lnbmF0dXJl");
+    return out;
+}
+
+static void test_export_refuses_tokens_that_write(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *site = tu_path(dir, "site");
+    char *index = tu_path(site, "index.html");
+    struct {
+        const char *claims; /* NULL: not a JWT */
+        const char *why;
+    } refused[] = {
+        {"{\"a\":\"rw\",\"iat\":1}", "allows writes"},
+        {"{\"iat\":1,\"id\":\"db\"}", "no access claim"},
+        {"{\"p\":{\"ro\":{\"ns\":[\"a\"]},\"rw\":{\"ns\":[\"a\"]}}}", "allows writes"},
+        {"[1,2]", "not a base64url JSON object"},
+        {NULL, "not a JWT"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char *token = refused[i].claims ? jwt(refused[i].claims) : strdup("opaque-token-without-dots");
+        struct tu_run r = tu_run_cli(dir, env, (const char *const[]){"export-dashboard", "--out", site, "--db-url",
+                                                                     "libsql://bench-org.turso.io", "--read-token", token,
+                                                                     NULL});
+        assert_int_equal(r.status, 1);
+        tu_assert_contains(r.err, refused[i].why);
+        assert_null(strstr(r.err, token)); /* the token is not echoed */
+        assert_false(tu_exists(index));
+        tu_run_free(&r);
+        free(token);
+    }
+    /* Not a database URL; no URL at all with a file database. */
+    struct tu_run r = tu_run_cli(dir, env, (const char *const[]){"export-dashboard", "--out", site, "--db-url",
+                                                                 "ftp://example.org/db", NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "libsql://");
+    tu_run_free(&r);
+    r = tu_run_cli(dir, env, (const char *const[]){"--db", "x.db", "export-dashboard", "--out", site, NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "--db-url");
+    tu_run_free(&r);
+    r = tu_run_cli(dir, env, (const char *const[]){"export-dashboard", "--db-url", "libsql://x.turso.io", NULL});
+    assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+    assert_false(tu_exists(index));
+
+    /* Read-only tokens, both claim forms: written, with the CSP naming the database's origin. */
+    const char *ro[] = {"{\"a\":\"ro\",\"iat\":1}", "{\"p\":{\"ro\":{\"ns\":[\"bench\"]}}}"};
+    for (size_t i = 0; i < 2; i++) {
+        char *token = jwt(ro[i]);
+        r = tu_run_cli(dir, env, (const char *const[]){"export-dashboard", "--out", site, "--db-url",
+                                                       "libsql://bench-org.turso.io/", "--read-token", token, NULL});
+        if (r.status != 0)
+            fail_msg("a read-only token was refused: %s", r.err);
+        tu_run_free(&r);
+        char *config_path = tu_path(site, "config.js");
+        char *config = tu_read_file(config_path, NULL);
+        free(config_path);
+        tu_assert_contains(config, token);
+        tu_assert_contains(config, "libsql:\\/\\/bench-org.turso.io");
+        char *html = tu_read_file(index, NULL);
+        tu_assert_contains(html, "connect-src 'self' https://bench-org.turso.io;");
+        assert_null(strstr(html, "<!--csp-->"));
+        free(html);
+        free(config);
+        free(token);
+    }
+    const char *files[] = {"app.js", "hrana.js", "chart.js", "style.css"};
+    for (size_t i = 0; i < 4; i++) {
+        char *p = tu_path(site, files[i]);
+        assert_true(tu_exists(p));
+        free(p);
+    }
+    tu_rmtree(dir);
+    free(index);
+    free(site);
+    free(dir);
+}
+
+/* `curl -i` of a URL, headers and body. */
+static char *curl(const char *args)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "curl -s -i %s", args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t cap = 1 << 20, n = 0;
+    char *out = malloc(cap + 1);
+    n = fread(out, 1, cap, p);
+    out[n] = '\0';
+    pclose(p);
+    return out;
+}
+
+static void test_files_and_public_sql(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *file = tu_path(dir, "t.db");
+    struct tu_run r = tu_run_cli(dir, env, (const char *const[]){"--db", file, "init-db", "--models",
+                                                                 getenv("CB_MODELS_JSON"), NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    int port;
+    int pid = tu_start_server(env, (const char *const[]){"--db", file, "serve", "--listen", "127.0.0.1:0", "--no-cron",
+                                                         "--read-token", "sekrit", NULL},
+                              &port);
+    char args[256];
+    snprintf(args, sizeof args, "http://127.0.0.1:%d/", port);
+    char *page = curl(args);
+    tu_assert_contains(page, "HTTP/1.1 200");
+    tu_assert_contains(page, "Content-Security-Policy: default-src 'self'; script-src 'self';");
+    tu_assert_contains(page, "X-Content-Type-Options: nosniff");
+    tu_assert_contains(page, "<script type=\"module\" src=\"app.js\">");
+    char etag[64] = "";
+    const char *at = strstr(page, "ETag: ");
+    assert_non_null(at);
+    sscanf(at + 6, "%63s", etag);
+    snprintf(args, sizeof args, "-H 'If-None-Match: %s' http://127.0.0.1:%d/index.html", etag, port);
+    char *again = curl(args);
+    tu_assert_contains(again, "HTTP/1.1 304");
+    snprintf(args, sizeof args, "http://127.0.0.1:%d/app.js", port);
+    char *js = curl(args);
+    tu_assert_contains(js, "Content-Type: text/javascript");
+    snprintf(args, sizeof args, "--path-as-is http://127.0.0.1:%d/../meson.build", port);
+    char *missing = curl(args);
+    tu_assert_contains(missing, "HTTP/1.1 404");
+    /* With a read token the SQL endpoint wants it... */
+    snprintf(args, sizeof args,
+             "-X POST -d '{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT 1\"}}]}' "
+             "http://127.0.0.1:%d/v2/pipeline",
+             port);
+    char *refused = curl(args);
+    tu_assert_contains(refused, "HTTP/1.1 401");
+    tu_stop_fake(pid);
+    /* ...unless it is public. */
+    pid = tu_start_server(env, (const char *const[]){"--db", file, "serve", "--listen", "127.0.0.1:0", "--no-cron",
+                                                     "--read-token", "sekrit", "--public-sql", NULL},
+                          &port);
+    snprintf(args, sizeof args,
+             "-X POST -d '{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT 1\"}}]}' "
+             "http://127.0.0.1:%d/v2/pipeline",
+             port);
+    char *open_ = curl(args);
+    tu_assert_contains(open_, "HTTP/1.1 200");
+    tu_assert_contains(open_, "\"type\":\"ok\"");
+    tu_stop_fake(pid);
+    free(page);
+    free(again);
+    free(js);
+    free(missing);
+    free(refused);
+    free(open_);
+    tu_rmtree(dir);
+    free(file);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_files_and_public_sql),
+        cmocka_unit_test(test_export_refuses_tokens_that_write),
+        cmocka_unit_test(test_served),
+        cmocka_unit_test(test_exported_on_sqld),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
