@@ -185,7 +185,7 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "export-dashboard",
-        .usage = "--out DIR [--db-url URL] [--read-token T]",
+        .usage = "--out DIR [--db-url URL] [--read-token T] [--token-header H]",
         .summary = "write the dashboard as a static site reading a remote database",
         .help = "Writes index.html, config.js, app.js and the rest into DIR: the same dashboard\n"
                 "`serve` shows, reading URL (libsql://, https:// or http://; default: --db or\n"
@@ -193,7 +193,11 @@ static const struct cli_command commands[] = {
                 "(default TURSO_READ_TOKEN) ends up public in config.js, so it must be a JWT whose\n"
                 "claims allow reading only (turso db tokens create DB --read-only); any other is\n"
                 "refused. index.html carries a Content-Security-Policy that allows its own origin\n"
-                "and the database's only.\n",
+                "and the database's only.\n"
+                "\n"
+                "  --token-header H  Authorization (default, what libSQL clients send) or\n"
+                "                    x-authorization, which sqld also reads: its CORS answer\n"
+                "                    (Allow-Headers: *) covers that one in every browser\n",
         .run = cmd_export_dashboard,
     },
     {

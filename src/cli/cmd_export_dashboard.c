@@ -9,12 +9,13 @@
 
 int cmd_export_dashboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-    const char *out = NULL, *db_url = NULL, *token = NULL;
+    const char *out = NULL, *db_url = NULL, *token = NULL, *token_header = NULL;
     for (int i = 0; i < argc;) {
         int taken;
         if ((taken = cli_take_value(argc, argv, &i, "--out", &out)) != 0 ||
             (taken = cli_take_value(argc, argv, &i, "--db-url", &db_url)) != 0 ||
-            (taken = cli_take_value(argc, argv, &i, "--read-token", &token)) != 0) {
+            (taken = cli_take_value(argc, argv, &i, "--read-token", &token)) != 0 ||
+            (taken = cli_take_value(argc, argv, &i, "--token-header", &token_header)) != 0) {
             if (taken < 0)
                 return cli_usage_error(cmd, "%s needs a value", argv[i]);
             continue;
@@ -31,7 +32,7 @@ int cmd_export_dashboard(struct cli_ctx *ctx, const struct cli_command *cmd, int
     if (!token)
         token = config_env("TURSO_READ_TOKEN");
     struct err err = {{0}};
-    if (export_dashboard(out, db_url, token, &err) < 0)
+    if (export_dashboard(out, db_url, token, token_header, &err) < 0)
         return cli_fail(cmd, err.msg);
     printf("dashboard written to %s, reading %s%s\n", out, db_url, token && *token ? " with a read-only token" : "");
     return CLI_OK;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -161,8 +162,15 @@ static char *index_with_csp(const struct web_asset *index, const char *origin)
     return out;
 }
 
-int export_dashboard(const char *dir, const char *db_url, const char *token, struct err *err)
+int export_dashboard(const char *dir, const char *db_url, const char *token, const char *token_header,
+                     struct err *err)
 {
+    if (!token_header || strcasecmp(token_header, "authorization") == 0)
+        token_header = "Authorization";
+    else if (strcasecmp(token_header, "x-authorization") == 0)
+        token_header = "x-authorization";
+    else
+        return err_set(err, "--token-header %s: expected Authorization or x-authorization", token_header);
     char origin[512];
     if (export_db_origin(db_url, origin, sizeof origin, err) < 0)
         return -1;
@@ -188,7 +196,8 @@ int export_dashboard(const char *dir, const char *db_url, const char *token, str
             rc = write_file(dir, "index.html", html, strlen(html), err);
             free(html);
         } else if (strcmp(a->path, "/config.js") == 0) {
-            json_t *cfg = json_pack("{s:s, s:s}", "db", db_url, "token", token ? token : "");
+            json_t *cfg = json_pack("{s:s, s:s, s:s}", "db", db_url, "token", token ? token : "", "token_header",
+                                    token_header);
             char *js_obj = cfg ? json_dumps(cfg, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
             json_decref(cfg);
             if (!js_obj)

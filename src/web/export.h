@@ -21,7 +21,10 @@ int export_check_read_token(const char *token, struct err *err);
 int export_db_origin(const char *db_url, char *out, size_t size, struct err *err);
 
 /* Writes index.html, config.js and the other files into DIR (created when
- * missing; our files replaced, nothing else touched). TOKEN may be NULL. */
-int export_dashboard(const char *dir, const char *db_url, const char *token, struct err *err);
+ * missing; our files replaced, nothing else touched). TOKEN may be NULL;
+ * TOKEN_HEADER is the header the browser sends it in: NULL or
+ * "Authorization", or "x-authorization" (sqld reads both). */
+int export_dashboard(const char *dir, const char *db_url, const char *token, const char *token_header,
+                     struct err *err);
 
 #endif

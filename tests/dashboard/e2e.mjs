@@ -33,129 +33,132 @@ const settled = () => page.waitForFunction(() => !document.getElementById("main"
 const shot = (name) => page.screenshot({ path: `${spec.artifacts}/${name}.png`, fullPage: true });
 
 try {
-  await page.goto(spec.url);
-  await settled();
-  out.first_view = await page.evaluate(() => ({
-    week: document.getElementById("week")?.value || null,
-    rows: document.querySelectorAll("tr.board-row").length,
-    options: Array.from(document.querySelectorAll("#week option"), (o) => ({ value: o.value, label: o.textContent })),
-  }));
-
-  for (const week of spec.weeks) {
-    await page.selectOption("#week", week);
-    await page.waitForFunction((w) => location.hash === "#/week/" + w, week);
+  tour: {
+    await page.goto(spec.url);
     await settled();
-    out.weeks[week] = await page.evaluate(() => ({
-      heading: document.querySelector(".summary h2")?.textContent,
-      notice: document.querySelector(".notice")?.textContent || null,
-      counts: Object.fromEntries(Array.from(document.querySelectorAll("[data-count]"), (e) => [e.dataset.count, e.textContent])),
-      puzzle_links: Array.from(document.querySelectorAll("ul.puzzles a"), (a) => a.href),
-      rows: Array.from(document.querySelectorAll("tr.board-row"), (tr) => ({
-        rank: Number(tr.dataset.rank),
-        model_id: tr.dataset.modelId,
-        model: tr.querySelector(".model-name").textContent,
-        correct: tr.querySelector(".correct").textContent,
-        accuracy: tr.querySelector(".accuracy").textContent,
-        movement: tr.querySelector("[data-movement]")?.dataset.movement,
-        ci_bar: !!tr.querySelector(".ci-range"),
-      })),
-      incomplete: Array.from(document.querySelectorAll("tr.incomplete-row"), (tr) => ({
-        model_id: tr.dataset.modelId,
-        stopped_by: tr.querySelector(".error-text").textContent,
-      })),
+    out.first_view = await page.evaluate(() => ({
+      week: document.getElementById("week")?.value || null,
+      rows: document.querySelectorAll("tr.board-row").length,
+      options: Array.from(document.querySelectorAll("#week option"), (o) => ({ value: o.value, label: o.textContent })),
     }));
-    await shot("week-" + week);
-  }
 
-  // One row opened with the mouse, the next with the keyboard.
-  async function expand(week, modelId, how) {
-    await page.goto(spec.url + "#/week/" + week);
-    await settled();
-    const row = page.locator(`tr.board-row[data-model-id="${modelId}"]`);
-    if (how === "keyboard") {
-      await row.focus();
-      await page.keyboard.press("Enter");
-    } else {
-      await row.click({ position: { x: 5, y: 5 } });
-    }
-    const detail = row.locator("xpath=following-sibling::tr[1]");
-    await detail.locator("tr.result").first().waitFor();
-    return {
-      expanded: await row.getAttribute("aria-expanded"),
-      rows: await detail.locator("tr.result").evaluateAll((trs) =>
-        trs.map((tr) => ({
-          clue_id: Number(tr.dataset.clueId),
-          outcome: tr.dataset.outcome,
-          clue: tr.querySelector(".clue-text").textContent,
-          enumeration: tr.querySelector(".enumeration").textContent,
-          setter: tr.querySelector(".setter").textContent,
-          answer: tr.querySelector(".answer").textContent,
-          model_answer: tr.querySelector(".model-answer-text").textContent,
-          explanation: tr.querySelector(".explanation").textContent,
+    for (const week of spec.quick ? [spec.weeks[0]] : spec.weeks) {
+      await page.selectOption("#week", week);
+      await page.waitForFunction((w) => location.hash === "#/week/" + w, week);
+      await settled();
+      out.weeks[week] = await page.evaluate(() => ({
+        heading: document.querySelector(".summary h2")?.textContent,
+        notice: document.querySelector(".notice")?.textContent || null,
+        counts: Object.fromEntries(Array.from(document.querySelectorAll("[data-count]"), (e) => [e.dataset.count, e.textContent])),
+        puzzle_links: Array.from(document.querySelectorAll("ul.puzzles a"), (a) => a.href),
+        rows: Array.from(document.querySelectorAll("tr.board-row"), (tr) => ({
+          rank: Number(tr.dataset.rank),
+          model_id: tr.dataset.modelId,
+          model: tr.querySelector(".model-name").textContent,
+          correct: tr.querySelector(".correct").textContent,
+          accuracy: tr.querySelector(".accuracy").textContent,
+          movement: tr.querySelector("[data-movement]")?.dataset.movement,
+          ci_bar: !!tr.querySelector(".ci-range"),
         })),
-      ),
-    };
-  }
-  out.expanded = await expand(spec.expand.week, spec.expand.model_id, "mouse");
-  await shot("expanded");
-  out.keyboard = await expand(spec.xss.week, spec.xss.model_id, "keyboard");
-  out.xss = await page.evaluate(() => ({
-    fired: window.__xss === undefined ? null : window.__xss,
-    images: document.querySelectorAll("main img").length,
-    scripts: document.querySelectorAll("main script").length,
-  }));
-  await shot("xss");
+        incomplete: Array.from(document.querySelectorAll("tr.incomplete-row"), (tr) => ({
+          model_id: tr.dataset.modelId,
+          stopped_by: tr.querySelector(".error-text").textContent,
+        })),
+      }));
+      await shot("week-" + week);
+    }
 
-  await page.goto(spec.url + "#/model/" + encodeURIComponent(spec.model_id));
-  await settled();
-  await page.locator("svg.chart").first().waitFor();
-  out.model = await page.evaluate(() => ({
-    heading: document.querySelector("main h2")?.textContent,
-    charts: document.querySelectorAll("svg.chart").length,
-    points: Array.from(document.querySelectorAll("svg.chart"), (svg) => svg.querySelectorAll("circle.dot").length),
-    whiskers: document.querySelectorAll("svg.chart line.whisker").length,
-    history_rows: document.querySelectorAll("table.history tbody tr").length,
-  }));
-  await shot("model");
-
-  await page.goto(spec.url + "#/all-time");
-  await settled();
-  out.alltime = await page.evaluate(() =>
-    Array.from(document.querySelectorAll("tr.alltime-row"), (tr) => ({
-      model_id: tr.dataset.modelId,
-      rank: Number(tr.querySelector(".rank").textContent),
-      correct: tr.querySelector(".correct").textContent,
-    })),
-  );
-  await shot("all-time");
-
-  await page.goto(spec.url + "#/runs");
-  await settled();
-  out.runs = await page.evaluate(() => ({
-    heading: document.querySelector("main h2")?.textContent,
-    rows: Array.from(document.querySelectorAll("tr.run-row"), (tr) => tr.dataset.runId),
-  }));
-  await shot("runs");
-  if (out.runs.rows.length) {
-    await page.locator("tr.run-row a").first().click();
-    await settled();
-    out.run = await page.evaluate(() => ({
-      hash: location.hash,
-      steps: document.querySelectorAll("tr.step-row").length,
-      heading: document.querySelector("main h2")?.textContent,
+    if (spec.quick) break tour;
+    // One row opened with the mouse, the next with the keyboard.
+    async function expand(week, modelId, how) {
+      await page.goto(spec.url + "#/week/" + week);
+      await settled();
+      const row = page.locator(`tr.board-row[data-model-id="${modelId}"]`);
+      if (how === "keyboard") {
+        await row.focus();
+        await page.keyboard.press("Enter");
+      } else {
+        await row.click({ position: { x: 5, y: 5 } });
+      }
+      const detail = row.locator("xpath=following-sibling::tr[1]");
+      await detail.locator("tr.result").first().waitFor();
+      return {
+        expanded: await row.getAttribute("aria-expanded"),
+        rows: await detail.locator("tr.result").evaluateAll((trs) =>
+          trs.map((tr) => ({
+            clue_id: Number(tr.dataset.clueId),
+            outcome: tr.dataset.outcome,
+            clue: tr.querySelector(".clue-text").textContent,
+            enumeration: tr.querySelector(".enumeration").textContent,
+            setter: tr.querySelector(".setter").textContent,
+            answer: tr.querySelector(".answer").textContent,
+            model_answer: tr.querySelector(".model-answer-text").textContent,
+            explanation: tr.querySelector(".explanation").textContent,
+          })),
+        ),
+      };
+    }
+    out.expanded = await expand(spec.expand.week, spec.expand.model_id, "mouse");
+    await shot("expanded");
+    out.keyboard = await expand(spec.xss.week, spec.xss.model_id, "keyboard");
+    out.xss = await page.evaluate(() => ({
+      fired: window.__xss === undefined ? null : window.__xss,
+      images: document.querySelectorAll("main img").length,
+      scripts: document.querySelectorAll("main script").length,
     }));
-    await shot("run");
-  }
+    await shot("xss");
 
-  // Phone width: nothing wider than the screen outside the scrolling tables.
-  await page.setViewportSize({ width: 360, height: 740 });
-  await page.goto(spec.url + "#/week/" + spec.weeks[0]);
-  await settled();
-  out.phone = await page.evaluate(() => ({
-    overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
-    rows: document.querySelectorAll("tr.board-row").length,
-  }));
-  await shot("phone");
+    await page.goto(spec.url + "#/model/" + encodeURIComponent(spec.model_id));
+    await settled();
+    await page.locator("svg.chart").first().waitFor();
+    out.model = await page.evaluate(() => ({
+      heading: document.querySelector("main h2")?.textContent,
+      charts: document.querySelectorAll("svg.chart").length,
+      points: Array.from(document.querySelectorAll("svg.chart"), (svg) => svg.querySelectorAll("circle.dot").length),
+      whiskers: document.querySelectorAll("svg.chart line.whisker").length,
+      history_rows: document.querySelectorAll("table.history tbody tr").length,
+    }));
+    await shot("model");
+
+    await page.goto(spec.url + "#/all-time");
+    await settled();
+    out.alltime = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("tr.alltime-row"), (tr) => ({
+        model_id: tr.dataset.modelId,
+        rank: Number(tr.querySelector(".rank").textContent),
+        correct: tr.querySelector(".correct").textContent,
+      })),
+    );
+    await shot("all-time");
+
+    await page.goto(spec.url + "#/runs");
+    await settled();
+    out.runs = await page.evaluate(() => ({
+      heading: document.querySelector("main h2")?.textContent,
+      rows: Array.from(document.querySelectorAll("tr.run-row"), (tr) => tr.dataset.runId),
+    }));
+    await shot("runs");
+    if (out.runs.rows.length) {
+      await page.locator("tr.run-row a").first().click();
+      await settled();
+      out.run = await page.evaluate(() => ({
+        hash: location.hash,
+        steps: document.querySelectorAll("tr.step-row").length,
+        heading: document.querySelector("main h2")?.textContent,
+      }));
+      await shot("run");
+    }
+
+    // Phone width: nothing wider than the screen outside the scrolling tables.
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto(spec.url + "#/week/" + spec.weeks[0]);
+    await settled();
+    out.phone = await page.evaluate(() => ({
+      overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+      rows: document.querySelectorAll("tr.board-row").length,
+    }));
+    await shot("phone");
+  }
 } catch (e) {
   out.failure = String(e && e.stack ? e.stack : e);
   await shot("failure").catch(() => {});

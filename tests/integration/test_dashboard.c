@@ -111,7 +111,7 @@ static int teardown(void **state)
 }
 
 /* Runs e2e.mjs against URL and returns its report. */
-static json_t *drive(const char *name, const char *url, const char *const *origins)
+static json_t *drive(const char *name, const char *url, const char *const *origins, int quick)
 {
     const char *artifacts_root = getenv("CB_ARTIFACTS");
     char artifacts[1024], spec_path[1024], out_path[1024], cmd[4096];
@@ -123,6 +123,7 @@ static json_t *drive(const char *name, const char *url, const char *const *origi
                              weeks[0], weeks[1], weeks[2][0] ? weeks[2] : weeks[0], "expand", "week", weeks[0],
                              "model_id", expand_model, "xss", "week", weeks[1], "model_id", xss_model, "model_id",
                              expand_model, "allowed_origins", allowed, "artifacts", artifacts);
+    json_object_set_new(spec, "quick", json_boolean(quick));
     snprintf(spec_path, sizeof spec_path, "%s/spec-%s.json", work, name);
     snprintf(out_path, sizeof out_path, "%s/report-%s.json", work, name);
     assert_int_equal(json_dump_file(spec, spec_path, 0), 0);
@@ -142,7 +143,7 @@ static json_t *drive(const char *name, const char *url, const char *const *origi
         fail_msg("the browser run stopped (screenshot in %s): %s", artifacts, failure);
     fprintf(stderr, "screenshots: %s\n", artifacts);
     const char *shots[] = {"week-", "expanded", "xss", "model", "all-time", "runs", "phone"};
-    for (size_t i = 0; i < sizeof shots / sizeof shots[0]; i++) {
+    for (size_t i = 0; i < (quick ? 1 : sizeof shots / sizeof shots[0]); i++) {
         char path[1200];
         if (strcmp(shots[i], "week-") == 0)
             snprintf(path, sizeof path, "%s/week-%s.png", artifacts, weeks[0]);
@@ -380,7 +381,7 @@ static void test_served(void **state)
     char url[64], origin[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
     snprintf(origin, sizeof origin, "http://127.0.0.1:%d", port);
-    json_t *report = drive("served", url, (const char *const[]){origin, NULL});
+    json_t *report = drive("served", url, (const char *const[]){origin, NULL}, 0);
     check_report(report);
     json_decref(report);
     tu_stop_fake(pid);
@@ -409,7 +410,7 @@ static void test_exported_on_sqld(void **state)
     char url[64], origin[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
     snprintf(origin, sizeof origin, "http://127.0.0.1:%d", port);
-    json_t *report = drive("exported", url, (const char *const[]){origin, sqld_url, NULL});
+    json_t *report = drive("exported", url, (const char *const[]){origin, sqld_url, NULL}, 0);
     check_report(report);
     /* The page read the data from sqld, not from anywhere else. */
     size_t i;
@@ -425,28 +426,59 @@ static void test_exported_on_sqld(void **state)
     free(sqld_dir);
 }
 
-/* A JWT with the given claims (the signature is not checked by export). */
+/* A database that wants a token: the exported site carries a read-only one
+ * and the browser sends it in the header sqld's CORS answer covers. */
+static void test_exported_with_read_token(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char pub64[64], full[1024], ro[1024];
+    EVP_PKEY *key = tu_jwt_key(pub64);
+    tu_jwt_sign(key, "{}", full, sizeof full);
+    tu_jwt_sign(key, "{\"a\":\"ro\"}", ro, sizeof ro);
+    EVP_PKEY_free(key);
+    char *sqld_dir = tu_path(work, "sqld-auth");
+    setenv("SQLD_AUTH_JWT_KEY", pub64, 1);
+    int sqld_port;
+    int sqld = tu_start_sqld(sqld_dir, &sqld_port);
+    unsetenv("SQLD_AUTH_JWT_KEY");
+    char sqld_url[64];
+    snprintf(sqld_url, sizeof sqld_url, "http://127.0.0.1:%d", sqld_port);
+    struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--token", full, "migrate", "--from", db, "--to",
+                                                                  sqld_url, NULL});
+    if (r.status != 0)
+        fail_msg("migrate: %s", r.err);
+    tu_run_free(&r);
+    char *site = tu_path(work, "site-auth");
+    r = tu_run_cli(work, env, (const char *const[]){"export-dashboard", "--out", site, "--db-url", sqld_url,
+                                                    "--read-token", ro, "--token-header", "x-authorization", NULL});
+    if (r.status != 0)
+        fail_msg("export-dashboard: %s", r.err);
+    tu_run_free(&r);
+    int port;
+    int host = tu_start_fake("static_site.py", site, &port);
+    char url[64], origin[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    snprintf(origin, sizeof origin, "http://127.0.0.1:%d", port);
+    json_t *report = drive("exported-token", url, (const char *const[]){origin, sqld_url, NULL}, 1);
+    assert_int_equal(json_array_size(json_object_get(report, "external")), 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(report, "first_view"), "week")), weeks[0]);
+    check_week(report, weeks[0]);
+    json_decref(report);
+    tu_stop_fake(host);
+    tu_stop_fake(sqld);
+    free(site);
+    free(sqld_dir);
+}
+
+/* A signed JWT with the given claims; export reads the claims only. */
 static char *jwt(const char *claims)
 {
-    static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const char *parts[2] = {"{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}", claims};
-    char *out = calloc(1, 4096);
-    size_t o = 0;
-    for (int p = 0; p < 2; p++) {
-        const unsigned char *s = (const unsigned char *)parts[p];
-        size_t n = strlen(parts[p]);
-        for (size_t i = 0; i < n; i += 3) {
-            unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
-            out[o++] = b64url[v >> 18 & 63];
-            out[o++] = b64url[v >> 12 & 63];
-            if (i + 1 < n)
-                out[o++] = b64url[v >> 6 & 63];
-            if (i + 2 < n)
-                out[o++] = b64url[v & 63];
-        }
-        out[o++] = '.';
-    }
-    strcpy(out + o, "c2lnbmF0dXJl");
+    char pub64[64];
+    EVP_PKEY *key = tu_jwt_key(pub64);
+    char *out = calloc(1, 2048);
+    tu_jwt_sign(key, claims, out, 2048);
+    EVP_PKEY_free(key);
     return out;
 }
 
@@ -490,6 +522,11 @@ static void test_export_refuses_tokens_that_write(void **state)
     tu_run_free(&r);
     r = tu_run_cli(dir, env, (const char *const[]){"export-dashboard", "--db-url", "libsql://x.turso.io", NULL});
     assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+    r = tu_run_cli(dir, env, (const char *const[]){"export-dashboard", "--out", site, "--db-url", "libsql://x.turso.io",
+                                                   "--token-header", "Cookie", NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "Authorization or x-authorization");
     tu_run_free(&r);
     assert_false(tu_exists(index));
 
@@ -612,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_export_refuses_tokens_that_write),
         cmocka_unit_test(test_served),
         cmocka_unit_test(test_exported_on_sqld),
+        cmocka_unit_test(test_exported_with_read_token),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

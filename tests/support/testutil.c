@@ -480,3 +480,47 @@ int tu_start_server(const char *const *env, const char *const *args, int *port)
         }
     return (int)pid;
 }
+
+/* base64url without padding. */
+static void b64url(const unsigned char *in, size_t n, char *out)
+{
+    EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+    for (char *p = out; *p; p++)
+        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+    char *eq = strchr(out, '=');
+    if (eq)
+        *eq = '\0';
+}
+
+EVP_PKEY *tu_jwt_key(char pub64[64])
+{
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    assert_int_equal(EVP_PKEY_keygen_init(kc), 1);
+    assert_int_equal(EVP_PKEY_keygen(kc, &key), 1);
+    EVP_PKEY_CTX_free(kc);
+    unsigned char pub[32];
+    size_t publen = sizeof pub;
+    assert_int_equal(EVP_PKEY_get_raw_public_key(key, pub, &publen), 1);
+    b64url(pub, publen, pub64);
+    return key;
+}
+
+void tu_jwt_sign(EVP_PKEY *key, const char *claims, char *out, size_t size)
+{
+    char h[128], p[1024], sig64[128];
+    const char *header = "{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}";
+    assert_true(strlen(claims) < 700);
+    b64url((const unsigned char *)header, strlen(header), h);
+    b64url((const unsigned char *)claims, strlen(claims), p);
+    char signing[1200];
+    snprintf(signing, sizeof signing, "%s.%s", h, p);
+    unsigned char sig[64];
+    size_t siglen = sizeof sig;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, key), 1);
+    assert_int_equal(EVP_DigestSign(md, sig, &siglen, (const unsigned char *)signing, strlen(signing)), 1);
+    EVP_MD_CTX_free(md);
+    b64url(sig, siglen, sig64);
+    snprintf(out, size, "%s.%s", signing, sig64);
+}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 /* A fresh directory under $TMPDIR, removed by tu_rmtree(). Caller frees. */
 char *tu_mkdtemp(void);
@@ -77,6 +78,12 @@ int tu_start_sqld(const char *dir, int *port);
 int tu_start_server(const char *const *env, const char *const *args, int *port);
 /* Stops every fake still running (for teardown after a failed test). */
 void tu_stop_all_fakes(void);
+
+/* JWTs as sqld checks them (EdDSA over Ed25519): a new key, its public
+ * half as sqld's SQLD_AUTH_JWT_KEY wants it (raw, base64url, 43 chars),
+ * and a token with the given claims. Free the key with EVP_PKEY_free. */
+EVP_PKEY *tu_jwt_key(char pub64[64]);
+void tu_jwt_sign(EVP_PKEY *key, const char *claims, char *out, size_t size);
 
 /* Runs SQL on a database file with libsqlite3 directly and returns all rows
  * as text: cells separated by '|', rows by '\n' (NULL as "NULL", blobs as

@@ -204,51 +204,13 @@ static void test_query_cannot_change_schema(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'sneaky'"), 0);
 }
 
-/* base64url without padding. */
-static void b64url(const unsigned char *in, size_t n, char *out)
-{
-    EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-    for (char *p = out; *p; p++)
-        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
-    char *eq = strchr(out, '=');
-    if (eq)
-        *eq = '\0';
-}
-
-/* A JWT sqld accepts: EdDSA (Ed25519) over header.payload. */
-static void make_jwt(EVP_PKEY *key, const char *payload, char *out, size_t size)
-{
-    char h[128], p[256], sig64[128];
-    const char *header = "{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}";
-    b64url((const unsigned char *)header, strlen(header), h);
-    b64url((const unsigned char *)payload, strlen(payload), p);
-    char signing[512];
-    snprintf(signing, sizeof signing, "%s.%s", h, p);
-    unsigned char sig[64];
-    size_t siglen = sizeof sig;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, key), 1);
-    assert_int_equal(EVP_DigestSign(md, sig, &siglen, (const unsigned char *)signing, strlen(signing)), 1);
-    EVP_MD_CTX_free(md);
-    b64url(sig, siglen, sig64);
-    snprintf(out, size, "%s.%s", signing, sig64);
-}
-
 /* A server that wants a token: none or a wrong one fails at open with a
  * message that says so; a read-only token reads and is refused writes. */
 static void test_remote_auth_errors(void **state)
 {
     (void)state;
-    EVP_PKEY *key = NULL;
-    EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
-    assert_int_equal(EVP_PKEY_keygen_init(kc), 1);
-    assert_int_equal(EVP_PKEY_keygen(kc, &key), 1);
-    EVP_PKEY_CTX_free(kc);
-    unsigned char pub[32];
-    size_t publen = sizeof pub;
-    assert_int_equal(EVP_PKEY_get_raw_public_key(key, pub, &publen), 1);
     char pub64[64];
-    b64url(pub, publen, pub64);
+    EVP_PKEY *key = tu_jwt_key(pub64);
     char *dir = tu_mkdtemp();
     setenv("SQLD_AUTH_JWT_KEY", pub64, 1);
     int port;
@@ -256,8 +218,8 @@ static void test_remote_auth_errors(void **state)
     unsetenv("SQLD_AUTH_JWT_KEY");
     char url[64], full[512], ro[512];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    make_jwt(key, "{}", full, sizeof full);
-    make_jwt(key, "{\"a\":\"ro\"}", ro, sizeof ro);
+    tu_jwt_sign(key, "{}", full, sizeof full);
+    tu_jwt_sign(key, "{\"a\":\"ro\"}", ro, sizeof ro);
     EVP_PKEY_free(key);
 
     struct db *db = NULL;

@@ -20,7 +20,7 @@ function newClient() {
   } catch (e) {
     // storage can be off (private mode); then a token lives for this page only
   }
-  return createClient({ db: config.db, token });
+  return createClient({ db: config.db, token, tokenHeader: config.token_header || "Authorization" });
 }
 
 // h("tag.class", {attr: value, onclick: fn}, children...): an element whose

@@ -38,7 +38,10 @@ function decodeValue(v) {
   }
 }
 
-export function createClient({ db = "", token = "" } = {}) {
+// tokenHeader: "Authorization" (what @libsql/client sends), or
+// "x-authorization", which sqld also reads and which a CORS preflight
+// answered "Access-Control-Allow-Headers: *" covers (Authorization it does not).
+export function createClient({ db = "", token = "", tokenHeader = "Authorization" } = {}) {
   const url = pipelineUrl(db);
   return {
     // statements: [{sql, args}] -> [[row objects keyed by column name]]
@@ -48,7 +51,7 @@ export function createClient({ db = "", token = "" } = {}) {
         stmt: { sql: s.sql, args: (s.args || []).map(encodeArg) },
       }));
       requests.push({ type: "close" });
-      const headers = token ? { Authorization: "Bearer " + token } : {};
+      const headers = token ? { [tokenHeader]: "Bearer " + token } : {};
       let res;
       try {
         res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ baton: null, requests }) });
