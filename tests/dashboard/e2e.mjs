@@ -5,7 +5,9 @@
 //
 // Usage: node e2e.mjs SPEC.json > OUT.json, where SPEC is
 //   {url, weeks: [W...], expand: {week, model_id}, xss: {week, model_id},
-//    model_id, allowed_origins: [...], artifacts: DIR}
+//    model_id, allowed_origins: [...], artifacts: DIR, quick?, empty?, token?}
+// quick: the first view and one week only; empty: the first view only;
+// token: expect the token form first, and fill it in.
 import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 
@@ -36,12 +38,23 @@ try {
   tour: {
     await page.goto(spec.url);
     await settled();
+    if (spec.token) {
+      out.token_form = await page.locator("form.token").isVisible();
+      out.token_message = await page.locator(".error p").first().textContent();
+      await shot("token-form");
+      await page.fill("form.token input", spec.token);
+      await page.click("form.token button");
+      await page.waitForFunction(() => !document.querySelector("form.token"));
+      await settled();
+    }
     out.first_view = await page.evaluate(() => ({
+      empty: document.querySelector("section.empty h2")?.textContent || null,
       week: document.getElementById("week")?.value || null,
       rows: document.querySelectorAll("tr.board-row").length,
       options: Array.from(document.querySelectorAll("#week option"), (o) => ({ value: o.value, label: o.textContent })),
     }));
 
+    if (spec.empty) break tour;
     for (const week of spec.quick ? [spec.weeks[0]] : spec.weeks) {
       await page.selectOption("#week", week);
       await page.waitForFunction((w) => location.hash === "#/week/" + w, week);

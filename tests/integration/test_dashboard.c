@@ -50,9 +50,9 @@ static json_t *board(const char *week)
 static int setup(void **state)
 {
     (void)state;
+    work = tu_mkdtemp();
     if (!tu_shared_dir())
         return 0;
-    work = tu_mkdtemp();
     db = tu_path(work, "ranked.db");
     char *original = tu_path(tu_shared_dir(), "data/original-cryptic-bench.db");
     tu_copy_file(original, db);
@@ -110,9 +110,12 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Runs e2e.mjs against URL and returns its report. */
-static json_t *drive(const char *name, const char *url, const char *const *origins, int quick)
+enum tour { TOUR_FULL, TOUR_QUICK, TOUR_EMPTY };
+
+/* Runs e2e.mjs against URL and returns its report; TOKEN: expect the token form and fill it in. */
+static json_t *drive(const char *name, const char *url, const char *const *origins, enum tour tour, const char *token)
 {
+    int quick = tour != TOUR_FULL;
     const char *artifacts_root = getenv("CB_ARTIFACTS");
     char artifacts[1024], spec_path[1024], out_path[1024], cmd[4096];
     snprintf(artifacts, sizeof artifacts, "%s/dashboard-%s", artifacts_root ? artifacts_root : work, name);
@@ -124,6 +127,9 @@ static json_t *drive(const char *name, const char *url, const char *const *origi
                              "model_id", expand_model, "xss", "week", weeks[1], "model_id", xss_model, "model_id",
                              expand_model, "allowed_origins", allowed, "artifacts", artifacts);
     json_object_set_new(spec, "quick", json_boolean(quick));
+    json_object_set_new(spec, "empty", json_boolean(tour == TOUR_EMPTY));
+    if (token)
+        json_object_set_new(spec, "token", json_string(token));
     snprintf(spec_path, sizeof spec_path, "%s/spec-%s.json", work, name);
     snprintf(out_path, sizeof out_path, "%s/report-%s.json", work, name);
     assert_int_equal(json_dump_file(spec, spec_path, 0), 0);
@@ -143,7 +149,8 @@ static json_t *drive(const char *name, const char *url, const char *const *origi
         fail_msg("the browser run stopped (screenshot in %s): %s", artifacts, failure);
     fprintf(stderr, "screenshots: %s\n", artifacts);
     const char *shots[] = {"week-", "expanded", "xss", "model", "all-time", "runs", "phone"};
-    for (size_t i = 0; i < (quick ? 1 : sizeof shots / sizeof shots[0]); i++) {
+    size_t expected = tour == TOUR_FULL ? sizeof shots / sizeof shots[0] : tour == TOUR_QUICK ? 1 : 0;
+    for (size_t i = 0; i < expected; i++) {
         char path[1200];
         if (strcmp(shots[i], "week-") == 0)
             snprintf(path, sizeof path, "%s/week-%s.png", artifacts, weeks[0]);
@@ -381,7 +388,7 @@ static void test_served(void **state)
     char url[64], origin[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
     snprintf(origin, sizeof origin, "http://127.0.0.1:%d", port);
-    json_t *report = drive("served", url, (const char *const[]){origin, NULL}, 0);
+    json_t *report = drive("served", url, (const char *const[]){origin, NULL}, TOUR_FULL, NULL);
     check_report(report);
     json_decref(report);
     tu_stop_fake(pid);
@@ -410,7 +417,7 @@ static void test_exported_on_sqld(void **state)
     char url[64], origin[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
     snprintf(origin, sizeof origin, "http://127.0.0.1:%d", port);
-    json_t *report = drive("exported", url, (const char *const[]){origin, sqld_url, NULL}, 0);
+    json_t *report = drive("exported", url, (const char *const[]){origin, sqld_url, NULL}, TOUR_FULL, NULL);
     check_report(report);
     /* The page read the data from sqld, not from anywhere else. */
     size_t i;
@@ -460,7 +467,7 @@ static void test_exported_with_read_token(void **state)
     char url[64], origin[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
     snprintf(origin, sizeof origin, "http://127.0.0.1:%d", port);
-    json_t *report = drive("exported-token", url, (const char *const[]){origin, sqld_url, NULL}, 1);
+    json_t *report = drive("exported-token", url, (const char *const[]){origin, sqld_url, NULL}, TOUR_QUICK, NULL);
     assert_int_equal(json_array_size(json_object_get(report, "external")), 0);
     assert_string_equal(json_string_value(json_object_get(json_object_get(report, "first_view"), "week")), weeks[0]);
     check_week(report, weeks[0]);
@@ -618,6 +625,17 @@ static void test_files_and_public_sql(void **state)
              port);
     char *refused = curl(args);
     tu_assert_contains(refused, "HTTP/1.1 401");
+    /* The page asks for the token, then shows an empty database as such. */
+    char url[64], origin[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    snprintf(origin, sizeof origin, "http://127.0.0.1:%d", port);
+    json_t *report = drive("token-form", url, (const char *const[]){origin, NULL}, TOUR_EMPTY, "sekrit");
+    assert_true(json_is_true(json_object_get(report, "token_form")));
+    tu_assert_contains(json_string_value(json_object_get(report, "token_message")), "401");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(report, "first_view"), "empty")),
+                        "No puzzles yet");
+    assert_int_equal(json_array_size(json_object_get(report, "external")), 0);
+    json_decref(report);
     tu_stop_fake(pid);
     /* ...unless it is public. */
     pid = tu_start_server(env, (const char *const[]){"--db", file, "serve", "--listen", "127.0.0.1:0", "--no-cron",

@@ -110,6 +110,12 @@ function when(ms) {
   return new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC";
 }
 
+// Long provider errors (whole JSON bodies) shortened; the full text stays in a tooltip.
+function clip(text, n) {
+  if (!text) return text;
+  return text.length > n ? text.slice(0, n - 1) + "…" : text;
+}
+
 function safeHref(url) {
   return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
 }
@@ -362,7 +368,7 @@ async function leaderboardView(week) {
                   h("td", {}, pct(m.coverage)),
                   h("td", {}, `${m.evaluated}/${m.clues}`),
                   h("td", {}, String(m.errors)),
-                  h("td.error-text", {}, m.error || "—"),
+                  h("td.error-text", { title: m.error || null }, clip(m.error, 160) || "—"),
                 ),
               ),
             ),
