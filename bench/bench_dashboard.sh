@@ -7,26 +7,8 @@
 set -eu
 loads=${1:-10}
 cd "$(dirname "$0")/.."
-bin=./build/cryptic-bench
-original=../shared/data/original-cryptic-bench.db
-[ -x "$bin" ] || { echo "bench_dashboard: build first (ninja -C build)" >&2; exit 1; }
-[ -f "$original" ] || { echo "bench_dashboard: $original is missing" >&2; exit 1; }
+name=bench_dashboard
 [ -x /usr/bin/chromium ] || { echo "bench_dashboard: chromium is not installed (scripts/bootstrap)" >&2; exit 1; }
 scripts/test-tools
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-cp "$original" "$tmp/bench.db"
-export TURSO_DATABASE_URL=
-"$bin" -q --db "$tmp/bench.db" init-db >/dev/null
-"$bin" -q --db "$tmp/bench.db" rank --all >/dev/null
-"$bin" -q --db "$tmp/bench.db" serve --listen 127.0.0.1:0 --no-cron --workers 2 >"$tmp/serve.out" 2>/dev/null &
-pid=$!
-port=
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/serve.out" | head -1)
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "bench_dashboard: serve did not start" >&2; exit 1; }
+. bench/serve-ranked-copy.sh
 node bench/bench_dashboard.mjs "http://127.0.0.1:$port/" "$loads"

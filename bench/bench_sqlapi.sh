@@ -9,26 +9,9 @@ set -eu
 seconds=${1:-10}
 connections=${2:-16}
 cd "$(dirname "$0")/.."
-bin=./build/cryptic-bench
-original=../shared/data/original-cryptic-bench.db
+name=bench_sqlapi
 command -v wrk >/dev/null || { echo "bench_sqlapi: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-[ -x "$bin" ] || { echo "bench_sqlapi: build first (ninja -C build)" >&2; exit 1; }
-[ -f "$original" ] || { echo "bench_sqlapi: $original is missing" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-cp "$original" "$tmp/bench.db"
-export TURSO_DATABASE_URL=
-"$bin" -q --db "$tmp/bench.db" init-db >/dev/null
-"$bin" -q --db "$tmp/bench.db" rank --all >/dev/null
-"$bin" -q --db "$tmp/bench.db" serve --listen 127.0.0.1:0 --no-cron --workers 2 >"$tmp/serve.out" 2>/dev/null &
-pid=$!
-port=
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/serve.out" | head -1)
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "bench_sqlapi: serve did not start" >&2; exit 1; }
+. bench/serve-ranked-copy.sh
 query="SELECT wr.rank, m.display_name, m.provider, wr.accuracy, wr.correct_count, wr.total_clues, wr.ci_low, wr.ci_high, wr.tenure_weeks, wr.previous_rank, wr.rank_change, wr.avg_latency_ms, wr.cost FROM weekly_rankings wr JOIN models m ON m.id = wr.model_id WHERE wr.week_id = '2026-W01' ORDER BY wr.rank"
 cat >"$tmp/post.lua" <<LUA
 wrk.method = "POST"

@@ -54,14 +54,8 @@ static int setup(void **state)
     if (!tu_shared_dir())
         return 0;
     db = tu_path(work, "ranked.db");
-    char *original = tu_path(tu_shared_dir(), "data/original-cryptic-bench.db");
-    tu_copy_file(original, db);
-    free(original);
-    struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--db", db, "init-db", "--models",
-                                                                  getenv("CB_MODELS_JSON"), NULL});
-    assert_int_equal(r.status, 0);
-    tu_run_free(&r);
-    r = tu_run_cli(work, env, (const char *const[]){"--db", db, "rank", "--all", NULL});
+    tu_upgraded_old_db(db, env);
+    struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--db", db, "rank", "--all", NULL});
     assert_int_equal(r.status, 0);
     tu_run_free(&r);
 
@@ -394,21 +388,32 @@ static void test_served(void **state)
     tu_stop_fake(pid);
 }
 
-static void test_exported_on_sqld(void **state)
+/* The ranked database migrated to a fresh sqld (started with JWT auth when
+ * pub64 is given, then written with full_token), exported with the extra
+ * export-dashboard arguments, on a static host, toured by the browser. */
+static json_t *tour_exported_site(const char *name, const char *pub64, const char *full_token,
+                                  const char *const *export_args, enum tour tour)
 {
-    (void)state;
-    TU_REQUIRE_SHARED();
-    char *sqld_dir = tu_path(work, "sqld");
+    char *sqld_dir = tu_path(work, name);
+    if (pub64)
+        setenv("SQLD_AUTH_JWT_KEY", pub64, 1);
     int sqld_port;
     int sqld = tu_start_sqld(sqld_dir, &sqld_port);
+    unsetenv("SQLD_AUTH_JWT_KEY");
     char sqld_url[64];
     snprintf(sqld_url, sizeof sqld_url, "http://127.0.0.1:%d", sqld_port);
-    struct tu_run r = tu_run_cli(work, env, (const char *const[]){"migrate", "--from", db, "--to", sqld_url, NULL});
+    struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--token", full_token ? full_token : "", "migrate",
+                                                                  "--from", db, "--to", sqld_url, NULL});
     if (r.status != 0)
         fail_msg("migrate: %s", r.err);
     tu_run_free(&r);
-    char *site = tu_path(work, "site");
-    r = tu_run_cli(work, env, (const char *const[]){"export-dashboard", "--out", site, "--db-url", sqld_url, NULL});
+    char *site = tu_path(sqld_dir, "site");
+    const char *args[16] = {"export-dashboard", "--out", site, "--db-url", sqld_url};
+    size_t n = 5;
+    for (; export_args && *export_args && n < 15; export_args++)
+        args[n++] = *export_args;
+    args[n] = NULL;
+    r = tu_run_cli(work, env, args);
     if (r.status != 0)
         fail_msg("export-dashboard: %s", r.err);
     tu_run_free(&r);
@@ -417,8 +422,7 @@ static void test_exported_on_sqld(void **state)
     char url[64], origin[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
     snprintf(origin, sizeof origin, "http://127.0.0.1:%d", port);
-    json_t *report = drive("exported", url, (const char *const[]){origin, sqld_url, NULL}, TOUR_FULL, NULL);
-    check_report(report);
+    json_t *report = drive(name, url, (const char *const[]){origin, sqld_url, NULL}, tour, NULL);
     /* The page read the data from sqld, not from anywhere else. */
     size_t i;
     json_t *u;
@@ -426,11 +430,20 @@ static void test_exported_on_sqld(void **state)
     json_array_foreach(json_object_get(report, "requests"), i, u) to_sqld +=
         strncmp(json_string_value(u), sqld_url, strlen(sqld_url)) == 0;
     assert_true(to_sqld > 0);
-    json_decref(report);
     tu_stop_fake(host);
     tu_stop_fake(sqld);
     free(site);
     free(sqld_dir);
+    return report;
+}
+
+static void test_exported_on_sqld(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    json_t *report = tour_exported_site("exported", NULL, NULL, NULL, TOUR_FULL);
+    check_report(report);
+    json_decref(report);
 }
 
 /* A database that wants a token: the exported site carries a read-only one
@@ -444,38 +457,14 @@ static void test_exported_with_read_token(void **state)
     tu_jwt_sign(key, "{}", full, sizeof full);
     tu_jwt_sign(key, "{\"a\":\"ro\"}", ro, sizeof ro);
     EVP_PKEY_free(key);
-    char *sqld_dir = tu_path(work, "sqld-auth");
-    setenv("SQLD_AUTH_JWT_KEY", pub64, 1);
-    int sqld_port;
-    int sqld = tu_start_sqld(sqld_dir, &sqld_port);
-    unsetenv("SQLD_AUTH_JWT_KEY");
-    char sqld_url[64];
-    snprintf(sqld_url, sizeof sqld_url, "http://127.0.0.1:%d", sqld_port);
-    struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--token", full, "migrate", "--from", db, "--to",
-                                                                  sqld_url, NULL});
-    if (r.status != 0)
-        fail_msg("migrate: %s", r.err);
-    tu_run_free(&r);
-    char *site = tu_path(work, "site-auth");
-    r = tu_run_cli(work, env, (const char *const[]){"export-dashboard", "--out", site, "--db-url", sqld_url,
-                                                    "--read-token", ro, "--token-header", "x-authorization", NULL});
-    if (r.status != 0)
-        fail_msg("export-dashboard: %s", r.err);
-    tu_run_free(&r);
-    int port;
-    int host = tu_start_fake("static_site.py", site, &port);
-    char url[64], origin[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
-    snprintf(origin, sizeof origin, "http://127.0.0.1:%d", port);
-    json_t *report = drive("exported-token", url, (const char *const[]){origin, sqld_url, NULL}, TOUR_QUICK, NULL);
+    json_t *report = tour_exported_site("exported-token", pub64, full,
+                                        (const char *const[]){"--read-token", ro, "--token-header", "x-authorization",
+                                                              NULL},
+                                        TOUR_QUICK);
     assert_int_equal(json_array_size(json_object_get(report, "external")), 0);
     assert_string_equal(json_string_value(json_object_get(json_object_get(report, "first_view"), "week")), weeks[0]);
     check_week(report, weeks[0]);
     json_decref(report);
-    tu_stop_fake(host);
-    tu_stop_fake(sqld);
-    free(site);
-    free(sqld_dir);
 }
 
 /* A signed JWT with the given claims; export reads the claims only. */

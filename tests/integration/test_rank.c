@@ -73,12 +73,7 @@ static char *derived(void)
 
 static void upgraded_old_database(void)
 {
-    char *original = tu_path(tu_shared_dir(), "data/original-cryptic-bench.db");
-    tu_copy_file(original, db);
-    free(original);
-    struct tu_run r = CLI("init-db", "--models", getenv("CB_MODELS_JSON"));
-    assert_int_equal(r.status, 0);
-    tu_run_free(&r);
+    tu_upgraded_old_db(db, (const char *const[]){"TURSO_DATABASE_URL=", "CRYPTIC_BENCH_COVERAGE_THRESHOLD=", NULL});
 }
 
 static void test_old_database(void **state)

@@ -27,13 +27,7 @@ static int setup(void **state)
         return 0;
     work = tu_mkdtemp();
     db = tu_path(work, "old.db");
-    char *original = tu_path(tu_shared_dir(), "data/original-cryptic-bench.db");
-    tu_copy_file(original, db);
-    free(original);
-    struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--db", db, "init-db", "--models",
-                                                                  getenv("CB_MODELS_JSON"), NULL});
-    assert_int_equal(r.status, 0);
-    tu_run_free(&r);
+    tu_upgraded_old_db(db, env);
     server = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron",
                                                         NULL},
                              &port);

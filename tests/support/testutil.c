@@ -524,3 +524,22 @@ void tu_jwt_sign(EVP_PKEY *key, const char *claims, char *out, size_t size)
     b64url(sig, siglen, sig64);
     snprintf(out, size, "%s.%s", signing, sig64);
 }
+
+void tu_upgraded_old_db(const char *path, const char *const *env)
+{
+    assert_non_null(tu_shared_dir());
+    char *original = tu_path(tu_shared_dir(), "data/original-cryptic-bench.db");
+    tu_copy_file(original, path);
+    free(original);
+    /* Run beside the file, so no .env of the caller's directory applies. */
+    char *dir = strdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    struct tu_run r = tu_run_cli(slash ? dir : NULL, env, (const char *const[]){"--db", path, "init-db", "--models",
+                                                                               getenv("CB_MODELS_JSON"), NULL});
+    free(dir);
+    if (r.status != 0)
+        fail_msg("init-db on the old database failed: %s", r.err);
+    tu_run_free(&r);
+}

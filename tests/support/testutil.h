@@ -50,6 +50,10 @@ struct tu_run {
     char *err;    /* stderr, NUL-terminated */
 };
 
+/* Copies the old system's database (../shared/data) to PATH and upgrades
+ * it with `init-db --models $CB_MODELS_JSON` (env as for tu_run_cli). */
+void tu_upgraded_old_db(const char *path, const char *const *env);
+
 /* Runs the cryptic-bench binary (CRYPTIC_BENCH_BIN) with args (NULL
  * terminated) in cwd (NULL: current), with extra environment entries
  * "NAME=VALUE" (NULL-terminated list, may be NULL). Asserts that stderr
