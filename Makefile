@@ -6,12 +6,15 @@ CHECK_BUILD ?= build-check
 SANITIZE_ARGS = -Db_sanitize=address,undefined -Db_lundef=false \
                 -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
 
-.PHONY: all deps build start check fuzz clean
+.PHONY: all deps test-deps build start check fuzz clean
 
 all: build
 
 deps:
 	@./scripts/bootstrap
+
+test-deps:
+	@./scripts/bootstrap --test
 
 build: deps
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) >/dev/null
@@ -21,7 +24,7 @@ start: build
 	./$(BUILD)/cryptic-bench init-db
 	./$(BUILD)/cryptic-bench status
 
-check: deps
+check: test-deps
 	@./scripts/test-tools
 	@[ -f $(CHECK_BUILD)/build.ninja ] || meson setup $(CHECK_BUILD) $(SANITIZE_ARGS) >/dev/null
 	@ninja -C $(CHECK_BUILD)
@@ -29,7 +32,7 @@ check: deps
 
 # libFuzzer harnesses under ASan + UBSan, FUZZ_SECONDS per harness.
 FUZZ_SECONDS ?= 60
-fuzz: deps
+fuzz: test-deps
 	@./scripts/fuzz $(FUZZ_SECONDS)
 
 clean:
