@@ -138,7 +138,7 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "serve",
-        .usage = "[--listen ADDR] [--workers N] [--no-cron] [--read-token TOKEN] [--public-sql]",
+        .usage = "[--listen ADDR] [--workers N] [--no-cron] [--read-token TOKEN] [--public-sql] [--embedded]",
         .summary = "run the workflow workers, the cron schedule and the HTTP server",
         .help = "Serves GET /health, POST /e/{key} (events: one or an array of {name, data, id?};\n"
                 "from non-loopback clients only with INNGEST_EVENT_KEY), GET /api/runs and\n"
@@ -156,7 +156,13 @@ static const struct cli_command commands[] = {
                 "                  CRYPTIC_BENCH_READ_TOKEN); without one, loopback clients only\n"
                 "  --public-sql    any client may read through the SQL endpoint, so the dashboard\n"
                 "                  works for every visitor (CRYPTIC_BENCH_PUBLIC_SQL=1); it stays\n"
-                "                  read-only with its time and size limits\n",
+                "                  read-only with its time and size limits\n"
+                "\n"
+                "With INNGEST_SIGNING_KEY (or INNGEST_DEV) set, the functions run on Inngest:\n"
+                "/api/inngest answers Inngest (introspection GET, sync PUT, signed calls POST),\n"
+                "POST /e/{key} and send_event steps go to Inngest's event API, and the embedded\n"
+                "workers and cron are off.\n"
+                "  --embedded      run the embedded workers and cron as well\n",
         .run = cmd_serve,
     },
     {

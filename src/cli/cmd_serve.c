@@ -13,7 +13,7 @@
 int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *listen = config_env("LISTEN"), *workers_s = NULL, *read_token = config_env("CRYPTIC_BENCH_READ_TOKEN");
-    int cron = 1;
+    int cron = 1, embedded = 0;
     const char *public_env = config_env("CRYPTIC_BENCH_PUBLIC_SQL");
     int public_sql = public_env && strcmp(public_env, "0") != 0;
     for (int i = 0; i < argc;) {
@@ -29,6 +29,8 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
             cron = 0;
         else if (strcmp(argv[i], "--public-sql") == 0)
             public_sql = 1;
+        else if (strcmp(argv[i], "--embedded") == 0)
+            embedded = 1;
         else
             return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
         i++;
@@ -48,13 +50,21 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     struct store *store = NULL;
     struct flow_engine *engine = NULL;
     struct web_server *server = NULL;
+    struct flow_inngest *inngest = NULL;
     int status = CLI_FAILED;
     if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
         goto out;
+    /* On Inngest, Inngest schedules, retries and fires cron; the embedded
+     * workers stay off unless asked for. */
+    struct flow_inngest_opts io;
+    int on_inngest = pipeline_env_inngest(&io);
+    int run_engine = !on_inngest || embedded;
     struct flow_engine_opts eo = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron};
     pipeline_env_engine_opts(&eo, "serve");
     if (flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) < 0 ||
-        pipeline_register(engine, &cfg, PIPELINE_ALL, &err) < 0 || flow_engine_start(engine, &err) < 0)
+        pipeline_register(engine, &cfg, PIPELINE_ALL, &err) < 0 || (run_engine && flow_engine_start(engine, &err) < 0))
+        goto out;
+    if (on_inngest && flow_inngest_new(engine, &io, &inngest, &err) < 0)
         goto out;
     /* The SQL endpoint serves the embedded file only; a remote database has its own. */
     const char *loc = ctx->config.db_location;
@@ -63,7 +73,9 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
                                  .event_key = config_env("INNGEST_EVENT_KEY"),
                                  .sql_db = db_is_remote(loc) ? NULL : loc,
                                  .read_token = read_token,
-                                 .public_sql = public_sql};
+                                 .public_sql = public_sql,
+                                 .inngest = inngest,
+                                 .inngest_events = on_inngest && !embedded ? &io : NULL};
     wo.sql_limits.statement_ms = pipeline_env_long("CRYPTIC_BENCH_SQL_STATEMENT_MS", 0);
     wo.sql_limits.max_rows = pipeline_env_long("CRYPTIC_BENCH_SQL_MAX_ROWS", 0);
     if (web_server_start(engine, &wo, &server, &err) < 0)
@@ -73,8 +85,13 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     char *colon = strrchr(host, ':');
     if (colon)
         *colon = '\0';
-    printf("serving on http://%s:%d (%d workers, cron %s)\n", host, web_server_port(server), workers,
-           cron ? "on" : "off");
+    if (on_inngest)
+        printf("serving on http://%s:%d (Inngest%s: %s for app %s, API %s; embedded workers %s)\n", host,
+               web_server_port(server), io.dev ? " dev server" : "", io.serve_path ? io.serve_path : "/api/inngest",
+               io.app_id ? io.app_id : "cryptic-bench", io.api_origin, run_engine ? "on" : "off");
+    else
+        printf("serving on http://%s:%d (%d workers, cron %s)\n", host, web_server_port(server), workers,
+               cron ? "on" : "off");
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);
@@ -82,6 +99,7 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     status = CLI_OK;
 out:
     web_server_stop(server);
+    flow_inngest_free(inngest);
     flow_engine_free(engine); /* stops the workers after their current round, releases leases */
     store_close(store);
     return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
@@ -112,6 +130,7 @@ int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
     }
     struct err err = {{0}};
     int status = CLI_FAILED;
+    struct flow_inngest_opts io;
     if (url) {
         /* To a server's event API. */
         json_t *ev = json_pack("{s:s, s:O}", "name", name, "data", data);
@@ -141,6 +160,20 @@ int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
         }
         http_client_free(http);
         free(body);
+    } else if (pipeline_env_inngest(&io)) {
+        /* To Inngest's event API: Inngest starts the runs. */
+        json_t *ev = json_pack("{s:s, s:O}", "name", name, "data", data);
+        json_t *ids = json_array();
+        if (flow_inngest_send_events(&io, ev, ids, &err) == 0) {
+            json_t *answer = json_pack("{s:O, s:i}", "ids", ids, "status", 200);
+            char *text = json_dumps(answer, JSON_COMPACT);
+            printf("%s\n", text);
+            free(text);
+            json_decref(answer);
+            status = CLI_OK;
+        }
+        json_decref(ids);
+        json_decref(ev);
     } else {
         /* Into the database: a running server picks the runs up. */
         struct pipeline_config cfg;

@@ -94,3 +94,19 @@ out:
     flow_engine_free(engine);
     return rc;
 }
+
+int pipeline_env_inngest(struct flow_inngest_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    const char *dev = config_env("INNGEST_DEV");
+    o->dev = dev && strcmp(dev, "0") != 0 && strcmp(dev, "false") != 0;
+    o->signing_key = config_env("INNGEST_SIGNING_KEY");
+    o->signing_key_fallback = config_env("INNGEST_SIGNING_KEY_FALLBACK");
+    o->event_key = config_env("INNGEST_EVENT_KEY");
+    o->app_id = config_env("INNGEST_APP_ID");
+    o->serve_origin = config_env("INNGEST_SERVE_ORIGIN");
+    o->serve_path = config_env("INNGEST_SERVE_PATH");
+    o->env = config_env("INNGEST_ENV");
+    inngest_resolve_origins(o, config_env("INNGEST_BASE_URL"), dev);
+    return o->signing_key || o->dev;
+}

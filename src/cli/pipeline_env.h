@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "flow/flow.h"
+#include "flow/inngest.h"
 #include "pipeline/functions.h"
 
 /* A whole number >= 0 from the environment (or .env), else fallback. */
@@ -21,6 +22,12 @@ int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct s
  * _WORKERS (when set), and the lease owner "<host>:<role>": stable across
  * restarts of the same command, different from a `serve` on the same host. */
 void pipeline_env_engine_opts(struct flow_engine_opts *opts, const char *role);
+
+/* Inngest mode: on when INNGEST_SIGNING_KEY is set or INNGEST_DEV is (not
+ * "0" or "false"); fills opts from INNGEST_SIGNING_KEY(_FALLBACK),
+ * INNGEST_EVENT_KEY, INNGEST_APP_ID, INNGEST_BASE_URL, INNGEST_DEV,
+ * INNGEST_SERVE_ORIGIN, INNGEST_SERVE_PATH, INNGEST_ENV. Returns 1 when on. */
+int pipeline_env_inngest(struct flow_inngest_opts *opts);
 
 /* Runs one job on the engine in this process: registers the functions in
  * which, sends the event, works until the runs of those functions are

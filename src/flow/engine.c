@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "core/utc.h"
 #include "flow/cron.h"
+#include "flow/internal.h"
 
 #define MAX_FUNCTIONS 64
 #define MAX_WORKERS 64
@@ -44,54 +45,7 @@ struct flow_engine {
     char functions_json[4096]; /* the registered function ids, for claims */
 };
 
-enum step_kind { STEP_RUN, STEP_SLEEP, STEP_SEND, STEP_INVOKE, STEP_WAIT };
 static const char *const kind_names[] = {"run", "sleep", "send", "invoke", "wait"};
-
-struct pending {
-    enum step_kind kind;
-    char hash[48];
-    char *name;
-    flow_step_fn fn;
-    void *arg;
-    void *arg_copy;       /* owned copy of the step's argument */
-    int64_t until;        /* sleep: wake time; wait: timeout time */
-    json_t *payload;      /* send: events; invoke: data */
-    char *target;         /* invoke: function id; wait: event name */
-    char *field, *value;  /* wait: the matched field and its value */
-    int attempts;         /* run: attempts made so far */
-    /* results of executing a run step */
-    json_t *output;
-    struct flow_step_error error;
-    int ok;
-    int64_t started_at, ended_at;
-};
-
-struct name_count {
-    char *name;
-    int count;
-};
-
-struct flow_ctx {
-    struct flow_engine *engine;
-    struct store_flow_run *run;
-    const struct flow_function *fn;
-    json_t *event;
-    struct store_flow_step *steps;
-    size_t nsteps;
-    json_t **results;       /* parsed outputs of the steps, by index */
-    struct pending *pending;
-    size_t npending, cap;
-    struct name_count *names;
-    size_t nnames;
-    int blocked;            /* a step waits (retry backoff, sleep, event, child) */
-    int lost;               /* a checkpoint did not land: the run is no longer ours */
-    int64_t wake_at;        /* earliest time a blocked step can go on */
-    int waits_only;         /* blocked only by events / children */
-    json_t *output;
-    char fail_message[512];
-    json_t *scratch;        /* results handed to the body: failure objects */
-    int seq;
-};
 
 /* The real clock: CRYPTIC_BENCH_NOW fixes "today" for the jobs, but sleeps,
  * leases and backoffs must see time pass. */
@@ -109,7 +63,7 @@ static void sleep_ms(int64_t ms)
 }
 
 /* Hex SHA-1 of a step id (Inngest keys step state the same way). */
-static void hash_id(const char *id, char out[48])
+void flow_hash_id(const char *id, char out[48])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
@@ -137,7 +91,7 @@ const char *flow_run_id(const struct flow_ctx *ctx)
 }
 
 /* The step's full id ("name", then "name:1", "name:2" for repeats) and hash. */
-static void step_identity(struct flow_ctx *ctx, const char *name, char *full, size_t size, char hash[48])
+static int step_identity(struct flow_ctx *ctx, const char *name, char *full, size_t size, char hash[48])
 {
     struct name_count *nc = NULL;
     for (size_t i = 0; i < ctx->nnames; i++)
@@ -157,7 +111,8 @@ static void step_identity(struct flow_ctx *ctx, const char *name, char *full, si
         snprintf(full, size, "%s", name);
     else
         snprintf(full, size, "%s:%d", name, count);
-    hash_id(full, hash);
+    flow_hash_id(full, hash);
+    return count;
 }
 
 static struct store_flow_step *find_step(struct flow_ctx *ctx, const char *hash, size_t *index)
@@ -171,7 +126,8 @@ static struct store_flow_step *find_step(struct flow_ctx *ctx, const char *hash,
     return NULL;
 }
 
-static struct pending *add_pending(struct flow_ctx *ctx, enum step_kind kind, const char *full, const char *hash)
+static struct pending *add_pending(struct flow_ctx *ctx, enum step_kind kind, const char *user_id, int index,
+                                   const char *full, const char *hash)
 {
     if (ctx->npending == ctx->cap) {
         size_t cap = ctx->cap ? ctx->cap * 2 : 8;
@@ -185,6 +141,8 @@ static struct pending *add_pending(struct flow_ctx *ctx, enum step_kind kind, co
     memset(p, 0, sizeof *p);
     p->kind = kind;
     p->name = strdup(full);
+    p->user_id = strdup(user_id);
+    p->index = index;
     snprintf(p->hash, sizeof p->hash, "%s", hash);
     return p;
 }
@@ -230,7 +188,7 @@ int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const v
 {
     char full[256], hash[48];
     struct store_flow_step *s;
-    step_identity(ctx, id, full, sizeof full, hash);
+    int index = step_identity(ctx, id, full, sizeof full, hash);
     if (out)
         *out = NULL;
     if (lookup(ctx, hash, out, &s) == FLOW_DONE)
@@ -239,7 +197,7 @@ int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const v
         block_until(ctx, s->wake_at, 0);
         return FLOW_PENDING;
     }
-    struct pending *p = add_pending(ctx, STEP_RUN, full, hash);
+    struct pending *p = add_pending(ctx, STEP_RUN, id, index, full, hash);
     if (p) {
         p->fn = fn;
         p->arg = (void *)arg;
@@ -258,10 +216,10 @@ int flow_step_sleep_until(struct flow_ctx *ctx, const char *id, int64_t until_ms
 {
     char full[256], hash[48];
     struct store_flow_step *s;
-    step_identity(ctx, id, full, sizeof full, hash);
+    int index = step_identity(ctx, id, full, sizeof full, hash);
     if (lookup(ctx, hash, NULL, &s) == FLOW_DONE)
         return FLOW_DONE;
-    struct pending *p = add_pending(ctx, STEP_SLEEP, full, hash);
+    struct pending *p = add_pending(ctx, STEP_SLEEP, id, index, full, hash);
     if (p)
         p->until = s ? s->wake_at : until_ms;
     return FLOW_PENDING;
@@ -276,12 +234,12 @@ int flow_step_send_event(struct flow_ctx *ctx, const char *id, const json_t *eve
 {
     char full[256], hash[48];
     struct store_flow_step *s;
-    step_identity(ctx, id, full, sizeof full, hash);
+    int index = step_identity(ctx, id, full, sizeof full, hash);
     if (out)
         *out = NULL;
     if (lookup(ctx, hash, out, &s) == FLOW_DONE)
         return FLOW_DONE;
-    struct pending *p = add_pending(ctx, STEP_SEND, full, hash);
+    struct pending *p = add_pending(ctx, STEP_SEND, id, index, full, hash);
     if (p)
         p->payload = json_deep_copy(events);
     return FLOW_PENDING;
@@ -292,7 +250,7 @@ int flow_step_invoke(struct flow_ctx *ctx, const char *id, const char *function_
 {
     char full[256], hash[48];
     struct store_flow_step *s;
-    step_identity(ctx, id, full, sizeof full, hash);
+    int index = step_identity(ctx, id, full, sizeof full, hash);
     if (out)
         *out = NULL;
     if (lookup(ctx, hash, out, &s) == FLOW_DONE)
@@ -301,7 +259,7 @@ int flow_step_invoke(struct flow_ctx *ctx, const char *id, const char *function_
         block_until(ctx, FAR_FUTURE, 1);
         return FLOW_PENDING;
     }
-    struct pending *p = add_pending(ctx, STEP_INVOKE, full, hash);
+    struct pending *p = add_pending(ctx, STEP_INVOKE, id, index, full, hash);
     if (p) {
         p->target = strdup(function_id);
         p->payload = data ? json_deep_copy(data) : json_object();
@@ -310,7 +268,7 @@ int flow_step_invoke(struct flow_ctx *ctx, const char *id, const char *function_
 }
 
 /* The text of a field ("data.week_id") of an event, for matching. */
-static char *field_text(const json_t *event, const char *field)
+char *flow_field_text(const json_t *event, const char *field)
 {
     const json_t *v = event;
     char buf[256];
@@ -329,7 +287,7 @@ int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *n
 {
     char full[256], hash[48];
     struct store_flow_step *s;
-    step_identity(ctx, id, full, sizeof full, hash);
+    int index = step_identity(ctx, id, full, sizeof full, hash);
     if (out)
         *out = NULL;
     if (lookup(ctx, hash, out, &s) == FLOW_DONE) {
@@ -339,7 +297,7 @@ int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *n
     }
     if (s) {
         if (s->wake_at <= now_ms()) { /* timed out: done with no event */
-            struct pending *p = add_pending(ctx, STEP_WAIT, full, hash);
+            struct pending *p = add_pending(ctx, STEP_WAIT, id, index, full, hash);
             if (p)
                 p->until = 0;
         } else {
@@ -347,7 +305,7 @@ int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *n
         }
         return FLOW_PENDING;
     }
-    struct pending *p = add_pending(ctx, STEP_WAIT, full, hash);
+    struct pending *p = add_pending(ctx, STEP_WAIT, id, index, full, hash);
     if (p) {
         p->until = now_ms() + timeout_ms;
         p->target = strdup(name);
@@ -355,7 +313,7 @@ int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *n
             p->field = malloc(strlen(field) + 3);
             if (p->field)
                 sprintf(p->field, "$.%s", field);
-            p->value = field_text(ctx->event, field);
+            p->value = flow_field_text(ctx->event, field);
         }
     }
     return FLOW_PENDING;
@@ -396,9 +354,8 @@ static const struct flow_function *find_function(struct flow_engine *e, const ch
     return NULL;
 }
 
-static void *execute_run_step(void *arg)
+void flow_execute_run_step(struct pending *p)
 {
-    struct pending *p = arg;
     p->started_at = now_ms();
     memset(&p->error, 0, sizeof p->error);
     p->error.retriable = 1;
@@ -408,6 +365,11 @@ static void *execute_run_step(void *arg)
     if (p->ok && !p->output)
         p->output = json_null();
     p->ended_at = now_ms();
+}
+
+static void *execute_run_step_thread(void *arg)
+{
+    flow_execute_run_step(arg);
     return NULL;
 }
 
@@ -520,10 +482,10 @@ static int execute_pending(struct flow_ctx *ctx, struct err *err)
         pthread_t threads[64];
         int started[64] = {0};
         for (size_t k = 0; k < nbatch; k++) {
-            if (nbatch > 1 && pthread_create(&threads[k], NULL, execute_run_step, &ctx->pending[batch[k]]) == 0)
+            if (nbatch > 1 && pthread_create(&threads[k], NULL, execute_run_step_thread, &ctx->pending[batch[k]]) == 0)
                 started[k] = 1;
             else
-                execute_run_step(&ctx->pending[batch[k]]);
+                flow_execute_run_step(&ctx->pending[batch[k]]);
         }
         for (size_t k = 0; k < nbatch; k++)
             if (started[k])
@@ -630,7 +592,7 @@ static int execute_pending(struct flow_ctx *ctx, struct err *err)
             text = json_dumps(ev, JSON_COMPACT);
             json_decref(ev);
             json_t *child_event = json_loads(text, 0, NULL);
-            char *key = child->concurrency_key && child_event ? field_text(child_event, child->concurrency_key) : NULL;
+            char *key = child->concurrency_key && child_event ? flow_field_text(child_event, child->concurrency_key) : NULL;
             json_decref(child_event);
             struct store_flow_new_run nr = {run_id, child->id, key, child->concurrency, ctx->run->id, p->hash};
             int duplicate;
@@ -684,6 +646,7 @@ static void round_clear(struct flow_ctx *ctx)
     for (size_t i = 0; i < ctx->npending; i++) {
         struct pending *p = &ctx->pending[i];
         free(p->name);
+        free(p->user_id);
         free(p->arg_copy);
         json_decref(p->payload);
         json_decref(p->output);
@@ -704,11 +667,12 @@ static void round_clear(struct flow_ctx *ctx)
     ctx->waits_only = 0;
 }
 
-static void ctx_clear(struct flow_ctx *ctx)
+void flow_ctx_clear(struct flow_ctx *ctx)
 {
     for (size_t i = 0; i < ctx->npending; i++) {
         struct pending *p = &ctx->pending[i];
         free(p->name);
+        free(p->user_id);
         free(p->arg_copy);
         json_decref(p->payload);
         json_decref(p->output);
@@ -781,7 +745,7 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, struct
         ctx.event = json_object();
     int rc = 0;
     if (load_steps(&ctx, err) < 0) {
-        ctx_clear(&ctx);
+        flow_ctx_clear(&ctx);
         json_decref(ctx.event);
         return -1;
     }
@@ -839,7 +803,7 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, struct
         rc = store_flow_run_release(e->store, run, e->owner, status, ctx.wake_at, NULL, NULL, now_ms(), err);
         break;
     }
-    ctx_clear(&ctx);
+    flow_ctx_clear(&ctx);
     json_decref(ctx.event);
     json_decref(ctx.output);
     return rc;
@@ -909,6 +873,8 @@ int flow_engine_register(struct flow_engine *e, const struct flow_function *fn, 
         return err_set(err, "a function needs an id and a body");
     if (find_function(e, fn->id))
         return err_set(err, "function %s is registered twice", fn->id);
+    if (fn->cancel_event && !fn->cancel_match)
+        return err_set(err, "function %s: a cancel event needs the field to match", fn->id);
     if (fn->cron && cron_parse(fn->cron, &e->crons[e->nfns], err) < 0)
         return err_prefix(err, "function %s", fn->id);
     e->fns[e->nfns++] = *fn;
@@ -947,7 +913,7 @@ int flow_engine_send(struct flow_engine *e, const char *name, const json_t *data
         if (!e->fns[i].event || strcmp(e->fns[i].event, name) != 0)
             continue;
         new_id(run_ids[nruns]);
-        keys[nruns] = e->fns[i].concurrency_key ? field_text(ev, e->fns[i].concurrency_key) : NULL;
+        keys[nruns] = e->fns[i].concurrency_key ? flow_field_text(ev, e->fns[i].concurrency_key) : NULL;
         runs[nruns] = (struct store_flow_new_run){run_ids[nruns], e->fns[i].id, keys[nruns], e->fns[i].concurrency,
                                                   NULL, NULL};
         nruns++;
@@ -956,6 +922,24 @@ int flow_engine_send(struct flow_engine *e, const char *name, const json_t *data
     int rc = store_flow_send(e->store, id, name, text, now, runs, nruns, &duplicate, err);
     for (size_t i = 0; i < nruns; i++)
         free(keys[i]);
+    /* Cancellations the functions declare (Inngest's `cancel`). */
+    for (int i = 0; rc == 0 && !duplicate && i < e->nfns; i++) {
+        const struct flow_function *f = &e->fns[i];
+        if (!f->cancel_event || strcmp(f->cancel_event, name) != 0)
+            continue;
+        char *value = flow_field_text(ev, f->cancel_match);
+        if (!value)
+            continue;
+        char path[256], reason[700];
+        snprintf(path, sizeof path, "$.%s", f->cancel_match);
+        const char *why = json_string_value(json_object_get(json_object_get(ev, "data"), "reason"));
+        snprintf(reason, sizeof reason, "cancelled by %s%s%.600s", name, why ? ": " : "", why ? why : "");
+        int64_t n = 0;
+        rc = store_flow_cancel_matching(e->store, f->id, path, value, reason, now, &n, err);
+        if (rc == 0 && n > 0)
+            log_info("%s: cancelled %lld run(s) of %s", name, (long long)n, f->id);
+        free(value);
+    }
     free(text);
     json_decref(ev);
     if (rc == 0 && id_out)
@@ -1133,4 +1117,10 @@ int flow_engine_wait_idle(struct flow_engine *e, int64_t timeout_ms, void (*on_t
         }
         sleep_ms(e->opts.poll_ms < 50 ? e->opts.poll_ms : 50);
     }
+}
+
+const struct flow_function *flow_engine_functions(const struct flow_engine *e, int *count)
+{
+    *count = e->nfns;
+    return e->fns;
 }

@@ -56,6 +56,9 @@ struct flow_function {
     int retries;                  /* per step; -1: the default 4 (as Inngest) */
     int concurrency;              /* runs at once; 0: no limit */
     const char *concurrency_key;  /* JSON path in the event, e.g. "data.model"; NULL: one limit */
+    const char *cancel_event;     /* an event that cancels this function's unfinished runs, or NULL */
+    const char *cancel_match;     /* ...those whose event has the same value at this path ("data.week_id");
+                                     needed with cancel_event */
     flow_body_fn body;
     void *user;
 };

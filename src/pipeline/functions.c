@@ -208,8 +208,6 @@ struct week_arg {
     struct pipeline_config *cfg;
     const char *week;
     const json_t *models;
-    char run_id[40];
-    char reason[600];
 };
 
 static int plan_week_step(void *arg, json_t **out, struct flow_step_error *e)
@@ -241,27 +239,11 @@ static int plan_week_step(void *arg, json_t **out, struct flow_step_error *e)
     return 0;
 }
 
-static int cancel_step(void *arg, json_t **out, struct flow_step_error *e)
-{
-    struct week_arg *a = arg;
-    struct err err = {{0}};
-    if (store_flow_cancel_children(a->cfg->store, a->run_id, a->reason, utc_now_real_ms(), &err) < 0) {
-        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
-        e->retriable = 1;
-        e->retry_after_ms = -1;
-        return -1;
-    }
-    *out = json_true();
-    return 0;
-}
-
 static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     struct pipeline_config *cfg = user;
     const json_t *data = json_object_get(event, "data");
-    struct week_arg a = {cfg, json_string_value(json_object_get(data, "week_id")), json_object_get(data, "models"),
-                         "", ""};
-    snprintf(a.run_id, sizeof a.run_id, "%s", flow_run_id(ctx));
+    struct week_arg a = {cfg, json_string_value(json_object_get(data, "week_id")), json_object_get(data, "models")};
     if (!a.week)
         return flow_fail(ctx, "evaluate-week needs {week_id}");
     const json_t *models;
@@ -297,9 +279,13 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
         }
     }
     if (run_fatal && pending) {
-        /* No credits or a bad key: every other model stops now. */
-        snprintf(a.reason, sizeof a.reason, "cancelled: %.500s", run_fatal);
-        if (flow_step_run(ctx, "stop-every-model", cancel_step, &a, sizeof a, NULL) == FLOW_PENDING)
+        /* No credits or a bad key: every other model stops now, through the
+         * cancel event evaluate-model declares (the same on Inngest). */
+        json_t *stop = json_pack("{s:s, s:{s:s, s:s}}", "name", PIPELINE_EVENT_CANCEL_WEEK, "data", "week_id", a.week,
+                                 "reason", run_fatal);
+        int rc = flow_step_send_event(ctx, "stop-every-model", stop, NULL);
+        json_decref(stop);
+        if (rc == FLOW_PENDING)
             return flow_yield(ctx);
     }
     if (pending)
@@ -381,8 +367,10 @@ int pipeline_register(struct flow_engine *e, struct pipeline_config *cfg, unsign
         struct flow_function week = {.id = "evaluate-week", .event = "benchmark/evaluate.requested", .retries = retries,
                                      .concurrency = 1, .concurrency_key = "data.week_id", .body = evaluate_week,
                                      .user = cfg};
-        struct flow_function model = {.id = "evaluate-model", .retries = retries, .concurrency = 1,
-                                      .concurrency_key = "data.model", .body = evaluate_model, .user = cfg};
+        struct flow_function model = {.id = "evaluate-model", .event = PIPELINE_EVENT_EVALUATE_MODEL,
+                                      .retries = retries, .concurrency = 1, .concurrency_key = "data.model",
+                                      .cancel_event = PIPELINE_EVENT_CANCEL_WEEK, .cancel_match = "data.week_id",
+                                      .body = evaluate_model, .user = cfg};
         if (flow_engine_register(e, &week, err) < 0 || flow_engine_register(e, &model, err) < 0)
             return -1;
     }

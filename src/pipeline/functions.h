@@ -10,9 +10,12 @@
  *  - evaluate-week (benchmark/evaluate.requested {week_id, models?};
  *    concurrency 1 per week): invokes evaluate-model for every model in
  *    parallel, waits for all, sends benchmark/evaluate.complete {week_id}; a
- *    run-fatal error (401, 402) in any model cancels the others and fails
- *    the week with one message (rankings still follow, by the coverage rule);
- *  - evaluate-model ({model, week_id}; concurrency 1 per model): one step
+ *    run-fatal error (401, 402) in any model cancels the others (it sends
+ *    benchmark/evaluate.cancelled {week_id, reason}, which evaluate-model
+ *    declares as its cancel event) and fails the week with one message
+ *    (rankings still follow, by the coverage rule);
+ *  - evaluate-model (invoked with {model, week_id}, or the event
+ *    benchmark/evaluate-model.requested; concurrency 1 per model): one step
  *    "eval-<clue id>" per clue still to ask, paced inside the step; a
  *    model-fatal error (403, 404) fails this model only;
  *  - calculate-rankings (benchmark/evaluate.complete): recomputes the
@@ -24,6 +27,9 @@
 #include "flow/flow.h"
 #include "pipeline/evaluate.h"
 #include "pipeline/scrape.h"
+
+#define PIPELINE_EVENT_EVALUATE_MODEL "benchmark/evaluate-model.requested"
+#define PIPELINE_EVENT_CANCEL_WEEK "benchmark/evaluate.cancelled"
 
 struct pipeline_config {
     struct store *store;                    /* shared by the steps (calls are serialised) */

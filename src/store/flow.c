@@ -372,22 +372,36 @@ int store_flow_run_retry(struct store *store, const char *id, int64_t now, int *
     return 0;
 }
 
-int store_flow_cancel_children(struct store *store, const char *parent_id, const char *reason, int64_t now,
-                               struct err *err)
+#define CANCEL_MATCH                                                       \
+    "function_id = ? AND status NOT IN ('completed', 'failed', 'cancelled')\n" \
+    "  AND CAST(json_extract(event, ?) AS TEXT) = ?"
+
+int store_flow_cancel_matching(struct store *store, const char *function_id, const char *path, const char *value,
+                               const char *reason, int64_t now, int64_t *cancelled, struct err *err)
 {
     struct db_stmt stmts[3] = {
         DB_STMT("UPDATE flow_steps SET status = 'failed', error = ?, ended_at = ?\n"
-                "WHERE run_id = ? AND kind = 'invoke' AND status = 'waiting'",
-                db_text(reason), db_int(now), db_text(parent_id)),
+                "WHERE kind = 'invoke' AND status = 'waiting' AND EXISTS (SELECT 1 FROM flow_runs\n"
+                "  WHERE parent_run_id = flow_steps.run_id AND parent_step = flow_steps.hash AND " CANCEL_MATCH ")",
+                db_text(reason), db_int(now), db_text(function_id), db_text(path), db_text(value)),
+        /* A parent must replay to see its children's ends: cancelled
+         * children stop where they are and will not wake it. */
+        DB_STMT("UPDATE flow_runs SET wake = 1 WHERE id IN (SELECT parent_run_id FROM flow_runs\n"
+                "  WHERE parent_run_id IS NOT NULL AND " CANCEL_MATCH ")",
+                db_text(function_id), db_text(path), db_text(value)),
         DB_STMT("UPDATE flow_runs SET status = 'cancelled', error = ?, ended_at = ?, lease_owner = NULL,\n"
                 "    lease_until = NULL\n"
-                "WHERE parent_run_id = ? AND status NOT IN ('completed', 'failed', 'cancelled')",
-                db_text(reason), db_int(now), db_text(parent_id)),
-        /* The parent (running this) must replay to see its children's ends:
-         * the cancelled children stop where they are and will not wake it. */
-        DB_STMT("UPDATE flow_runs SET wake = 1 WHERE id = ?", db_text(parent_id)),
+                "WHERE " CANCEL_MATCH,
+                db_text(reason), db_int(now), db_text(function_id), db_text(path), db_text(value)),
     };
-    return db_batch(store_db(store), stmts, 3, NULL, err);
+    struct db_result *results[3] = {0};
+    if (db_batch(store_db(store), stmts, 3, results, err) < 0)
+        return -1;
+    if (cancelled)
+        *cancelled = results[2]->changes;
+    for (int i = 0; i < 3; i++)
+        db_result_free(results[i]);
+    return 0;
 }
 
 int store_flow_active_runs(struct store *store, const char *functions_json, int64_t *n, struct err *err)

@@ -349,10 +349,13 @@ int store_flow_run_release(struct store *store, const struct store_flow_run *run
                            const char *status, int64_t ready_at, const char *output, const char *error,
                            int64_t now, struct err *err);
 
-/* Cancels the unfinished child runs of parent (reason as their error) and
- * fails the parent's invoke steps still waiting for them, in one batch. */
-int store_flow_cancel_children(struct store *store, const char *parent_id, const char *reason, int64_t now,
-                               struct err *err);
+/* Cancels the unfinished runs of function_id whose event has value at path
+ * (a JSON path such as "$.data.week_id"; compared as text), with reason as
+ * their error, and in the same batch fails the invoke steps of parents
+ * still waiting for them and wakes those parents. *cancelled (may be NULL)
+ * gets how many runs stopped. */
+int store_flow_cancel_matching(struct store *store, const char *function_id, const char *path, const char *value,
+                               const char *reason, int64_t now, int64_t *cancelled, struct err *err);
 
 /* How many runs of the functions in functions_json (a JSON array of ids)
  * have not finished (queued, running, sleeping, waiting). */

@@ -18,6 +18,8 @@
 #include "web/sqlapi.h"
 
 #define BODY_MAX (1024 * 1024)
+/* Inngest sends run state inline up to 4 MiB (then it asks the SDK to fetch it). */
+#define INNGEST_BODY_MAX (5 * 1024 * 1024)
 
 struct web_server {
     struct MHD_Daemon *daemon;
@@ -27,6 +29,9 @@ struct web_server {
     char *read_token;
     int public_sql;
     struct sqlapi_limits sql_limits;
+    struct flow_inngest *inngest;
+    const struct flow_inngest_opts *inngest_events;
+    char inngest_path[256];
     int port;
 };
 
@@ -146,6 +151,16 @@ static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection
     if (!body)
         return error_json(c, 400, "the body is not JSON");
     json_t *ids = json_array();
+    if (s->inngest_events) {
+        struct err err = {{0}};
+        int rc = flow_inngest_send_events(s->inngest_events, body, ids, &err);
+        json_decref(body);
+        if (rc < 0) {
+            json_decref(ids);
+            return error_json(c, 502, err.msg);
+        }
+        return reply_json(c, 200, json_pack("{s:o, s:i}", "ids", ids, "status", 200));
+    }
     size_t n = json_is_array(body) ? json_array_size(body) : 1;
     for (size_t i = 0; i < n; i++) {
         json_t *ev = json_is_array(body) ? json_array_get(body, i) : body;
@@ -244,6 +259,46 @@ static enum MHD_Result handle_asset(struct MHD_Connection *c, const struct web_a
     return rc;
 }
 
+static enum MHD_Result handle_inngest(struct web_server *s, struct MHD_Connection *c, const char *method,
+                                      struct request *req)
+{
+    if (req->too_large)
+        return error_json(c, 413, "body larger than the limit");
+    struct flow_inngest_request ir = {
+        .method = method,
+        .fn_id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "fnId"),
+        .step_id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "stepId"),
+        .deploy_id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "deployId"),
+        .probe = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "probe"),
+        .signature = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Inngest-Signature"),
+        .server_kind = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Inngest-Server-Kind"),
+        .host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
+        .body = req->body.data ? req->body.data : "",
+        .body_len = req->body.len,
+    };
+    struct flow_inngest_reply out;
+    flow_inngest_handle(s->inngest, &ir, &out);
+    const char *text = out.body ? out.body : "null";
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result rc = MHD_NO;
+    if (r) {
+        MHD_add_response_header(r, "Content-Type", "application/json");
+        MHD_add_response_header(r, "X-Inngest-SDK", flow_inngest_sdk_header());
+        MHD_add_response_header(r, "X-Inngest-Req-Version", "2");
+        if (out.no_retry)
+            MHD_add_response_header(r, "X-Inngest-No-Retry", out.no_retry);
+        if (out.retry_after_s >= 0) {
+            char ra[32];
+            snprintf(ra, sizeof ra, "%ld", out.retry_after_s);
+            MHD_add_response_header(r, "Retry-After", ra);
+        }
+        rc = MHD_queue_response(c, out.status, r);
+        MHD_destroy_response(r);
+    }
+    flow_inngest_reply_clear(&out);
+    return rc;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
@@ -253,7 +308,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         struct request *req = calloc(1, sizeof *req);
         if (!req)
             return MHD_NO;
-        buf_init(&req->body, BODY_MAX);
+        buf_init(&req->body, s->inngest && strcmp(url, s->inngest_path) == 0 ? INNGEST_BODY_MAX : BODY_MAX);
         *con_cls = req;
         return MHD_YES;
     }
@@ -264,6 +319,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *upload_size = 0;
         return MHD_YES;
     }
+    if (s->inngest && strcmp(url, s->inngest_path) == 0)
+        return handle_inngest(s, c, method, req);
     if (strcmp(method, "OPTIONS") == 0)
         return reply_cors(c, 204, "text/plain", "");
     if (strcmp(method, "POST") == 0 && (strcmp(url, "/v2/pipeline") == 0 || strcmp(url, "/v3/pipeline") == 0))
@@ -327,6 +384,11 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
     if (opts) {
         s->sql_limits = opts->sql_limits;
         s->public_sql = opts->public_sql;
+        s->inngest = opts->inngest;
+        s->inngest_events = opts->inngest_events;
+        snprintf(s->inngest_path, sizeof s->inngest_path, "%s",
+                 opts->inngest_events && opts->inngest_events->serve_path ? opts->inngest_events->serve_path
+                                                                          : "/api/inngest");
     }
     unsigned threads = opts && opts->threads > 0 ? (unsigned)opts->threads : 4;
     s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handler, s,

@@ -7,13 +7,16 @@
  * GET /api/runs/{id} (runs and one run's steps as JSON); GET / and the
  * dashboard's files (web/assets.h, with a Content-Security-Policy); the read-only SQL endpoint
  * (web/sqlapi.h): POST /v2/pipeline and /v3/pipeline, GET /v2 and /v3,
- * with CORS (preflight lists Authorization and Content-Type).
+ * with CORS (preflight lists Authorization and Content-Type); in Inngest
+ * mode, GET/PUT/POST /api/inngest (flow/inngest.h), and POST /e/{key}
+ * forwards to Inngest's event API.
  */
 #ifndef CB_WEB_SERVER_H
 #define CB_WEB_SERVER_H
 
 #include "core/err.h"
 #include "flow/flow.h"
+#include "flow/inngest.h"
 #include "web/sqlapi.h"
 
 struct web_server_opts {
@@ -24,6 +27,8 @@ struct web_server_opts {
     const char *read_token; /* bearer token for the SQL endpoint; NULL: loopback clients only */
     int public_sql;         /* any client may read through the SQL endpoint (a public dashboard) */
     struct sqlapi_limits sql_limits; /* zeros: the defaults */
+    struct flow_inngest *inngest; /* Inngest mode: serves /api/inngest (or serve_path); NULL: off */
+    const struct flow_inngest_opts *inngest_events; /* Inngest mode: POST /e/ goes to Inngest's event API */
 };
 
 struct web_server;
