@@ -10,6 +10,7 @@
  * server's routes.
  */
 #include "testutil.h"
+#include "pipeline_fakes.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -21,11 +22,9 @@
 #include <unistd.h>
 
 static char *work;
-static int fs_port, llm_port;
 
-static const char *const models[] = {"test/a", "test/b", "test/c"};
-#define NMODELS 3
-#define NCLUES 44 /* the 5 puzzles of the default series in tests/fixtures/feed */
+#define NMODELS PF_NMODELS
+#define NCLUES PF_NCLUES /* the 5 puzzles of the default series in tests/fixtures/feed */
 
 static int setup(void **state)
 {
@@ -43,118 +42,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void start_fifteensquared(void)
-{
-    static const char *const routes[][2] = {
-        {"/2026/04/10/guardian-29890-ramsay/", "fts-table-linked.html"},
-        {"/2026/04/09/guardian-cryptic-crossword-no-29889-by-omnibus/", "fts-list-classes.html"},
-        {"/2026/04/08/financial-times-17727-by-bobcat/", "paragraph-separate.html"},
-        {"/2026/04/07/guardian-29971-yank/", "cellpadding-table.html"},
-        {"/2026/04/06/guardian-quiptic-1357-hectence/", "header-row-table.html"},
-        {"/2026/04/05/guardian-cryptic-crossword-no-29924-by-tramp/", "alternate-rows-table.html"},
-        {"/2026/04/04/guardian-cryptic-29970-brummie/", "paragraph-inline.html"},
-        {"/2026/04/03/guardian-29968-maskarade/", "two-column-table.html"},
-    };
-    const char *fixtures = getenv("CB_FIXTURES");
-    json_t *pages = json_array(), *posts = json_array();
-    for (int i = 1; i <= 3; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "feed/page-%d.xml", i);
-        char *p = tu_path(fixtures, name);
-        json_array_append_new(pages, json_string(p));
-        free(p);
-    }
-    char *dir = tu_path(fixtures, "posts");
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        char *f = tu_path(dir, routes[i][1]);
-        json_array_append_new(posts, json_pack("{s:s, s:s}", "path", routes[i][0], "file", f));
-        free(f);
-    }
-    free(dir);
-    char *path = tu_path(work, "fs.json");
-    json_t *config = json_pack("{s:o, s:o}", "feed_pages", pages, "posts", posts);
-    json_dump_file(config, path, 0);
-    json_decref(config);
-    tu_start_fake("fifteensquared.py", path, &fs_port);
-    free(path);
-}
-
-/* The LLM fake answers every fixture clue correctly, plus extra config. */
-static void start_llm(const char *extra_json, int latency_ms)
-{
-    char *expected = tu_path(getenv("CB_FIXTURES"), "posts/expected.tsv");
-    char *text = tu_read_file(expected, NULL);
-    json_t *solutions = json_object();
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        if (line[0] == '#')
-            continue;
-        char *f[6];
-        char *p = line;
-        for (int i = 0; i < 6; i++) {
-            f[i] = p;
-            p = strchr(p, '\t');
-            if (p)
-                *p++ = '\0';
-        }
-        json_object_set_new(solutions, f[3], json_string(f[5]));
-    }
-    free(text);
-    free(expected);
-    char *log = tu_path(work, "llm.jsonl");
-    json_t *config = json_pack("{s:o, s:i, s:s}", "solutions", solutions, "latency_ms", latency_ms, "log", log);
-    if (extra_json) {
-        json_t *extra = json_loads(extra_json, 0, NULL);
-        json_object_update(config, extra);
-        json_decref(extra);
-    }
-    char *path = tu_path(work, "llm.json");
-    json_dump_file(config, path, 0);
-    json_decref(config);
-    tu_start_fake("llm.py", path, &llm_port);
-    free(path);
-    free(log);
-}
-
-/* A database at location (a file path or a server URL) with the test models. */
-static void init_db(const char *db)
-{
-    json_t *list = json_array();
-    for (int i = 0; i < NMODELS; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "id", models[i], "provider", "test", "display_name", models[i]));
-    json_t *file = json_pack("{s:{s:i, s:i}, s:o}", "defaults", "max_tokens", 300, "min_interval_ms", 5, "models", list);
-    char *path = tu_path(work, "models.json");
-    json_dump_file(file, path, 0);
-    json_decref(file);
-    struct tu_run r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                                 (const char *const[]){"--db", db, "init-db", "--models", path, NULL});
-    if (r.status != 0)
-        fail_msg("init-db failed: %s", r.err);
-    tu_run_free(&r);
-    free(path);
-}
-
-static char *make_db(const char *name)
-{
-    char *db = tu_path(work, name);
-    init_db(db);
-    return db;
-}
-
-/* The environment of a pipeline command against the fakes. */
-static const char *const *env_for(const char *retries)
-{
-    static char fs[96], llm[96], retry[64];
-    snprintf(fs, sizeof fs, "FIFTEENSQUARED_URL=http://127.0.0.1:%d", fs_port);
-    snprintf(llm, sizeof llm, "OPENROUTER_BASE_URL=http://127.0.0.1:%d/api/v1", llm_port);
-    snprintf(retry, sizeof retry, "CRYPTIC_BENCH_EVAL_RETRIES=%s", retries);
-    static const char *env[16];
-    const char *list[] = {fs, llm, retry, "OPENROUTER_API_KEY=test-key", "FIFTEENSQUARED_MIN_INTERVAL_MS=2",
-                          "CRYPTIC_BENCH_NOW=2026-04-12T00:00:00Z", "CRYPTIC_BENCH_EVAL_BACKOFF_MS=100",
-                          "CRYPTIC_BENCH_FLOW_POLL_MS=20", "TURSO_DATABASE_URL=", "DATABASE_PATH=", NULL};
-    memcpy(env, list, sizeof list);
-    return env;
-}
-
 static char *rankings(const char *db)
 {
     return tu_sql(db, "SELECT r.week_id, m.openrouter_id, r.total_clues, r.correct_count, r.rank, r.previous_rank, "
@@ -164,10 +51,10 @@ static char *rankings(const char *db)
 static void test_run_end_to_end(void **state)
 {
     (void)state;
-    start_fifteensquared();
-    start_llm(NULL, 0);
-    char *db = make_db("run.db");
-    struct tu_run r = tu_run_cli(work, env_for("2"), (const char *const[]){"--db", db, "run", NULL});
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, NULL, 0);
+    char *db = pf_make_db(work, "run.db");
+    struct tu_run r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "run", NULL});
     if (r.status != 0)
         fail_msg("run failed (%d): %s\n%s", r.status, r.err, r.out);
     tu_assert_contains(r.out, "scrape-puzzles               1      0         0");
@@ -195,7 +82,7 @@ static void test_run_end_to_end(void **state)
     free(log);
     /* A second run reads back from 8 days before the newest stored post, finds
      * one older post the first run did not reach, and asks only its clues. */
-    r = tu_run_cli(work, env_for("2"), (const char *const[]){"--db", db, "run", NULL});
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "run", NULL});
     assert_int_equal(r.status, 0);
     tu_run_free(&r);
     int64_t clues = tu_sql_int(db, "SELECT count(*) FROM clues");
@@ -209,14 +96,14 @@ static void test_run_end_to_end(void **state)
 static void test_run_on_a_libsql_server(void **state)
 {
     (void)state;
-    start_fifteensquared();
-    start_llm(NULL, 0);
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, NULL, 0);
     int port;
     int sqld = tu_start_sqld(work, &port);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    init_db(url);
-    struct tu_run r = tu_run_cli(work, env_for("2"), (const char *const[]){"--db", url, "run", NULL});
+    pf_init_db(work, url);
+    struct tu_run r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", url, "run", NULL});
     if (r.status != 0)
         fail_msg("run failed (%d): %s\n%s", r.status, r.err, r.out);
     tu_assert_contains(r.out, "2026-W14 ranked");
@@ -241,17 +128,17 @@ static void test_run_on_a_libsql_server(void **state)
 static void test_outage_gives_the_same_rankings(void **state)
 {
     (void)state;
-    start_fifteensquared();
-    start_llm(NULL, 0);
-    char *clean = make_db("clean.db");
-    struct tu_run r = tu_run_cli(work, env_for("6"), (const char *const[]){"--db", clean, "run", NULL});
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, NULL, 0);
+    char *clean = pf_make_db(work, "clean.db");
+    struct tu_run r = tu_run_cli(work, pf_env("6"), (const char *const[]){"--db", clean, "run", NULL});
     assert_int_equal(r.status, 0);
     tu_run_free(&r);
     tu_stop_all_fakes();
-    start_fifteensquared();
-    start_llm("{\"outage_seconds\": 1.5}", 0);
-    char *db = make_db("outage.db");
-    r = tu_run_cli(work, env_for("6"), (const char *const[]){"--db", db, "run", NULL});
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, "{\"outage_seconds\": 1.5}", 0);
+    char *db = pf_make_db(work, "outage.db");
+    r = tu_run_cli(work, pf_env("6"), (const char *const[]){"--db", db, "run", NULL});
     if (r.status != 0)
         fail_msg("run failed (%d): %s\n%s", r.status, r.err, r.out);
     tu_run_free(&r);
@@ -269,10 +156,10 @@ static void test_outage_gives_the_same_rankings(void **state)
 static void test_credits_run_out(void **state)
 {
     (void)state;
-    start_fifteensquared();
-    start_llm("{\"fail_after\": {\"calls\": 60, \"status\": 402, \"message\": \"Insufficient credits\"}}", 20);
-    char *db = make_db("credits.db");
-    struct tu_run r = tu_run_cli(work, env_for("2"), (const char *const[]){"--db", db, "run", NULL});
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, "{\"fail_after\": {\"calls\": 60, \"status\": 402, \"message\": \"Insufficient credits\"}}", 20);
+    char *db = pf_make_db(work, "credits.db");
+    struct tu_run r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "run", NULL});
     assert_int_equal(r.status, 1);
     tu_assert_contains(r.out, "every model stopped");
     tu_assert_contains(r.out, "HTTP 402: Insufficient credits");
@@ -329,7 +216,7 @@ static pid_t start_serve(const char *db, const char *out_path)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        for (const char *const *e = env_for("2"); *e; e++) {
+        for (const char *const *e = pf_env("2"); *e; e++) {
             char name[128];
             const char *eq = strchr(*e, '=');
             snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
@@ -354,7 +241,7 @@ static pid_t start_serve(const char *db, const char *out_path)
 static json_t *llm_stats(void)
 {
     char cmd[256];
-    snprintf(cmd, sizeof cmd, "curl -s http://127.0.0.1:%d/stats", llm_port);
+    snprintf(cmd, sizeof cmd, "curl -s http://127.0.0.1:%d/stats", pf_llm_port);
     FILE *p = popen(cmd, "r");
     char buf[256] = "";
     if (p) {
@@ -380,9 +267,9 @@ static void wait_until_done(const char *db)
 static void test_serve_survives_kills(void **state)
 {
     (void)state;
-    start_fifteensquared();
-    start_llm(NULL, 60);
-    char *db = make_db("serve.db");
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, NULL, 60);
+    char *db = pf_make_db(work, "serve.db");
     char *out = tu_path(work, "serve.out");
     pid_t pid = start_serve(db, out);
     int port = wait_for_port(out);
@@ -452,9 +339,9 @@ static void test_serve_survives_kills(void **state)
 static void test_serve_stops_cleanly_mid_run(void **state)
 {
     (void)state;
-    start_fifteensquared();
-    start_llm(NULL, 60);
-    char *db = make_db("term.db");
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, NULL, 60);
+    char *db = pf_make_db(work, "term.db");
     char *out = tu_path(work, "term.out");
     pid_t pid = start_serve(db, out);
     int port = wait_for_port(out);
@@ -507,7 +394,7 @@ static void test_serve_stops_cleanly_mid_run(void **state)
 static void test_send_into_the_database(void **state)
 {
     (void)state;
-    char *db = make_db("send.db");
+    char *db = pf_make_db(work, "send.db");
     struct tu_run r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", "CRYPTIC_BENCH_URL=", NULL},
                                  (const char *const[]){"--db", db, "send", "benchmark/evaluate.requested", "--data",
                                                        "{\"week_id\": \"2026-W14\"}", NULL});
