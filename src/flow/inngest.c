@@ -258,12 +258,27 @@ static json_t *op_base(const char *op, const struct pending *p)
                      "userland", userland(p));
 }
 
-/* Whole seconds, rounded up: Inngest's time strings ("90s"). */
+/* Inngest's time string, as the SDKs write it ("1h", "2h30m10s"), in whole
+ * seconds rounded up (at least one). */
 static void duration_text(int64_t ms, char *out, size_t size)
 {
-    if (ms < 1000)
-        ms = 1000;
-    snprintf(out, size, "%llds", (long long)((ms + 999) / 1000));
+    static const struct {
+        const char *unit;
+        int64_t s;
+    } periods[] = {{"w", 604800}, {"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}};
+    int64_t left = ms < 1000 ? 1 : (ms + 999) / 1000;
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof periods / sizeof periods[0] && used < size; i++) {
+        int64_t n = left / periods[i].s;
+        if (n == 0)
+            continue;
+        left %= periods[i].s;
+        int w = snprintf(out + used, size - used, "%lld%s", (long long)n, periods[i].unit);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
 }
 
 static json_t *planned_op(struct flow_inngest *ig, const struct pending *p)
