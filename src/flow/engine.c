@@ -930,12 +930,20 @@ int flow_engine_send(struct flow_engine *e, const char *name, const json_t *data
         char *value = flow_field_text(ev, f->cancel_match);
         if (!value)
             continue;
-        char path[256], reason[700];
+        char path[256], except[256], reason[700];
         snprintf(path, sizeof path, "$.%s", f->cancel_match);
+        snprintf(except, sizeof except, "$.%s", f->cancel_except ? f->cancel_except : "");
+        char *except_value = f->cancel_except ? flow_field_text(ev, f->cancel_except) : NULL;
+        /* The reason the event gives becomes the cancelled runs' error. */
         const char *why = json_string_value(json_object_get(json_object_get(ev, "data"), "reason"));
-        snprintf(reason, sizeof reason, "cancelled by %s%s%.600s", name, why ? ": " : "", why ? why : "");
+        if (why)
+            snprintf(reason, sizeof reason, "%.690s", why);
+        else
+            snprintf(reason, sizeof reason, "cancelled by %s", name);
         int64_t n = 0;
-        rc = store_flow_cancel_matching(e->store, f->id, path, value, reason, now, &n, err);
+        rc = store_flow_cancel_matching(e->store, f->id, path, value, except_value ? except : NULL, except_value, reason,
+                                        now, &n, err);
+        free(except_value);
         if (rc == 0 && n > 0)
             log_info("%s: cancelled %lld run(s) of %s", name, (long long)n, f->id);
         free(value);

@@ -59,6 +59,8 @@ struct flow_function {
     const char *cancel_event;     /* an event that cancels this function's unfinished runs, or NULL */
     const char *cancel_match;     /* ...those whose event has the same value at this path ("data.week_id");
                                      needed with cancel_event */
+    const char *cancel_except;    /* ...but not those with the same value here ("data.model"), so a run can
+                                     stop its siblings and end in its own way; NULL: none */
     flow_body_fn body;
     void *user;
 };

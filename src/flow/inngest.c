@@ -358,8 +358,13 @@ static void execute_step(struct flow_inngest *ig, const struct flow_function *fn
     int max_attempts = call->max_attempts > 0 ? call->max_attempts : retries + 1;
     int retry = p->error.retriable && call->attempt + 1 < max_attempts;
     json_t *op = op_base(retry ? "StepError" : "StepFailed", p);
-    json_object_set_new(op, "error", json_pack("{s:s, s:s, s:s}", "name", "Error", "message", p->error.message,
-                                               "stack", ""));
+    /* As the JS SDK writes them: the error serialized, and for the last
+     * attempt also as the op's data. */
+    json_t *error = json_pack("{s:s, s:s, s:s, s:b}", "name", "Error", "message", p->error.message, "stack", "",
+                              "__serialized", 1);
+    if (!retry)
+        json_object_set(op, "data", error);
+    json_object_set_new(op, "error", error);
     set_reply(reply, 206, json_pack("[o]", op), retry ? "false" : "true");
     if (retry && p->error.retry_after_ms >= 0)
         reply->retry_after_s = (p->error.retry_after_ms + 999) / 1000;
@@ -512,7 +517,9 @@ static json_t *function_config(struct flow_inngest *ig, const struct flow_functi
     }
     if (fn->cancel_event) {
         char cel[600];
-        snprintf(cel, sizeof cel, "event.%s == async.%s", fn->cancel_match, fn->cancel_match);
+        int n = snprintf(cel, sizeof cel, "event.%s == async.%s", fn->cancel_match, fn->cancel_match);
+        if (fn->cancel_except && n > 0 && (size_t)n < sizeof cel)
+            snprintf(cel + n, sizeof cel - (size_t)n, " && event.%s != async.%s", fn->cancel_except, fn->cancel_except);
         json_object_set_new(c, "cancel", json_pack("[{s:s, s:s}]", "event", fn->cancel_event, "if", cel));
     }
     return c;

@@ -188,6 +188,15 @@ static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
         char msg[700];
         if (cls && strcmp(cls, "run-fatal") == 0) {
             snprintf(msg, sizeof msg, "run-fatal: %s: %s", a.model, json_string_value(json_object_get(r, "error")));
+            /* No credits or a bad key stops every model of the week at once:
+             * the cancel event this function declares, sparing this run so it
+             * fails with the reason (the same on Inngest). */
+            json_t *stop = json_pack("{s:s, s:{s:s, s:s, s:s}}", "name", PIPELINE_EVENT_CANCEL_WEEK, "data", "week_id",
+                                     a.week, "model", a.model, "reason", msg);
+            int rc = flow_step_send_event(ctx, "stop-the-week", stop, NULL);
+            json_decref(stop);
+            if (rc == FLOW_PENDING)
+                return flow_yield(ctx);
             return flow_fail(ctx, msg);
         }
         if (cls && strcmp(cls, "model-fatal") == 0) {
@@ -278,16 +287,6 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
                 used += (size_t)n < sizeof stopped - used ? (size_t)n : sizeof stopped - used - 1;
         }
     }
-    if (run_fatal && pending) {
-        /* No credits or a bad key: every other model stops now, through the
-         * cancel event evaluate-model declares (the same on Inngest). */
-        json_t *stop = json_pack("{s:s, s:{s:s, s:s}}", "name", PIPELINE_EVENT_CANCEL_WEEK, "data", "week_id", a.week,
-                                 "reason", run_fatal);
-        int rc = flow_step_send_event(ctx, "stop-every-model", stop, NULL);
-        json_decref(stop);
-        if (rc == FLOW_PENDING)
-            return flow_yield(ctx);
-    }
     if (pending)
         return flow_yield(ctx);
     json_t *done = json_pack("{s:s, s:{s:s}}", "name", "benchmark/evaluate.complete", "data", "week_id", a.week);
@@ -370,6 +369,7 @@ int pipeline_register(struct flow_engine *e, struct pipeline_config *cfg, unsign
         struct flow_function model = {.id = "evaluate-model", .event = PIPELINE_EVENT_EVALUATE_MODEL,
                                       .retries = retries, .concurrency = 1, .concurrency_key = "data.model",
                                       .cancel_event = PIPELINE_EVENT_CANCEL_WEEK, .cancel_match = "data.week_id",
+                                      .cancel_except = "data.model",
                                       .body = evaluate_model, .user = cfg};
         if (flow_engine_register(e, &week, err) < 0 || flow_engine_register(e, &model, err) < 0)
             return -1;

@@ -10,14 +10,16 @@
  *  - evaluate-week (benchmark/evaluate.requested {week_id, models?};
  *    concurrency 1 per week): invokes evaluate-model for every model in
  *    parallel, waits for all, sends benchmark/evaluate.complete {week_id}; a
- *    run-fatal error (401, 402) in any model cancels the others (it sends
- *    benchmark/evaluate.cancelled {week_id, reason}, which evaluate-model
- *    declares as its cancel event) and fails the week with one message
- *    (rankings still follow, by the coverage rule);
+ *    run-fatal error (401, 402) in any model stops the others (see below)
+ *    and fails the week with one message (rankings still follow, by the
+ *    coverage rule);
  *  - evaluate-model (invoked with {model, week_id}, or the event
  *    benchmark/evaluate-model.requested; concurrency 1 per model): one step
  *    "eval-<clue id>" per clue still to ask, paced inside the step; a
- *    model-fatal error (403, 404) fails this model only;
+ *    model-fatal error (403, 404) fails this model only; a run-fatal one
+ *    sends benchmark/evaluate.cancelled {week_id, model, reason}, the cancel
+ *    event this function declares (matching the week, sparing the sender),
+ *    so the week's other model runs stop at once, then fails;
  *  - calculate-rankings (benchmark/evaluate.complete): recomputes the
  *    rankings from that week on, in one step.
  */

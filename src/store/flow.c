@@ -372,28 +372,33 @@ int store_flow_run_retry(struct store *store, const char *id, int64_t now, int *
     return 0;
 }
 
-#define CANCEL_MATCH                                                       \
-    "function_id = ? AND status NOT IN ('completed', 'failed', 'cancelled')\n" \
-    "  AND CAST(json_extract(event, ?) AS TEXT) = ?"
+#define CANCEL_MATCH                                                                   \
+    "function_id = ? AND status NOT IN ('completed', 'failed', 'cancelled')\n"             \
+    "  AND CAST(json_extract(event, ?) AS TEXT) = ?\n"                                     \
+    "  AND (? IS NULL OR CAST(json_extract(event, ?) AS TEXT) IS NOT ?)"
 
 int store_flow_cancel_matching(struct store *store, const char *function_id, const char *path, const char *value,
-                               const char *reason, int64_t now, int64_t *cancelled, struct err *err)
+                               const char *except_path, const char *except_value, const char *reason, int64_t now,
+                               int64_t *cancelled, struct err *err)
 {
+#define MATCH_ARGS db_text(function_id), db_text(path), db_text(value), db_text(except_path), db_text(except_path), \
+                   db_text(except_value)
     struct db_stmt stmts[3] = {
         DB_STMT("UPDATE flow_steps SET status = 'failed', error = ?, ended_at = ?\n"
                 "WHERE kind = 'invoke' AND status = 'waiting' AND EXISTS (SELECT 1 FROM flow_runs\n"
                 "  WHERE parent_run_id = flow_steps.run_id AND parent_step = flow_steps.hash AND " CANCEL_MATCH ")",
-                db_text(reason), db_int(now), db_text(function_id), db_text(path), db_text(value)),
+                db_text(reason), db_int(now), MATCH_ARGS),
         /* A parent must replay to see its children's ends: cancelled
          * children stop where they are and will not wake it. */
         DB_STMT("UPDATE flow_runs SET wake = 1 WHERE id IN (SELECT parent_run_id FROM flow_runs\n"
                 "  WHERE parent_run_id IS NOT NULL AND " CANCEL_MATCH ")",
-                db_text(function_id), db_text(path), db_text(value)),
+                MATCH_ARGS),
         DB_STMT("UPDATE flow_runs SET status = 'cancelled', error = ?, ended_at = ?, lease_owner = NULL,\n"
                 "    lease_until = NULL\n"
                 "WHERE " CANCEL_MATCH,
-                db_text(reason), db_int(now), db_text(function_id), db_text(path), db_text(value)),
+                db_text(reason), db_int(now), MATCH_ARGS),
     };
+#undef MATCH_ARGS
     struct db_result *results[3] = {0};
     if (db_batch(store_db(store), stmts, 3, results, err) < 0)
         return -1;

@@ -350,12 +350,14 @@ int store_flow_run_release(struct store *store, const struct store_flow_run *run
                            int64_t now, struct err *err);
 
 /* Cancels the unfinished runs of function_id whose event has value at path
- * (a JSON path such as "$.data.week_id"; compared as text), with reason as
- * their error, and in the same batch fails the invoke steps of parents
- * still waiting for them and wakes those parents. *cancelled (may be NULL)
- * gets how many runs stopped. */
+ * (a JSON path such as "$.data.week_id"; compared as text), except those
+ * whose event has except_value at except_path (both NULL: no exception),
+ * with reason as their error; in the same batch fails the invoke steps of
+ * parents still waiting for them and wakes those parents. *cancelled (may
+ * be NULL) gets how many runs stopped. */
 int store_flow_cancel_matching(struct store *store, const char *function_id, const char *path, const char *value,
-                               const char *reason, int64_t now, int64_t *cancelled, struct err *err);
+                               const char *except_path, const char *except_value, const char *reason, int64_t now,
+                               int64_t *cancelled, struct err *err);
 
 /* How many runs of the functions in functions_json (a JSON array of ids)
  * have not finished (queued, running, sleeping, waiting). */

@@ -420,16 +420,13 @@ int tu_start_sqld(const char *dir, int *port)
     return (int)pid;
 }
 
-int tu_start_server(const char *const *env, const char *const *args, int *port)
+int tu_start_program(const char *cwd, const char *const *env, const char *const *argv, int *port)
 {
     static int registered;
     if (!registered) {
         atexit(kill_fakes);
         registered = 1;
     }
-    const char *bin = getenv("CRYPTIC_BENCH_BIN");
-    if (!bin)
-        fail_msg("CRYPTIC_BENCH_BIN is not set (run the tests through meson)");
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     fflush(NULL);
@@ -452,12 +449,9 @@ int tu_start_server(const char *const *env, const char *const *args, int *port)
         close(fds[0]);
         close(fds[1]);
         signal(SIGPIPE, SIG_IGN); /* the test stops reading after the port */
-        const char *argv[32] = {bin};
-        size_t n = 1;
-        for (; args && *args && n < 31; args++)
-            argv[n++] = *args;
-        argv[n] = NULL;
-        execv(bin, (char *const *)argv);
+        if (cwd && chdir(cwd) != 0)
+            _exit(126);
+        execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
     close(fds[1]);
@@ -469,16 +463,31 @@ int tu_start_server(const char *const *env, const char *const *args, int *port)
         char *p = strstr(line, "127.0.0.1:");
         if (p)
             *port = atoi(p + 10);
+        else if (strncmp(line, "PORT ", 5) == 0)
+            *port = atoi(line + 5);
     }
     fclose(f);
     if (!*port)
-        fail_msg("the server did not say where it listens");
+        fail_msg("%s did not say where it listens", argv[0]);
     for (size_t i = 0; i < sizeof fake_pids / sizeof fake_pids[0]; i++)
         if (fake_pids[i] == 0) {
             fake_pids[i] = (int)pid;
             break;
         }
     return (int)pid;
+}
+
+int tu_start_server(const char *const *env, const char *const *args, int *port)
+{
+    const char *bin = getenv("CRYPTIC_BENCH_BIN");
+    if (!bin)
+        fail_msg("CRYPTIC_BENCH_BIN is not set (run the tests through meson)");
+    const char *argv[32] = {bin};
+    size_t n = 1;
+    for (; args && *args && n < 31; args++)
+        argv[n++] = *args;
+    argv[n] = NULL;
+    return tu_start_program(NULL, env, argv, port);
 }
 
 /* base64url without padding. */

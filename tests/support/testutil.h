@@ -80,6 +80,10 @@ int tu_start_sqld(const char *dir, int *port);
  * stdout until it names 127.0.0.1:PORT. Returns its pid; stop it with
  * tu_stop_fake(). */
 int tu_start_server(const char *const *env, const char *const *args, int *port);
+/* Starts a program (argv[0] looked up in PATH) in cwd (NULL: here) with
+ * env as tu_start_server, and reads its stdout until it says "PORT <n>" or
+ * names 127.0.0.1:PORT. Returns its pid; stop it with tu_stop_fake(). */
+int tu_start_program(const char *cwd, const char *const *env, const char *const *argv, int *port);
 /* Stops every fake still running (for teardown after a failed test). */
 void tu_stop_all_fakes(void);
 
