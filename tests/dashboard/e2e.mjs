@@ -30,8 +30,13 @@ page.on("dialog", (d) => {
 });
 page.setDefaultTimeout(20000);
 
-// Waits until the current view has finished loading (no aria-busy) and returns.
-const settled = () => page.waitForFunction(() => !document.getElementById("main").hasAttribute("aria-busy"));
+// Waits until the view of the current location has finished loading (the
+// page marks which route it shows), not merely the previous one.
+const settled = () =>
+  page.waitForFunction(() => {
+    const main = document.getElementById("main");
+    return main.dataset.route === (location.hash || "#/") && !main.hasAttribute("aria-busy");
+  });
 const shot = (name) => page.screenshot({ path: `${spec.artifacts}/${name}.png`, fullPage: true });
 
 try {

@@ -12,6 +12,7 @@ const TOKEN_KEY = "cryptic-bench-read-token";
 const main = document.getElementById("main");
 let client = newClient();
 let navigation = 0; // a newer navigation makes older answers stale
+let shown = ""; // the route whose view is being loaded
 
 function newClient() {
   let token = config.token || "";
@@ -44,6 +45,8 @@ function h(spec, props, ...children) {
 function show(...nodes) {
   main.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
   main.removeAttribute("aria-busy");
+  // Which route is on screen: lets a test (or a script) wait for this view and not the last one.
+  main.dataset.route = shown;
 }
 
 function loading(what) {
@@ -734,6 +737,7 @@ async function runView(id) {
 
 function route() {
   navigation++;
+  shown = location.hash || "#/";
   const hash = decodeURIComponent(location.hash.replace(/^#\/?/, ""));
   const [page, ...rest] = hash.split("/");
   const arg = rest.join("/");
