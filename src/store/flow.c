@@ -389,10 +389,13 @@ int store_flow_cancel_matching(struct store *store, const char *function_id, con
                 "  WHERE parent_run_id = flow_steps.run_id AND parent_step = flow_steps.hash AND " CANCEL_MATCH ")",
                 db_text(reason), db_int(now), MATCH_ARGS),
         /* A parent must replay to see its children's ends: cancelled
-         * children stop where they are and will not wake it. */
-        DB_STMT("UPDATE flow_runs SET wake = 1 WHERE id IN (SELECT parent_run_id FROM flow_runs\n"
-                "  WHERE parent_run_id IS NOT NULL AND " CANCEL_MATCH ")",
-                MATCH_ARGS),
+         * children stop where they are and will not wake it. A waiting parent
+         * is queued; a running one gets the wake flag for its release. */
+        DB_STMT("UPDATE flow_runs SET wake = 1,\n"
+                "    ready_at = CASE WHEN status = 'waiting' THEN ? ELSE ready_at END,\n"
+                "    status = CASE WHEN status = 'waiting' THEN 'queued' ELSE status END\n"
+                "WHERE id IN (SELECT parent_run_id FROM flow_runs WHERE parent_run_id IS NOT NULL AND " CANCEL_MATCH ")",
+                db_int(now), MATCH_ARGS),
         DB_STMT("UPDATE flow_runs SET status = 'cancelled', error = ?, ended_at = ?, lease_owner = NULL,\n"
                 "    lease_until = NULL\n"
                 "WHERE " CANCEL_MATCH,

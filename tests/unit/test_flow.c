@@ -633,6 +633,89 @@ static void test_cancel_while_running(void **state)
     flow_engine_free(e);
 }
 
+/* A member of a group: the stopper sends the group's cancel event and
+ * fails; a sleeper would sleep for a minute. */
+static int member(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)user;
+    const json_t *data = json_object_get(event, "data");
+    const char *role = json_string_value(json_object_get(data, "role"));
+    if (strcmp(role, "stopper") == 0) {
+        json_t *stop = json_pack("{s:s, s:{s:O, s:O, s:s}}", "name", "test/stop", "data", "group",
+                                 json_object_get(data, "group"), "name", json_object_get(data, "name"), "reason",
+                                 "run-fatal: no credits");
+        int rc = flow_step_send_event(ctx, "stop-the-group", stop, NULL);
+        json_decref(stop);
+        if (rc == FLOW_PENDING)
+            return flow_yield(ctx);
+        return flow_fail(ctx, "run-fatal: no credits (the stopper)");
+    }
+    if (flow_step_sleep(ctx, "nap", 60000) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, json_string("woke"));
+}
+
+/* Invokes a sleeper and a second member (data.role of the event: a
+ * stopper, or another sleeper) in the group data.group. */
+static int leader(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)user;
+    const json_t *data = json_object_get(event, "data");
+    const char *group = json_string_value(json_object_get(data, "group"));
+    const char *role = json_string_value(json_object_get(data, "role"));
+    const json_t *r1, *r2;
+    json_t *d1 = json_pack("{s:s, s:s, s:s}", "group", group, "name", "sleeper", "role", "sleeper");
+    json_t *d2 = json_pack("{s:s, s:s, s:s}", "group", group, "name", role, "role", role);
+    int pending = flow_step_invoke(ctx, "sleeper", "member", d1, &r1) == FLOW_PENDING;
+    pending |= flow_step_invoke(ctx, "stopper", "member", d2, &r2) == FLOW_PENDING;
+    json_decref(d1);
+    json_decref(d2);
+    if (pending)
+        return flow_yield(ctx);
+    json_t *out = json_pack("{s:s?, s:s?}", "sleeper", flow_step_failed(r1), "second", flow_step_failed(r2));
+    int rc = flow_complete(ctx, out);
+    json_decref(out);
+    return rc;
+}
+
+/* A declared cancel event stops the matching runs at once, spares the
+ * sender and other groups, and wakes the parent waiting for them, whether
+ * it comes from outside or from one of the group. */
+static void test_cancel_event(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(2);
+    reg(e, (struct flow_function){.id = "member", .event = "test/member", .retries = 0, .cancel_event = "test/stop",
+                                  .cancel_match = "data.group", .cancel_except = "data.name", .body = member});
+    reg(e, (struct flow_function){.id = "leader", .event = "test/lead", .retries = 0, .body = leader});
+    send(e, "test/member", json_pack("{s:s, s:s, s:s}", "group", "g3", "name", "other", "role", "sleeper"), NULL);
+    /* From outside: both members asleep, the leader waiting; only the event can wake it. */
+    send(e, "test/lead", json_pack("{s:s, s:s}", "group", "g1", "role", "second-sleeper"), NULL);
+    drain(e, 300);
+    send(e, "test/stop", json_pack("{s:s}", "group", "g1"), NULL);
+    drain(e, 1000);
+    char *row = run_row("leader");
+    assert_string_equal(row, "completed|{\"sleeper\":\"cancelled by test/stop\",\"second\":\"cancelled by test/stop\"}|\n");
+    free(row);
+    /* From one of the group: the stopper is spared and fails with its own message. */
+    send(e, "test/lead", json_pack("{s:s, s:s}", "group", "g2", "role", "stopper"), NULL);
+    drain(e, 1000);
+    char *rows = tu_sql(db, "SELECT status, output FROM flow_runs WHERE function_id = 'leader' ORDER BY created_at");
+    assert_string_equal(rows, "completed|{\"sleeper\":\"cancelled by test/stop\",\"second\":\"cancelled by test/stop\"}\n"
+                              "completed|{\"sleeper\":\"run-fatal: no credits\",\"second\":\"run-fatal: no credits (the "
+                              "stopper)\"}\n");
+    free(rows);
+    char *members = tu_sql(db, "SELECT json_extract(event, '$.data.group'), json_extract(event, '$.data.name'), status, "
+                               "coalesce(error, '') FROM flow_runs WHERE function_id = 'member' ORDER BY 1, 2");
+    assert_string_equal(members, "g1|second-sleeper|cancelled|cancelled by test/stop\n"
+                                 "g1|sleeper|cancelled|cancelled by test/stop\n"
+                                 "g2|sleeper|cancelled|run-fatal: no credits\n"
+                                 "g2|stopper|failed|run-fatal: no credits (the stopper)\n"
+                                 "g3|other|sleeping|\n");
+    free(members);
+    flow_engine_free(e);
+}
+
 static int ticker(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     (void)user;
@@ -647,6 +730,13 @@ static void test_cron_fires(void **state)
     struct flow_function f = {.id = "tick", .cron = "TZ=Europe/London * * * * *", .retries = -1, .body = ticker};
     struct flow_engine *e;
     struct err err = {{0}};
+    /* Not across a minute boundary, where the schedule would rightly fire. */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec % 60 >= 58) {
+        struct timespec wait = {61 - now.tv_sec % 60, 0};
+        nanosleep(&wait, NULL);
+    }
     assert_int_equal(flow_engine_new(db, NULL, &o, &e, &err), 0);
     reg(e, f);
     assert_int_equal(flow_engine_start(e, &err), 0);
@@ -751,6 +841,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_step_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_while_running, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_event, setup, teardown),
         cmocka_unit_test(test_cron_across_dst),
         cmocka_unit_test_setup_teardown(test_cron_fires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired_lease_is_recovered, setup, teardown),
