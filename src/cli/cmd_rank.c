@@ -48,53 +48,61 @@ int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
         return cli_usage_error(cmd, "--week and --all exclude each other");
     if (check_week(cmd, week) != CLI_OK)
         return CLI_USAGE;
+    struct err err = {{0}};
+    char newest[16] = "";
+    if (!all && !week) {
+        /* Default: the newest week with clues (and nothing before it changes). */
+        struct store *store = NULL;
+        int rc = open_current(ctx, &store, &err) < 0 ? -1 : store_newest_week(store, newest, &err);
+        store_close(store);
+        if (rc < 0)
+            return cli_fail(cmd, err.msg);
+        if (!newest[0])
+            return cli_fail(cmd, "no puzzles stored yet: run `cryptic-bench scrape` first");
+        week = newest;
+    }
+    if (pipeline_env_rank(ctx, all ? NULL : week, &err) < 0)
+        return cli_fail(cmd, err.msg);
+    return CLI_OK;
+}
+
+int pipeline_env_rank(struct cli_ctx *ctx, const char *week, struct err *err)
+{
     double threshold = 100;
     const char *t = config_env("CRYPTIC_BENCH_COVERAGE_THRESHOLD");
     if (t) {
         char *end;
         threshold = strtod(t, &end);
         if (*end || threshold <= 0 || threshold > 100)
-            return cli_fail(cmd, "CRYPTIC_BENCH_COVERAGE_THRESHOLD must be a percentage above 0, at most 100");
+            return err_set(err, "CRYPTIC_BENCH_COVERAGE_THRESHOLD must be a percentage above 0, at most 100");
     }
-
-    struct err err = {{0}};
     struct store *store = NULL;
     struct pipeline_config cfg;
     struct store_flow_run run = {0};
-    char newest[16] = "";
-    int status = CLI_FAILED;
-    if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
+    int rc = -1;
+    if (pipeline_env_open(ctx, &cfg, &store, err) < 0)
         goto done;
     cfg.coverage_threshold = threshold;
     cfg.step_retries = 0;
-    if (!all && !week) {
-        /* Default: the newest week with clues (and nothing before it changes). */
-        if (store_newest_week(store, newest, &err) < 0)
-            goto done;
-        if (!newest[0]) {
-            err_set(&err, "no puzzles stored yet: run `cryptic-bench scrape` first");
-            goto done;
-        }
-        week = newest;
-    }
     /* calculate-rankings on the engine, as the pipeline runs it. */
-    json_t *data = all ? json_object() : json_pack("{s:s}", "week_id", week);
-    int rc = pipeline_env_run_job(ctx, &cfg, PIPELINE_RANK, "rank", 1, "benchmark/evaluate.complete", data,
-                                  "calculate-rankings", &run, &err);
+    json_t *data = week ? json_pack("{s:s}", "week_id", week) : json_object();
+    rc = pipeline_env_run_job(ctx, &cfg, PIPELINE_RANK, "rank", 1, "benchmark/evaluate.complete", data,
+                              "calculate-rankings", &run, err);
     json_decref(data);
     if (rc < 0)
         goto done;
+    rc = -1;
     if (strcmp(run.status, "completed") != 0) {
-        err_set(&err, "%s", run.error ? run.error : run.status);
+        err_set(err, "%s", run.error ? run.error : run.status);
         goto done;
     }
-    if (store_rank_report(store, all ? NULL : week, stdout, &err) < 0)
+    if (store_rank_report(store, week, stdout, err) < 0)
         goto done;
-    status = CLI_OK;
+    rc = 0;
 done:
     store_flow_run_clear(&run);
     store_close(store);
-    return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
+    return rc;
 }
 
 static void movement(const json_t *row, char *out, size_t size)

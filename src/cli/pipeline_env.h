@@ -37,4 +37,8 @@ int pipeline_env_run_job(struct cli_ctx *ctx, struct pipeline_config *cfg, unsig
                          int workers, const char *event, const json_t *data, const char *function_id,
                          struct store_flow_run *run, struct err *err);
 
+/* Recomputes the rankings from week on (NULL: all weeks) on the engine, as
+ * `rank` does, and prints the report of the weeks that changed. */
+int pipeline_env_rank(struct cli_ctx *ctx, const char *week, struct err *err);
+
 #endif

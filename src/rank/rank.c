@@ -251,6 +251,11 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
         size_t n = out->nrows - first_row;
         st->models_ranked = (int)n;
         st->ranked = n > 0;
+        if (!st->ranked && week->clues <= 0) {
+            snprintf(st->reason, sizeof st->reason, "%s: no clue of the week counts (quarantined or excluded)",
+                     week->week);
+            continue;
+        }
         if (!st->ranked) {
             no_ranking_reason(in, week->week, models, calls, failed, st->reason, sizeof st->reason);
             continue; /* neither extends nor breaks a tenure */

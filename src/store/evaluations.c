@@ -8,7 +8,7 @@
 static const char *const sql_week_clues =
     "SELECT c.id, c.clue_text, c.letter_count, c.answer, p.week_id\n"
     "FROM clues c JOIN puzzles p ON p.id = c.puzzle_id\n"
-    "WHERE p.week_id = ?\n"
+    "WHERE p.week_id = ? AND p.quarantine_reason IS NULL AND c.exclude_reason IS NULL\n"
     "ORDER BY p.publication_date, p.id, c.id";
 
 static const char *const sql_newest_week =
@@ -268,7 +268,8 @@ int store_weeks_to_evaluate(struct store *store, char (**weeks)[16], size_t *n, 
     *n = 0;
     if (db_query(store_db(store),
                  &DB_SQL("SELECT DISTINCT p.week_id FROM puzzles p JOIN clues c ON c.puzzle_id = p.id\n"
-                         "JOIN models m ON m.is_active\n"
+                         "  AND p.quarantine_reason IS NULL AND c.exclude_reason IS NULL\n"
+                         "JOIN models m ON m.is_active AND m.retired_at IS NULL\n"
                          "WHERE NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.clue_id = c.id\n"
                          "                  AND e.model_id = m.id AND e.outcome <> 'error')\n"
                          "ORDER BY p.week_id"),

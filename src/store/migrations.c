@@ -299,6 +299,20 @@ static const char *const m9_flow[] = {
     NULL,
 };
 
+/* Operating a paid benchmark: when a model was released (results on older
+ * clues may have been seen in training), a model retired by its provider,
+ * and puzzles and clues taken out of scoring without deleting them. */
+static const char *const m10_operations[] = {
+    "ALTER TABLE models ADD COLUMN release_date TEXT",
+    "ALTER TABLE models ADD COLUMN retired_at TIMESTAMP",
+    "ALTER TABLE models ADD COLUMN retired_reason TEXT",
+    "ALTER TABLE puzzles ADD COLUMN quarantine_reason TEXT",
+    "ALTER TABLE puzzles ADD COLUMN quarantined_at TIMESTAMP",
+    "ALTER TABLE clues ADD COLUMN exclude_reason TEXT",
+    "ALTER TABLE clues ADD COLUMN excluded_at TIMESTAMP",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -312,6 +326,7 @@ const struct store_migration store_migrations[] = {
     {8, "derived ranking tables: week status, coverage, all-time; intervals, tenure, latency and cost per ranking",
      m8_rankings, -1, NULL},
     {9, "durable workflow state: events, runs, steps, schedules", m9_flow, -1, NULL},
+    {10, "model release dates and retirement; puzzle quarantine and clue exclusion", m10_operations, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -6,8 +6,12 @@
 #include "rank/rank.h"
 #include "store/store.h"
 
+/* Only clues that count: not in a quarantined puzzle, not excluded. A week
+ * whose every clue is out still appears, with none. */
+#define SCORED "p.quarantine_reason IS NULL AND c.exclude_reason IS NULL"
+
 static const char *const sql_weeks =
-    "SELECT p.week_id, count(c.id) FROM puzzles p JOIN clues c ON c.puzzle_id = p.id\n"
+    "SELECT p.week_id, count(c.id) FROM puzzles p LEFT JOIN clues c ON c.puzzle_id = p.id AND " SCORED "\n"
     "GROUP BY p.week_id ORDER BY p.week_id";
 
 static const char *const sql_models = "SELECT id, display_name FROM models ORDER BY id";
@@ -19,12 +23,13 @@ static const char *const sql_cells =
     "       sum(e.outcome = 'error' OR e.outcome IS NULL),\n"
     "       avg(CASE WHEN e.outcome <> 'error' THEN e.response_time_ms END), sum(e.cost)\n"
     "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
+    "WHERE " SCORED "\n"
     "GROUP BY p.week_id, e.model_id ORDER BY p.week_id, e.model_id";
 
 static const char *const sql_errors =
     "SELECT p.week_id, e.error_message, count(*)\n"
     "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
-    "WHERE e.outcome = 'error' GROUP BY p.week_id, e.error_message";
+    "WHERE e.outcome = 'error' AND " SCORED " GROUP BY p.week_id, e.error_message";
 
 void store_rank_input_free(struct rank_input *in)
 {

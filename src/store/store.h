@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 struct store;
 
@@ -277,6 +277,19 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
  * "ci_low", "ci_high"}]}. */
 int store_alltime_json(struct store *store, json_t **out, struct err *err);
 
+/* ---- curation: taking puzzles and clues out of scoring ----------------- */
+
+/* Every puzzle with its clue count, excluded clues and quarantine reason. */
+int store_puzzles_json(struct store *store, json_t **out, struct err *err);
+/* Quarantines a puzzle with reason (NULL: restores it): its clues stop
+ * counting (rankings, coverage, what is asked) but stay stored. week gets
+ * the puzzle's week; *found says whether the id exists. */
+int store_puzzle_quarantine(struct store *store, int64_t id, const char *reason, char week[16], int *found,
+                            struct err *err);
+/* The same for one clue. */
+int store_clue_exclude(struct store *store, int64_t id, const char *reason, char week[16], int *found,
+                       struct err *err);
+
 /* ---- workflow state (store/flow.c) ------------------------------------- */
 
 struct store_flow_run {
@@ -389,6 +402,67 @@ int store_flow_run_cancel(struct store *store, const char *id, int64_t now, int 
 /* Requeues a failed or cancelled run: its failed steps run again, its
  * checkpointed ones stay. */
 int store_flow_run_retry(struct store *store, const char *id, int64_t now, int *changed, struct err *err);
+
+/* ---- metrics (store/metrics.c) ----------------------------------------- */
+
+/* Upper bounds, in ms, of the buckets of every duration histogram read
+ * here (steps and LLM calls): 5 ms to 5 min, as Prometheus' defaults widened
+ * to the minutes a slow model takes. */
+#define STORE_METRICS_BUCKETS 15
+extern const int64_t store_metrics_bucket_ms[STORE_METRICS_BUCKETS];
+
+struct store_metrics_histogram {
+    int64_t le[STORE_METRICS_BUCKETS]; /* cumulative: observations <= store_metrics_bucket_ms[i] */
+    int64_t count;                     /* every observation (the +Inf bucket) */
+    int64_t sum_ms;
+};
+
+struct store_metrics_runs {
+    char *function, *status;    /* flow_runs.function_id, .status */
+    int64_t runs;
+};
+
+struct store_metrics_steps {
+    char *function;
+    int64_t retries;            /* sum over its steps of attempts - 1 */
+    struct store_metrics_histogram duration; /* finished run steps: last attempt's ended_at - started_at */
+};
+
+struct store_metrics_model {
+    char *model;                /* OpenRouter id */
+    int64_t correct, wrong, no_answer, error; /* evaluations by outcome */
+    double cost_usd;            /* sum of known costs */
+    struct store_metrics_histogram latency;   /* evaluations.response_time_ms, every outcome */
+};
+
+struct store_metrics_series {
+    char *series;
+    int64_t puzzles;
+};
+
+/* What GET /metrics reports from the database: aggregates only, never a
+ * row of text (no clue, reply or error message). Owns every array and
+ * string; release with store_metrics_free(). */
+struct store_metrics {
+    struct store_metrics_runs *runs;     /* by function and status */
+    size_t nruns;
+    struct store_metrics_steps *steps;   /* by function */
+    size_t nsteps;
+    struct store_metrics_model *models;  /* every model, evaluated or not, by OpenRouter id */
+    size_t nmodels;
+    struct store_metrics_series *series; /* stored puzzles by series */
+    size_t nseries;
+    int64_t clues;
+    /* Summed over the checkpointed outputs of scrape-puzzles' "scrape"
+     * step (pipeline/functions.c): posts saved, rejected, skipped. */
+    int64_t scrape_saved, scrape_rejected, scrape_skipped;
+};
+
+/* Reads the metrics with a few aggregate queries (a scan of evaluations
+ * and flow_steps each, no rows returned per call). On failure *out is
+ * empty and the message names the query that failed. */
+int store_metrics_read(struct store *store, struct store_metrics *out, struct err *err);
+void store_metrics_free(struct store_metrics *m);
 
 /* ---- status (store/status.c) ------------------------------------------ */
 

@@ -138,12 +138,12 @@ static void test_init_db_new_then_again_changes_nothing(void **state)
     struct tu_run r = RUN("--db", db, "init-db", "--models", models_json());
     if (r.status != 0)
         fail_msg("init-db failed: %s", r.err);
-    tu_assert_contains(r.out, "creating schema version 9");
+    tu_assert_contains(r.out, "creating schema version 10");
     tu_assert_contains(r.out, "added anthropic/claude-opus-4.5");
     tu_assert_contains(r.out, "11 added");
     tu_run_free(&r);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM models WHERE is_active"), 11);
-    assert_int_equal(tu_sql_int(db, "SELECT value FROM metadata WHERE key = 'schema_version'"), 9);
+    assert_int_equal(tu_sql_int(db, "SELECT value FROM metadata WHERE key = 'schema_version'"), 10);
 
     char before[65], after[65];
     char *rows_before = tu_sql(db, "SELECT * FROM models ORDER BY id");
@@ -151,7 +151,7 @@ static void test_init_db_new_then_again_changes_nothing(void **state)
     tu_sha256_file(db, before);
     r = RUN("--db", db, "init-db", "--models", models_json());
     assert_int_equal(r.status, 0);
-    tu_assert_contains(r.out, "schema version 9, up to date");
+    tu_assert_contains(r.out, "schema version 10, up to date");
     tu_assert_contains(r.out, "0 added, 0 updated, 0 activated, 0 deactivated, 11 unchanged");
     tu_run_free(&r);
     tu_sha256_file(db, after);
@@ -169,7 +169,7 @@ static void test_init_db_new_then_again_changes_nothing(void **state)
     assert_int_equal(r.status, 0);
     json_t *st = json_loads(r.out, 0, NULL);
     assert_non_null(st);
-    assert_int_equal(json_integer_value(json_object_get(st, "schema_version")), 9);
+    assert_int_equal(json_integer_value(json_object_get(st, "schema_version")), 10);
     assert_true(json_is_true(json_object_get(st, "schema_current")));
     assert_int_equal(json_integer_value(json_object_get(st, "active_models")), 11);
     assert_int_equal(json_integer_value(json_object_get(st, "puzzles")), 0);
@@ -319,7 +319,7 @@ static void test_upgrade_old_database_keeps_every_row(void **state)
     char *meta_after = tu_sql(db, "SELECT key, value, updated_at FROM metadata "
                                   "WHERE key <> 'schema_version' ORDER BY key");
     assert_string_equal(meta_before, meta_after);
-    assert_int_equal(tu_sql_int(db, "SELECT value FROM metadata WHERE key = 'schema_version'"), 9);
+    assert_int_equal(tu_sql_int(db, "SELECT value FROM metadata WHERE key = 'schema_version'"), 10);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM metadata"),
                      tu_sql_int(original, "SELECT count(*) FROM metadata"));
 

@@ -1,0 +1,132 @@
+/* cmd_curate.c - `cryptic-bench puzzles` and `cryptic-bench clues`: take a
+ * bad puzzle or clue out of scoring without deleting it, or put it back;
+ * the rankings are recomputed from its week on. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/pipeline_env.h"
+#include "store/store.h"
+
+static int open_current(struct cli_ctx *ctx, struct store **store, struct err *err)
+{
+    struct store_open_opts opts = {.token = ctx->config.db_token};
+    if (store_open(ctx->config.db_location, &opts, store, err) < 0 ||
+        store_migrate(*store, NULL, NULL, err) < 0 || store_require_current(*store, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int parse_id(const char *text, int64_t *id)
+{
+    char *end;
+    long long v = text ? strtoll(text, &end, 10) : 0;
+    if (!text || !*text || *end || v <= 0)
+        return -1;
+    *id = v;
+    return 0;
+}
+
+typedef int (*set_reason_fn)(struct store *, int64_t, const char *, char[16], int *, struct err *);
+
+/* ACTION ID [--reason TEXT]: sets or clears the reason, then re-ranks. */
+static int change(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv, const char *what,
+                  set_reason_fn set, int restore)
+{
+    const char *id_text = NULL, *reason = NULL;
+    for (int i = 1; i < argc;) {
+        int taken = cli_take_value(argc, argv, &i, "--reason", &reason);
+        if (taken < 0)
+            return cli_usage_error(cmd, "--reason needs a text");
+        if (taken > 0)
+            continue;
+        if (id_text || argv[i][0] == '-')
+            return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[i]);
+        id_text = argv[i++];
+    }
+    int64_t id;
+    if (parse_id(id_text, &id) < 0)
+        return cli_usage_error(cmd, "%s %s needs a %s id (a number)", cmd->name, argv[0], what);
+    if (restore && reason)
+        return cli_usage_error(cmd, "%s restore takes no --reason", cmd->name);
+    if (!restore && (!reason || !*reason))
+        return cli_usage_error(cmd, "say why with --reason TEXT (it is kept and shown)");
+    struct err err = {{0}};
+    struct store *store = NULL;
+    char week[16];
+    int found = 0;
+    int rc = open_current(ctx, &store, &err) < 0 ? -1 : set(store, id, restore ? NULL : reason, week, &found, &err);
+    store_close(store);
+    if (rc < 0)
+        return cli_fail(cmd, err.msg);
+    if (!found) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "no %s with id %lld (see `cryptic-bench puzzles list`)", what, (long long)id);
+        return cli_fail(cmd, msg);
+    }
+    printf("%s %lld %s (week %s); recomputing the rankings from %s\n", what, (long long)id,
+           restore ? "restored to scoring" : "taken out of scoring", week, week);
+    fflush(stdout);
+    if (pipeline_env_rank(ctx, week, &err) < 0)
+        return cli_fail(cmd, err.msg);
+    return CLI_OK;
+}
+
+int cmd_puzzles(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+    const char *action = argc > 0 ? argv[0] : "list";
+    if (strcmp(action, "quarantine") == 0 || strcmp(action, "restore") == 0)
+        return change(ctx, cmd, argc, argv, "puzzle", store_puzzle_quarantine, strcmp(action, "restore") == 0);
+    if (strcmp(action, "list") != 0 && strcmp(action, "--json") != 0)
+        return cli_usage_error(cmd, "unknown action \"%s\"", action);
+    int json = 0;
+    for (int i = strcmp(action, "list") == 0 ? 1 : 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") != 0)
+            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
+        json = 1;
+    }
+    struct err err = {{0}};
+    struct store *store = NULL;
+    json_t *list = NULL;
+    int rc = open_current(ctx, &store, &err) < 0 ? -1 : store_puzzles_json(store, &list, &err);
+    store_close(store);
+    if (rc < 0)
+        return cli_fail(cmd, err.msg);
+    if (json) {
+        json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    } else {
+        printf("%5s  %-9s %-17s %-8s %-14s %5s  %s\n", "id", "week", "series", "number", "setter", "clues", "status");
+        size_t i;
+        json_t *p;
+        json_array_foreach(list, i, p) {
+            const char *q = json_string_value(json_object_get(p, "quarantine_reason"));
+            long long excluded = (long long)json_integer_value(json_object_get(p, "excluded_clues"));
+            char status[300];
+            if (q)
+                snprintf(status, sizeof status, "quarantined: %.280s", q);
+            else if (excluded)
+                snprintf(status, sizeof status, "%lld clue(s) excluded", excluded);
+            else
+                snprintf(status, sizeof status, "scored");
+            const char *setter = json_string_value(json_object_get(p, "setter"));
+            printf("%5lld  %-9s %-17s %-8lld %-14.14s %5lld  %s\n", (long long)json_integer_value(json_object_get(p, "id")),
+                   json_string_value(json_object_get(p, "week_id")), json_string_value(json_object_get(p, "series")),
+                   (long long)json_integer_value(json_object_get(p, "number")), setter ? setter : "-",
+                   (long long)json_integer_value(json_object_get(p, "clues")), status);
+        }
+    }
+    json_decref(list);
+    return CLI_OK;
+}
+
+int cmd_clues(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+    if (argc == 0)
+        return cli_usage_error(cmd, "which action? exclude ID --reason TEXT, or restore ID");
+    if (strcmp(argv[0], "exclude") == 0 || strcmp(argv[0], "restore") == 0)
+        return change(ctx, cmd, argc, argv, "clue", store_clue_exclude, strcmp(argv[0], "restore") == 0);
+    return cli_usage_error(cmd, "unknown action \"%s\"", argv[0]);
+}
