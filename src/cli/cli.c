@@ -32,9 +32,11 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "models",
-        .usage = "[--json]",
-        .summary = "list models and whether each is active",
-        .help = "Lists the models table (synced from models.json by init-db).\n"
+        .usage = "[--json] | activate ID",
+        .summary = "list models and whether each is active; reactivate a retired one",
+        .help = "Lists the models table (synced from models.json by init-db). A model whose\n"
+                "provider answered 404 (deprecated, removed) is retired with that message and\n"
+                "skipped until `models activate ID`.\n"
                 "\n"
                 "  --json   print a JSON array instead of a table\n",
         .run = cmd_models,
@@ -190,6 +192,21 @@ static const struct cli_command commands[] = {
         .run = cmd_migrate,
     },
     {
+        .name = "backup",
+        .usage = "FILE [--force]",
+        .summary = "copy the database file to FILE while it stays in use, verified",
+        .help = "Copies the embedded database (--db / DATABASE_PATH) with SQLite's online backup\n"
+                "API, a few pages at a time (CRYPTIC_BENCH_BACKUP_STEP_PAGES, default 64), so a\n"
+                "running `serve` keeps writing; the copy is one consistent snapshot. It is\n"
+                "written to FILE.tmp, checked with PRAGMA integrity_check, synced and renamed\n"
+                "to FILE, so FILE never holds half a copy. Prints the pages copied and the size.\n"
+                "A remote database is refused (use `migrate --from URL --to FILE`), and so is\n"
+                "FILE when it is the database itself.\n"
+                "\n"
+                "  --force   replace FILE when it exists (refused otherwise)\n",
+        .run = cmd_backup,
+    },
+    {
         .name = "export-dashboard",
         .usage = "--out DIR [--db-url URL] [--read-token T] [--token-header H]",
         .summary = "write the dashboard as a static site reading a remote database",
@@ -205,6 +222,39 @@ static const struct cli_command commands[] = {
                 "                    x-authorization, which sqld also reads: its CORS answer\n"
                 "                    (Allow-Headers: *) covers that one in every browser\n",
         .run = cmd_export_dashboard,
+    },
+    {
+        .name = "backfill",
+        .usage = "MODEL [--weeks LIST]",
+        .summary = "evaluate a newly activated model on past weeks, then re-rank",
+        .help = "Sends benchmark/model.added {model, weeks?} and runs backfill-model on the engine\n"
+                "in this process: the model (an OpenRouter id, active in models.json) is asked\n"
+                "every clue it still lacks of every week with clues, or of the weeks in LIST\n"
+                "(comma-separated, e.g. 2026-W01,2026-W04), one evaluate-model run per week, and\n"
+                "the rankings are recomputed from the earliest of them. The estimated cost is\n"
+                "printed first and checked against CRYPTIC_BENCH_RUN_BUDGET_USD and the credits\n"
+                "left. Killed, the same command again resumes where it stopped.\n",
+        .run = cmd_backfill,
+    },
+    {
+        .name = "puzzles",
+        .usage = "[list [--json] | quarantine ID --reason TEXT | restore ID]",
+        .summary = "list puzzles; take a bad one out of scoring, or put it back",
+        .help = "  list          every puzzle: id, week, series, number, setter, clues, and whether\n"
+                "                it is scored, quarantined (with the reason) or has excluded clues\n"
+                "  quarantine    its clues stop counting (rankings, coverage, what models are\n"
+                "                asked) but stay stored; the reason is kept and shown\n"
+                "  restore       it counts again\n"
+                "After a change the rankings are recomputed from the puzzle's week on.\n",
+        .run = cmd_puzzles,
+    },
+    {
+        .name = "clues",
+        .usage = "exclude ID --reason TEXT | restore ID",
+        .summary = "take one bad clue out of scoring, or put it back",
+        .help = "As `puzzles quarantine` for a single clue (e.g. a wrong answer in the blog's\n"
+                "table); the rankings are recomputed from its week on.\n",
+        .run = cmd_clues,
     },
     {
         .name = "runs",

@@ -64,10 +64,14 @@ int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
 int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_runs(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_migrate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_backup(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_export_dashboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_backfill(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_puzzles(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_clues(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 
 #endif

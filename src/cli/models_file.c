@@ -12,7 +12,7 @@ static const char *const top_keys[] = {"defaults", "models", "description", NULL
 static const char *const default_keys[] = {"max_tokens", "min_interval_ms", NULL};
 static const char *const entry_keys[] = {"id", "provider", "model_name", "display_name",
                                          "max_tokens", "min_interval_ms", "extra", "base_url",
-                                         "api_key_env", NULL};
+                                         "api_key_env", "release_date", NULL};
 
 /* Field names that would hold a secret. */
 static const char *const secret_names[] = {"api_key", "apikey", "key", "token", "secret",
@@ -160,6 +160,15 @@ static int load_entry(const json_t *entry, int64_t default_max_tokens, int64_t d
     if (api_key_env && !base_url)
         return err_set(err, "api_key_env is only for a model with its own base_url "
                             "(OpenRouter models use OPENROUTER_API_KEY)");
+    const char *release = NULL;
+    if (get_nonempty(entry, "release_date", 0, &release, err) < 0)
+        return -1;
+    int y, mo, d;
+    char tail;
+    if (release && (sscanf(release, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) != 3 || strlen(release) != 10 || mo < 1 ||
+                    mo > 12 || d < 1 || d > 31))
+        return err_set(err, "release_date \"%s\" is not a date (YYYY-MM-DD)", release);
+    m->release_date = release ? strdup(release) : NULL;
     json_t *extra = json_object_get(entry, "extra");
     if (extra && !json_is_null(extra) && !json_is_object(extra))
         return err_set(err, "field \"extra\": expected an object of request fields, got %s",

@@ -41,6 +41,13 @@ int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct s
     cfg->coverage_threshold = t ? strtod(t, NULL) : 100;
     cfg->scrape_cron = config_env("CRYPTIC_BENCH_SCRAPE_CRON");
     cfg->step_retries = -1;
+    cfg->alert_webhook = config_env("CRYPTIC_BENCH_ALERT_WEBHOOK");
+    const char *budget = config_env("CRYPTIC_BENCH_RUN_BUDGET_USD");
+    const char *per_call = config_env("CRYPTIC_BENCH_COST_PER_CALL_USD");
+    const char *credits = config_env("CRYPTIC_BENCH_CHECK_CREDITS");
+    cfg->spend.budget_usd = budget ? strtod(budget, NULL) : 0;
+    cfg->spend.default_cost_per_call = per_call ? strtod(per_call, NULL) : 0.005;
+    cfg->spend.skip_credits = credits && (strcmp(credits, "0") == 0 || strcmp(credits, "false") == 0);
     return 0;
 }
 
@@ -62,6 +69,13 @@ int pipeline_env_run_job(struct cli_ctx *ctx, struct pipeline_config *cfg, unsig
                          int workers, const char *event, const json_t *data, const char *function_id,
                          struct store_flow_run *run, struct err *err)
 {
+    return pipeline_env_run_job_id(ctx, cfg, which, role, workers, event, NULL, data, function_id, run, err);
+}
+
+int pipeline_env_run_job_id(struct cli_ctx *ctx, struct pipeline_config *cfg, unsigned which, const char *role,
+                            int workers, const char *event, const char *id, const json_t *data,
+                            const char *function_id, struct store_flow_run *run, struct err *err)
+{
     struct flow_engine *engine = NULL;
     struct flow_engine_opts eo = {.workers = workers, .poll_ms = 20, .lease_ms = 300000, .backoff_base_ms = 1000};
     pipeline_env_engine_opts(&eo, role);
@@ -70,7 +84,7 @@ int pipeline_env_run_job(struct cli_ctx *ctx, struct pipeline_config *cfg, unsig
     memset(run, 0, sizeof *run);
     if (flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, err) < 0 ||
         pipeline_register(engine, cfg, which, err) < 0 ||
-        flow_engine_send(engine, event, data, NULL, event_id, err) < 0)
+        flow_engine_send(engine, event, data, id, event_id, err) < 0)
         goto out;
     if (workers > 1) {
         if (flow_engine_start(engine, err) < 0)

@@ -37,6 +37,12 @@ int pipeline_env_run_job(struct cli_ctx *ctx, struct pipeline_config *cfg, unsig
                          int workers, const char *event, const json_t *data, const char *function_id,
                          struct store_flow_run *run, struct err *err);
 
+/* The same with an event id: sending it again (a command run again after
+ * it was killed) starts nothing new, and the run it started goes on. */
+int pipeline_env_run_job_id(struct cli_ctx *ctx, struct pipeline_config *cfg, unsigned which, const char *role,
+                            int workers, const char *event, const char *id, const json_t *data,
+                            const char *function_id, struct store_flow_run *run, struct err *err);
+
 /* Recomputes the rankings from week on (NULL: all weeks) on the engine, as
  * `rank` does, and prints the report of the weeks that changed. */
 int pipeline_env_rank(struct cli_ctx *ctx, const char *week, struct err *err);

@@ -100,6 +100,29 @@ int db_batch(struct db *db, const struct db_stmt *stmts, size_t n, struct db_res
     return rc;
 }
 
+int db_backup(struct db *db, const char *path, const struct db_backup_opts *opts,
+              struct db_backup_report *report, struct err *err)
+{
+    static const struct db_backup_opts defaults = {0};
+    struct db_backup_report scratch;
+    if (!opts)
+        opts = &defaults;
+    if (!report)
+        report = &scratch;
+    memset(report, 0, sizeof *report);
+    if (!db->ops->backup)
+        return err_set(err, "%s is a remote database: back it up with "
+                            "`cryptic-bench migrate --from URL --to FILE`",
+                       db->location);
+    /* Held for the whole copy: the backup reads through this connection,
+     * which must not run another statement meanwhile. Other processes
+     * (a running serve) are not held up by it. */
+    pthread_mutex_lock(&db->lock);
+    int rc = db->ops->backup(db->impl, path, opts, report, err);
+    pthread_mutex_unlock(&db->lock);
+    return rc;
+}
+
 /* ---- results --------------------------------------------------------- */
 
 struct db_result *db_result_new(size_t ncols, struct err *err)

@@ -132,6 +132,35 @@ int db_query(struct db *db, const struct db_stmt *stmt, struct db_result **out, 
 int db_batch(struct db *db, const struct db_stmt *stmts, size_t n, struct db_result **results,
              struct err *err);
 
+/* Options of db_backup(); zero values take the defaults. */
+struct db_backup_opts {
+    int step_pages;   /* pages copied per step (default 64): between steps the
+                       * source is not locked, so other processes keep writing */
+    int max_restarts; /* after this many restarts (default 3) the rest is
+                       * copied in one step, so a busy writer cannot starve
+                       * the backup */
+};
+
+/* What db_backup() did. */
+struct db_backup_report {
+    int64_t pages;     /* pages in the copy */
+    int64_t page_size; /* bytes per page */
+    int64_t bytes;     /* size of the finished file */
+    int restarts;      /* times a write by another connection restarted the copy */
+};
+
+/* Copies the database, while it stays in use, to a new database file at
+ * path with SQLite's online backup API: a consistent snapshot, written to
+ * "<path>.tmp" (a stale one from an interrupted backup is replaced), checked
+ * with PRAGMA integrity_check, fsynced and renamed onto path (replacing a
+ * file there), so path never holds half a copy. The SQLite backend only: a
+ * remote database fails with a message pointing to `migrate`. Fails, with
+ * nothing left at path or path.tmp, when path or path.tmp is the database
+ * file itself, the copy cannot be written, or the check finds a fault.
+ * Refusing an existing path is the caller's decision. report may be NULL. */
+int db_backup(struct db *db, const char *path, const struct db_backup_opts *opts,
+              struct db_backup_report *report, struct err *err);
+
 void db_result_free(struct db_result *r);
 
 /* Frees n results of a batch (NULL entries allowed). */

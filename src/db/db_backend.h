@@ -16,6 +16,9 @@ struct db_backend_ops {
     int (*batch)(void *impl, const struct db_stmt *stmts, size_t n, struct db_result **results,
                  struct err *err);
     void (*close)(void *impl);
+    /* db_backup(); NULL for a backend that cannot copy itself to a file. */
+    int (*backup)(void *impl, const char *path, const struct db_backup_opts *opts,
+                  struct db_backup_report *report, struct err *err);
 };
 
 /* The SQLite backend. */

@@ -367,7 +367,8 @@ static void hrana_close(void *impl)
     free(h);
 }
 
-const struct db_backend_ops db_hrana_ops = {"remote", hrana_query, hrana_batch, hrana_close};
+/* No backup: a remote database is copied to a file with `migrate`. */
+const struct db_backend_ops db_hrana_ops = {"remote", hrana_query, hrana_batch, hrana_close, NULL};
 
 int db_hrana_open(const char *url, const struct db_open_opts *opts, void **impl, struct err *err)
 {

@@ -9,13 +9,17 @@
  * byte-for-byte as it was).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/fsutil.h"
+#include "core/log.h"
 #include "db/db_backend.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -276,9 +280,225 @@ rollback:
     return -1;
 }
 
+/* ---- backup ---------------------------------------------------------- */
+
+#define BACKUP_STEP_PAGES 64
+#define BACKUP_MAX_RESTARTS 3
+
+/* 1 when a and b name the same existing file (hard links and other
+ * spellings of the path included). */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Removes path and the journal files SQLite may have left next to it. */
+static void remove_with_journals(const char *path)
+{
+    static const char *const suffixes[] = {"", "-journal", "-wal", "-shm"};
+    char name[PATH_MAX];
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+        if ((size_t)snprintf(name, sizeof name, "%s%s", path, suffixes[i]) < sizeof name)
+            remove(name);
+}
+
+/* fsync of a file, or of the directory holding it (so that a rename in it
+ * survives a crash). */
+static int sync_file(const char *path, int parent_dir, struct err *err)
+{
+    char dir[PATH_MAX];
+    if (parent_dir) {
+        if (strlen(path) >= sizeof dir)
+            return err_set(err, "path too long: %s", path);
+        strcpy(dir, path);
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            strcpy(dir, ".");
+        else if (slash == dir)
+            dir[1] = '\0';
+        else
+            *slash = '\0';
+        path = dir;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC | (parent_dir ? O_DIRECTORY : 0));
+    if (fd < 0)
+        return err_errno(err, errno, "cannot open %s", path);
+    int rc = fsync(fd) == 0 ? 0 : err_errno(err, errno, "cannot sync %s", path);
+    close(fd);
+    return rc;
+}
+
+/* Copies the source into dst with the online backup API, step_pages at a
+ * time. Between steps the source holds no lock, so a serve in another
+ * process keeps writing; each of its commits makes SQLite restart the copy
+ * from the first page (that is what keeps the copy one consistent
+ * snapshot). After max_restarts the rest goes in one step, under one read
+ * lock, so a busy writer cannot keep the backup from finishing (in WAL mode
+ * that step does not hold the writer up either). */
+static int backup_copy(struct sqlite_impl *s, sqlite3 *dst, const struct db_backup_opts *opts,
+                       struct db_backup_report *report, struct err *err)
+{
+    int step_pages = opts->step_pages > 0 ? opts->step_pages : BACKUP_STEP_PAGES;
+    int max_restarts = opts->max_restarts > 0 ? opts->max_restarts : BACKUP_MAX_RESTARTS;
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->conn, "main");
+    if (!b)
+        return err_set(err, "cannot start the backup: %s", sqlite3_errmsg(dst));
+    int rc;
+    int64_t prev_done = -1;
+    int waited_ms = 0;
+    for (;;) {
+        rc = sqlite3_backup_step(b, report->restarts >= max_restarts ? -1 : step_pages);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc == SQLITE_OK) {
+            /* A restart shows as fewer pages done than after the last step. */
+            int64_t done = (int64_t)sqlite3_backup_pagecount(b) - sqlite3_backup_remaining(b);
+            if (done <= prev_done)
+                report->restarts++;
+            prev_done = done;
+            waited_ms = 0;
+            continue;
+        }
+        /* Busy or locked: a writer holds the lock this step needs. Wait as
+         * long as any other write to this database would, then give up. */
+        if (((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) &&
+            waited_ms < BUSY_TIMEOUT_MS) {
+            sqlite3_sleep(10);
+            waited_ms += 10;
+            continue;
+        }
+        break;
+    }
+    report->pages = sqlite3_backup_pagecount(b);
+    int finish_rc = sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE)
+        return err_set(err, "backup of %s failed: %s", s->path, sqlite3_errstr(rc));
+    if (finish_rc != SQLITE_OK)
+        return err_set(err, "backup of %s failed: %s", s->path, sqlite3_errmsg(dst));
+    return 0;
+}
+
+/* The first column of the first row of a one-statement query, as text into
+ * out (empty for no row). */
+static int query_text(sqlite3 *conn, const char *sql, char *out, size_t size, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) {
+        err_set(err, "%s: %s", sql, sqlite3_errmsg(conn));
+        goto out;
+    }
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const unsigned char *text = sqlite3_column_text(st, 0);
+        snprintf(out, size, "%s", text ? (const char *)text : "");
+    } else if (step != SQLITE_DONE) {
+        err_set(err, "%s: %s", sql, sqlite3_errmsg(conn));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* PRAGMA integrity_check on the finished copy, through a connection of its
+ * own: it reads the file as written, not the backup's page cache. */
+static int check_copy(const char *path, struct err *err)
+{
+    sqlite3 *conn = NULL;
+    char verdict[512];
+    int rc = -1;
+    if (sqlite3_open_v2(path, &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        err_set(err, "cannot open the copy %s: %s", path,
+                conn ? sqlite3_errmsg(conn) : "out of memory");
+        goto out;
+    }
+    if (query_text(conn, "PRAGMA integrity_check", verdict, sizeof verdict, err) < 0) {
+        err_prefix(err, "integrity check of the copy %s", path);
+        goto out;
+    }
+    if (strcmp(verdict, "ok") != 0) {
+        err_set(err, "integrity check of the copy %s failed: %s", path, verdict);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_close(conn);
+    return rc;
+}
+
+static int sqlite_backup(void *impl, const char *path, const struct db_backup_opts *opts,
+                         struct db_backup_report *report, struct err *err)
+{
+    struct sqlite_impl *s = impl;
+    char tmp[PATH_MAX];
+    sqlite3 *dst = NULL;
+    int tmp_made = 0; /* tmp (and its journals) must go on failure */
+    int rc = -1;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return err_set(err, "path too long: %s", path);
+    /* Writing either name would destroy the database being copied. */
+    if (same_file(path, s->path) || same_file(tmp, s->path))
+        return err_set(err, "%s is the database itself; back it up to another file",
+                       same_file(path, s->path) ? path : tmp);
+    if (fs_make_parent_dirs(path, err) < 0)
+        return err_prefix(err, "cannot write %s", path);
+
+    /* A tmp already there is a backup that was interrupted (the name is
+     * ours): start from nothing, so its pages cannot leak into this copy. */
+    tmp_made = 1;
+    remove_with_journals(tmp);
+    if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        err_set(err, "cannot create %s: %s", tmp, dst ? sqlite3_errmsg(dst) : "out of memory");
+        goto out;
+    }
+    if (backup_copy(s, dst, opts, report, err) < 0)
+        goto out;
+    char page_size[32];
+    if (query_text(dst, "PRAGMA page_size", page_size, sizeof page_size, err) < 0)
+        goto out;
+    report->page_size = strtoll(page_size, NULL, 10);
+    if (sqlite3_close(dst) != SQLITE_OK) {
+        err_set(err, "cannot close %s: %s", tmp, sqlite3_errmsg(dst));
+        goto out;
+    }
+    dst = NULL;
+    if (check_copy(tmp, err) < 0)
+        goto out;
+    /* Data on disk before the name points at it: a crash after the rename
+     * must not leave path naming a file with missing pages. */
+    if (sync_file(tmp, 0, err) < 0)
+        goto out;
+    if (rename(tmp, path) != 0) {
+        err_errno(err, errno, "cannot rename %s to %s", tmp, path);
+        goto out;
+    }
+    tmp_made = 0;
+    /* The copy is complete and checked; only whether the rename survives a
+     * power cut is in doubt when the directory cannot be synced. */
+    struct err dir_err = {{0}};
+    if (sync_file(path, 1, &dir_err) < 0)
+        log_warn("%s", dir_err.msg);
+    struct stat st;
+    report->bytes = stat(path, &st) == 0 ? (int64_t)st.st_size : report->pages * report->page_size;
+    rc = 0;
+out:
+    if (dst)
+        sqlite3_close(dst);
+    if (tmp_made)
+        remove_with_journals(tmp);
+    return rc;
+}
+
 const struct db_backend_ops db_sqlite_ops = {
     .name = "sqlite",
     .query = sqlite_query,
     .batch = sqlite_batch,
     .close = sqlite_close,
+    .backup = sqlite_backup,
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/http.h"
 #include "core/log.h"
 #include "core/utc.h"
 #include "eval/client.h"
@@ -153,6 +154,28 @@ static int clue_step(void *arg, json_t **out, struct flow_step_error *e)
     return 0;
 }
 
+struct retire_arg {
+    struct pipeline_config *cfg;
+    const char *model;
+    char reason[520];
+};
+
+static int retire_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct retire_arg *a = arg;
+    struct err err = {{0}};
+    int found = 0;
+    if (store_model_retire(a->cfg->store, a->model, a->reason, &found, &err) < 0) {
+        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
+        e->retriable = 1;
+        e->retry_after_ms = -1;
+        return -1;
+    }
+    log_warn("%s retired: %s (skipped until `cryptic-bench models activate %s`)", a->model, a->reason, a->model);
+    *out = json_true();
+    return 0;
+}
+
 static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     struct pipeline_config *cfg = user;
@@ -200,7 +223,16 @@ static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
             return flow_fail(ctx, msg);
         }
         if (cls && strcmp(cls, "model-fatal") == 0) {
-            snprintf(msg, sizeof msg, "%s stopped: %s", a.model, json_string_value(json_object_get(r, "error")));
+            const char *why = json_string_value(json_object_get(r, "error"));
+            snprintf(msg, sizeof msg, "%s stopped: %s", a.model, why);
+            /* Gone at the provider (404: deprecated, removed): retired, and
+             * skipped from now on until reactivated. */
+            if (why && strstr(why, "HTTP 404")) {
+                struct retire_arg ra = {a.cfg, a.model, ""};
+                snprintf(ra.reason, sizeof ra.reason, "%.500s", why);
+                if (flow_step_run(ctx, "retire", retire_step, &ra, sizeof ra, NULL) == FLOW_PENDING)
+                    return flow_yield(ctx);
+            }
             return flow_fail(ctx, msg);
         }
     }
@@ -219,6 +251,29 @@ struct week_arg {
     const json_t *models;
 };
 
+/* Estimates the calls about to be made and refuses them over the budget or
+ * the credits left: the step fails for good, before any call. */
+static int spend_gate(struct pipeline_config *cfg, const char *const *weeks, size_t nweeks, json_t *models,
+                      struct flow_step_error *e)
+{
+    const char *ids[PIPELINE_MAX_MODELS];
+    size_t n = 0, i;
+    json_t *m;
+    json_array_foreach(models, i, m) if (n < PIPELINE_MAX_MODELS) ids[n++] = json_string_value(m);
+    struct pipeline_spend_estimate est;
+    struct err err = {{0}};
+    int rc = pipeline_spend_estimate(cfg->store, &cfg->evaluate, &cfg->spend, weeks, nweeks, ids, n, &est, &err);
+    if (rc == 0)
+        rc = pipeline_spend_check(&cfg->evaluate, &cfg->spend, &est, &err);
+    if (rc < 0) {
+        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
+        e->retriable = 0;
+        return -1;
+    }
+    log_info("%s%s: %s", weeks[0], nweeks > 1 ? " and on" : "", est.summary);
+    return 0;
+}
+
 static int plan_week_step(void *arg, json_t **out, struct flow_step_error *e)
 {
     struct week_arg *a = arg;
@@ -234,6 +289,8 @@ static int plan_week_step(void *arg, json_t **out, struct flow_step_error *e)
     for (size_t i = 0; i < models.n; i++) {
         const struct store_model *m = &models.items[i];
         int chosen = m->is_active;
+        if (m->retired_reason) /* skipped until an operator reactivates it */
+            continue;
         if (json_is_array(a->models)) {
             chosen = 0;
             size_t k;
@@ -245,7 +302,67 @@ static int plan_week_step(void *arg, json_t **out, struct flow_step_error *e)
             json_array_append_new(*out, json_string(m->openrouter_id));
     }
     store_model_list_free(&models);
+    if (spend_gate(a->cfg, &a->week, 1, *out, e) < 0) {
+        json_decref(*out);
+        *out = NULL;
+        return -1;
+    }
     return 0;
+}
+
+struct alert_arg {
+    const char *url;
+    char body[3000];
+};
+
+/* POSTs the alert; a webhook that keeps failing must not hold the week up:
+ * the step's retries run out and the week ends anyway. */
+static int alert_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct alert_arg *a = arg;
+    struct http_client *http = NULL;
+    struct http_client_opts ho = {.retries = 1, .timeout_ms = 15000};
+    struct http_response resp = {0};
+    struct err err = {{0}};
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    int rc = http_client_new(&ho, &http, &err);
+    if (rc == 0) {
+        struct http_request req = {"POST", a->url, headers, a->body, strlen(a->body)};
+        rc = http_do(http, &req, &resp, &err);
+    }
+    http_client_free(http);
+    long status = resp.status;
+    http_response_free(&resp);
+    if (rc == 0 && status / 100 != 2)
+        rc = err_set(&err, "the alert webhook answered HTTP %ld", status);
+    if (rc < 0) {
+        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
+        e->retriable = 1;
+        e->retry_after_ms = -1;
+        return -1;
+    }
+    *out = json_true();
+    return 0;
+}
+
+/* Posts {text, week_id, status, stopped, run_id} when the week failed or
+ * some model stopped; returns FLOW_PENDING while the step is not done. */
+static int alert_week(struct flow_ctx *ctx, struct pipeline_config *cfg, const char *week, const char *status,
+                      const char *detail)
+{
+    if (!cfg->alert_webhook || !*cfg->alert_webhook)
+        return FLOW_DONE;
+    struct alert_arg a = {cfg->alert_webhook, ""};
+    char text[1200];
+    snprintf(text, sizeof text, "cryptic-bench: week %s %s: %.1000s", week,
+             strcmp(status, "failed") == 0 ? "failed" : "finished with models missing", detail);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "text", text, "week_id", week, "status", status, "detail",
+                             detail, "run_id", flow_run_id(ctx));
+    char *dumped = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    snprintf(a.body, sizeof a.body, "%s", dumped ? dumped : "{}");
+    free(dumped);
+    return flow_step_run(ctx, "alert", alert_step, &a, sizeof a, NULL);
 }
 
 static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
@@ -297,8 +414,12 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
     if (run_fatal) {
         char msg[700];
         snprintf(msg, sizeof msg, "%s: every model stopped: %.600s", a.week, run_fatal);
+        if (alert_week(ctx, cfg, a.week, "failed", msg) == FLOW_PENDING)
+            return flow_yield(ctx);
         return flow_fail(ctx, msg);
     }
+    if (used && alert_week(ctx, cfg, a.week, "partial", stopped) == FLOW_PENDING)
+        return flow_yield(ctx);
     json_t *out = json_pack("{s:s, s:O, s:s?}", "week_id", a.week, "models", models, "stopped",
                             used ? stopped : NULL);
     rc = flow_complete(ctx, out);
@@ -352,6 +473,143 @@ static int calculate_rankings(struct flow_ctx *ctx, const json_t *event, void *u
     return flow_complete(ctx, r);
 }
 
+/* ---- backfill-model ------------------------------------------------------------------ */
+
+struct backfill_arg {
+    struct pipeline_config *cfg;
+    const char *model;
+    const json_t *weeks; /* the event's list, or NULL: every week with clues */
+};
+
+static int plan_backfill_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct backfill_arg *a = arg;
+    struct err err = {{0}};
+    struct store_model_list models = {0};
+    char(*all)[16] = NULL;
+    size_t nall = 0;
+    e->retriable = 0;
+    if (store_models_list(a->cfg->store, &models, &err) < 0 ||
+        store_weeks_with_clues(a->cfg->store, &all, &nall, &err) < 0) {
+        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
+        e->retriable = 1;
+        e->retry_after_ms = -1;
+        store_model_list_free(&models);
+        return -1;
+    }
+    const struct store_model *m = NULL;
+    for (size_t i = 0; i < models.n; i++)
+        if (strcmp(models.items[i].openrouter_id, a->model) == 0)
+            m = &models.items[i];
+    int rc = -1;
+    if (!m) {
+        snprintf(e->message, sizeof e->message, "no model %.200s: add it to models.json and run `cryptic-bench init-db`",
+                 a->model);
+        goto out;
+    }
+    if (!m->is_active) {
+        snprintf(e->message, sizeof e->message, "model %.200s is not active: list it in models.json and run init-db",
+                 a->model);
+        goto out;
+    }
+    const char *weeks[512];
+    size_t n = 0;
+    if (json_is_array(a->weeks)) {
+        size_t i;
+        json_t *w;
+        json_array_foreach(a->weeks, i, w) {
+            const char *id = json_string_value(w);
+            int known = 0;
+            for (size_t k = 0; id && k < nall && !known; k++)
+                known = strcmp(all[k], id) == 0;
+            if (!known) {
+                snprintf(e->message, sizeof e->message, "week %.100s has no clues that count", id ? id : "(not text)");
+                goto out;
+            }
+            if (n < 512)
+                weeks[n++] = id;
+        }
+    } else {
+        for (size_t k = 0; k < nall && n < 512; k++)
+            weeks[n++] = all[k];
+    }
+    if (n == 0) {
+        snprintf(e->message, sizeof e->message, "no week has clues yet: run `cryptic-bench scrape` first");
+        goto out;
+    }
+    json_t *one = json_pack("[s]", a->model);
+    rc = spend_gate(a->cfg, weeks, n, one, e);
+    json_decref(one);
+    if (rc == 0) {
+        *out = json_array();
+        for (size_t k = 0; k < n; k++)
+            json_array_append_new(*out, json_string(weeks[k]));
+    }
+out:
+    free(all);
+    store_model_list_free(&models);
+    return rc;
+}
+
+static int backfill_model(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    const json_t *data = json_object_get(event, "data");
+    struct backfill_arg a = {user, json_string_value(json_object_get(data, "model")), json_object_get(data, "weeks")};
+    if (!a.model)
+        return flow_fail(ctx, "backfill-model needs {model, weeks?}");
+    const json_t *weeks;
+    if (flow_step_run(ctx, "plan", plan_backfill_step, &a, sizeof a, &weeks) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_failed(weeks))
+        return flow_fail(ctx, flow_step_failed(weeks));
+    int pending = 0;
+    const char *run_fatal = NULL;
+    json_t *stopped = json_array();
+    size_t i;
+    json_t *week;
+    json_array_foreach(weeks, i, week) {
+        char step[64];
+        snprintf(step, sizeof step, "evaluate-%s", json_string_value(week));
+        json_t *child = json_pack("{s:s, s:O}", "model", a.model, "week_id", week);
+        const json_t *result;
+        int rc = flow_step_invoke(ctx, step, "evaluate-model", child, &result);
+        json_decref(child);
+        if (rc == FLOW_PENDING) {
+            pending = 1;
+            continue;
+        }
+        const char *failed = flow_step_failed(result);
+        if (failed) {
+            json_array_append_new(stopped, json_pack("{s:O, s:s}", "week_id", week, "error", failed));
+            if (strncmp(failed, "run-fatal: ", 11) == 0 && !run_fatal)
+                run_fatal = failed;
+        }
+    }
+    if (pending) {
+        json_decref(stopped);
+        return flow_yield(ctx);
+    }
+    /* Rankings from the earliest week the model now has results in. */
+    json_t *rank = json_pack("{s:s, s:{s:O}}", "name", "benchmark/evaluate.complete", "data", "week_id",
+                             json_array_get(weeks, 0));
+    int rc = flow_step_send_event(ctx, "rank-from-the-first-week", rank, NULL);
+    json_decref(rank);
+    if (rc == FLOW_PENDING) {
+        json_decref(stopped);
+        return flow_yield(ctx);
+    }
+    if (run_fatal) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "backfill of %s stopped: %.600s", a.model, run_fatal);
+        json_decref(stopped);
+        return flow_fail(ctx, msg);
+    }
+    json_t *out = json_pack("{s:s, s:O, s:o}", "model", a.model, "weeks", weeks, "stopped", stopped);
+    rc = flow_complete(ctx, out);
+    json_decref(out);
+    return rc;
+}
+
 int pipeline_register(struct flow_engine *e, struct pipeline_config *cfg, unsigned which, struct err *err)
 {
     int retries = cfg->step_retries < 0 ? 2 : cfg->step_retries;
@@ -372,6 +630,13 @@ int pipeline_register(struct flow_engine *e, struct pipeline_config *cfg, unsign
                                       .cancel_except = "data.model",
                                       .body = evaluate_model, .user = cfg};
         if (flow_engine_register(e, &week, err) < 0 || flow_engine_register(e, &model, err) < 0)
+            return -1;
+    }
+    if (which & PIPELINE_BACKFILL) {
+        struct flow_function f = {.id = "backfill-model", .event = PIPELINE_EVENT_MODEL_ADDED, .retries = retries,
+                                  .concurrency = 1, .concurrency_key = "data.model", .body = backfill_model,
+                                  .user = cfg};
+        if (flow_engine_register(e, &f, err) < 0)
             return -1;
     }
     if (which & PIPELINE_RANK) {

@@ -21,7 +21,11 @@
  *    event this function declares (matching the week, sparing the sender),
  *    so the week's other model runs stop at once, then fails;
  *  - calculate-rankings (benchmark/evaluate.complete): recomputes the
- *    rankings from that week on, in one step.
+ *    rankings from that week on, in one step;
+ *  - backfill-model (benchmark/model.added {model, weeks?}; one run per
+ *    model at a time): checks the model and the spend, invokes
+ *    evaluate-model for every past week with clues (or the weeks named),
+ *    then sends benchmark/evaluate.complete from the earliest of them.
  */
 #ifndef CB_PIPELINE_FUNCTIONS_H
 #define CB_PIPELINE_FUNCTIONS_H
@@ -29,15 +33,19 @@
 #include "flow/flow.h"
 #include "pipeline/evaluate.h"
 #include "pipeline/scrape.h"
+#include "pipeline/spend.h"
 
 #define PIPELINE_EVENT_EVALUATE_MODEL "benchmark/evaluate-model.requested"
 #define PIPELINE_EVENT_CANCEL_WEEK "benchmark/evaluate.cancelled"
+#define PIPELINE_EVENT_MODEL_ADDED "benchmark/model.added"
 
 struct pipeline_config {
     struct store *store;                    /* shared by the steps (calls are serialised) */
     struct pipeline_scrape_opts scrape;
     struct pipeline_evaluate_opts evaluate; /* week_id and models are taken from events */
     double coverage_threshold;              /* 0: 100 */
+    struct pipeline_spend_opts spend;       /* checked before a week's (or a backfill's) first call */
+    const char *alert_webhook;              /* a failed or partial week POSTs a JSON message here; NULL: none */
     const char *scrape_cron;                /* default "TZ=UTC 0 6 * * 0" */
     int step_retries;                       /* engine-level retries of a failing step; -1: 2 */
     pipeline_scrape_fn on_scrape;           /* progress of scrape steps (commands print it); may be NULL */
@@ -49,7 +57,8 @@ enum {
     PIPELINE_SCRAPE = 1,
     PIPELINE_EVALUATE = 2,
     PIPELINE_RANK = 4,
-    PIPELINE_ALL = 7,
+    PIPELINE_BACKFILL = 8,
+    PIPELINE_ALL = 15,
 };
 
 /* Registers the chosen functions; cfg must outlive the engine. */

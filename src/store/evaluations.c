@@ -287,3 +287,43 @@ int store_weeks_to_evaluate(struct store *store, char (**weeks)[16], size_t *n, 
     db_result_free(r);
     return 0;
 }
+
+int store_model_cost_per_call(struct store *store, const char *model, double *cost, int *known, struct err *err)
+{
+    struct db_result *r = NULL;
+    /* The recent calls tell the current price; a model's price changes. */
+    if (db_query(store_db(store),
+                 &DB_STMT("SELECT avg(cost), count(*) FROM (SELECT e.cost FROM evaluations e\n"
+                          "  JOIN models m ON m.id = e.model_id\n"
+                          "  WHERE m.openrouter_id = ? AND e.cost > 0 ORDER BY e.id DESC LIMIT 200)",
+                          db_text(model)),
+                 &r, err) < 0)
+        return -1;
+    *known = db_result_int(r, 0, 1) > 0;
+    *cost = *known ? db_result_real(r, 0, 0) : 0;
+    db_result_free(r);
+    return 0;
+}
+
+int store_weeks_with_clues(struct store *store, char (**weeks)[16], size_t *n, struct err *err)
+{
+    struct db_result *r = NULL;
+    *weeks = NULL;
+    *n = 0;
+    if (db_query(store_db(store),
+                 &DB_SQL("SELECT DISTINCT p.week_id FROM puzzles p JOIN clues c ON c.puzzle_id = p.id\n"
+                         "WHERE p.quarantine_reason IS NULL AND c.exclude_reason IS NULL ORDER BY p.week_id"),
+                 &r, err) < 0)
+        return -1;
+    char (*out)[16] = calloc(r->nrows + 1, sizeof *out);
+    if (!out) {
+        db_result_free(r);
+        return err_set(err, "out of memory");
+    }
+    for (size_t i = 0; i < r->nrows; i++)
+        snprintf(out[i], sizeof out[i], "%s", db_result_text(r, i, 0) ? db_result_text(r, i, 0) : "");
+    *weeks = out;
+    *n = r->nrows;
+    db_result_free(r);
+    return 0;
+}

@@ -8,15 +8,16 @@
 
 static const char *const sql_list =
     "SELECT id, openrouter_id, provider, model_name, display_name, options,\n"
-    "       COALESCE(is_active, 0), added_at\n"
+    "       COALESCE(is_active, 0), added_at, retired_reason, release_date\n"
     "FROM models ORDER BY id";
 
 static const char *const sql_insert =
-    "INSERT INTO models (openrouter_id, provider, model_name, display_name, options, is_active)\n"
-    "VALUES (?, ?, ?, ?, ?, 1)";
+    "INSERT INTO models (openrouter_id, provider, model_name, display_name, options, release_date, is_active)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, 1)";
 
 static const char *const sql_update =
-    "UPDATE models SET provider = ?, model_name = ?, display_name = ?, options = ?, is_active = 1\n"
+    "UPDATE models SET provider = ?, model_name = ?, display_name = ?, options = ?, release_date = ?,\n"
+    "    is_active = 1\n"
     "WHERE openrouter_id = ?";
 
 static const char *const sql_deactivate =
@@ -37,6 +38,8 @@ void store_model_list_free(struct store_model_list *list)
         free(m->display_name);
         free(m->options);
         free(m->added_at);
+        free(m->retired_reason);
+        free(m->release_date);
     }
     free(list->items);
     list->items = NULL;
@@ -69,6 +72,8 @@ int store_models_list(struct store *store, struct store_model_list *out, struct 
         m->options = dup_or_null(db_result_text(r, i, 5));
         m->is_active = db_result_int(r, i, 6) != 0;
         m->added_at = dup_or_null(db_result_text(r, i, 7));
+        m->retired_reason = dup_or_null(db_result_text(r, i, 8));
+        m->release_date = dup_or_null(db_result_text(r, i, 9));
         if (!m->openrouter_id || !m->provider || !m->model_name || !m->display_name) {
             err_set(err, "model row %lld has a missing field or memory ran out", (long long)m->id);
             goto out;
@@ -101,6 +106,7 @@ static void describe_difference(const struct store_model *have, const struct sto
         {"model_name", !same(have->model_name, want->model_name)},
         {"display_name", !same(have->display_name, want->display_name)},
         {"options", !same(have->options, want->options)},
+        {"release_date", !same(have->release_date, want->release_date)},
     };
     size_t used = 0;
     detail[0] = '\0';
@@ -114,7 +120,7 @@ static void describe_difference(const struct store_model *have, const struct sto
     }
 }
 
-enum { MAX_ARGS = 5 };
+enum { MAX_ARGS = 6 };
 
 struct change {
     const char *kind;
@@ -163,7 +169,8 @@ int store_models_sync(struct store *store, const struct store_model *wanted, siz
             a[2] = db_text(want->model_name);
             a[3] = db_text(want->display_name);
             a[4] = db_text(want->options);
-            stmts[nstmts++] = (struct db_stmt){sql_insert, a, 5};
+            a[5] = db_text(want->release_date);
+            stmts[nstmts++] = (struct db_stmt){sql_insert, a, 6};
             c->kind = "added";
             counts.added++;
             continue;
@@ -177,8 +184,9 @@ int store_models_sync(struct store *store, const struct store_model *wanted, siz
         a[1] = db_text(want->model_name);
         a[2] = db_text(want->display_name);
         a[3] = db_text(want->options);
-        a[4] = db_text(want->openrouter_id);
-        stmts[nstmts++] = (struct db_stmt){sql_update, a, 5};
+        a[4] = db_text(want->release_date);
+        a[5] = db_text(want->openrouter_id);
+        stmts[nstmts++] = (struct db_stmt){sql_update, a, 6};
         if (!found->is_active) {
             c->kind = "activated";
             counts.activated++;
@@ -219,4 +227,21 @@ out:
     free(stmts);
     store_model_list_free(&have);
     return rc;
+}
+
+int store_model_retire(struct store *store, const char *openrouter_id, const char *reason, int *found,
+                       struct err *err)
+{
+    struct db_result *r = NULL;
+    /* Reactivating makes it active again too: that is what the operator asks for. */
+    struct db_stmt st = DB_STMT("UPDATE models SET retired_reason = ?1,\n"
+                                "    retired_at = CASE WHEN ?1 IS NULL THEN NULL ELSE CURRENT_TIMESTAMP END,\n"
+                                "    is_active = CASE WHEN ?1 IS NULL THEN 1 ELSE is_active END\n"
+                                "WHERE openrouter_id = ?2 RETURNING id",
+                                db_text(reason), db_text(openrouter_id));
+    if (db_batch(store_db(store), &st, 1, &r, err) < 0)
+        return -1;
+    *found = r->nrows > 0;
+    db_result_free(r);
+    return 0;
 }

@@ -75,6 +75,9 @@ struct store_model {
     char *options;         /* canonical JSON object of per-model options, or NULL */
     int is_active;
     char *added_at;        /* NULL when not stored */
+    char *retired_reason;  /* why the provider retired it (it is skipped until reactivated), or NULL */
+    char *release_date;    /* YYYY-MM-DD: results on clues published before it may have been seen in
+                              training; NULL: unknown */
 };
 
 struct store_model_list {
@@ -171,6 +174,9 @@ int store_clue_get(struct store *store, int64_t id, struct store_week_clues *out
 /* The weeks with clues for which some active model has a clue without a
  * non-error outcome, oldest first (out: a malloc'd array of week ids). */
 int store_weeks_to_evaluate(struct store *store, char (**weeks)[16], size_t *n, struct err *err);
+/* Every week with clues that count (not quarantined or excluded), oldest
+ * first. *weeks is the caller's. */
+int store_weeks_with_clues(struct store *store, char (**weeks)[16], size_t *n, struct err *err);
 
 /* The newest week that has clues ("" when none), into out[16]. */
 int store_newest_week(struct store *store, char out[16], struct err *err);
@@ -276,6 +282,15 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
  * "model_id", "provider", "weeks", "correct", "total", "accuracy",
  * "ci_low", "ci_high"}]}. */
 int store_alltime_json(struct store *store, json_t **out, struct err *err);
+
+/* Retires a model with the provider's reason (it is skipped until
+ * reactivated), or with reason NULL reactivates it. *found: the id exists. */
+int store_model_retire(struct store *store, const char *openrouter_id, const char *reason, int *found,
+                       struct err *err);
+
+/* A model's average cost per call over its last 200 calls with a cost;
+ * *known 0 when it has none. */
+int store_model_cost_per_call(struct store *store, const char *model, double *cost, int *known, struct err *err);
 
 /* ---- curation: taking puzzles and clues out of scoring ----------------- */
 

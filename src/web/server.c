@@ -5,16 +5,19 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
 #include "core/buf.h"
 #include "core/log.h"
 #include "web/assets.h"
+#include "web/metrics.h"
 #include "web/sqlapi.h"
 
 #define BODY_MAX (1024 * 1024)
@@ -33,6 +36,8 @@ struct web_server {
     const struct flow_inngest_opts *inngest_events;
     char inngest_path[256];
     int port;
+    pthread_mutex_t metrics_lock; /* guards sql_metrics: every pool thread counts into it */
+    struct web_metrics_sql sql_metrics;
 };
 
 struct request {
@@ -215,22 +220,82 @@ static int sql_allowed(struct web_server *s, struct MHD_Connection *c)
     return n == m && CRYPTO_memcmp(auth + 7, s->read_token, m) == 0;
 }
 
-static enum MHD_Result handle_sql(struct web_server *s, struct MHD_Connection *c, int version, struct request *req)
+/* The SQL route; *status gets the HTTP status it answered, for the counters. */
+static enum MHD_Result sql_route(struct web_server *s, struct MHD_Connection *c, int version, struct request *req,
+                                 unsigned *status)
 {
     if (!s->sql_db)
-        return reply_cors(c, 404, "application/json",
+        return reply_cors(c, *status = 404, "application/json",
                           "{\"message\":\"no SQL endpoint: the database is not an embedded file\",\"code\":\"NOT_FOUND\"}");
     if (!sql_allowed(s, c))
-        return reply_cors(c, 401, "application/json",
+        return reply_cors(c, *status = 401, "application/json",
                           s->read_token ? "{\"message\":\"a valid read token is required\",\"code\":\"UNAUTHORIZED\"}"
                                         : "{\"message\":\"only loopback clients without --read-token\",\"code\":\"UNAUTHORIZED\"}");
     if (req->too_large)
-        return reply_cors(c, 413, "application/json", "{\"message\":\"the request body is too large\",\"code\":\"PROTOCOL_ERROR\"}");
+        return reply_cors(c, *status = 413, "application/json", "{\"message\":\"the request body is too large\",\"code\":\"PROTOCOL_ERROR\"}");
     char *out = NULL;
-    unsigned status = sqlapi_pipeline(s->sql_db, &s->sql_limits, version, req->body.data ? req->body.data : "",
-                                      req->body.len, &out);
-    enum MHD_Result rc = reply_cors(c, status, "application/json", out ? out : "{}");
+    *status = sqlapi_pipeline(s->sql_db, &s->sql_limits, version, req->body.data ? req->body.data : "",
+                              req->body.len, &out);
+    enum MHD_Result rc = reply_cors(c, *status, "application/json", out ? out : "{}");
     free(out);
+    return rc;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The SQL route, counted for /metrics: every answer, refusals included
+ * (a burst of 401s is what an operator wants to see). */
+static enum MHD_Result handle_sql(struct web_server *s, struct MHD_Connection *c, int version, struct request *req)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    unsigned status = 0;
+    enum MHD_Result rc = sql_route(s, c, version, req, &status);
+    double took = seconds_since(&t0);
+    pthread_mutex_lock(&s->metrics_lock);
+    web_metrics_sql_observe(&s->sql_metrics, status, took);
+    pthread_mutex_unlock(&s->metrics_lock);
+    return rc;
+}
+
+/* GET /metrics: the same access rule as the SQL endpoint, since it
+ * summarises the same data (model ids, costs). The counters are copied
+ * under the lock and rendered outside it, so a scrape never holds up a
+ * SQL request. */
+static enum MHD_Result handle_metrics(struct web_server *s, struct MHD_Connection *c)
+{
+    if (!sql_allowed(s, c))
+        return reply(c, 401, "text/plain; charset=utf-8",
+                     s->read_token ? "a valid read token is required\n" : "only loopback clients without --read-token\n");
+    struct web_metrics_sql *sql = malloc(sizeof *sql); /* ~5 KB: off the pool thread's stack */
+    struct store_metrics db = {0};
+    struct err err = {{0}};
+    char *text = NULL;
+    enum MHD_Result rc;
+    if (!sql) {
+        rc = reply(c, 500, "text/plain; charset=utf-8", "out of memory\n");
+        goto out;
+    }
+    pthread_mutex_lock(&s->metrics_lock);
+    *sql = s->sql_metrics;
+    pthread_mutex_unlock(&s->metrics_lock);
+    if (store_metrics_read(flow_engine_store(s->engine), &db, &err) < 0 ||
+        web_metrics_render(&db, sql, &text, &err) < 0) {
+        log_error("GET /metrics: %s", err.msg);
+        /* A failed scrape must look failed to Prometheus, not like zeros. */
+        rc = reply(c, 500, "text/plain; charset=utf-8", "cannot read the metrics; the server log says why\n");
+        goto out;
+    }
+    rc = reply(c, 200, "text/plain; version=0.0.4; charset=utf-8", text);
+out:
+    free(text);
+    store_metrics_free(&db);
+    free(sql);
     return rc;
 }
 
@@ -330,6 +395,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             return reply_cors(c, 200, "text/plain", "Hello, this is HTTP API v2 (Hrana over HTTP), read-only");
         if (strcmp(url, "/health") == 0)
             return reply(c, 200, "application/json", "{\"status\":\"ok\"}");
+        if (strcmp(url, "/metrics") == 0)
+            return handle_metrics(s, c);
         if (strcmp(url, "/api/runs") == 0)
             return handle_runs(s, c, NULL);
         if (strncmp(url, "/api/runs/", 10) == 0 && url[10])
@@ -375,6 +442,7 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
     if (!s)
         return err_set(err, "out of memory");
     s->engine = engine;
+    pthread_mutex_init(&s->metrics_lock, NULL);
     if (opts && opts->event_key)
         snprintf(s->event_key, sizeof s->event_key, "%s", opts->event_key);
     if (opts && opts->sql_db)
@@ -396,6 +464,7 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
                                  MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
                                  (unsigned)30, MHD_OPTION_END);
     if (!s->daemon) {
+        pthread_mutex_destroy(&s->metrics_lock);
         free(s->sql_db);
         free(s->read_token);
         free(s);
@@ -417,6 +486,7 @@ void web_server_stop(struct web_server *s)
     if (!s)
         return;
     MHD_stop_daemon(s->daemon);
+    pthread_mutex_destroy(&s->metrics_lock);
     free(s->sql_db);
     free(s->read_token);
     free(s);

@@ -7,7 +7,8 @@
  * GET /api/runs/{id} (runs and one run's steps as JSON); GET / and the
  * dashboard's files (web/assets.h, with a Content-Security-Policy); the read-only SQL endpoint
  * (web/sqlapi.h): POST /v2/pipeline and /v3/pipeline, GET /v2 and /v3,
- * with CORS (preflight lists Authorization and Content-Type); in Inngest
+ * with CORS (preflight lists Authorization and Content-Type); GET /metrics
+ * (Prometheus text format, web/metrics.h; the SQL endpoint's access rule); in Inngest
  * mode, GET/PUT/POST /api/inngest (flow/inngest.h), and POST /e/{key}
  * forwards to Inngest's event API.
  */

@@ -19,6 +19,8 @@ Started with a JSON config; prints "PORT <n>" once listening on 127.0.0.1.
    "fail_after": {"calls": 60, "status": 402, "message": "..."},  # every call after the first N
    "log": "/abs/requests.jsonl"}                        # one JSON line per request
 
+GET .../credits answers {"data": config["credits"]} (e.g. {"total_credits": 5,
+"total_usage": 4.9}, as OpenRouter does), or 404 when the config has none.
 GET /stats answers {"requests": n, "in_flight": n}: the requests received and
 those being answered right now (the crash test reads it before each kill).
 
@@ -94,6 +96,11 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
+        credits = self.fake.config.get("credits")
+        if self.path.endswith("/credits"):
+            if credits is None:
+                return self.send_json(404, {"error": {"message": "Not Found", "code": 404}})
+            return self.send_json(200, {"data": credits})
         with self.fake.lock:
             stats = {"requests": self.fake.total, "in_flight": self.fake.in_flight}
         self.send_json(200, stats)

@@ -298,7 +298,7 @@ static void test_upgrade_old_database_keeps_every_row(void **state)
     r = RUN("--db", db, "init-db", "--models", models_json());
     if (r.status != 0)
         fail_msg("init-db failed: %s", r.err);
-    tu_assert_contains(r.out, "upgrading from schema version 1 to 9");
+    tu_assert_contains(r.out, "upgrading from schema version 1 to 10");
     char moved_line[128];
     snprintf(moved_line, sizeof moved_line, "(%lld evaluations moved to their puzzle's week)",
              (long long)expected_count);
@@ -380,7 +380,7 @@ static void test_upgrade_old_database_keeps_every_row(void **state)
 
     r = RUN("--db", db, "status");
     assert_int_equal(r.status, 0);
-    tu_assert_contains(r.out, "schema version:   9 (current)");
+    tu_assert_contains(r.out, "schema version:   10 (current)");
     tu_assert_contains(r.out, "evaluations:      2035 (763 errors)");
     tu_assert_contains(r.out, "puzzles:          7");
     tu_run_free(&r);
@@ -579,7 +579,7 @@ static void test_database_newer_than_binary(void **state)
     char before[65], after[65];
     tu_sha256_file(db, before);
     r = RUN("--db", db, "init-db", "--models", models_json());
-    assert_failed_with(&r, "schema version 42, newer than this cryptic-bench knows (9)");
+    assert_failed_with(&r, "schema version 42, newer than this cryptic-bench knows (10)");
     tu_run_free(&r);
     r = RUN("--db", db, "status");
     assert_failed_with(&r, "newer than this cryptic-bench");

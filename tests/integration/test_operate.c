@@ -11,6 +11,7 @@
 #include "testutil.h"
 #include "pipeline_fakes.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -216,10 +217,339 @@ static void test_quarantine_the_prize_post(void **state)
     free(db);
 }
 
+/* ---- spend control --------------------------------------------------------------------------- */
+
+/* The pipeline's environment plus one more setting. */
+static const char *const *env_plus(const char *extra)
+{
+    static const char *list[32];
+    size_t n = 0;
+    for (const char *const *e = pf_env("2"); *e && n < 30; e++)
+        list[n++] = *e;
+    list[n++] = extra;
+    list[n] = NULL;
+    return list;
+}
+
+static int llm_requests(void)
+{
+    char *log = tu_path(work, "llm.jsonl");
+    int n = 0;
+    if (tu_exists(log)) {
+        char *text = tu_read_file(log, NULL);
+        for (char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+            n++;
+        free(text);
+    }
+    unlink(log);
+    free(log);
+    return n;
+}
+
+static void test_spend_is_checked_before_any_call(void **state)
+{
+    (void)state;
+    pf_start_fifteensquared(work);
+    /* Over the budget: 3 models x 44 clues at the default $0.005 a call is about $0.66. */
+    pf_start_llm(work, NULL, 0);
+    llm_requests();
+    char *db = pf_make_db(work, "budget.db");
+    struct tu_run r = tu_run_cli(work, env_plus("CRYPTIC_BENCH_RUN_BUDGET_USD=0.05"), (const char *const[]){"--db", db, "run", NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.out, "refused before any call");
+    tu_assert_contains(r.out, "per-run budget of $0.0500");
+    tu_run_free(&r);
+    assert_int_equal(llm_requests(), 0);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations"), 0);
+    free(db);
+    tu_stop_all_fakes();
+
+    /* The provider reports too little credit left. */
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, "{\"credits\": {\"total_credits\": 1.0, \"total_usage\": 0.99}}", 0);
+    db = pf_make_db(work, "credits.db");
+    r = tu_run_cli(work, env_plus("CRYPTIC_BENCH_RUN_BUDGET_USD="), (const char *const[]){"--db", db, "run", NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.out, "refused before any call");
+    tu_assert_contains(r.out, "$0.0100 of credits left");
+    tu_run_free(&r);
+    assert_int_equal(llm_requests(), 0);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations"), 0);
+    free(db);
+    tu_stop_all_fakes();
+
+    /* Enough of both: the run goes ahead and says what it expects to spend. */
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, "{\"credits\": {\"total_credits\": 50, \"total_usage\": 1}}", 0);
+    db = pf_make_db(work, "enough.db");
+    r = tu_run_cli(work, env_plus("CRYPTIC_BENCH_RUN_BUDGET_USD=5"), (const char *const[]){"--db", db, "run", NULL});
+    if (r.status != 0)
+        fail_msg("run failed: %s\n%s", r.err, r.out);
+    tu_assert_contains(r.err, "about $");
+    tu_assert_contains(r.err, "$49.0000 of credits left");
+    tu_run_free(&r);
+    assert_int_equal(llm_requests(), PF_NCLUES * PF_NMODELS);
+    free(db);
+    tu_stop_all_fakes();
+}
+
+/* ---- backfill ------------------------------------------------------------------------------ */
+
+/* Starts the binary with args and the pipeline's environment, its output
+ * in work/spawned.out; returns its pid. */
+static pid_t spawn(const char *const *args)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        for (const char *const *e = pf_env("2"); *e; e++) {
+            char name[128];
+            const char *eq = strchr(*e, '=');
+            snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
+            if (eq[1])
+                setenv(name, eq + 1, 1);
+            else
+                unsetenv(name);
+        }
+        if (chdir(work) != 0)
+            _exit(126);
+        int out = open("spawned.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (out >= 0) {
+            dup2(out, 1);
+            dup2(out, 2);
+        }
+        const char *argv[16] = {getenv("CRYPTIC_BENCH_BIN")};
+        size_t n = 1;
+        for (; *args && n < 15; args++)
+            argv[n++] = *args;
+        argv[n] = NULL;
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Requests the LLM fake logged for model so far. */
+static int requests_for(const char *model)
+{
+    char *log = tu_path(work, "llm.jsonl");
+    int n = 0;
+    if (tu_exists(log)) {
+        char *text = tu_read_file(log, NULL);
+        char needle[160];
+        snprintf(needle, sizeof needle, "\"model\": \"%s\"", model);
+        /* One line per request; the model may appear more than once in it. */
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+            n += strstr(line, needle) != NULL;
+        free(text);
+    }
+    free(log);
+    return n;
+}
+
+static void test_backfill_a_new_model(void **state)
+{
+    (void)state;
+    pf_start_fifteensquared(work);
+    /* The new model answers every clue wrong, so it ranks last in every week. */
+    pf_start_llm(work, "{\"models\": {\"test/d\": {\"mode\": \"wrong\"}}}", 25);
+    char *db = pf_make_db(work, "backfill.db");
+    struct tu_run r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "run", NULL});
+    if (r.status != 0)
+        fail_msg("run failed: %s", r.err);
+    tu_run_free(&r);
+    const char *old_rows = "SELECT w.week_id, m.openrouter_id, w.rank, w.previous_rank, w.tenure_weeks, w.total_clues "
+                           "FROM weekly_rankings w JOIN models m ON m.id = w.model_id "
+                           "WHERE m.openrouter_id <> 'test/d' ORDER BY 1, 2";
+    char *before = tu_sql(db, old_rows);
+    assert_int_equal(requests_for("test/d"), 0);
+
+    /* Activate it: models.json with a fourth model, synced. */
+    json_t *list = json_array();
+    for (int i = 0; i < PF_NMODELS; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "id", pf_models[i], "provider", "test", "display_name",
+                                              pf_models[i]));
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}", "id", "test/d", "provider", "test", "display_name",
+                                          "D", "release_date", "2026-03-01"));
+    json_t *file = json_pack("{s:{s:i, s:i}, s:o}", "defaults", "max_tokens", 300, "min_interval_ms", 5, "models", list);
+    char *models = tu_path(work, "models4.json");
+    json_dump_file(file, models, 0);
+    json_decref(file);
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "init-db", "--models", models, NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "test/d");
+    tu_run_free(&r);
+    /* Its release date is kept: clues published before it may have been seen in training. */
+    char *release = tu_sql(db, "SELECT release_date FROM models WHERE openrouter_id = 'test/d'");
+    assert_string_equal(release, "2026-03-01\n");
+    free(release);
+    assert_true(tu_sql_int(db, "SELECT count(*) FROM puzzles WHERE publication_date < '2026-03-01'") > 0);
+
+    /* Killed mid-way... */
+    pid_t pid = spawn((const char *const[]){"--db", db, "backfill", "test/d", NULL});
+    int64_t start = time(NULL);
+    while (requests_for("test/d") < 10 && time(NULL) - start < 60) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    int asked_before_kill = requests_for("test/d");
+    assert_true(asked_before_kill >= 10 && asked_before_kill < PF_NCLUES);
+    /* ...the same command resumes the same run. */
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "backfill", "test/d", NULL});
+    if (r.status != 0)
+        fail_msg("backfill failed: %s\n%s", r.err, r.out);
+    tu_assert_contains(r.out, "test/d evaluated on 3 week(s)");
+    tu_run_free(&r);
+    /* The first attempt printed the estimate before its first call. */
+    char *spawned = tu_path(work, "spawned.out");
+    char *first = tu_read_file(spawned, NULL);
+    tu_assert_contains(first, "about $");
+    tu_assert_contains(first, "for 44 calls (1 model, 3 weeks)");
+    free(first);
+    free(spawned);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE function_id = 'backfill-model'"), 1);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE function_id = 'backfill-model' "
+                                    "AND status = 'completed'"), 1);
+
+    /* Evaluated once on every past week's clues: one stored result per clue;
+     * requests beyond that only the one in flight at the kill. */
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations e JOIN models m ON m.id = e.model_id "
+                                    "WHERE m.openrouter_id = 'test/d'"), PF_NCLUES);
+    assert_int_equal(tu_sql_int(db, "SELECT count(DISTINCT e.clue_id) FROM evaluations e JOIN models m "
+                                    "ON m.id = e.model_id WHERE m.openrouter_id = 'test/d'"), PF_NCLUES);
+    int asked = requests_for("test/d");
+    if (asked < PF_NCLUES || asked > PF_NCLUES + 1)
+        fail_msg("test/d was asked %d times for %d clues (%d before the kill)", asked, PF_NCLUES, asked_before_kill);
+    /* Ranked in each week, last, NEW then unchanged, its tenure growing. */
+    char *d = tu_sql(db, "SELECT w.week_id, w.rank, w.previous_rank, w.rank_change, w.tenure_weeks, w.correct_count "
+                         "FROM weekly_rankings w JOIN models m ON m.id = w.model_id "
+                         "WHERE m.openrouter_id = 'test/d' ORDER BY 1");
+    assert_string_equal(d, "2026-W01|4|NULL|NULL|1|0\n2026-W07|4|4|0|2|0\n2026-W14|4|4|0|3|0\n");
+    free(d);
+    char *after = tu_sql(db, old_rows);
+    assert_string_equal(after, before);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM week_status WHERE models_ranked = 4"), 3);
+    /* The dashboard's flag: its results on clues from before its release. */
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations e JOIN models m ON m.id = e.model_id "
+                                    "JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id "
+                                    "WHERE m.openrouter_id = 'test/d' AND p.publication_date < m.release_date"),
+                     tu_sql_int(db, "SELECT count(*) FROM clues c JOIN puzzles p ON p.id = c.puzzle_id "
+                                    "WHERE p.publication_date < '2026-03-01'"));
+    free(after);
+    free(before);
+    free(models);
+    free(db);
+    tu_stop_all_fakes();
+}
+
+/* ---- a model gone at the provider ---------------------------------------------------------- */
+
+static void test_a_deprecated_model_is_retired(void **state)
+{
+    (void)state;
+    char *log = tu_path(work, "llm.jsonl");
+    unlink(log);
+    free(log);
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, "{\"models\": {\"test/c\": {\"status\": 404, \"message\": \"This model is deprecated\", \"after\": 0}}}", 0);
+    char *db = pf_make_db(work, "retire.db");
+    char *hooks = tu_path(work, "hooks.jsonl");
+    int hook_port;
+    tu_start_fake("webhook.py", hooks, &hook_port);
+    char hook[128];
+    snprintf(hook, sizeof hook, "CRYPTIC_BENCH_ALERT_WEBHOOK=http://127.0.0.1:%d/alerts", hook_port);
+    struct tu_run r = tu_run_cli(work, env_plus(hook), (const char *const[]){"--db", db, "run", NULL});
+    tu_run_free(&r);
+    int asked = requests_for("test/c");
+    /* Each week with a model missing posted one alert saying which and why. */
+    char *posted = tu_read_file(hooks, NULL);
+    int alerts = 0;
+    for (char *line = strtok(posted, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *a = json_loads(line, 0, NULL);
+        json_t *body = json_object_get(a, "body");
+        assert_string_equal(json_string_value(json_object_get(a, "path")), "/alerts");
+        assert_string_equal(json_string_value(json_object_get(body, "status")), "partial");
+        tu_assert_contains(json_string_value(json_object_get(body, "text")), "test/c stopped");
+        tu_assert_contains(json_string_value(json_object_get(body, "text")), "deprecated");
+        assert_non_null(json_string_value(json_object_get(body, "week_id")));
+        json_decref(a);
+        alerts++;
+    }
+    assert_int_equal(alerts, asked);
+    free(posted);
+    free(hooks);
+    assert_true(asked >= 1 && asked <= 3); /* at most one per week already under way */
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "models", "--json", NULL});
+    assert_int_equal(r.status, 0);
+    json_t *list = json_loads(r.out, 0, NULL);
+    tu_run_free(&r);
+    json_t *c = json_array_get(list, 2);
+    assert_string_equal(json_string_value(json_object_get(c, "id")), "test/c");
+    assert_false(json_is_true(json_object_get(c, "active")));
+    tu_assert_contains(json_string_value(json_object_get(c, "retired")), "HTTP 404");
+    tu_assert_contains(json_string_value(json_object_get(c, "retired")), "deprecated");
+    json_decref(list);
+    /* The others were ranked without it; the next run does not ask it again. */
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM week_status WHERE status = 'ranked' AND models_ranked = 2"), 3);
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "run", NULL});
+    tu_run_free(&r);
+    assert_int_equal(requests_for("test/c"), asked);
+    /* Until an operator reactivates it. */
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "models", "activate", "test/c", NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "models", NULL});
+    assert_int_equal(r.status, 0);
+    assert_null(strstr(r.out, "retired"));
+    tu_run_free(&r);
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "models", "activate", "nope/x", NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "no model nope/x");
+    tu_run_free(&r);
+    tu_stop_all_fakes();
+    free(db);
+}
+
+static void test_a_failed_week_alerts(void **state)
+{
+    (void)state;
+    char *log = tu_path(work, "llm.jsonl");
+    unlink(log);
+    free(log);
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, "{\"fail_after\": {\"calls\": 10, \"status\": 402, \"message\": \"Insufficient credits\"}}", 0);
+    char *db = pf_make_db(work, "alert.db");
+    char *hooks = tu_path(work, "failed-hooks.jsonl");
+    int hook_port;
+    tu_start_fake("webhook.py", hooks, &hook_port);
+    char hook[128];
+    snprintf(hook, sizeof hook, "CRYPTIC_BENCH_ALERT_WEBHOOK=http://127.0.0.1:%d/hook", hook_port);
+    struct tu_run r = tu_run_cli(work, env_plus(hook), (const char *const[]){"--db", db, "run", NULL});
+    assert_int_equal(r.status, 1);
+    tu_run_free(&r);
+    char *posted = tu_read_file(hooks, NULL);
+    tu_assert_contains(posted, "\"status\": \"failed\"");
+    tu_assert_contains(posted, "every model stopped");
+    tu_assert_contains(posted, "HTTP 402");
+    assert_null(strstr(posted, "test-key")); /* no key in an alert */
+    free(posted);
+    free(hooks);
+    tu_stop_all_fakes();
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quarantine_the_prize_post),
+        cmocka_unit_test(test_spend_is_checked_before_any_call),
+        cmocka_unit_test(test_backfill_a_new_model),
+        cmocka_unit_test(test_a_deprecated_model_is_retired),
+        cmocka_unit_test(test_a_failed_week_alerts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

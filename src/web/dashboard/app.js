@@ -190,7 +190,11 @@ const Q = {
                 (SELECT reason FROM week_status WHERE week_id = ${WEEK}) AS reason,
                 (SELECT models_ranked FROM week_status WHERE week_id = ${WEEK}) AS models_ranked`,
   board: `SELECT r.rank, m.display_name, m.openrouter_id, m.provider, r.correct_count, r.total_clues, r.accuracy,
-                 r.ci_low, r.ci_high, r.previous_rank, r.rank_change, r.tenure_weeks, r.avg_latency_ms, r.cost
+                 r.ci_low, r.ci_high, r.previous_rank, r.rank_change, r.tenure_weeks, r.avg_latency_ms, r.cost,
+                 m.release_date,
+                 (SELECT count(*) FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id
+                  WHERE e.model_id = r.model_id AND p.week_id = r.week_id AND p.publication_date < m.release_date)
+                   AS before_release
           FROM weekly_rankings r JOIN models m ON m.id = r.model_id
           WHERE r.week_id = ${WEEK} ORDER BY r.rank, m.display_name, m.id`,
   incomplete: `SELECT m.display_name, m.openrouter_id, m.provider, w.clues, w.evaluated, w.errors, w.coverage,
@@ -212,7 +216,8 @@ const Q = {
                    coalesce(c.display_answer, c.answer) AS answer, e.extracted_answer,
                    coalesce(e.outcome, CASE WHEN e.error_message IS NOT NULL THEN 'error'
                                             WHEN e.is_correct THEN 'correct' ELSE 'wrong' END) AS outcome,
-                   c.explanation, e.error_message, e.response_time_ms, substr(e.model_response, 1, 4000) AS reply
+                   c.explanation, e.error_message, e.response_time_ms, substr(e.model_response, 1, 4000) AS reply,
+                   p.publication_date, m.release_date, p.publication_date < m.release_date AS before_release
             FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id
             JOIN models m ON m.id = e.model_id
             WHERE p.week_id = ? AND m.openrouter_id = ?
@@ -433,6 +438,13 @@ function boardRow(row, week, scale) {
       " ",
       providerBadge(row.provider),
       h("div.sub", {}, tenure(row.rank, row.tenure_weeks)),
+      row.before_release > 0
+        ? h(
+            "div.sub.before-release",
+            { title: `released ${row.release_date}: these clues were published before it and may have been seen in training` },
+            `${row.before_release} ${row.before_release === 1 ? "clue" : "clues"} from before its release`,
+          )
+        : null,
     ),
     h("td.score", {}, h("span.accuracy", {}, pct(row.accuracy)), h("div.sub.correct", {}, `${row.correct_count}/${row.total_clues}`)),
     h("td.wide", {}, ciBar(row, scale)),
@@ -495,7 +507,18 @@ function resultsTable(results, model) {
                 : h("span.model-answer-text", {}, r.extracted_answer || "—"),
               r.reply ? h("details", {}, h("summary", {}, "reply"), h("pre.reply", {}, r.reply)) : null,
             ),
-            h("td.outcome", {}, h("span.outcome-badge." + (r.outcome || "unknown").replace(/[^a-z_]/g, ""), {}, OUTCOME[r.outcome] || r.outcome)),
+            h(
+              "td.outcome",
+              {},
+              h("span.outcome-badge." + (r.outcome || "unknown").replace(/[^a-z_]/g, ""), {}, OUTCOME[r.outcome] || r.outcome),
+              r.before_release
+                ? h(
+                    "span.seen-badge",
+                    { title: `published ${r.publication_date}, before the model's release (${r.release_date}): possibly seen in training` },
+                    " before release",
+                  )
+                : null,
+            ),
             h("td.explanation", {}, r.explanation || "—"),
           ),
         ),
