@@ -446,22 +446,36 @@ static void test_backfill_a_new_model(void **state)
     tu_stop_all_fakes();
 }
 
+/* The pipeline's fakes (the LLM with extra config), a fresh database and a
+ * webhook receiver logging to work/hooks_name; hook_env gets the setting
+ * that points the alerts at it. Returns the database path. */
+static char *start_with_webhook(const char *llm_extra, const char *db_name, const char *hooks_name, const char *path,
+                                char hook_env[128])
+{
+    char *log = tu_path(work, "llm.jsonl");
+    unlink(log);
+    free(log);
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, llm_extra, 0);
+    char *db = pf_make_db(work, db_name);
+    char *hooks = tu_path(work, hooks_name);
+    int hook_port;
+    tu_start_fake("webhook.py", hooks, &hook_port);
+    free(hooks);
+    snprintf(hook_env, 128, "CRYPTIC_BENCH_ALERT_WEBHOOK=http://127.0.0.1:%d%s", hook_port, path);
+    return db;
+}
+
 /* ---- a model gone at the provider ---------------------------------------------------------- */
 
 static void test_a_deprecated_model_is_retired(void **state)
 {
     (void)state;
-    char *log = tu_path(work, "llm.jsonl");
-    unlink(log);
-    free(log);
-    pf_start_fifteensquared(work);
-    pf_start_llm(work, "{\"models\": {\"test/c\": {\"status\": 404, \"message\": \"This model is deprecated\", \"after\": 0}}}", 0);
-    char *db = pf_make_db(work, "retire.db");
-    char *hooks = tu_path(work, "hooks.jsonl");
-    int hook_port;
-    tu_start_fake("webhook.py", hooks, &hook_port);
     char hook[128];
-    snprintf(hook, sizeof hook, "CRYPTIC_BENCH_ALERT_WEBHOOK=http://127.0.0.1:%d/alerts", hook_port);
+    char *db = start_with_webhook(
+        "{\"models\": {\"test/c\": {\"status\": 404, \"message\": \"This model is deprecated\", \"after\": 0}}}",
+        "retire.db", "hooks.jsonl", "/alerts", hook);
+    char *hooks = tu_path(work, "hooks.jsonl");
     struct tu_run r = tu_run_cli(work, env_plus(hook), (const char *const[]){"--db", db, "run", NULL});
     tu_run_free(&r);
     int asked = requests_for("test/c");
@@ -517,17 +531,10 @@ static void test_a_deprecated_model_is_retired(void **state)
 static void test_a_failed_week_alerts(void **state)
 {
     (void)state;
-    char *log = tu_path(work, "llm.jsonl");
-    unlink(log);
-    free(log);
-    pf_start_fifteensquared(work);
-    pf_start_llm(work, "{\"fail_after\": {\"calls\": 10, \"status\": 402, \"message\": \"Insufficient credits\"}}", 0);
-    char *db = pf_make_db(work, "alert.db");
-    char *hooks = tu_path(work, "failed-hooks.jsonl");
-    int hook_port;
-    tu_start_fake("webhook.py", hooks, &hook_port);
     char hook[128];
-    snprintf(hook, sizeof hook, "CRYPTIC_BENCH_ALERT_WEBHOOK=http://127.0.0.1:%d/hook", hook_port);
+    char *db = start_with_webhook("{\"fail_after\": {\"calls\": 10, \"status\": 402, \"message\": \"Insufficient credits\"}}",
+                                  "alert.db", "failed-hooks.jsonl", "/hook", hook);
+    char *hooks = tu_path(work, "failed-hooks.jsonl");
     struct tu_run r = tu_run_cli(work, env_plus(hook), (const char *const[]){"--db", db, "run", NULL});
     assert_int_equal(r.status, 1);
     tu_run_free(&r);
