@@ -283,12 +283,26 @@ int64_t tu_sql_int(const char *db_path, const char *sql)
  * behind (a fake holding the test's stderr would keep meson waiting). */
 static int fake_pids[16];
 
+/* SIGTERM, then SIGKILL if it is still there after 5 s: a server that
+ * hangs in its own shutdown (sqld now and then) must not hang the test. */
+static void terminate(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 500; i++) {
+        if (waitpid(pid, NULL, WNOHANG) != 0)
+            return;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
 static void kill_fakes(void)
 {
     for (size_t i = 0; i < sizeof fake_pids / sizeof fake_pids[0]; i++)
         if (fake_pids[i] > 0) {
-            kill(fake_pids[i], SIGTERM);
-            waitpid(fake_pids[i], NULL, 0);
+            terminate(fake_pids[i]);
             fake_pids[i] = 0;
         }
 }
@@ -339,8 +353,7 @@ void tu_stop_fake(int pid)
 {
     if (pid <= 0)
         return;
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
+    terminate(pid);
     for (size_t i = 0; i < sizeof fake_pids / sizeof fake_pids[0]; i++)
         if (fake_pids[i] == pid)
             fake_pids[i] = 0;
