@@ -61,6 +61,8 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     int run_engine = !on_inngest || embedded;
     struct flow_engine_opts eo = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron};
     pipeline_env_engine_opts(&eo, "serve");
+    if (workers_s) /* the flag wins over CRYPTIC_BENCH_FLOW_WORKERS */
+        eo.workers = workers;
     if (flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) < 0 ||
         pipeline_register(engine, &cfg, PIPELINE_ALL, &err) < 0 || (run_engine && flow_engine_start(engine, &err) < 0))
         goto out;

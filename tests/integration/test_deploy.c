@@ -75,40 +75,10 @@ static void assert_failed_with(struct tu_run *r, const char *needle)
     assert_int_equal(count_lines(r->err), 1);
 }
 
-/* Runs argv (argv[0] looked up in PATH) in cwd (NULL: here), capturing its
- * output as tu_run_cli does for the binary. */
+/* Runs argv (argv[0] looked up in PATH) in cwd (NULL: here). */
 static struct tu_run run_program(const char *cwd, const char *const *argv)
 {
-    char *dir = tu_mkdtemp();
-    char *out_path = tu_path(dir, "stdout"), *err_path = tu_path(dir, "stderr");
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err_fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int null_fd = open("/dev/null", O_RDONLY);
-        if (out_fd < 0 || err_fd < 0 || null_fd < 0)
-            _exit(120);
-        dup2(null_fd, 0);
-        dup2(out_fd, 1);
-        dup2(err_fd, 2);
-        if (cwd && chdir(cwd) != 0)
-            _exit(121);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int wstatus = 0;
-    assert_true(waitpid(pid, &wstatus, 0) == pid);
-    struct tu_run r;
-    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-    r.out = tu_read_file(out_path, NULL);
-    r.err = tu_read_file(err_path, NULL);
-    tu_rmtree(dir);
-    free(out_path);
-    free(err_path);
-    free(dir);
-    return r;
+    return tu_run_program(cwd, NULL, argv);
 }
 
 /* A new database at path (init-db with the repository's models.json). */

@@ -51,18 +51,7 @@ static char *derived(const char *db)
         "SELECT model_id, weeks, total_clues, correct_count, accuracy, rank FROM alltime_rankings ORDER BY 1",
         "SELECT model_id, rank_position, start_week, end_week, weeks_count, is_current FROM rank_tenure ORDER BY 1, 2, 3",
     };
-    size_t cap = 1 << 20, used = 0;
-    char *all = calloc(cap, 1);
-    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
-        char *part = tu_sql(db, queries[i]);
-        size_t n = strlen(part);
-        assert_true(used + n + 2 < cap);
-        memcpy(all + used, part, n);
-        used += n;
-        all[used++] = '#';
-        free(part);
-    }
-    return all;
+    return tu_sql_many(db, queries, sizeof queries / sizeof queries[0]);
 }
 
 static struct tu_run cli(const char *db, const char *const *args)

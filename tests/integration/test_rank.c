@@ -57,18 +57,7 @@ static char *derived(void)
         "SELECT model_id, weeks, total_clues, correct_count, accuracy, ci_low, ci_high, rank FROM alltime_rankings "
         "ORDER BY model_id",
     };
-    size_t cap = 1 << 20, used = 0;
-    char *all = calloc(cap, 1);
-    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
-        char *part = tu_sql(db, queries[i]);
-        size_t n = strlen(part);
-        assert_true(used + n + 2 < cap);
-        memcpy(all + used, part, n);
-        used += n;
-        all[used++] = '#';
-        free(part);
-    }
-    return all;
+    return tu_sql_many(db, queries, sizeof queries / sizeof queries[0]);
 }
 
 static void upgraded_old_database(void)

@@ -125,23 +125,11 @@ const char *tu_shared_dir(void)
     return ok ? dir : NULL;
 }
 
-struct tu_run tu_run_cli(const char *cwd, const char *const *env, const char *const *args)
+struct tu_run tu_run_program(const char *cwd, const char *const *env, const char *const *argv)
 {
-    const char *bin = getenv("CRYPTIC_BENCH_BIN");
-    if (!bin)
-        fail_msg("CRYPTIC_BENCH_BIN is not set (run the tests through meson)");
     char *dir = tu_mkdtemp();
     char *out_path = tu_path(dir, "stdout");
     char *err_path = tu_path(dir, "stderr");
-    size_t nargs = 0;
-    while (args[nargs])
-        nargs++;
-    char **argv = calloc(nargs + 2, sizeof *argv);
-    assert_non_null(argv);
-    argv[0] = (char *)bin;
-    for (size_t i = 0; i < nargs; i++)
-        argv[i + 1] = (char *)args[i];
-
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -167,7 +155,7 @@ struct tu_run tu_run_cli(const char *cwd, const char *const *env, const char *co
             else
                 unsetenv(name);
         }
-        execv(bin, argv);
+        execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
     int wstatus = 0;
@@ -180,10 +168,44 @@ struct tu_run tu_run_cli(const char *cwd, const char *const *env, const char *co
     free(out_path);
     free(err_path);
     free(dir);
+    return r;
+}
+
+struct tu_run tu_run_cli(const char *cwd, const char *const *env, const char *const *args)
+{
+    const char *bin = getenv("CRYPTIC_BENCH_BIN");
+    if (!bin)
+        fail_msg("CRYPTIC_BENCH_BIN is not set (run the tests through meson)");
+    size_t nargs = 0;
+    while (args[nargs])
+        nargs++;
+    const char **argv = calloc(nargs + 2, sizeof *argv);
+    assert_non_null(argv);
+    argv[0] = bin;
+    for (size_t i = 0; i < nargs; i++)
+        argv[i + 1] = args[i];
+    struct tu_run r = tu_run_program(cwd, env, argv);
     free(argv);
     if (strstr(r.err, "Sanitizer") || strstr(r.err, "runtime error:"))
         fail_msg("sanitizer report from cryptic-bench:\n%s", r.err);
     return r;
+}
+
+char *tu_sql_many(const char *db_path, const char *const *queries, size_t n)
+{
+    size_t cap = 1 << 20, used = 0;
+    char *all = calloc(cap, 1);
+    assert_non_null(all);
+    for (size_t i = 0; i < n; i++) {
+        char *part = tu_sql(db_path, queries[i]);
+        size_t len = strlen(part);
+        assert_true(used + len + 2 < cap);
+        memcpy(all + used, part, len);
+        used += len;
+        all[used++] = '#';
+        free(part);
+    }
+    return all;
 }
 
 void tu_run_free(struct tu_run *r)

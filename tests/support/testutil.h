@@ -59,6 +59,8 @@ void tu_upgraded_old_db(const char *path, const char *const *env);
  * "NAME=VALUE" (NULL-terminated list, may be NULL). Asserts that stderr
  * carries no sanitizer report. */
 struct tu_run tu_run_cli(const char *cwd, const char *const *env, const char *const *args);
+/* The same for any program: argv[0] is looked up in PATH; env as above. */
+struct tu_run tu_run_program(const char *cwd, const char *const *env, const char *const *argv);
 void tu_run_free(struct tu_run *r);
 
 /* Asserts that haystack contains needle, printing both when not. */
@@ -97,6 +99,9 @@ void tu_jwt_sign(EVP_PKEY *key, const char *claims, char *out, size_t size);
  * as text: cells separated by '|', rows by '\n' (NULL as "NULL", blobs as
  * x'hex'). Caller frees. */
 char *tu_sql(const char *db_path, const char *sql);
+/* Several queries' rows as tu_sql gives them, each followed by '#': a
+ * snapshot to compare before and after. Caller frees. */
+char *tu_sql_many(const char *db_path, const char *const *queries, size_t n);
 /* The single integer a query returns. */
 int64_t tu_sql_int(const char *db_path, const char *sql);
 
