@@ -77,6 +77,7 @@ try {
           accuracy: tr.querySelector(".accuracy").textContent,
           movement: tr.querySelector("[data-movement]")?.dataset.movement,
           ci_bar: !!tr.querySelector(".ci-range"),
+          before_release: tr.querySelector(".before-release")?.textContent || null,
         })),
         incomplete: Array.from(document.querySelectorAll("tr.incomplete-row"), (tr) => ({
           model_id: tr.dataset.modelId,
@@ -112,6 +113,7 @@ try {
             answer: tr.querySelector(".answer").textContent,
             model_answer: tr.querySelector(".model-answer-text").textContent,
             explanation: tr.querySelector(".explanation").textContent,
+            before_release: !!tr.querySelector(".seen-badge"),
           })),
         ),
       };

@@ -80,6 +80,13 @@ static int setup(void **state)
              weeks[1], xss_model);
     xss_clue = (int)tu_sql_int(db, sql);
     assert_true(xss_clue > 0);
+    /* The first model was released the day after its newest week's puzzle:
+     * every result it has may have been seen in training. */
+    snprintf(sql, sizeof sql,
+             "UPDATE models SET release_date = date((SELECT max(publication_date) FROM puzzles WHERE week_id = '%s'), "
+             "'+1 day') WHERE openrouter_id = '%s'",
+             weeks[0], expand_model);
+    free(tu_sql(db, sql));
     /* Markup in every kind of text the page shows; none of it changes a score. */
     snprintf(sql, sizeof sql, "UPDATE clues SET clue_text = clue_text || '%s', explanation = '%s' WHERE id = %d",
              xss_clue_suffix, xss_explanation, xss_clue);
@@ -193,6 +200,18 @@ static void check_week(const json_t *report, const char *week)
         assert_string_equal(json_string_value(json_object_get(row, "correct")), correct);
         assert_string_equal(json_string_value(json_object_get(row, "movement")), move);
         assert_true(json_is_true(json_object_get(row, "ci_bar")));
+        char sql[700], note[64] = "";
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = "
+                 "c.puzzle_id JOIN models m ON m.id = e.model_id WHERE p.week_id = '%s' AND m.openrouter_id = '%s' "
+                 "AND p.publication_date < m.release_date",
+                 week, json_string_value(json_object_get(w, "model_id")));
+        int64_t before = tu_sql_int(db, sql);
+        if (before > 0)
+            snprintf(note, sizeof note, "%lld %s from before its release", (long long)before,
+                     before == 1 ? "clue" : "clues");
+        const char *shown_note = json_string_value(json_object_get(row, "before_release"));
+        assert_string_equal(shown_note ? shown_note : "", note);
         /* One decimal as shown; JavaScript and printf round exact halves differently. */
         double shown = atof(json_string_value(json_object_get(row, "accuracy")));
         double value = json_number_value(json_object_get(w, "accuracy"));
@@ -237,7 +256,8 @@ static void check_results(const json_t *expanded, const char *week, const char *
     assert_int_equal(sqlite3_prepare_v2(h,
                                         "SELECT c.id, c.clue_text, c.letter_count, p.setter,\n"
                                         "       coalesce(c.display_answer, c.answer), e.extracted_answer, e.outcome,\n"
-                                        "       c.explanation, e.error_message\n"
+                                        "       c.explanation, e.error_message,\n"
+                                        "       coalesce(p.publication_date < m.release_date, 0)\n"
                                         "FROM evaluations e JOIN clues c ON c.id = e.clue_id\n"
                                         "JOIN puzzles p ON p.id = c.puzzle_id JOIN models m ON m.id = e.model_id\n"
                                         "WHERE p.week_id = ? AND m.openrouter_id = ?",
@@ -268,6 +288,8 @@ static void check_results(const json_t *expanded, const char *week, const char *
                             strcmp(outcome, "error") == 0 ? (sqlite3_column_text(st, 8) ? shown(st, 8) : "error")
                                                           : shown(st, 5));
         assert_string_equal(json_string_value(json_object_get(row, "explanation")), shown(st, 7));
+        /* Marked when published before the model's release. */
+        assert_int_equal(json_is_true(json_object_get(row, "before_release")), sqlite3_column_int(st, 9));
     }
     sqlite3_finalize(st);
     sqlite3_close(h);
