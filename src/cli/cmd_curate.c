@@ -10,15 +10,6 @@
 #include "cli/pipeline_env.h"
 #include "store/store.h"
 
-static int open_current(struct cli_ctx *ctx, struct store **store, struct err *err)
-{
-    struct store_open_opts opts = {.token = ctx->config.db_token};
-    if (store_open(ctx->config.db_location, &opts, store, err) < 0 ||
-        store_migrate(*store, NULL, NULL, err) < 0 || store_require_current(*store, err) < 0)
-        return -1;
-    return 0;
-}
-
 static int parse_id(const char *text, int64_t *id)
 {
     char *end;
@@ -57,7 +48,7 @@ static int change(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, 
     struct store *store = NULL;
     char week[16];
     int found = 0;
-    int rc = open_current(ctx, &store, &err) < 0 ? -1 : set(store, id, restore ? NULL : reason, week, &found, &err);
+    int rc = pipeline_env_open_store(ctx, &store, &err) < 0 ? -1 : set(store, id, restore ? NULL : reason, week, &found, &err);
     store_close(store);
     if (rc < 0)
         return cli_fail(cmd, err.msg);
@@ -90,7 +81,7 @@ int cmd_puzzles(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
     struct err err = {{0}};
     struct store *store = NULL;
     json_t *list = NULL;
-    int rc = open_current(ctx, &store, &err) < 0 ? -1 : store_puzzles_json(store, &list, &err);
+    int rc = pipeline_env_open_store(ctx, &store, &err) < 0 ? -1 : store_puzzles_json(store, &list, &err);
     store_close(store);
     if (rc < 0)
         return cli_fail(cmd, err.msg);

@@ -10,15 +10,6 @@
 #include "rank/rank.h"
 #include "store/store.h"
 
-static int open_current(struct cli_ctx *ctx, struct store **store, struct err *err)
-{
-    struct store_open_opts opts = {.token = ctx->config.db_token};
-    if (store_open(ctx->config.db_location, &opts, store, err) < 0 ||
-        store_migrate(*store, NULL, NULL, err) < 0 || store_require_current(*store, err) < 0)
-        return -1;
-    return 0;
-}
-
 static int check_week(const struct cli_command *cmd, const char *week)
 {
     struct utc_date monday;
@@ -53,7 +44,7 @@ int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
     if (!all && !week) {
         /* Default: the newest week with clues (and nothing before it changes). */
         struct store *store = NULL;
-        int rc = open_current(ctx, &store, &err) < 0 ? -1 : store_newest_week(store, newest, &err);
+        int rc = pipeline_env_open_store(ctx, &store, &err) < 0 ? -1 : store_newest_week(store, newest, &err);
         store_close(store);
         if (rc < 0)
             return cli_fail(cmd, err.msg);
@@ -64,45 +55,6 @@ int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
     if (pipeline_env_rank(ctx, all ? NULL : week, &err) < 0)
         return cli_fail(cmd, err.msg);
     return CLI_OK;
-}
-
-int pipeline_env_rank(struct cli_ctx *ctx, const char *week, struct err *err)
-{
-    double threshold = 100;
-    const char *t = config_env("CRYPTIC_BENCH_COVERAGE_THRESHOLD");
-    if (t) {
-        char *end;
-        threshold = strtod(t, &end);
-        if (*end || threshold <= 0 || threshold > 100)
-            return err_set(err, "CRYPTIC_BENCH_COVERAGE_THRESHOLD must be a percentage above 0, at most 100");
-    }
-    struct store *store = NULL;
-    struct pipeline_config cfg;
-    struct store_flow_run run = {0};
-    int rc = -1;
-    if (pipeline_env_open(ctx, &cfg, &store, err) < 0)
-        goto done;
-    cfg.coverage_threshold = threshold;
-    cfg.step_retries = 0;
-    /* calculate-rankings on the engine, as the pipeline runs it. */
-    json_t *data = week ? json_pack("{s:s}", "week_id", week) : json_object();
-    rc = pipeline_env_run_job(ctx, &cfg, PIPELINE_RANK, "rank", 1, "benchmark/evaluate.complete", data,
-                              "calculate-rankings", &run, err);
-    json_decref(data);
-    if (rc < 0)
-        goto done;
-    rc = -1;
-    if (strcmp(run.status, "completed") != 0) {
-        err_set(err, "%s", run.error ? run.error : run.status);
-        goto done;
-    }
-    if (store_rank_report(store, week, stdout, err) < 0)
-        goto done;
-    rc = 0;
-done:
-    store_flow_run_clear(&run);
-    store_close(store);
-    return rc;
 }
 
 static void movement(const json_t *row, char *out, size_t size)
@@ -148,7 +100,7 @@ int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
     json_t *board = NULL;
     char newest[16];
     int status = CLI_FAILED;
-    if (open_current(ctx, &store, &err) < 0)
+    if (pipeline_env_open_store(ctx, &store, &err) < 0)
         goto done;
     if (alltime) {
         if (store_alltime_json(store, &board, &err) < 0)

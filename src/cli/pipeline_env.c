@@ -17,12 +17,19 @@ long pipeline_env_long(const char *name, long fallback)
     return *end == '\0' && n >= 0 ? n : fallback;
 }
 
-int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct store **store, struct err *err)
+int pipeline_env_open_store(struct cli_ctx *ctx, struct store **store, struct err *err)
 {
-    memset(cfg, 0, sizeof *cfg);
     struct store_open_opts opts = {.token = ctx->config.db_token};
     if (store_open(ctx->config.db_location, &opts, store, err) < 0 || store_migrate(*store, NULL, NULL, err) < 0 ||
         store_require_current(*store, err) < 0)
+        return -1;
+    return 0;
+}
+
+int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct store **store, struct err *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    if (pipeline_env_open_store(ctx, store, err) < 0)
         return -1;
     cfg->store = *store;
     cfg->scrape.base_url = config_env("FIFTEENSQUARED_URL");
@@ -123,4 +130,43 @@ int pipeline_env_inngest(struct flow_inngest_opts *o)
     o->env = config_env("INNGEST_ENV");
     inngest_resolve_origins(o, config_env("INNGEST_BASE_URL"), dev);
     return o->signing_key || o->dev;
+}
+
+int pipeline_env_rank(struct cli_ctx *ctx, const char *week, struct err *err)
+{
+    double threshold = 100;
+    const char *t = config_env("CRYPTIC_BENCH_COVERAGE_THRESHOLD");
+    if (t) {
+        char *end;
+        threshold = strtod(t, &end);
+        if (*end || threshold <= 0 || threshold > 100)
+            return err_set(err, "CRYPTIC_BENCH_COVERAGE_THRESHOLD must be a percentage above 0, at most 100");
+    }
+    struct store *store = NULL;
+    struct pipeline_config cfg;
+    struct store_flow_run run = {0};
+    int rc = -1;
+    if (pipeline_env_open(ctx, &cfg, &store, err) < 0)
+        goto done;
+    cfg.coverage_threshold = threshold;
+    cfg.step_retries = 0;
+    /* calculate-rankings on the engine, as the pipeline runs it. */
+    json_t *data = week ? json_pack("{s:s}", "week_id", week) : json_object();
+    rc = pipeline_env_run_job(ctx, &cfg, PIPELINE_RANK, "rank", 1, "benchmark/evaluate.complete", data,
+                              "calculate-rankings", &run, err);
+    json_decref(data);
+    if (rc < 0)
+        goto done;
+    rc = -1;
+    if (strcmp(run.status, "completed") != 0) {
+        err_set(err, "%s", run.error ? run.error : run.status);
+        goto done;
+    }
+    if (store_rank_report(store, week, stdout, err) < 0)
+        goto done;
+    rc = 0;
+done:
+    store_flow_run_clear(&run);
+    store_close(store);
+    return rc;
 }

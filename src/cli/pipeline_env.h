@@ -14,7 +14,10 @@
 /* A whole number >= 0 from the environment (or .env), else fallback. */
 long pipeline_env_long(const char *name, long fallback);
 
-/* Opens the database (creating nothing, upgrading an older schema) and
+/* Opens the database, creating nothing and upgrading an older schema. */
+int pipeline_env_open_store(struct cli_ctx *ctx, struct store **store, struct err *err);
+
+/* Opens the database (as pipeline_env_open_store) and
  * fills cfg; *store is the caller's and must outlive the engine. */
 int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct store **store, struct err *err);
 

@@ -18,6 +18,16 @@ struct scrape_arg {
     const json_t *data; /* the event's data: since, max, series */
 };
 
+
+/* A step's failure from an err: the message, whether a retry may help, and
+ * the engine's own backoff. Returns -1 for the step to return. */
+static int step_error(struct flow_step_error *e, const struct err *err, int retriable)
+{
+    snprintf(e->message, sizeof e->message, "%.500s", err->msg);
+    e->retriable = retriable;
+    e->retry_after_ms = -1;
+    return -1;
+}
 static int scrape_step(void *arg, json_t **out, struct flow_step_error *e)
 {
     struct scrape_arg *a = arg;
@@ -39,10 +49,7 @@ static int scrape_step(void *arg, json_t **out, struct flow_step_error *e)
     struct pipeline_scrape_report report;
     struct err err = {{0}};
     if (pipeline_scrape(cfg->store, &opts, cfg->on_scrape, NULL, &report, &err) < 0) {
-        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
-        e->retriable = 1;
-        e->retry_after_ms = -1;
-        return -1;
+        return step_error(e, &err, 1);
     }
     json_t *weeks = json_array();
     for (int i = 0; i < report.nweeks; i++)
@@ -60,10 +67,7 @@ static int weeks_step(void *arg, json_t **out, struct flow_step_error *e)
     size_t n = 0;
     struct err err = {{0}};
     if (store_weeks_to_evaluate(cfg->store, &weeks, &n, &err) < 0) {
-        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
-        e->retriable = 1;
-        e->retry_after_ms = -1;
-        return -1;
+        return step_error(e, &err, 1);
     }
     *out = json_array();
     for (size_t i = 0; i < n; i++)
@@ -123,9 +127,7 @@ static int plan_model_step(void *arg, json_t **out, struct flow_step_error *e)
     size_t n = 0;
     struct err err = {{0}};
     if (pipeline_clues_to_ask(a->cfg->store, &opts, a->model, a->week, &ids, &n, &err) < 0) {
-        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
-        e->retriable = 0;
-        return -1;
+        return step_error(e, &err, 0);
     }
     *out = json_array();
     for (size_t i = 0; i < n; i++)
@@ -142,9 +144,7 @@ static int clue_step(void *arg, json_t **out, struct flow_step_error *e)
     struct pipeline_clue_result res;
     struct err err = {{0}};
     if (pipeline_evaluate_clue(a->cfg->store, &a->cfg->evaluate, a->model, a->clue_id, &res, &err) < 0) {
-        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
-        e->retriable = 0;
-        return -1;
+        return step_error(e, &err, 0);
     }
     if (a->cfg->on_clue)
         a->cfg->on_clue(a->cfg->progress_ctx, a->model, -1, &res);
@@ -166,10 +166,7 @@ static int retire_step(void *arg, json_t **out, struct flow_step_error *e)
     struct err err = {{0}};
     int found = 0;
     if (store_model_retire(a->cfg->store, a->model, a->reason, &found, &err) < 0) {
-        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
-        e->retriable = 1;
-        e->retry_after_ms = -1;
-        return -1;
+        return step_error(e, &err, 1);
     }
     log_warn("%s retired: %s (skipped until `cryptic-bench models activate %s`)", a->model, a->reason, a->model);
     *out = json_true();
@@ -266,9 +263,7 @@ static int spend_gate(struct pipeline_config *cfg, const char *const *weeks, siz
     if (rc == 0)
         rc = pipeline_spend_check(&cfg->evaluate, &cfg->spend, &est, &err);
     if (rc < 0) {
-        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
-        e->retriable = 0;
-        return -1;
+        return step_error(e, &err, 0);
     }
     log_info("%s%s: %s", weeks[0], nweeks > 1 ? " and on" : "", est.summary);
     return 0;
@@ -280,10 +275,7 @@ static int plan_week_step(void *arg, json_t **out, struct flow_step_error *e)
     struct err err = {{0}};
     struct store_model_list models = {0};
     if (store_models_list(a->cfg->store, &models, &err) < 0) {
-        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
-        e->retriable = 1;
-        e->retry_after_ms = -1;
-        return -1;
+        return step_error(e, &err, 1);
     }
     *out = json_array();
     for (size_t i = 0; i < models.n; i++) {
@@ -336,10 +328,7 @@ static int alert_step(void *arg, json_t **out, struct flow_step_error *e)
     if (rc == 0 && status / 100 != 2)
         rc = err_set(&err, "the alert webhook answered HTTP %ld", status);
     if (rc < 0) {
-        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
-        e->retriable = 1;
-        e->retry_after_ms = -1;
-        return -1;
+        return step_error(e, &err, 1);
     }
     *out = json_true();
     return 0;
@@ -448,9 +437,7 @@ static int rank_step(void *arg, json_t **out, struct flow_step_error *e)
     if (rc == 0)
         rc = store_rank_write(a->cfg->store, &o, a->week, &err);
     if (rc < 0) {
-        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
-        e->retriable = 1;
-        e->retry_after_ms = -1;
+        step_error(e, &err, 1);
     } else {
         int ranked = 0;
         for (size_t i = 0; i < o.nweeks; i++)
@@ -491,11 +478,8 @@ static int plan_backfill_step(void *arg, json_t **out, struct flow_step_error *e
     e->retriable = 0;
     if (store_models_list(a->cfg->store, &models, &err) < 0 ||
         store_weeks_with_clues(a->cfg->store, &all, &nall, &err) < 0) {
-        snprintf(e->message, sizeof e->message, "%.500s", err.msg);
-        e->retriable = 1;
-        e->retry_after_ms = -1;
         store_model_list_free(&models);
-        return -1;
+        return step_error(e, &err, 1);
     }
     const struct store_model *m = NULL;
     for (size_t i = 0; i < models.n; i++)

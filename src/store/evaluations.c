@@ -261,19 +261,13 @@ int store_clue_get(struct store *store, int64_t id, struct store_week_clues *out
     return rc;
 }
 
-int store_weeks_to_evaluate(struct store *store, char (**weeks)[16], size_t *n, struct err *err)
+/* The week ids a query returns, oldest first. */
+static int week_list(struct store *store, const char *sql, char (**weeks)[16], size_t *n, struct err *err)
 {
     struct db_result *r = NULL;
     *weeks = NULL;
     *n = 0;
-    if (db_query(store_db(store),
-                 &DB_SQL("SELECT DISTINCT p.week_id FROM puzzles p JOIN clues c ON c.puzzle_id = p.id\n"
-                         "  AND p.quarantine_reason IS NULL AND c.exclude_reason IS NULL\n"
-                         "JOIN models m ON m.is_active AND m.retired_at IS NULL\n"
-                         "WHERE NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.clue_id = c.id\n"
-                         "                  AND e.model_id = m.id AND e.outcome <> 'error')\n"
-                         "ORDER BY p.week_id"),
-                 &r, err) < 0)
+    if (db_query(store_db(store), &DB_SQL(sql), &r, err) < 0)
         return -1;
     char (*out)[16] = calloc(r->nrows + 1, sizeof *out);
     if (!out) {
@@ -286,6 +280,18 @@ int store_weeks_to_evaluate(struct store *store, char (**weeks)[16], size_t *n, 
     *n = r->nrows;
     db_result_free(r);
     return 0;
+}
+
+int store_weeks_to_evaluate(struct store *store, char (**weeks)[16], size_t *n, struct err *err)
+{
+    return week_list(store,
+                     "SELECT DISTINCT p.week_id FROM puzzles p JOIN clues c ON c.puzzle_id = p.id\n"
+                     "  AND p.quarantine_reason IS NULL AND c.exclude_reason IS NULL\n"
+                     "JOIN models m ON m.is_active AND m.retired_at IS NULL\n"
+                     "WHERE NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.clue_id = c.id\n"
+                     "                  AND e.model_id = m.id AND e.outcome <> 'error')\n"
+                     "ORDER BY p.week_id",
+                     weeks, n, err);
 }
 
 int store_model_cost_per_call(struct store *store, const char *model, double *cost, int *known, struct err *err)
@@ -307,23 +313,8 @@ int store_model_cost_per_call(struct store *store, const char *model, double *co
 
 int store_weeks_with_clues(struct store *store, char (**weeks)[16], size_t *n, struct err *err)
 {
-    struct db_result *r = NULL;
-    *weeks = NULL;
-    *n = 0;
-    if (db_query(store_db(store),
-                 &DB_SQL("SELECT DISTINCT p.week_id FROM puzzles p JOIN clues c ON c.puzzle_id = p.id\n"
-                         "WHERE p.quarantine_reason IS NULL AND c.exclude_reason IS NULL ORDER BY p.week_id"),
-                 &r, err) < 0)
-        return -1;
-    char (*out)[16] = calloc(r->nrows + 1, sizeof *out);
-    if (!out) {
-        db_result_free(r);
-        return err_set(err, "out of memory");
-    }
-    for (size_t i = 0; i < r->nrows; i++)
-        snprintf(out[i], sizeof out[i], "%s", db_result_text(r, i, 0) ? db_result_text(r, i, 0) : "");
-    *weeks = out;
-    *n = r->nrows;
-    db_result_free(r);
-    return 0;
+    return week_list(store,
+                     "SELECT DISTINCT p.week_id FROM puzzles p JOIN clues c ON c.puzzle_id = p.id\n"
+                     "WHERE p.quarantine_reason IS NULL AND c.exclude_reason IS NULL ORDER BY p.week_id",
+                     weeks, n, err);
 }

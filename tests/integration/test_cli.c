@@ -50,23 +50,6 @@ static char *fixture(const char *name)
     return tu_path(dir, name);
 }
 
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
-/* A failure is exit 1 with exactly one line on stderr that holds needle. */
-static void assert_failed_with(struct tu_run *r, const char *needle)
-{
-    if (r->status != 1)
-        fail_msg("expected exit 1, got %d\nstdout: %s\nstderr: %s", r->status, r->out, r->err);
-    tu_assert_contains(r->err, needle);
-    assert_int_equal(count_lines(r->err), 1);
-}
-
 /* ---- help and usage ----------------------------------------------------- */
 
 static void test_help_and_usage_errors(void **state)
@@ -199,7 +182,7 @@ static void test_models_list_follows_models_json(void **state)
     r = RUN("--db", db, "models");
     assert_int_equal(r.status, 0);
     tu_assert_contains(r.out, "GPT 5.2 (renamed)");
-    assert_int_equal(count_lines(r.out), 12); /* header + 11 models, none deleted */
+    assert_int_equal(tu_count_lines(r.out), 12); /* header + 11 models, none deleted */
     tu_run_free(&r);
 
     r = RUN("--db", db, "models", "--json");
@@ -277,7 +260,7 @@ static void test_upgrade_old_database_keeps_every_row(void **state)
 
     /* Before: what the repair must move, computed independently. */
     char *expected_moves = tu_sql(db, sql_moved);
-    int64_t expected_count = count_lines(expected_moves);
+    int64_t expected_count = tu_count_lines(expected_moves);
     assert_true(expected_count > 0);
     char *weeks_before = tu_sql(db, "SELECT id, week_id FROM evaluations ORDER BY id");
     int64_t errors = tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE error_message IS NOT NULL");
@@ -448,7 +431,7 @@ static void test_old_dashboard_reads_work_after_upgrade(void **state)
                          "  AND e.week_id = wr.week_id) "
                          "FROM weekly_rankings wr JOIN models m ON m.id = wr.model_id "
                          "WHERE wr.week_id = '2026-W01' ORDER BY wr.rank");
-    assert_int_equal(count_lines(board), 11);
+    assert_int_equal(tu_count_lines(board), 11);
     free(board);
 
     /* A model's clue results for a week, wrong ones first: after the repair
@@ -487,14 +470,14 @@ static void test_dotenv_and_precedence(void **state)
     tu_run_free(&r);
 
     r = RUN("--db", "flag.db", "status");
-    assert_failed_with(&r, "no database at flag.db");
+    tu_assert_failed_with(&r, "no database at flag.db");
     tu_run_free(&r);
 
     /* The real environment wins over .env, and TURSO_DATABASE_URL over DATABASE_PATH. */
     r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=http://127.0.0.1:1",
                                                "DATABASE_PATH=", "MODELS_FILE=", NULL},
                    (const char *const[]){"status", NULL});
-    assert_failed_with(&r, "cannot open database http://127.0.0.1:1");
+    tu_assert_failed_with(&r, "cannot open database http://127.0.0.1:1");
     tu_run_free(&r);
 
     /* MODELS_FILE names the list when --models is not given. */
@@ -509,12 +492,12 @@ static void test_dotenv_and_precedence(void **state)
 
     /* Without any list: a clear error. */
     r = RUN("init-db");
-    assert_failed_with(&r, "cannot read models.json");
+    tu_assert_failed_with(&r, "cannot read models.json");
     tu_run_free(&r);
 
     tu_write_file(env_file, "DATABASE_PATH from-env.db\n");
     r = RUN("status");
-    assert_failed_with(&r, ".env line 1");
+    tu_assert_failed_with(&r, ".env line 1");
     tu_run_free(&r);
     free(two);
     free(made);
@@ -530,11 +513,11 @@ static void test_unwritable_database_path(void **state)
     tu_write_file(file, "x");
     char *db = tu_path(file, "sub/x.db");
     struct tu_run r = RUN("--db", db, "init-db", "--models", models_json());
-    assert_failed_with(&r, "cannot create directory");
+    tu_assert_failed_with(&r, "cannot create directory");
     tu_assert_contains(r.err, "plain-file");
     tu_run_free(&r);
     r = RUN("--db", "/proc/cryptic-bench-test.db", "init-db", "--models", models_json());
-    assert_failed_with(&r, "/proc/cryptic-bench-test.db");
+    tu_assert_failed_with(&r, "/proc/cryptic-bench-test.db");
     tu_run_free(&r);
     assert_false(tu_exists("/proc/cryptic-bench-test.db"));
     free(db);
@@ -556,7 +539,7 @@ static void test_file_that_is_not_a_database(void **state)
     };
     for (size_t i = 0; i < 3; i++) {
         struct tu_run r = tu_run_cli(work, clean_env, cmds[i]);
-        assert_failed_with(&r, "is not an SQLite database");
+        tu_assert_failed_with(&r, "is not an SQLite database");
         tu_assert_contains(r.err, "notes.db");
         tu_run_free(&r);
     }
@@ -579,10 +562,10 @@ static void test_database_newer_than_binary(void **state)
     char before[65], after[65];
     tu_sha256_file(db, before);
     r = RUN("--db", db, "init-db", "--models", models_json());
-    assert_failed_with(&r, "schema version 42, newer than this cryptic-bench knows (10)");
+    tu_assert_failed_with(&r, "schema version 42, newer than this cryptic-bench knows (10)");
     tu_run_free(&r);
     r = RUN("--db", db, "status");
-    assert_failed_with(&r, "newer than this cryptic-bench");
+    tu_assert_failed_with(&r, "newer than this cryptic-bench");
     tu_run_free(&r);
     tu_sha256_file(db, after);
     assert_string_equal(before, after);
@@ -601,7 +584,7 @@ static void check_bad_models_file(const char *name, const char *needle)
     char before[65], after[65];
     tu_sha256_file(db, before);
     r = RUN("--db", db, "init-db", "--models", models);
-    assert_failed_with(&r, needle);
+    tu_assert_failed_with(&r, needle);
     tu_assert_contains(r.err, name);
     tu_run_free(&r);
     tu_sha256_file(db, after);
@@ -609,7 +592,7 @@ static void check_bad_models_file(const char *name, const char *needle)
 
     char *fresh = tu_path(work, "fresh.db");
     r = RUN("--db", fresh, "init-db", "--models", models);
-    assert_failed_with(&r, needle);
+    tu_assert_failed_with(&r, needle);
     tu_run_free(&r);
     assert_false(tu_exists(fresh));
     free(fresh);
@@ -633,7 +616,7 @@ static void test_commands_need_a_database(void **state)
 {
     (void)state;
     struct tu_run r = RUN("--db", "absent.db", "models");
-    assert_failed_with(&r, "no database at absent.db (create it with `cryptic-bench init-db`)");
+    tu_assert_failed_with(&r, "no database at absent.db (create it with `cryptic-bench init-db`)");
     tu_run_free(&r);
     char *absent = tu_path(work, "absent.db");
     assert_false(tu_exists(absent));

@@ -58,29 +58,6 @@ static const char *env_or_fail(const char *name)
     return v;
 }
 
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
-/* A failure is exit 1 with exactly one line on stderr that holds needle. */
-static void assert_failed_with(struct tu_run *r, const char *needle)
-{
-    if (r->status != 1)
-        fail_msg("expected exit 1, got %d\nstdout: %s\nstderr: %s", r->status, r->out, r->err);
-    tu_assert_contains(r->err, needle);
-    assert_int_equal(count_lines(r->err), 1);
-}
-
-/* Runs argv (argv[0] looked up in PATH) in cwd (NULL: here). */
-static struct tu_run run_program(const char *cwd, const char *const *argv)
-{
-    return tu_run_program(cwd, NULL, argv);
-}
-
 /* A new database at path (init-db with the repository's models.json). */
 static void new_db(const char *path)
 {
@@ -204,7 +181,7 @@ static void test_backup_refusals(void **state)
     /* An existing FILE, without --force: left as it was. */
     tu_write_file(copy, "keep me\n");
     struct tu_run r = RUN("--db", db, "backup", copy);
-    assert_failed_with(&r, "copy.db already exists (--force replaces it)");
+    tu_assert_failed_with(&r, "copy.db already exists (--force replaces it)");
     tu_run_free(&r);
     char *text = tu_read_file(copy, NULL);
     assert_string_equal(text, "keep me\n");
@@ -220,34 +197,34 @@ static void test_backup_refusals(void **state)
 
     /* A remote database, by flag or by the environment: not contacted. */
     r = RUN("--db", "libsql://bench.example.turso.io", "backup", copy);
-    assert_failed_with(&r, "libsql://bench.example.turso.io is a remote database: back it up with "
+    tu_assert_failed_with(&r, "libsql://bench.example.turso.io is a remote database: back it up with "
                            "`cryptic-bench migrate --from libsql://bench.example.turso.io --to ");
     tu_run_free(&r);
     r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=http://127.0.0.1:9", "DATABASE_PATH=",
                                                "TURSO_AUTH_TOKEN=", NULL},
                    (const char *const[]){"backup", copy, NULL});
-    assert_failed_with(&r, "http://127.0.0.1:9 is a remote database");
+    tu_assert_failed_with(&r, "http://127.0.0.1:9 is a remote database");
     tu_run_free(&r);
 
     /* FILE is the database: refused even with --force, however spelled. */
     const char *same[] = {db, "bench.db", "./bench.db"};
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
         r = RUN("--db", db, "backup", same[i], "--force");
-        assert_failed_with(&r, "is the database itself");
+        tu_assert_failed_with(&r, "is the database itself");
         tu_run_free(&r);
     }
     /* ...and FILE whose temporary file would be the database. */
     char *db_tmp_name = tu_path(work, "other.db.tmp");
     tu_copy_file(db, db_tmp_name);
     r = RUN("--db", "other.db.tmp", "backup", "other.db");
-    assert_failed_with(&r, "other.db.tmp is the database itself");
+    tu_assert_failed_with(&r, "other.db.tmp is the database itself");
     tu_run_free(&r);
     assert_int_equal(unlink(db_tmp_name), 0);
     free(db_tmp_name);
 
     /* No database: nothing created, neither it nor the copy. */
     r = RUN("--db", "missing.db", "backup", "copy.db");
-    assert_failed_with(&r, "no database at missing.db");
+    tu_assert_failed_with(&r, "no database at missing.db");
     tu_run_free(&r);
 
     /* Usage errors. */
@@ -410,7 +387,7 @@ static void test_meson_install_layout_and_unit(void **state)
     const char *prefix = env_or_fail("CB_INSTALL_PREFIX");
     const char *bindir = env_or_fail("CB_INSTALL_BINDIR"), *datadir = env_or_fail("CB_INSTALL_DATADIR");
     char *staging = tu_path(work, "staging");
-    struct tu_run r = run_program(NULL, (const char *const[]){"meson", "install", "-C", build, "--destdir", staging,
+    struct tu_run r = tu_run_program(NULL, NULL, (const char *const[]){"meson", "install", "-C", build, "--destdir", staging,
                                                               "--no-rebuild", "--quiet", NULL});
     if (r.status != 0)
         fail_msg("meson install failed (%d):\n%s\n%s", r.status, r.out, r.err);
@@ -435,7 +412,7 @@ static void test_meson_install_layout_and_unit(void **state)
     assert_true(tu_exists(unit_path));
 
     /* The staged binary is the program, with the backup command. */
-    r = run_program(NULL, (const char *const[]){bin, "--help", NULL});
+    r = tu_run_program(NULL, NULL, (const char *const[]){bin, "--help", NULL});
     assert_int_equal(r.status, 0);
     tu_assert_contains(r.out, "backup");
     tu_run_free(&r);
@@ -484,7 +461,7 @@ static void test_meson_install_layout_and_unit(void **state)
     assert_non_null(rewritten);
     snprintf(rewritten, n, "%.*s%s%s", (int)cut, unit, staging, unit + cut);
     tu_write_file(copy_path, rewritten);
-    r = run_program(verify_dir, (const char *const[]){"systemd-analyze", "verify", copy_path, NULL});
+    r = tu_run_program(verify_dir, NULL, (const char *const[]){"systemd-analyze", "verify", copy_path, NULL});
     if (r.status == 127)
         fail_msg("systemd-analyze is missing (Debian package systemd; scripts/bootstrap --test installs it)");
     /* Problems in a unit (an unknown key, a bad value) are warnings with
@@ -498,7 +475,7 @@ static void test_meson_install_layout_and_unit(void **state)
     assert_non_null(bad);
     memcpy(bad + 1, "RestartSex", 10);
     tu_write_file(copy_path, rewritten);
-    r = run_program(verify_dir, (const char *const[]){"systemd-analyze", "verify", copy_path, NULL});
+    r = tu_run_program(verify_dir, NULL, (const char *const[]){"systemd-analyze", "verify", copy_path, NULL});
     if (!strstr(r.out, "RestartSex") && !strstr(r.err, "RestartSex"))
         fail_msg("systemd-analyze verify does not report an unknown key:\n%s%s", r.out, r.err);
     tu_run_free(&r);
@@ -526,7 +503,7 @@ static json_t *load_workflow(const char *name)
         "doc = yaml.safe_load(open(sys.argv[1]))\n"
         "if True in doc: doc['on'] = doc.pop(True)\n"
         "json.dump(doc, sys.stdout)\n";
-    struct tu_run r = run_program(NULL, (const char *const[]){"python3", "-c", script, path, NULL});
+    struct tu_run r = tu_run_program(NULL, NULL, (const char *const[]){"python3", "-c", script, path, NULL});
     if (r.status != 0)
         fail_msg("%s does not parse (python3 with yaml: Debian python3-yaml): %s", name, r.err);
     json_error_t jerr;

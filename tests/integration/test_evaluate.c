@@ -43,14 +43,6 @@ static const char *find_bytes(const char *bytes, size_t len, const char *needle)
     return NULL;
 }
 
-static int count_lines_of(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -389,7 +381,7 @@ static void test_run_fatal_stops_every_model(void **state)
     for (const char *p = r.err; (p = strstr(p, "cryptic-bench evaluate:")) != NULL; p++)
         messages++;
     assert_int_equal(messages, 1);
-    assert_int_equal(count_lines_of(r.out) - 3, 3);
+    assert_int_equal(tu_count_lines(r.out) - 3, 3);
     for (const char *p = r.out; (p = strstr(p, "test/")) != NULL; p++) {
         const char *eol = strchr(p, '\n');
         char line[512];

@@ -215,6 +215,22 @@ void tu_run_free(struct tu_run *r)
     r->out = r->err = NULL;
 }
 
+int tu_count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+void tu_assert_failed_with(const struct tu_run *r, const char *needle)
+{
+    if (r->status != 1)
+        fail_msg("expected exit 1, got %d\nstdout: %s\nstderr: %s", r->status, r->out, r->err);
+    tu_assert_contains(r->err, needle);
+    assert_int_equal(tu_count_lines(r->err), 1);
+}
+
 void tu_assert_contains_impl(const char *haystack, const char *needle, const char *file, int line)
 {
     if (!haystack || !strstr(haystack, needle))

@@ -63,6 +63,12 @@ struct tu_run tu_run_cli(const char *cwd, const char *const *env, const char *co
 struct tu_run tu_run_program(const char *cwd, const char *const *env, const char *const *argv);
 void tu_run_free(struct tu_run *r);
 
+/* The number of newline characters in s. */
+int tu_count_lines(const char *s);
+/* Asserts a failed command: exit 1 with exactly one line on stderr, which
+ * holds needle. */
+void tu_assert_failed_with(const struct tu_run *r, const char *needle);
+
 /* Asserts that haystack contains needle, printing both when not. */
 #define tu_assert_contains(haystack, needle) \
     tu_assert_contains_impl((haystack), (needle), __FILE__, __LINE__)
