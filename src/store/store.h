@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 struct store;
 
@@ -273,14 +273,22 @@ int store_newest_ranked_week(struct store *store, char out[16], struct err *err)
  * "no-ranking", or null when not ranked yet), "reason", "rows": [{"rank",
  * "model", "model_id", "provider", "correct", "total", "accuracy",
  * "ci_low", "ci_high", "previous_rank", "rank_change", "tenure_weeks",
- * "avg_latency_ms", "cost"}], "incomplete": [{"model", "model_id",
- * "coverage", "errors"}]}. Fails when the week has no clues. *out is a new
- * reference. */
+ * "avg_latency_ms", "cost", QUALITY}], "incomplete": [{"model", "model_id",
+ * "coverage", "errors", QUALITY}]}, where QUALITY is "wrong_length_rate",
+ * "no_answer_rate", "error_rate" (percent of the week's scored clues) and
+ * "avg_completion_tokens" (null when no reply reported them; all four null
+ * on rows ranked before migration 11 until the next `rank`). Fails when the
+ * week has no clues. *out is a new reference. */
 int store_leaderboard_json(struct store *store, const char *week, json_t **out, struct err *err);
 
 /* The all-time board: {"weeks_ranked", "rows": [{"rank", "model",
  * "model_id", "provider", "weeks", "correct", "total", "accuracy",
- * "ci_low", "ci_high"}]}. */
+ * "ci_low", "ci_high", "rates_weeks", "rates_clues", QUALITY}],
+ * "incomplete": [{"model", "model_id", "provider", "rates_weeks",
+ * "rates_clues", "evaluated", "errors", QUALITY}]}: QUALITY as above but
+ * pooled over the rates_weeks weeks the model has evaluations in (their
+ * rates_clues scored clues), ranked or not; "incomplete" lists the models
+ * with evaluations that were never ranked. */
 int store_alltime_json(struct store *store, json_t **out, struct err *err);
 
 /* Retires a model with the provider's reason (it is skipped until
