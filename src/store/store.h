@@ -463,6 +463,15 @@ struct store_metrics_series {
     int64_t puzzles;
 };
 
+/* A model's answer quality as rank/ stored it (percent; see
+ * store_leaderboard_json), for the newest ranked week or all time. */
+struct store_metrics_quality {
+    char *model;                /* OpenRouter id */
+    char *week;                 /* the week id; NULL: all time */
+    double wrong_length_rate, no_answer_rate, error_rate;
+    double avg_completion_tokens; /* < 0: unknown */
+};
+
 /* What GET /metrics reports from the database: aggregates only, never a
  * row of text (no clue, reply or error message). Owns every array and
  * string; release with store_metrics_free(). */
@@ -475,6 +484,10 @@ struct store_metrics {
     size_t nmodels;
     struct store_metrics_series *series; /* stored puzzles by series */
     size_t nseries;
+    /* Every model with quality in the newest ranked week (ranked or
+     * incomplete), then every model with all-time quality. */
+    struct store_metrics_quality *quality;
+    size_t nquality;
     int64_t clues;
     /* Summed over the checkpointed outputs of scrape-puzzles' "scrape"
      * step (pipeline/functions.c): posts saved, rejected, skipped. */
