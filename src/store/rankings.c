@@ -341,7 +341,7 @@ static const char *const sql_newest_ranked =
 static const char *const sql_week_clues_count =
     "SELECT count(c.id) FROM puzzles p JOIN clues c ON c.puzzle_id = p.id WHERE p.week_id = ?";
 static const char *const sql_week_status =
-    "SELECT status, reason FROM week_status WHERE week_id = ?";
+    "SELECT status, reason, clue_count FROM week_status WHERE week_id = ?";
 /* The answer quality columns of week_coverage (w) and alltime_quality (q), as JSON names them. */
 #define QUALITY(t) t ".wrong_length_rate, " t ".no_answer_rate, " t ".error_rate, " t ".avg_completion_tokens"
 #define QUALITY_NAMES "wrong_length_rate", "no_answer_rate", "error_rate", "avg_completion_tokens"
@@ -435,6 +435,7 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
     json_object_set_new(o, "clues", json_integer(clues));
     json_object_set_new(o, "status", status->nrows ? cell_json(status, 0, 0) : json_null());
     json_object_set_new(o, "reason", status->nrows ? cell_json(status, 0, 1) : json_null());
+    json_object_set_new(o, "scored_clues", status->nrows ? cell_json(status, 0, 2) : json_null());
     json_object_set_new(o, "rows", rows_json(board, board_names));
     json_object_set_new(o, "incomplete", rows_json(incomplete, incomplete_names));
     *out = o;

@@ -269,13 +269,15 @@ int store_rank_report(struct store *store, const char *from_week, FILE *out, str
 /* The newest week with status "ranked" ("" when none), into out[16]. */
 int store_newest_ranked_week(struct store *store, char out[16], struct err *err);
 
-/* A week's board as stored by rank/: {"week", "clues", "status" ("ranked" |
- * "no-ranking", or null when not ranked yet), "reason", "rows": [{"rank",
+/* A week's board as stored by rank/: {"week", "clues" (stored), "status"
+ * ("ranked" | "no-ranking", or null when not ranked yet), "reason",
+ * "scored_clues" (those that count: not excluded, puzzle not quarantined;
+ * null when not ranked yet), "rows": [{"rank",
  * "model", "model_id", "provider", "correct", "total", "accuracy",
  * "ci_low", "ci_high", "previous_rank", "rank_change", "tenure_weeks",
  * "avg_latency_ms", "cost", QUALITY}], "incomplete": [{"model", "model_id",
  * "coverage", "errors", QUALITY}]}, where QUALITY is "wrong_length_rate",
- * "no_answer_rate", "error_rate" (percent of the week's scored clues) and
+ * "no_answer_rate", "error_rate" (percent of scored_clues) and
  * "avg_completion_tokens" (null when no reply reported them; all four null
  * on rows ranked before migration 11 until the next `rank`). Fails when the
  * week has no clues. *out is a new reference. */
