@@ -249,15 +249,18 @@ struct rank_input;
 struct rank_output;
 
 /* Reads what rank/ computes from: the weeks with clues, the models, each
- * (week, model)'s outcome counts, and failed calls by HTTP status. The
- * input owns its arrays; release with store_rank_input_free(). */
+ * (week, model)'s outcome counts, wrong-length answers (rank_wrong_length
+ * applied to each extracted answer) and completion tokens, and failed
+ * calls by HTTP status. The input owns its arrays; release with
+ * store_rank_input_free(). */
 int store_rank_input_read(struct store *store, struct rank_input *in, struct err *err);
 void store_rank_input_free(struct rank_input *in);
 
 /* Replaces the derived tables in one atomic batch: with from_week NULL,
  * everything; else the weekly rows of from_week and later (earlier weeks
- * stay as stored), with tenure and all-time rewritten whole. A failure
- * leaves the previous tables as they were. */
+ * stay as stored, except that their coverage rows without answer quality,
+ * stored before migration 11, get it), with tenure and all-time rewritten
+ * whole. A failure leaves the previous tables as they were. */
 int store_rank_write(struct store *store, const struct rank_output *out, const char *from_week,
                      struct err *err);
 
@@ -272,10 +275,10 @@ int store_newest_ranked_week(struct store *store, char out[16], struct err *err)
 /* A week's board as stored by rank/: {"week", "clues" (stored), "status"
  * ("ranked" | "no-ranking", or null when not ranked yet), "reason",
  * "scored_clues" (those that count: not excluded, puzzle not quarantined;
- * null when not ranked yet), "rows": [{"rank",
- * "model", "model_id", "provider", "correct", "total", "accuracy",
- * "ci_low", "ci_high", "previous_rank", "rank_change", "tenure_weeks",
- * "avg_latency_ms", "cost", QUALITY}], "incomplete": [{"model", "model_id",
+ * null when not ranked yet), "rows": [{"rank", "model", "model_id",
+ * "provider", "correct", "total", "accuracy", "ci_low", "ci_high",
+ * "previous_rank", "rank_change", "tenure_weeks", "avg_latency_ms",
+ * "cost", QUALITY}], "incomplete": [{"model", "model_id",
  * "coverage", "errors", QUALITY}]}, where QUALITY is "wrong_length_rate",
  * "no_answer_rate", "error_rate" (percent of scored_clues) and
  * "avg_completion_tokens" (null when no reply reported them; all four null
