@@ -246,8 +246,8 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
         int last_rank;          /* rank in the latest ranked week it was ranked in; 0 none */
         int held_latest;        /* ranked in the latest ranked week seen */
     } *states = calloc(in->nmodels ? in->nmodels : 1, sizeof *states);
-    if (!weeks || !out->weeks || !out->rows || !out->coverage || !out->tenures || !out->alltime || !out->alltime_quality ||
-        !states) {
+    if (!weeks || !out->weeks || !out->rows || !out->coverage || !out->tenures || !out->alltime ||
+        !out->alltime_quality || !states) {
         err_set(err, "out of memory");
         goto out;
     }

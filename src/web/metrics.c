@@ -262,7 +262,8 @@ static void render_quality(struct writer *w, const struct store_metrics *db)
         {"cryptic_bench_wrong_length_rate",
          "Percent (0-100) of the scored clues answered with a wrong letter count, by model: in the newest ranked "
          "week (scope=\"week\") and over every week with evaluations (scope=\"all-time\")."},
-        {"cryptic_bench_no_answer_rate", "Percent (0-100) of the scored clues with outcome no_answer, by model and scope."},
+        {"cryptic_bench_no_answer_rate",
+         "Percent (0-100) of the scored clues with outcome no_answer, by model and scope."},
         {"cryptic_bench_error_rate", "Percent (0-100) of the scored clues with outcome error, by model and scope."},
         {"cryptic_bench_avg_completion_tokens",
          "Average completion tokens of the non-error replies that report them, by model and scope."},
