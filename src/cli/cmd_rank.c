@@ -162,7 +162,14 @@ int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
                tenure == 1 ? "" : "s", rank);
     }
     json_t *incomplete = json_object_get(board, "incomplete");
-    if (json_array_size(incomplete)) {
+    if (alltime && json_array_size(incomplete)) {
+        printf("Never ranked:");
+        json_array_foreach(incomplete, i, row)
+            printf("%s %s (%lld weeks, %lld errors)", i ? "," : "", json_string_value(json_object_get(row, "model")),
+                   (long long)json_integer_value(json_object_get(row, "rates_weeks")),
+                   (long long)json_integer_value(json_object_get(row, "errors")));
+        printf("\n");
+    } else if (json_array_size(incomplete)) {
         printf("Incomplete (not ranked):");
         json_array_foreach(incomplete, i, row)
             printf("%s %s %.1f%% of clues (%lld errors)", i ? "," : "", json_string_value(json_object_get(row, "model")),

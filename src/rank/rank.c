@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/letters.h"
+
 void rank_wilson(int correct, int total, double *low, double *high)
 {
     if (total <= 0) {
@@ -39,6 +41,47 @@ int rank_error_status(const char *m)
     return 0;
 }
 
+int rank_wrong_length(const char *answer, const char *enumeration)
+{
+    if (!answer || !enumeration)
+        return 0;
+    char letters[8];
+    size_t n = letters_az(answer, letters, sizeof letters); /* only the count matters */
+    if (n == 0)
+        return 0;
+    int total = letters_enumeration_total(enumeration);
+    if (total < 0 && enumeration[0] != '(') {
+        char wrapped[256];
+        int w = snprintf(wrapped, sizeof wrapped, "(%s)", enumeration);
+        if (w > 0 && (size_t)w < sizeof wrapped)
+            total = letters_enumeration_total(wrapped);
+    }
+    return total >= 0 && n != (size_t)total;
+}
+
+/* Rates in percent of clues (0 when there are none), capped at 100 as coverage is. */
+static double percent_of(int count, int clues)
+{
+    if (clues <= 0)
+        return 0;
+    double p = 100.0 * count / clues;
+    return p > 100 ? 100 : p;
+}
+
+static void quality_of(int wrong_length, int no_answer, int errors, int64_t tokens, int replies, int clues,
+                       struct rank_quality *q)
+{
+    q->wrong_length = wrong_length;
+    q->no_answer = no_answer;
+    q->errors = errors;
+    q->completion_tokens = tokens;
+    q->token_replies = replies;
+    q->wrong_length_rate = percent_of(wrong_length, clues);
+    q->no_answer_rate = percent_of(no_answer, clues);
+    q->error_rate = percent_of(errors, clues);
+    q->avg_completion_tokens = replies > 0 ? (double)tokens / replies : -1;
+}
+
 void rank_output_free(struct rank_output *out)
 {
     free(out->weeks);
@@ -46,6 +89,7 @@ void rank_output_free(struct rank_output *out)
     free(out->coverage);
     free(out->tenures);
     free(out->alltime);
+    free(out->alltime_quality);
     memset(out, 0, sizeof *out);
 }
 
@@ -99,6 +143,12 @@ static int cmp_alltime(const void *pa, const void *pb)
         return l < r ? 1 : -1;
     int c = strcmp(name_of(sort_input, a->model_id), name_of(sort_input, b->model_id));
     return c ? c : (a->model_id > b->model_id) - (a->model_id < b->model_id);
+}
+
+static int cmp_alltime_quality(const void *pa, const void *pb)
+{
+    const struct rank_alltime_quality *a = pa, *b = pb;
+    return (a->model_id > b->model_id) - (a->model_id < b->model_id);
 }
 
 static int cmp_coverage(const void *pa, const void *pb)
@@ -187,6 +237,7 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
     out->coverage = calloc(max_rows, sizeof *out->coverage);
     out->tenures = calloc(max_rows, sizeof *out->tenures);
     out->alltime = calloc(in->nmodels ? in->nmodels : 1, sizeof *out->alltime);
+    out->alltime_quality = calloc(in->nmodels ? in->nmodels : 1, sizeof *out->alltime_quality);
     /* Per model: its current tenure and its last ranked week's rank. */
     struct state {
         int64_t id;
@@ -195,7 +246,8 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
         int last_rank;          /* rank in the latest ranked week it was ranked in; 0 none */
         int held_latest;        /* ranked in the latest ranked week seen */
     } *states = calloc(in->nmodels ? in->nmodels : 1, sizeof *states);
-    if (!weeks || !out->weeks || !out->rows || !out->coverage || !out->tenures || !out->alltime || !states) {
+    if (!weeks || !out->weeks || !out->rows || !out->coverage || !out->tenures || !out->alltime ||
+        !out->alltime_quality || !states) {
         err_set(err, "out of memory");
         goto out;
     }
@@ -235,6 +287,8 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
             cov->coverage = week->clues > 0 ? 100.0 * scored / week->clues : 0;
             if (cov->coverage > 100)
                 cov->coverage = 100;
+            quality_of(cell->wrong_length, cell->no_answer, cell->errors, cell->completion_tokens,
+                       cell->token_replies, week->clues, &cov->quality);
             if (week->clues <= 0 || scored == 0 || cov->coverage + 1e-9 < threshold)
                 continue;
             cov->ranked = 1;
@@ -331,6 +385,31 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
                                    ? p->rank
                                    : (int)i + 1;
     }
+
+    /* All-time quality: pooled over every week the model has evaluations in. */
+    for (size_t k = 0; k < in->nmodels; k++) {
+        struct rank_alltime_quality a = {.model_id = in->models[k].id};
+        int wrong_length = 0, no_answer = 0, errors = 0, replies = 0;
+        int64_t tokens = 0;
+        for (size_t i = 0; i < out->ncoverage; i++) {
+            const struct rank_coverage *c = &out->coverage[i];
+            if (c->model_id != a.model_id)
+                continue;
+            a.weeks++;
+            a.clues += c->clues;
+            a.evaluated += c->evaluated;
+            wrong_length += c->quality.wrong_length;
+            no_answer += c->quality.no_answer;
+            errors += c->quality.errors;
+            tokens += c->quality.completion_tokens;
+            replies += c->quality.token_replies;
+        }
+        if (a.weeks == 0)
+            continue;
+        quality_of(wrong_length, no_answer, errors, tokens, replies, a.clues, &a.quality);
+        out->alltime_quality[out->nalltime_quality++] = a;
+    }
+    qsort(out->alltime_quality, out->nalltime_quality, sizeof *out->alltime_quality, cmp_alltime_quality);
     rc = 0;
 out:
     free(states);

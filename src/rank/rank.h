@@ -17,7 +17,15 @@
  *  - tenure: consecutive ranked weeks at the same rank; unranked weeks
  *    neither extend nor break it;
  *  - 95 % Wilson intervals; all-time pooled over the weeks a model was
- *    ranked.
+ *    ranked;
+ *  - answer quality, per (week, model) with evaluations, ranked or not, in
+ *    percent of the week's scored clues (the coverage denominator):
+ *    wrong_length_rate (correct or wrong outcomes whose answer has letters
+ *    but not the enumeration's count; see rank_wrong_length), no_answer_rate
+ *    (outcome no_answer), error_rate (outcome error); and the average
+ *    completion tokens of the non-error replies that report them. All-time
+ *    quality pools every week in which the model has evaluations (not only
+ *    its ranked weeks: errors happen in the weeks nobody completes).
  */
 #ifndef CB_RANK_RANK_H
 #define CB_RANK_RANK_H
@@ -46,6 +54,9 @@ struct rank_cell {
     int correct, wrong, no_answer, errors;
     double avg_latency_ms; /* of its non-error calls; < 0 when none */
     double cost;           /* summed; < 0 when unknown */
+    int wrong_length;      /* correct or wrong with a wrong-length answer (rank_wrong_length) */
+    int64_t completion_tokens; /* summed over the non-error calls that report them */
+    int token_replies;     /* how many calls those are */
 };
 
 /* Failed calls of a week by HTTP status (0: no status known). */
@@ -79,12 +90,22 @@ struct rank_row {
     double avg_latency_ms, cost;       /* < 0: unknown */
 };
 
+/* Answer quality over some clues (see the rules above). */
+struct rank_quality {
+    int wrong_length, no_answer, errors;
+    int64_t completion_tokens;         /* summed, as rank_cell */
+    int token_replies;
+    double wrong_length_rate, no_answer_rate, error_rate; /* percent of the clues */
+    double avg_completion_tokens;      /* < 0: no reply reported them */
+};
+
 struct rank_coverage {
     char week[RANK_WEEK_SIZE];
     int64_t model_id;
     int clues, evaluated, errors;
     double coverage;                   /* percent */
     int ranked;
+    struct rank_quality quality;       /* over the week's clues */
 };
 
 struct rank_week_status {
@@ -110,6 +131,13 @@ struct rank_alltime {
     int rank;
 };
 
+/* A model's answer quality pooled over every week it has evaluations in. */
+struct rank_alltime_quality {
+    int64_t model_id;
+    int weeks, clues, evaluated;       /* clues: the weeks' scored clues summed */
+    struct rank_quality quality;
+};
+
 struct rank_output {
     struct rank_week_status *weeks;    /* in week order */
     size_t nweeks;
@@ -121,6 +149,8 @@ struct rank_output {
     size_t ntenures;
     struct rank_alltime *alltime;      /* by rank, then name */
     size_t nalltime;
+    struct rank_alltime_quality *alltime_quality; /* by model id; every model with evaluations */
+    size_t nalltime_quality;
 };
 
 int rank_compute(const struct rank_input *in, struct rank_output *out, struct err *err);
@@ -128,6 +158,14 @@ void rank_output_free(struct rank_output *out);
 
 /* 95 % Wilson score interval of correct out of total, in percent. */
 void rank_wilson(int correct, int total, double *low, double *high);
+
+/* Whether answer, an extracted answer, has the wrong length for
+ * enumeration (as stored: "(5,4)", or "5,4" without parentheses): its
+ * letters A-Z (letters_az: accents dropped, spaces and hyphens not
+ * counted) number other than the enumeration's total. An answer that is
+ * NULL or has no letters is no answer, not a wrong length (0); so is an
+ * enumeration that does not parse (0: nothing to compare with). */
+int rank_wrong_length(const char *answer, const char *enumeration);
 
 /* The HTTP status an error message names ("HTTP 402: ...", "OpenRouter API
  * error: 404 - ..."), or 0. */

@@ -42,6 +42,21 @@ static const char *const sql_models =
     "FROM models m LEFT JOIN evaluations e ON e.model_id = m.id\n"
     "GROUP BY m.id ORDER BY m.openrouter_id";
 
+/* Two scopes only, whatever the history's length: the newest ranked week
+ * and all time. Rows without quality yet (stored before migration 11 and
+ * not ranked since) are left out rather than shown as zeros. */
+static const char *const sql_quality =
+    "SELECT * FROM (\n"
+    "  SELECT m.openrouter_id AS model, w.week_id AS week, w.wrong_length_rate, w.no_answer_rate, w.error_rate,\n"
+    "         w.avg_completion_tokens\n"
+    "  FROM week_coverage w JOIN models m ON m.id = w.model_id\n"
+    "  WHERE w.week_id = (SELECT max(week_id) FROM week_status WHERE status = 'ranked')\n"
+    "    AND w.wrong_length_rate IS NOT NULL\n"
+    "  UNION ALL\n"
+    "  SELECT m.openrouter_id, NULL, q.wrong_length_rate, q.no_answer_rate, q.error_rate, q.avg_completion_tokens\n"
+    "  FROM alltime_quality q JOIN models m ON m.id = q.model_id)\n"
+    "ORDER BY week IS NULL, model";
+
 static const char *const sql_series =
     "SELECT series, count(*) FROM puzzles GROUP BY series ORDER BY series";
 
@@ -99,6 +114,11 @@ void store_metrics_free(struct store_metrics *m)
         free(m->models[i].model);
     for (size_t i = 0; i < m->nseries; i++)
         free(m->series[i].series);
+    for (size_t i = 0; i < m->nquality; i++) {
+        free(m->quality[i].model);
+        free(m->quality[i].week);
+    }
+    free(m->quality);
     free(m->runs);
     free(m->steps);
     free(m->models);
@@ -166,6 +186,24 @@ int store_metrics_read(struct store *store, struct store_metrics *out, struct er
         x->error = db_result_int(r, i, 4);
         x->cost_usd = db_result_real(r, i, 5);
         histogram(r, i, 6, &x->latency);
+    }
+    db_result_free(r);
+    r = NULL;
+
+    what = "answer quality";
+    if (db_query(store_db(store), &DB_SQL(sql_quality), &r, err) < 0)
+        goto fail;
+    if (!(out->quality = rows(r->nrows, sizeof *out->quality)))
+        goto oom;
+    for (size_t i = 0; i < r->nrows; i++) {
+        struct store_metrics_quality *x = &out->quality[i];
+        out->nquality++;
+        if (!(x->model = dup_text(r, i, 0)) || (!db_result_is_null(r, i, 1) && !(x->week = dup_text(r, i, 1))))
+            goto oom;
+        x->wrong_length_rate = db_result_real(r, i, 2);
+        x->no_answer_rate = db_result_real(r, i, 3);
+        x->error_rate = db_result_real(r, i, 4);
+        x->avg_completion_tokens = db_result_is_null(r, i, 5) ? -1 : db_result_real(r, i, 5);
     }
     db_result_free(r);
     r = NULL;

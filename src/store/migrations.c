@@ -313,6 +313,35 @@ static const char *const m10_operations[] = {
     NULL,
 };
 
+/* Answer quality per (week, model) and all-time, derived by rank/ like
+ * coverage (DESIGN §9: wrong-length answers and no-answers are counted
+ * separately). Rates are percent of the week's scored clues; the columns
+ * stay NULL on existing rows until the next `rank`. All-time quality has
+ * its own table: it covers every model with evaluations, ranked or not. */
+static const char *const m11_answer_quality[] = {
+    "ALTER TABLE week_coverage ADD COLUMN wrong_length INTEGER",
+    "ALTER TABLE week_coverage ADD COLUMN no_answer INTEGER",
+    "ALTER TABLE week_coverage ADD COLUMN wrong_length_rate REAL",
+    "ALTER TABLE week_coverage ADD COLUMN no_answer_rate REAL",
+    "ALTER TABLE week_coverage ADD COLUMN error_rate REAL",
+    "ALTER TABLE week_coverage ADD COLUMN avg_completion_tokens REAL",
+    "CREATE TABLE alltime_quality (\n"
+    "    model_id INTEGER PRIMARY KEY REFERENCES models(id),\n"
+    "    weeks INTEGER NOT NULL,\n"
+    "    clues INTEGER NOT NULL,\n"
+    "    evaluated INTEGER NOT NULL,\n"
+    "    errors INTEGER NOT NULL,\n"
+    "    wrong_length INTEGER NOT NULL,\n"
+    "    no_answer INTEGER NOT NULL,\n"
+    "    wrong_length_rate REAL NOT NULL,\n"
+    "    no_answer_rate REAL NOT NULL,\n"
+    "    error_rate REAL NOT NULL,\n"
+    "    avg_completion_tokens REAL,\n"
+    "    calculated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP\n"
+    ")",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -327,6 +356,9 @@ const struct store_migration store_migrations[] = {
      m8_rankings, -1, NULL},
     {9, "durable workflow state: events, runs, steps, schedules", m9_flow, -1, NULL},
     {10, "model release dates and retirement; puzzle quarantine and clue exclusion", m10_operations, -1, NULL},
+    {11, "answer quality per week and model and all-time: wrong-length, no-answer and error rates, "
+         "average completion tokens",
+     m11_answer_quality, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

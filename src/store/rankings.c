@@ -21,7 +21,9 @@ static const char *const sql_cells =
     "SELECT p.week_id, e.model_id,\n"
     "       sum(e.outcome = 'correct'), sum(e.outcome = 'wrong'), sum(e.outcome = 'no_answer'),\n"
     "       sum(e.outcome = 'error' OR e.outcome IS NULL),\n"
-    "       avg(CASE WHEN e.outcome <> 'error' THEN e.response_time_ms END), sum(e.cost)\n"
+    "       avg(CASE WHEN e.outcome <> 'error' THEN e.response_time_ms END), sum(e.cost),\n"
+    "       coalesce(sum(CASE WHEN e.outcome <> 'error' THEN e.completion_tokens END), 0),\n"
+    "       count(CASE WHEN e.outcome <> 'error' THEN e.completion_tokens END)\n"
     "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
     "WHERE " SCORED "\n"
     "GROUP BY p.week_id, e.model_id ORDER BY p.week_id, e.model_id";
@@ -30,6 +32,38 @@ static const char *const sql_errors =
     "SELECT p.week_id, e.error_message, count(*)\n"
     "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
     "WHERE e.outcome = 'error' AND " SCORED " GROUP BY p.week_id, e.error_message";
+
+/* The answers whose length is checked (rank_wrong_length): SQL cannot
+ * count letters as the benchmark does (accents dropped), so each answer
+ * comes out once per ranking; same order as sql_cells. */
+static const char *const sql_answers =
+    "SELECT p.week_id, e.model_id, e.extracted_answer, c.letter_count\n"
+    "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
+    "WHERE e.outcome IN ('correct', 'wrong') AND e.extracted_answer IS NOT NULL AND " SCORED "\n"
+    "ORDER BY p.week_id, e.model_id";
+
+static int cmp_cell(const void *pa, const void *pb)
+{
+    const struct rank_cell *a = pa, *b = pb;
+    int c = strcmp(a->week, b->week);
+    return c ? c : (a->model_id > b->model_id) - (a->model_id < b->model_id);
+}
+
+/* Adds each wrong-length answer of r to its (week, model) cell. cells are
+ * sorted as cmp_cell (sql_cells' order; strcmp and SQLite's BINARY
+ * collation agree on week ids). */
+static void count_wrong_lengths(const struct db_result *r, struct rank_cell *cells, size_t ncells)
+{
+    for (size_t i = 0; i < r->nrows; i++) {
+        if (!rank_wrong_length(db_result_text(r, i, 2), db_result_text(r, i, 3)))
+            continue;
+        struct rank_cell key = {.model_id = db_result_int(r, i, 1)};
+        snprintf(key.week, sizeof key.week, "%s", db_result_text(r, i, 0) ? db_result_text(r, i, 0) : "");
+        struct rank_cell *cell = bsearch(&key, cells, ncells, sizeof *cells, cmp_cell);
+        if (cell) /* always: both queries read the same rows */
+            cell->wrong_length++;
+    }
+}
 
 void store_rank_input_free(struct rank_input *in)
 {
@@ -43,7 +77,7 @@ void store_rank_input_free(struct rank_input *in)
 int store_rank_input_read(struct store *store, struct rank_input *in, struct err *err)
 {
     struct db *db = store_db(store);
-    struct db_result *w = NULL, *m = NULL, *c = NULL, *e = NULL;
+    struct db_result *w = NULL, *m = NULL, *c = NULL, *e = NULL, *a = NULL;
     struct rank_week_in *weeks = NULL;
     struct rank_model *models = NULL;
     struct rank_cell *cells = NULL;
@@ -51,7 +85,8 @@ int store_rank_input_read(struct store *store, struct rank_input *in, struct err
     int rc = -1;
     memset(in, 0, sizeof *in);
     if (db_query(db, &DB_SQL(sql_weeks), &w, err) < 0 || db_query(db, &DB_SQL(sql_models), &m, err) < 0 ||
-        db_query(db, &DB_SQL(sql_cells), &c, err) < 0 || db_query(db, &DB_SQL(sql_errors), &e, err) < 0) {
+        db_query(db, &DB_SQL(sql_cells), &c, err) < 0 || db_query(db, &DB_SQL(sql_errors), &e, err) < 0 ||
+        db_query(db, &DB_SQL(sql_answers), &a, err) < 0) {
         err_prefix(err, "cannot read evaluations for ranking");
         goto out;
     }
@@ -80,7 +115,10 @@ int store_rank_input_read(struct store *store, struct rank_input *in, struct err
         cells[i].errors = (int)db_result_int(c, i, 5);
         cells[i].avg_latency_ms = db_result_is_null(c, i, 6) ? -1 : db_result_real(c, i, 6);
         cells[i].cost = db_result_is_null(c, i, 7) ? -1 : db_result_real(c, i, 7);
+        cells[i].completion_tokens = db_result_int(c, i, 8);
+        cells[i].token_replies = (int)db_result_int(c, i, 9);
     }
+    count_wrong_lengths(a, cells, c->nrows);
     for (size_t i = 0; i < e->nrows; i++) {
         snprintf(errors[i].week, sizeof errors[i].week, "%s", db_result_text(e, i, 0) ? db_result_text(e, i, 0) : "");
         errors[i].status = rank_error_status(db_result_text(e, i, 1));
@@ -108,6 +146,7 @@ out:
     db_result_free(m);
     db_result_free(c);
     db_result_free(e);
+    db_result_free(a);
     return rc;
 }
 
@@ -118,13 +157,19 @@ static const char *const sql_insert_ranking =
 static const char *const sql_insert_status =
     "INSERT INTO week_status (week_id, status, reason, clue_count, models_ranked) VALUES (?, ?, ?, ?, ?)";
 static const char *const sql_insert_coverage =
-    "INSERT INTO week_coverage (week_id, model_id, clues, evaluated, errors, coverage) VALUES (?, ?, ?, ?, ?, ?)";
+    "INSERT INTO week_coverage (week_id, model_id, clues, evaluated, errors, coverage, wrong_length, no_answer,\n"
+    "    wrong_length_rate, no_answer_rate, error_rate, avg_completion_tokens)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char *const sql_insert_tenure =
     "INSERT INTO rank_tenure (model_id, rank_position, start_week, end_week, weeks_count, is_current)\n"
     "VALUES (?, ?, ?, ?, ?, ?)";
 static const char *const sql_insert_alltime =
     "INSERT INTO alltime_rankings (model_id, weeks, total_clues, correct_count, accuracy, ci_low, ci_high, rank)\n"
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+static const char *const sql_insert_alltime_quality =
+    "INSERT INTO alltime_quality (model_id, weeks, clues, evaluated, errors, wrong_length, no_answer,\n"
+    "    wrong_length_rate, no_answer_rate, error_rate, avg_completion_tokens)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 enum { MAX_ARGS = 13 };
 
@@ -142,10 +187,37 @@ static struct db_value *add(struct batch *b, const char *sql, size_t nargs)
     return a;
 }
 
+/* Rows of earlier weeks stored before migration 11 have no quality yet:
+ * they get it without any stored value changing. */
+static const char *const sql_unfilled_quality =
+    "SELECT count(*) FROM week_coverage WHERE week_id < ? AND wrong_length_rate IS NULL";
+static const char *const sql_fill_quality =
+    "UPDATE week_coverage SET wrong_length = ?, no_answer = ?, wrong_length_rate = ?, no_answer_rate = ?,\n"
+    "    error_rate = ?, avg_completion_tokens = ?\n"
+    "WHERE week_id = ? AND model_id = ? AND wrong_length_rate IS NULL";
+
+static void quality_args(struct db_value *a, const struct rank_quality *q)
+{
+    a[0] = db_int(q->wrong_length);
+    a[1] = db_int(q->no_answer);
+    a[2] = db_real(q->wrong_length_rate);
+    a[3] = db_real(q->no_answer_rate);
+    a[4] = db_real(q->error_rate);
+    a[5] = q->avg_completion_tokens < 0 ? db_null() : db_real(q->avg_completion_tokens);
+}
+
 int store_rank_write(struct store *store, const struct rank_output *o, const char *from, struct err *err)
 {
+    int64_t unfilled = 0;
+    if (from) {
+        struct db_result *r = NULL;
+        if (db_query(store_db(store), &DB_STMT(sql_unfilled_quality, db_text(from)), &r, err) < 0)
+            return err_prefix(err, "cannot store the rankings (the previous ones are kept)");
+        unfilled = db_result_int(r, 0, 0);
+        db_result_free(r);
+    }
     struct batch b = {0};
-    b.cap = 10 + o->nweeks + o->nrows + o->ncoverage + o->ntenures + o->nalltime;
+    b.cap = 10 + o->nweeks + o->nrows + o->ncoverage + o->ntenures + o->nalltime + o->nalltime_quality;
     b.stmts = calloc(b.cap, sizeof *b.stmts);
     b.args = calloc(b.cap * MAX_ARGS, sizeof *b.args);
     if (!b.stmts || !b.args) {
@@ -169,6 +241,7 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
     }
     add(&b, "DELETE FROM rank_tenure", 0);
     add(&b, "DELETE FROM alltime_rankings", 0);
+    add(&b, "DELETE FROM alltime_quality", 0);
     for (size_t i = 0; i < o->nweeks; i++) {
         const struct rank_week_status *s = &o->weeks[i];
         if (from && strcmp(s->week, from) < 0)
@@ -201,15 +274,23 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
     }
     for (size_t i = 0; i < o->ncoverage; i++) {
         const struct rank_coverage *c = &o->coverage[i];
-        if (from && strcmp(c->week, from) < 0)
+        if (from && strcmp(c->week, from) < 0) {
+            if (unfilled) {
+                a = add(&b, sql_fill_quality, 8);
+                quality_args(a, &c->quality);
+                a[6] = db_text(c->week);
+                a[7] = db_int(c->model_id);
+            }
             continue;
-        a = add(&b, sql_insert_coverage, 6);
+        }
+        a = add(&b, sql_insert_coverage, 12);
         a[0] = db_text(c->week);
         a[1] = db_int(c->model_id);
         a[2] = db_int(c->clues);
         a[3] = db_int(c->evaluated);
         a[4] = db_int(c->errors);
         a[5] = db_real(c->coverage);
+        quality_args(a + 6, &c->quality);
     }
     for (size_t i = 0; i < o->ntenures; i++) {
         const struct rank_tenure *t = &o->tenures[i];
@@ -233,6 +314,16 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         a[6] = db_real(t->ci_high);
         a[7] = db_int(t->rank);
     }
+    for (size_t i = 0; i < o->nalltime_quality; i++) {
+        const struct rank_alltime_quality *q = &o->alltime_quality[i];
+        a = add(&b, sql_insert_alltime_quality, 11);
+        a[0] = db_int(q->model_id);
+        a[1] = db_int(q->weeks);
+        a[2] = db_int(q->clues);
+        a[3] = db_int(q->evaluated);
+        a[4] = db_int(q->quality.errors);
+        quality_args(a + 5, &q->quality);
+    }
     int rc = db_batch(store_db(store), b.stmts, b.n, NULL, err);
     if (rc < 0)
         err_prefix(err, "cannot store the rankings (the previous ones are kept)");
@@ -250,23 +341,35 @@ static const char *const sql_newest_ranked =
 static const char *const sql_week_clues_count =
     "SELECT count(c.id) FROM puzzles p JOIN clues c ON c.puzzle_id = p.id WHERE p.week_id = ?";
 static const char *const sql_week_status =
-    "SELECT status, reason FROM week_status WHERE week_id = ?";
+    "SELECT status, reason, clue_count FROM week_status WHERE week_id = ?";
+/* The answer quality columns of week_coverage (w) and alltime_quality (q), as JSON names them. */
+#define QUALITY(t) t ".wrong_length_rate, " t ".no_answer_rate, " t ".error_rate, " t ".avg_completion_tokens"
+#define QUALITY_NAMES "wrong_length_rate", "no_answer_rate", "error_rate", "avg_completion_tokens"
+
 static const char *const sql_board =
     "SELECT r.rank, m.display_name, m.openrouter_id, m.provider, r.correct_count, r.total_clues,\n"
     "       r.accuracy, r.ci_low, r.ci_high, r.previous_rank, r.rank_change, r.tenure_weeks,\n"
-    "       r.avg_latency_ms, r.cost\n"
+    "       r.avg_latency_ms, r.cost, " QUALITY("w") "\n"
     "FROM weekly_rankings r JOIN models m ON m.id = r.model_id\n"
+    "LEFT JOIN week_coverage w ON w.week_id = r.week_id AND w.model_id = r.model_id\n"
     "WHERE r.week_id = ? ORDER BY r.rank, m.display_name, m.id";
 static const char *const sql_incomplete =
-    "SELECT m.display_name, m.openrouter_id, w.coverage, w.errors\n"
+    "SELECT m.display_name, m.openrouter_id, w.coverage, w.errors, " QUALITY("w") "\n"
     "FROM week_coverage w JOIN models m ON m.id = w.model_id\n"
     "WHERE w.week_id = ? AND NOT EXISTS (SELECT 1 FROM weekly_rankings r\n"
     "                                    WHERE r.week_id = w.week_id AND r.model_id = w.model_id)\n"
     "ORDER BY w.coverage DESC, m.display_name";
 static const char *const sql_alltime =
     "SELECT a.rank, m.display_name, m.openrouter_id, m.provider, a.weeks, a.correct_count,\n"
-    "       a.total_clues, a.accuracy, a.ci_low, a.ci_high\n"
-    "FROM alltime_rankings a JOIN models m ON m.id = a.model_id ORDER BY a.rank, m.display_name";
+    "       a.total_clues, a.accuracy, a.ci_low, a.ci_high, q.weeks, q.clues, " QUALITY("q") "\n"
+    "FROM alltime_rankings a JOIN models m ON m.id = a.model_id\n"
+    "LEFT JOIN alltime_quality q ON q.model_id = a.model_id ORDER BY a.rank, m.display_name";
+/* Models with evaluations but never ranked. */
+static const char *const sql_alltime_incomplete =
+    "SELECT m.display_name, m.openrouter_id, m.provider, q.weeks, q.clues, q.evaluated, q.errors, " QUALITY("q") "\n"
+    "FROM alltime_quality q JOIN models m ON m.id = q.model_id\n"
+    "WHERE NOT EXISTS (SELECT 1 FROM alltime_rankings a WHERE a.model_id = q.model_id)\n"
+    "ORDER BY m.display_name, m.id";
 static const char *const sql_weeks_ranked =
     "SELECT count(*) FROM week_status WHERE status = 'ranked'";
 
@@ -310,8 +413,9 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
 {
     static const char *const board_names[] = {"rank", "model", "model_id", "provider", "correct", "total",
                                               "accuracy", "ci_low", "ci_high", "previous_rank",
-                                              "rank_change", "tenure_weeks", "avg_latency_ms", "cost", NULL};
-    static const char *const incomplete_names[] = {"model", "model_id", "coverage", "errors", NULL};
+                                              "rank_change", "tenure_weeks", "avg_latency_ms", "cost",
+                                              QUALITY_NAMES, NULL};
+    static const char *const incomplete_names[] = {"model", "model_id", "coverage", "errors", QUALITY_NAMES, NULL};
     struct db *db = store_db(store);
     struct db_result *count = NULL, *status = NULL, *board = NULL, *incomplete = NULL;
     int rc = -1;
@@ -331,6 +435,7 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
     json_object_set_new(o, "clues", json_integer(clues));
     json_object_set_new(o, "status", status->nrows ? cell_json(status, 0, 0) : json_null());
     json_object_set_new(o, "reason", status->nrows ? cell_json(status, 0, 1) : json_null());
+    json_object_set_new(o, "scored_clues", status->nrows ? cell_json(status, 0, 2) : json_null());
     json_object_set_new(o, "rows", rows_json(board, board_names));
     json_object_set_new(o, "incomplete", rows_json(incomplete, incomplete_names));
     *out = o;
@@ -346,20 +451,27 @@ out:
 int store_alltime_json(struct store *store, json_t **out, struct err *err)
 {
     static const char *const names[] = {"rank", "model", "model_id", "provider", "weeks", "correct",
-                                        "total", "accuracy", "ci_low", "ci_high", NULL};
-    struct db_result *rows = NULL, *weeks = NULL;
+                                        "total", "accuracy", "ci_low", "ci_high", "rates_weeks", "rates_clues",
+                                        QUALITY_NAMES, NULL};
+    static const char *const incomplete_names[] = {"model", "model_id", "provider", "rates_weeks", "rates_clues",
+                                                   "evaluated", "errors", QUALITY_NAMES, NULL};
+    struct db_result *rows = NULL, *weeks = NULL, *incomplete = NULL;
+    int rc = -1;
     if (db_query(store_db(store), &DB_SQL(sql_alltime), &rows, err) < 0 ||
-        db_query(store_db(store), &DB_SQL(sql_weeks_ranked), &weeks, err) < 0) {
-        db_result_free(rows);
-        return -1;
-    }
+        db_query(store_db(store), &DB_SQL(sql_weeks_ranked), &weeks, err) < 0 ||
+        db_query(store_db(store), &DB_SQL(sql_alltime_incomplete), &incomplete, err) < 0)
+        goto out;
     json_t *o = json_object();
     json_object_set_new(o, "weeks_ranked", cell_json(weeks, 0, 0));
     json_object_set_new(o, "rows", rows_json(rows, names));
+    json_object_set_new(o, "incomplete", rows_json(incomplete, incomplete_names));
+    *out = o;
+    rc = 0;
+out:
     db_result_free(rows);
     db_result_free(weeks);
-    *out = o;
-    return 0;
+    db_result_free(incomplete);
+    return rc;
 }
 
 int store_rank_report(struct store *store, const char *from, FILE *out, struct err *err)

@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 struct store;
 
@@ -249,15 +249,18 @@ struct rank_input;
 struct rank_output;
 
 /* Reads what rank/ computes from: the weeks with clues, the models, each
- * (week, model)'s outcome counts, and failed calls by HTTP status. The
- * input owns its arrays; release with store_rank_input_free(). */
+ * (week, model)'s outcome counts, wrong-length answers (rank_wrong_length
+ * applied to each extracted answer) and completion tokens, and failed
+ * calls by HTTP status. The input owns its arrays; release with
+ * store_rank_input_free(). */
 int store_rank_input_read(struct store *store, struct rank_input *in, struct err *err);
 void store_rank_input_free(struct rank_input *in);
 
 /* Replaces the derived tables in one atomic batch: with from_week NULL,
  * everything; else the weekly rows of from_week and later (earlier weeks
- * stay as stored), with tenure and all-time rewritten whole. A failure
- * leaves the previous tables as they were. */
+ * stay as stored, except that their coverage rows without answer quality,
+ * stored before migration 11, get it), with tenure and all-time rewritten
+ * whole. A failure leaves the previous tables as they were. */
 int store_rank_write(struct store *store, const struct rank_output *out, const char *from_week,
                      struct err *err);
 
@@ -269,18 +272,28 @@ int store_rank_report(struct store *store, const char *from_week, FILE *out, str
 /* The newest week with status "ranked" ("" when none), into out[16]. */
 int store_newest_ranked_week(struct store *store, char out[16], struct err *err);
 
-/* A week's board as stored by rank/: {"week", "clues", "status" ("ranked" |
- * "no-ranking", or null when not ranked yet), "reason", "rows": [{"rank",
- * "model", "model_id", "provider", "correct", "total", "accuracy",
- * "ci_low", "ci_high", "previous_rank", "rank_change", "tenure_weeks",
- * "avg_latency_ms", "cost"}], "incomplete": [{"model", "model_id",
- * "coverage", "errors"}]}. Fails when the week has no clues. *out is a new
- * reference. */
+/* A week's board as stored by rank/: {"week", "clues" (stored), "status"
+ * ("ranked" | "no-ranking", or null when not ranked yet), "reason",
+ * "scored_clues" (those that count: not excluded, puzzle not quarantined;
+ * null when not ranked yet), "rows": [{"rank", "model", "model_id",
+ * "provider", "correct", "total", "accuracy", "ci_low", "ci_high",
+ * "previous_rank", "rank_change", "tenure_weeks", "avg_latency_ms",
+ * "cost", QUALITY}], "incomplete": [{"model", "model_id",
+ * "coverage", "errors", QUALITY}]}, where QUALITY is "wrong_length_rate",
+ * "no_answer_rate", "error_rate" (percent of scored_clues) and
+ * "avg_completion_tokens" (null when no reply reported them; all four null
+ * on rows ranked before migration 11 until the next `rank`). Fails when the
+ * week has no clues. *out is a new reference. */
 int store_leaderboard_json(struct store *store, const char *week, json_t **out, struct err *err);
 
 /* The all-time board: {"weeks_ranked", "rows": [{"rank", "model",
  * "model_id", "provider", "weeks", "correct", "total", "accuracy",
- * "ci_low", "ci_high"}]}. */
+ * "ci_low", "ci_high", "rates_weeks", "rates_clues", QUALITY}],
+ * "incomplete": [{"model", "model_id", "provider", "rates_weeks",
+ * "rates_clues", "evaluated", "errors", QUALITY}]}: QUALITY as above but
+ * pooled over the rates_weeks weeks the model has evaluations in (their
+ * rates_clues scored clues), ranked or not; "incomplete" lists the models
+ * with evaluations that were never ranked. */
 int store_alltime_json(struct store *store, json_t **out, struct err *err);
 
 /* Retires a model with the provider's reason (it is skipped until
@@ -455,6 +468,15 @@ struct store_metrics_series {
     int64_t puzzles;
 };
 
+/* A model's answer quality as rank/ stored it (percent; see
+ * store_leaderboard_json), for the newest ranked week or all time. */
+struct store_metrics_quality {
+    char *model;                /* OpenRouter id */
+    char *week;                 /* the week id; NULL: all time */
+    double wrong_length_rate, no_answer_rate, error_rate;
+    double avg_completion_tokens; /* < 0: unknown */
+};
+
 /* What GET /metrics reports from the database: aggregates only, never a
  * row of text (no clue, reply or error message). Owns every array and
  * string; release with store_metrics_free(). */
@@ -467,6 +489,10 @@ struct store_metrics {
     size_t nmodels;
     struct store_metrics_series *series; /* stored puzzles by series */
     size_t nseries;
+    /* Every model with quality in the newest ranked week (ranked or
+     * incomplete), then every model with all-time quality. */
+    struct store_metrics_quality *quality;
+    size_t nquality;
     int64_t clues;
     /* Summed over the checkpointed outputs of scrape-puzzles' "scrape"
      * step (pipeline/functions.c): posts saved, rejected, skipped. */

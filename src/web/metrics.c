@@ -251,6 +251,38 @@ static void render_llm(struct writer *w, const struct store_metrics *db)
                       (const char *const[]){"model", db->models[i].model, NULL}, db->models[i].cost_usd);
 }
 
+/* Answer quality, one gauge family per measure, labelled by model and
+ * scope: "week" (the newest ranked week, named in the week label) or
+ * "all-time". Two scopes keep the series count at twice the models. */
+static void render_quality(struct writer *w, const struct store_metrics *db)
+{
+    static const struct {
+        const char *name, *help;
+    } families[] = {
+        {"cryptic_bench_wrong_length_rate",
+         "Percent (0-100) of the scored clues answered with a wrong letter count, by model: in the newest ranked "
+         "week (scope=\"week\") and over every week with evaluations (scope=\"all-time\")."},
+        {"cryptic_bench_no_answer_rate",
+         "Percent (0-100) of the scored clues with outcome no_answer, by model and scope."},
+        {"cryptic_bench_error_rate", "Percent (0-100) of the scored clues with outcome error, by model and scope."},
+        {"cryptic_bench_avg_completion_tokens",
+         "Average completion tokens of the non-error replies that report them, by model and scope."},
+    };
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
+        family(w, families[f].name, "gauge", families[f].help);
+        for (size_t i = 0; i < db->nquality; i++) {
+            const struct store_metrics_quality *q = &db->quality[i];
+            const double values[] = {q->wrong_length_rate, q->no_answer_rate, q->error_rate, q->avg_completion_tokens};
+            if (values[f] < 0) /* unknown: no sample rather than a made-up one */
+                continue;
+            const char *labels[] = {"model", q->model, "scope", q->week ? "week" : "all-time", "week", q->week, NULL};
+            if (!q->week)
+                labels[4] = NULL;
+            sample_double(w, families[f].name, labels, values[f]);
+        }
+    }
+}
+
 static void render_scrape(struct writer *w, const struct store_metrics *db)
 {
     family(w, "cryptic_bench_puzzles", "gauge", "Stored puzzles by series.");
@@ -310,6 +342,7 @@ int web_metrics_render(const struct store_metrics *db, const struct web_metrics_
     sample_int(&w, "cryptic_bench_build_info", (const char *const[]){"version", CB_VERSION, NULL}, 1);
     render_flow(&w, db);
     render_llm(&w, db);
+    render_quality(&w, db);
     render_scrape(&w, db);
     render_sql(&w, sql);
 

@@ -137,6 +137,13 @@ try {
       points: Array.from(document.querySelectorAll("svg.chart"), (svg) => svg.querySelectorAll("circle.dot").length),
       whiskers: document.querySelectorAll("svg.chart line.whisker").length,
       history_rows: document.querySelectorAll("table.history tbody tr").length,
+      quality: Array.from(document.querySelectorAll("tr.quality-row"), (tr) => ({
+        week: tr.dataset.week,
+        wrong_length_rate: tr.querySelector(".wrong-length-rate").textContent,
+        no_answer_rate: tr.querySelector(".no-answer-rate").textContent,
+        error_rate: tr.querySelector(".error-rate").textContent,
+        avg_completion_tokens: tr.querySelector(".avg-completion-tokens").textContent,
+      })),
     }));
     await shot("model");
 

@@ -5,8 +5,8 @@
  * through `serve` and as an exported static site reading a real sqld. Each
  * time this test compares the page with `leaderboard --json` and with the
  * database read by plain libsqlite3: two ranked weeks row by row, a week
- * without a ranking, an expanded row's clue results, a model page's charts,
- * the all-time board, the runs page. A clue, explanation and answer carrying
+ * without a ranking, an expanded row's clue results, a model page's charts
+ * and answer quality, the all-time board, the runs page. A clue, explanation and answer carrying
  * markup show as text and run nothing. Screenshots are kept as artifacts.
  * Also: the files' headers, --public-sql, and export-dashboard's refusals.
  */
@@ -55,6 +55,9 @@ static int setup(void **state)
         return 0;
     db = tu_path(work, "ranked.db");
     tu_upgraded_old_db(db, env);
+    /* The old system kept no completion tokens: give the replies some, so
+     * the model page has averages to show. */
+    free(tu_sql(db, "UPDATE evaluations SET completion_tokens = 3 + id % 41 WHERE outcome <> 'error'"));
     struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--db", db, "rank", "--all", NULL});
     assert_int_equal(r.status, 0);
     tu_run_free(&r);
@@ -96,6 +99,11 @@ static int setup(void **state)
              "(SELECT id FROM models WHERE openrouter_id = '%s')",
              xss_answer, xss_clue, xss_model);
     free(tu_sql(db, sql));
+    /* The markup answer has another length than its clue: ranked again, the
+     * stored answer quality counts it as the evaluations now have it. */
+    r = tu_run_cli(work, env, (const char *const[]){"--db", db, "rank", "--all", NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
     return 0;
 }
 
@@ -308,6 +316,71 @@ static void check_results(const json_t *expanded, const char *week, const char *
     assert_false(wrong_seen_after_right);
 }
 
+/* A percentage as the page shows it ("21.9%", one decimal; "—" for none) against the stored value. */
+static void check_shown(const char *what, const char *shown_text, const char *stored, double tolerance)
+{
+    if (strcmp(stored, "NULL") == 0) {
+        assert_string_equal(shown_text, "—");
+        return;
+    }
+    double shown = atof(shown_text), value = strtod(stored, NULL);
+    if (strcmp(shown_text, "—") == 0 || fabs(shown - value) > tolerance + 1e-9)
+        fail_msg("%s: the model page shows %s, the database has %s", what, shown_text, stored);
+}
+
+/* The model page's answer quality: all time, then each week with
+ * evaluations (newest first, up to 52), as rank/ stored them; the stored
+ * values as computed independently from the evaluations. */
+static void check_model_quality(const json_t *model)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT 'all-time', q.wrong_length_rate, q.no_answer_rate, q.error_rate, q.avg_completion_tokens "
+             "FROM alltime_quality q JOIN models m ON m.id = q.model_id WHERE m.openrouter_id = '%s' "
+             "UNION ALL SELECT * FROM (SELECT w.week_id, w.wrong_length_rate, w.no_answer_rate, w.error_rate, "
+             "w.avg_completion_tokens FROM week_coverage w JOIN models m ON m.id = w.model_id "
+             "WHERE m.openrouter_id = '%s' ORDER BY w.week_id DESC LIMIT 52)",
+             expand_model, expand_model);
+    char *rows = tu_sql(db, sql);
+    json_t *shown = json_object_get(model, "quality");
+    static const char *const names[] = {"wrong_length_rate", "no_answer_rate", "error_rate", "avg_completion_tokens"};
+    size_t n = 0;
+    int tokens_seen = 0;
+    for (char *line = strtok(rows, "\n"); line; line = strtok(NULL, "\n"), n++) {
+        char *cells[5];
+        for (int c = 0; c < 5; c++) {
+            cells[c] = line;
+            line = strchr(line, '|');
+            if (line)
+                *line++ = '\0';
+            else
+                assert_int_equal(c, 4);
+        }
+        json_t *row = json_array_get(shown, n);
+        if (!row)
+            fail_msg("the model page has no answer quality row for %s", cells[0]);
+        assert_string_equal(json_string_value(json_object_get(row, "week")), cells[0]);
+        struct tu_quality q;
+        tu_quality(db, strcmp(cells[0], "all-time") == 0 ? NULL : cells[0], expand_model, &q);
+        const double computed[] = {q.wrong_length_rate, q.no_answer_rate, q.error_rate, q.avg_completion_tokens};
+        for (int f = 0; f < 4; f++) {
+            char what[128];
+            snprintf(what, sizeof what, "%s %s", cells[0], names[f]);
+            /* tokens as a whole number, rates to one decimal */
+            check_shown(what, json_string_value(json_object_get(row, names[f])), cells[f + 1], f == 3 ? 0.5 : 0.05);
+            if (strcmp(cells[f + 1], "NULL") == 0)
+                assert_true(computed[f] < 0);
+            else if (fabs(strtod(cells[f + 1], NULL) - computed[f]) > 1e-9)
+                fail_msg("%s: stored %s, computed %.12g from the evaluations", what, cells[f + 1], computed[f]);
+        }
+        tokens_seen += strcmp(cells[4], "NULL") != 0;
+    }
+    free(rows);
+    assert_true(n > 1);
+    assert_true(tokens_seen > 0);
+    assert_int_equal(json_array_size(shown), n);
+}
+
 static void check_report(const json_t *report)
 {
     /* Nothing left the page's own origin and the database's. */
@@ -366,6 +439,7 @@ static void check_report(const json_t *report)
     assert_int_equal(json_integer_value(json_array_get(json_object_get(model, "points"), 1)), ranked);
     assert_int_equal(json_integer_value(json_object_get(model, "whiskers")), 3 * ranked);
     assert_int_equal(json_integer_value(json_object_get(model, "history_rows")), ranked);
+    check_model_quality(model);
 
     /* The all-time board as `leaderboard --all-time --json` has it. */
     json_t *want = cli_json((const char *const[]){"--db", db, "leaderboard", "--all-time", "--json", NULL});

@@ -8,8 +8,9 @@
  * itself must reject a set of broken expositions; every counter must equal
  * what libsqlite3 reads from the database directly; the SQL counters must
  * equal the requests made; no clue text and no key may appear; a model id
- * needing every escape must come back intact. With --read-token /metrics
- * wants the token, as the SQL endpoint does.
+ * needing every escape must come back intact; the answer quality gauges
+ * must equal tu_quality's independent computation from the evaluations.
+ * With --read-token /metrics wants the token, as the SQL endpoint does.
  */
 #include "testutil.h"
 #include "pipeline_fakes.h"
@@ -193,6 +194,43 @@ static void check_absent_row(char **c, void *text)
         fail_msg("/metrics carries the clue text \"%s\"", c[0]);
 }
 
+/* The four answer quality gauges of every model of one scope (week: the
+ * newest ranked week; NULL: all time) against tu_quality. Returns how many
+ * models there were. */
+static size_t check_quality_scope(json_t *parsed, const char *db, const char *week)
+{
+    static const char *const families[] = {"cryptic_bench_wrong_length_rate", "cryptic_bench_no_answer_rate",
+                                           "cryptic_bench_error_rate", "cryptic_bench_avg_completion_tokens"};
+    char *models = tu_sql(db, week ? "SELECT m.openrouter_id FROM week_coverage w JOIN models m ON m.id = w.model_id"
+                                     " WHERE w.week_id = (SELECT max(week_id) FROM week_status WHERE status = 'ranked')"
+                                   : "SELECT m.openrouter_id FROM alltime_quality q JOIN models m ON m.id = q.model_id");
+    size_t n = 0;
+    for (char *model = strtok(models, "\n"); model; model = strtok(NULL, "\n")) {
+        struct tu_quality q;
+        tu_quality(db, week, model, &q);
+        const double want[] = {q.wrong_length_rate, q.no_answer_rate, q.error_rate, q.avg_completion_tokens};
+        for (size_t f = 0; f < 4; f++) {
+            char key[512];
+            if (week)
+                snprintf(key, sizeof key, "%s{model=\"%s\",scope=\"week\",week=\"%s\"}", families[f], model, week);
+            else
+                snprintf(key, sizeof key, "%s{model=\"%s\",scope=\"all-time\"}", families[f], model);
+            json_t *got = json_object_get(json_object_get(parsed, "series"), key);
+            if (want[f] < 0) { /* no tokens reported: no sample */
+                if (got)
+                    fail_msg("%s is in /metrics, but no reply reported tokens", key);
+                continue;
+            }
+            double v = value_of(parsed, key);
+            if (fabs(v - want[f]) > 1e-9)
+                fail_msg("%s is %.17g in /metrics, %.17g computed from the evaluations", key, v, want[f]);
+        }
+        n++;
+    }
+    free(models);
+    return n;
+}
+
 /* A model id needing every escape of a label value: ", \ and a newline. */
 #define ODD_MODEL "odd/\"q\"\\b\nx"
 #define ODD_MODEL_ESCAPED "odd/\\\"q\\\"\\\\b\\nx"
@@ -254,6 +292,10 @@ static void test_metrics_match_the_database(void **state)
         {"cryptic_bench_llm_calls_total", "counter"},
         {"cryptic_bench_llm_call_duration_seconds", "histogram"},
         {"cryptic_bench_llm_cost_usd_total", "counter"},
+        {"cryptic_bench_wrong_length_rate", "gauge"},
+        {"cryptic_bench_no_answer_rate", "gauge"},
+        {"cryptic_bench_error_rate", "gauge"},
+        {"cryptic_bench_avg_completion_tokens", "gauge"},
         {"cryptic_bench_puzzles", "gauge"},
         {"cryptic_bench_clues", "gauge"},
         {"cryptic_bench_scrape_posts_total", "counter"},
@@ -318,6 +360,17 @@ static void test_metrics_match_the_database(void **state)
     assert_true(value_of(parsed, "cryptic_bench_scrape_posts_total{outcome=\"rejected\"}") ==
                 (double)tu_sql_int(db, "SELECT coalesce(sum(json_extract(output, '$.rejected')), 0) FROM flow_steps"
                                        " WHERE name = 'scrape' AND status = 'done'"));
+
+    /* Answer quality: the newest ranked week and all time, every model there. */
+    char *week = tu_sql(db, "SELECT max(week_id) FROM week_status WHERE status = 'ranked'");
+    week[strcspn(week, "\n")] = '\0';
+    assert_true(week[0] == '2'); /* a week, not NULL */
+    size_t quality = check_quality_scope(parsed, db, week) + check_quality_scope(parsed, db, NULL);
+    free(week);
+    assert_int_equal(samples_of(parsed, "cryptic_bench_error_rate"), quality);
+    assert_int_equal(quality, 2 * tu_sql_int(db, "SELECT count(DISTINCT model_id) FROM evaluations"));
+    assert_true(value_of(parsed, "cryptic_bench_error_rate{model=\"test/a\",scope=\"all-time\"}") > 0);
+    assert_true(samples_of(parsed, "cryptic_bench_avg_completion_tokens") > 0);
 
     /* The SQL endpoint's counters: exactly the requests made. */
     assert_true(value_of(parsed, "cryptic_bench_sql_requests_total{status=\"200\"}") == 3);

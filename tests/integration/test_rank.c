@@ -2,8 +2,12 @@
  * test_rank.c - `rank` and `leaderboard` on real files: the old database
  * (exactly the weeks with a complete model are ranked, the all-error weeks
  * are not, one real week's board pinned as computed by hand from the
- * data), idempotence, `--week` recomputing that week and later only, and a
- * failure injected mid-write that leaves the previous tables intact.
+ * data), idempotence, `--week` recomputing that week and later only, a
+ * failure injected mid-write that leaves the previous tables intact, and
+ * the answer quality of every board row (wrong-length, no-answer and error
+ * rates, average completion tokens) against tu_quality's independent
+ * computation, on the old database and on constructed data with a case of
+ * each kind.
  */
 #include "testutil.h"
 
@@ -236,11 +240,228 @@ static void test_rank_from_a_week(void **state)
     tu_run_free(&r);
 }
 
+/* ---- answer quality ----------------------------------------------------- */
+
+static json_t *board_json(const char *const *args)
+{
+    struct tu_run r = cli(args);
+    if (r.status != 0)
+        fail_msg("%s: %s", args[0], r.err);
+    json_t *o = json_loads(r.out, 0, NULL);
+    assert_non_null(o);
+    tu_run_free(&r);
+    return o;
+}
+
+static void check_rate(const json_t *row, const char *name, double want, const char *what)
+{
+    json_t *v = json_object_get(row, name);
+    if (want < 0) {
+        if (!json_is_null(v))
+            fail_msg("%s: %s is %g, computed none", what, name, json_number_value(v));
+        return;
+    }
+    if (!json_is_number(v) || fabs(json_number_value(v) - want) > 1e-9)
+        fail_msg("%s: %s is %s%g, computed %.12g", what, name, json_is_number(v) ? "" : "not a number: ",
+                 json_number_value(v), want);
+}
+
+/* A board row's four fields against the independent computation. */
+static void check_quality(const json_t *row, const char *week, struct tu_quality *q)
+{
+    char what[160];
+    const char *model = json_string_value(json_object_get(row, "model_id"));
+    snprintf(what, sizeof what, "%s %s", week ? week : "all time", model);
+    tu_quality(db, week, model, q);
+    assert_true(q->clues > 0);
+    check_rate(row, "wrong_length_rate", q->wrong_length_rate, what);
+    check_rate(row, "no_answer_rate", q->no_answer_rate, what);
+    check_rate(row, "error_rate", q->error_rate, what);
+    check_rate(row, "avg_completion_tokens", q->avg_completion_tokens, what);
+    if (!week) {
+        assert_int_equal(json_integer_value(json_object_get(row, "rates_weeks")), q->weeks);
+        assert_int_equal(json_integer_value(json_object_get(row, "rates_clues")), q->clues);
+    }
+}
+
+/* Every row, ranked and incomplete, of a week's board (week) or of the
+ * all-time board (NULL). Returns how many rows were checked. */
+static size_t check_board_quality(const char *week)
+{
+    json_t *b = week ? board_json((const char *const[]){"leaderboard", "--week", week, "--json", NULL})
+                     : board_json((const char *const[]){"leaderboard", "--all-time", "--json", NULL});
+    size_t n = 0, i;
+    json_t *row;
+    struct tu_quality q;
+    json_array_foreach(json_object_get(b, "rows"), i, row) {
+        check_quality(row, week, &q);
+        n++;
+    }
+    json_array_foreach(json_object_get(b, "incomplete"), i, row) {
+        check_quality(row, week, &q);
+        n++;
+    }
+    json_decref(b);
+    return n;
+}
+
+static void test_quality_old_database(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    upgraded_old_database();
+    struct tu_run r = CLI("rank", "--all");
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    /* Every (week, model) with evaluations is on its week's board, ranked or
+     * incomplete, and every model with evaluations on the all-time board. */
+    char *weeks = tu_sql(db, "SELECT week_id FROM week_status ORDER BY week_id");
+    size_t rows = 0;
+    for (char *w = strtok(weeks, "\n"); w; w = strtok(NULL, "\n"))
+        rows += check_board_quality(w);
+    free(weeks);
+    assert_int_equal(rows, tu_sql_int(db, "SELECT count(*) FROM week_coverage"));
+    assert_int_equal(check_board_quality(NULL),
+                     tu_sql_int(db, "SELECT count(DISTINCT model_id) FROM evaluations"));
+    /* The old data has every kind but no_answer (the old system had none). */
+    assert_true(tu_sql_int(db, "SELECT count(*) FROM week_coverage WHERE wrong_length_rate > 0") > 0);
+    assert_true(tu_sql_int(db, "SELECT count(*) FROM week_coverage WHERE error_rate > 0") > 0);
+    r = CLI("leaderboard", "--all-time");
+    tu_assert_contains(r.out, "Never ranked: GPT-5.2 (7 weeks, 106 errors)");
+    tu_run_free(&r);
+
+    /* Rows stored before the quality columns existed get them from the next
+     * `rank --week`, earlier weeks included, with nothing else changed. */
+    static const char *const coverage[] = {"SELECT * FROM week_coverage ORDER BY week_id, model_id"};
+    char *before = tu_sql_many(db, coverage, 1);
+    free(tu_sql(db, "UPDATE week_coverage SET wrong_length = NULL, no_answer = NULL, wrong_length_rate = NULL, "
+                    "no_answer_rate = NULL, error_rate = NULL, avg_completion_tokens = NULL"));
+    r = CLI("rank", "--week", "2026-W14");
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    char *after = tu_sql_many(db, coverage, 1);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+/* Three models over two weeks, one quarantined puzzle and one excluded
+ * clue; the expected rates worked out by hand in the comments. */
+static const char *const constructed[] = {
+    "INSERT INTO puzzles (id, guardian_id, publication_date, week_id, series, quarantine_reason) VALUES\n"
+    " (1, 101, '2026-03-02', '2026-W10', 'guardian-cryptic', NULL),\n"
+    " (2, 102, '2026-03-03', '2026-W10', 'guardian-cryptic', 'test: quarantined'),\n"
+    " (3, 103, '2026-03-09', '2026-W11', 'guardian-cryptic', NULL)",
+    "INSERT INTO clues (id, puzzle_id, clue_number, direction, clue_text, answer, letter_count, exclude_reason)\n"
+    "VALUES (1, 1, '1', 'across', 'c1', 'CRANE', '(5)', NULL),\n"
+    " (2, 1, '2', 'across', 'c2', 'ICE CREAM', '3,5', NULL),\n"
+    " (3, 1, '3', 'across', 'c3', 'CAFE', '(4)', NULL),\n"
+    " (4, 1, '4', 'across', 'c4', 'ABSENCE', '(7)', NULL),\n"
+    " (5, 1, '5', 'across', 'c5', 'BUTTER', '(6)', NULL),\n"
+    " (6, 1, '6', 'across', 'c6', 'EXCLUDED', '(8)', 'test: excluded'),\n"
+    " (7, 2, '1', 'across', 'c7', 'QUART', '(5)', NULL),\n"
+    " (8, 3, '1', 'across', 'c8', 'EIGHT', '(5)', NULL),\n"
+    " (9, 3, '2', 'across', 'c9', 'NINE', '(4)', NULL)",
+    "INSERT INTO evaluations (clue_id, model_id, week_id, extracted_answer, is_correct, outcome,\n"
+    "                         completion_tokens, error_message)\n"
+    "SELECT v.column1, m.id, p.week_id, v.column3, v.column4 = 'correct', v.column4, v.column5, v.column6\n"
+    "FROM (VALUES\n"
+    /* A: W10 incomplete (the error): wrong length 1, no answer 1, error 1 of 5; tokens 25 */
+    "  (1, 'A', 'crane', 'correct', 10, NULL),\n"
+    "  (2, 'A', 'ICE-CREAMS', 'wrong', 20, NULL),\n"          /* 9 letters for 3,5 */
+    "  (3, 'A', 'CAF\xc3\x89', 'correct', 30, NULL),\n"      /* accented: 4 letters, right */
+    "  (4, 'A', NULL, 'no_answer', 40, NULL),\n"
+    "  (5, 'A', NULL, 'error', NULL, 'HTTP 500: upstream'),\n"
+    "  (6, 'A', 'X', 'wrong', 50, NULL),\n"                   /* excluded clue: not counted */
+    "  (7, 'A', 'AB', 'wrong', 60, NULL),\n"                  /* quarantined puzzle: not counted */
+    /* A: W11 ranked: wrong length 1 of 2; tokens 8 */
+    "  (8, 'A', 'AB', 'wrong', 7, NULL),\n"
+    "  (9, 'A', 'abcd', 'wrong', 9, NULL),\n"
+    /* B: W10 ranked: wrong length 1 of 5 (CAFES), no tokens reported */
+    "  (1, 'B', 'CRATE', 'wrong', NULL, NULL),\n"
+    "  (2, 'B', 'ice cream', 'correct', NULL, NULL),\n"
+    "  (3, 'B', 'CAFES', 'wrong', NULL, NULL),\n"
+    "  (4, 'B', '?!?', 'wrong', NULL, NULL),\n"               /* no letters: not a wrong length */
+    "  (5, 'B', 'BUTTER', 'correct', NULL, NULL),\n"
+    "  (6, 'B', 'TOOLONGANSWER', 'wrong', NULL, NULL),\n"
+    "  (7, 'B', NULL, 'error', NULL, 'HTTP 402: credits'),\n"
+    /* C: W11 incomplete: no answer 1 (its stray text is no wrong length), error 1 of 2; tokens 5 */
+    "  (8, 'C', NULL, 'error', NULL, 'HTTP 404: gone'),\n"
+    "  (9, 'C', 'ZZ', 'no_answer', 5, NULL)\n"
+    ") v JOIN models m ON m.openrouter_id = CASE v.column2 WHEN 'A' THEN 'anthropic/claude-opus-4.5'\n"
+    "                                      WHEN 'B' THEN 'x-ai/grok-4.1-fast' ELSE 'openai/gpt-5.2' END\n"
+    "JOIN clues c ON c.id = v.column1 JOIN puzzles p ON p.id = c.puzzle_id",
+};
+
+/* The row of model in a board's array, or fail. */
+static json_t *row_of(json_t *board, const char *array, const char *model)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(board, array), i, row) if (strcmp(json_string_value(json_object_get(row, "model_id")),
+                                                                         model) == 0) return row;
+    fail_msg("no %s row for %s", array, model);
+    return NULL;
+}
+
+static void expect_rates(json_t *row, double wrong_length, double no_answer, double error, double tokens)
+{
+    const char *what = json_string_value(json_object_get(row, "model_id"));
+    check_rate(row, "wrong_length_rate", wrong_length, what);
+    check_rate(row, "no_answer_rate", no_answer, what);
+    check_rate(row, "error_rate", error, what);
+    check_rate(row, "avg_completion_tokens", tokens, what);
+}
+
+static void test_quality_constructed(void **state)
+{
+    (void)state;
+    struct tu_run r = CLI("init-db", "--models", getenv("CB_MODELS_JSON"));
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    for (size_t i = 0; i < sizeof constructed / sizeof constructed[0]; i++)
+        free(tu_sql(db, constructed[i]));
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations"), 18);
+    r = CLI("rank", "--all");
+    if (r.status != 0)
+        fail_msg("rank --all: %s", r.err);
+    tu_run_free(&r);
+
+    /* By hand... */
+    const char *a = "anthropic/claude-opus-4.5", *b = "x-ai/grok-4.1-fast", *c = "openai/gpt-5.2";
+    json_t *w10 = board_json((const char *const[]){"leaderboard", "--week", "2026-W10", "--json", NULL});
+    assert_int_equal(json_integer_value(json_object_get(w10, "clues")), 7);        /* stored */
+    assert_int_equal(json_integer_value(json_object_get(w10, "scored_clues")), 5); /* the denominator */
+    expect_rates(row_of(w10, "rows", b), 20, 0, 0, -1);
+    expect_rates(row_of(w10, "incomplete", a), 20, 20, 20, 25);
+    json_t *w11 = board_json((const char *const[]){"leaderboard", "--week", "2026-W11", "--json", NULL});
+    expect_rates(row_of(w11, "rows", a), 50, 0, 0, 8);
+    expect_rates(row_of(w11, "incomplete", c), 0, 50, 50, 5);
+    json_t *all = board_json((const char *const[]){"leaderboard", "--all-time", "--json", NULL});
+    expect_rates(row_of(all, "rows", a), 200.0 / 7, 100.0 / 7, 100.0 / 7, 116.0 / 6);
+    expect_rates(row_of(all, "rows", b), 20, 0, 0, -1);
+    expect_rates(row_of(all, "incomplete", c), 0, 50, 50, 5);
+    assert_int_equal(json_integer_value(json_object_get(row_of(all, "rows", a), "rates_weeks")), 2);
+    assert_int_equal(json_integer_value(json_object_get(row_of(all, "rows", a), "rates_clues")), 7);
+    assert_int_equal(json_array_size(json_object_get(all, "rows")), 2);
+    assert_int_equal(json_array_size(json_object_get(all, "incomplete")), 1);
+    json_decref(w10);
+    json_decref(w11);
+    json_decref(all);
+
+    /* ...and as the independent computation has them, every row. */
+    assert_int_equal(check_board_quality("2026-W10"), 2);
+    assert_int_equal(check_board_quality("2026-W11"), 2);
+    assert_int_equal(check_board_quality(NULL), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_old_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rank_from_a_week, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quality_old_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quality_constructed, setup, teardown),
     };
     return cmocka_run_group_tests_name("rank and leaderboard (the binary on real files)", tests, NULL, NULL);
 }

@@ -317,6 +317,106 @@ int64_t tu_sql_int(const char *db_path, const char *sql)
     return v;
 }
 
+/* ---- answer quality, computed independently ------------------------------ */
+
+/* Letters as the benchmark counts them (DESIGN §9), written again here:
+ * ASCII letters, and the Latin-1 letters U+00C0..U+00FF (two UTF-8 bytes,
+ * C3 80..BF) other than the signs x and / and the thorns. */
+static int answer_letters(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')) {
+            n++;
+        } else if (p[0] == 0xc3 && p[1] >= 0x80 && p[1] <= 0xbf) {
+            n += p[1] != 0x97 && p[1] != 0xb7 && p[1] != 0x9e && p[1] != 0xbe;
+            p++;
+        }
+    }
+    return n;
+}
+
+/* The numbers of an enumeration added up, or -1 when it has none. */
+static int enumeration_letters(const char *s)
+{
+    int total = 0, numbers = 0;
+    while (s && *s) {
+        if (*s >= '0' && *s <= '9') {
+            total += (int)strtol(s, (char **)&s, 10);
+            numbers++;
+        } else {
+            s++;
+        }
+    }
+    return numbers ? total : -1;
+}
+
+void tu_quality(const char *db_path, const char *week, const char *model, struct tu_quality *out)
+{
+    memset(out, 0, sizeof *out);
+    out->avg_completion_tokens = -1;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        fail_msg("cannot open %s: %s", db_path, sqlite3_errmsg(db));
+    /* The weeks: the one asked, or every week with an evaluation of a counted clue. */
+    static const char sql_clues[] =
+        "SELECT count(DISTINCT p.week_id), count(c.id) FROM puzzles p JOIN clues c ON c.puzzle_id = p.id\n"
+        "WHERE p.quarantine_reason IS NULL AND c.exclude_reason IS NULL AND (p.week_id = ?1 OR (?1 IS NULL AND\n"
+        "  p.week_id IN (SELECT p2.week_id FROM evaluations e JOIN clues c2 ON c2.id = e.clue_id\n"
+        "                JOIN puzzles p2 ON p2.id = c2.puzzle_id JOIN models m ON m.id = e.model_id\n"
+        "                WHERE m.openrouter_id = ?2 AND p2.quarantine_reason IS NULL AND c2.exclude_reason IS NULL)))";
+    static const char sql_rows[] =
+        "SELECT e.outcome, e.extracted_answer, c.letter_count, e.completion_tokens\n"
+        "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
+        "JOIN models m ON m.id = e.model_id\n"
+        "WHERE m.openrouter_id = ?2 AND (?1 IS NULL OR p.week_id = ?1)\n"
+        "  AND p.quarantine_reason IS NULL AND c.exclude_reason IS NULL";
+    if (sqlite3_prepare_v2(db, sql_clues, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s", sqlite3_errmsg(db));
+    sqlite3_bind_text(st, 1, week, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    out->weeks = sqlite3_column_int(st, 0);
+    out->clues = sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, sql_rows, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s", sqlite3_errmsg(db));
+    sqlite3_bind_text(st, 1, week, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+    int wrong_length = 0, no_answer = 0, errors = 0, replies = 0;
+    double tokens = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *outcome = (const char *)sqlite3_column_text(st, 0);
+        const char *answer = (const char *)sqlite3_column_text(st, 1);
+        const char *enumeration = (const char *)sqlite3_column_text(st, 2);
+        if (!outcome || strcmp(outcome, "error") == 0) {
+            errors++;
+            continue;
+        }
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+            tokens += sqlite3_column_double(st, 3);
+            replies++;
+        }
+        if (strcmp(outcome, "no_answer") == 0) {
+            no_answer++;
+        } else if (answer && answer_letters(answer) > 0 && enumeration_letters(enumeration) >= 0 &&
+                   answer_letters(answer) != enumeration_letters(enumeration)) {
+            wrong_length++;
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    out->errors = errors;
+    if (out->clues > 0) {
+        out->wrong_length_rate = 100.0 * wrong_length / out->clues;
+        out->no_answer_rate = 100.0 * no_answer / out->clues;
+        out->error_rate = 100.0 * errors / out->clues;
+    }
+    if (replies)
+        out->avg_completion_tokens = tokens / replies;
+}
+
 /* Fakes still running, killed at exit so a failed test never leaves one
  * behind (a fake holding the test's stderr would keep meson waiting). */
 static int fake_pids[16];

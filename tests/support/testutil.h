@@ -111,4 +111,19 @@ char *tu_sql_many(const char *db_path, const char *const *queries, size_t n);
 /* The single integer a query returns. */
 int64_t tu_sql_int(const char *db_path, const char *sql);
 
+/* A model's answer quality computed here from the evaluations table with
+ * plain libsqlite3, not by the code under test: over the week's clues that
+ * count (puzzle not quarantined, clue not excluded), or with week NULL
+ * pooled over every week in which the model has evaluations of such clues.
+ * Rates in percent of those clues: answers (outcome correct or wrong) whose
+ * letters number other than the enumeration's total, no_answer, error (or
+ * no outcome); the average completion tokens of the other replies. */
+struct tu_quality {
+    int weeks, clues;
+    int errors;                            /* calls with outcome error (or none) */
+    double wrong_length_rate, no_answer_rate, error_rate;
+    double avg_completion_tokens;          /* -1: no reply reported them */
+};
+void tu_quality(const char *db_path, const char *week, const char *model, struct tu_quality *out);
+
 #endif

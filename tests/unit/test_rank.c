@@ -1,6 +1,6 @@
 /* test_rank.c - the ranking rules on plain data: ties, newcomers, gaps,
  * drop-outs, incomplete coverage, all-error weeks, no-answers, tenure,
- * intervals, all-time. */
+ * intervals, all-time, answer quality. */
 #include "testutil.h"
 
 #include <math.h>
@@ -194,6 +194,92 @@ static void test_wilson_and_error_status(void **state)
     assert_int_equal(rank_error_status(NULL), 0);
 }
 
+/* The wrong-length rule on single answers. */
+static void test_wrong_length(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *answer, *enumeration;
+        int wrong;
+    } cases[] = {
+        {"CAT", "(5)", 1},
+        {"CRANE", "(5)", 0},
+        {"ice-cream", "(3,5)", 0},
+        {"ICE CREAMS", "(3,5)", 1},
+        {"ICE CREAMS", "3,5", 1},         /* stored without parentheses */
+        {"ICE CREAM", "3,5", 0},
+        {"four-dimensional", "(4-11)", 0},
+        {"CAF\xc3\x89", "(4)", 0},       /* the accent is a letter */
+        {"CAF\xc3\x89S", "(4)", 1},
+        {NULL, "(5)", 0},                 /* no answer */
+        {"", "(5)", 0},
+        {"?!", "(5)", 0},                 /* no letters: no answer either */
+        {"ABC", "five", 0},               /* nothing to compare with */
+        {"ABC", NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (rank_wrong_length(cases[i].answer, cases[i].enumeration) != cases[i].wrong)
+            fail_msg("%s for %s: expected %d", cases[i].answer ? cases[i].answer : "NULL",
+                     cases[i].enumeration ? cases[i].enumeration : "NULL", cases[i].wrong);
+}
+
+static const struct rank_coverage *coverage_of(const struct rank_output *o, const char *week, int64_t model)
+{
+    for (size_t i = 0; i < o->ncoverage; i++)
+        if (strcmp(o->coverage[i].week, week) == 0 && o->coverage[i].model_id == model)
+            return &o->coverage[i];
+    return NULL;
+}
+
+static void assert_quality(const struct rank_quality *q, double wrong_length, double no_answer, double errors,
+                           double tokens)
+{
+    assert_true(fabs(q->wrong_length_rate - wrong_length) < 1e-9);
+    assert_true(fabs(q->no_answer_rate - no_answer) < 1e-9);
+    assert_true(fabs(q->error_rate - errors) < 1e-9);
+    assert_true(fabs(q->avg_completion_tokens - tokens) < 1e-9);
+}
+
+/* Rates over the week's clues, ranked or not; all-time pooled over every
+ * week with evaluations; a model without any is left out. */
+static void test_answer_quality(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W01", 4}, {"2026-W02", 2}};
+    struct rank_cell cells[] = {cell("2026-W01", 1, 1, 1, 1, 1), cell("2026-W01", 2, 2, 2, 0, 0),
+                                cell("2026-W02", 1, 1, 1, 0, 0), cell("2026-W02", 3, 0, 0, 0, 1)};
+    cells[0].wrong_length = 1;
+    cells[0].completion_tokens = 30;
+    cells[0].token_replies = 3;
+    cells[1].wrong_length = 2;
+    cells[2].completion_tokens = 50;
+    cells[2].token_replies = 2;
+    struct rank_output o = compute(weeks, 2, cells, 4, NULL, 0, 0);
+    /* Alpha, incomplete in W01: each kind once of 4 clues; 30 tokens over 3 replies. */
+    const struct rank_coverage *c = coverage_of(&o, "2026-W01", 1);
+    assert_non_null(c);
+    assert_false(c->ranked);
+    assert_quality(&c->quality, 25, 25, 25, 10);
+    assert_int_equal(c->quality.wrong_length, 1);
+    /* Bravo, ranked: no tokens reported. */
+    c = coverage_of(&o, "2026-W01", 2);
+    assert_true(c->ranked);
+    assert_quality(&c->quality, 50, 0, 0, -1);
+    c = coverage_of(&o, "2026-W02", 3);
+    assert_quality(&c->quality, 0, 0, 50, -1);
+    /* All time: Alpha 1 wrong length, 1 no answer, 1 error of 6 clues; 80 tokens over 5 replies. */
+    assert_int_equal(o.nalltime_quality, 3);
+    const struct rank_alltime_quality *a = &o.alltime_quality[0];
+    assert_int_equal(a->model_id, 1);
+    assert_int_equal(a->weeks, 2);
+    assert_int_equal(a->clues, 6);
+    assert_quality(&a->quality, 100.0 / 6, 100.0 / 6, 100.0 / 6, 16);
+    assert_int_equal(o.alltime_quality[1].model_id, 2);
+    assert_int_equal(o.alltime_quality[2].model_id, 3); /* never ranked, still there */
+    assert_int_equal(o.alltime_quality[2].clues, 2);
+    rank_output_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +288,8 @@ int main(void)
         cmocka_unit_test(test_coverage_threshold_and_no_answers),
         cmocka_unit_test(test_week_without_calls),
         cmocka_unit_test(test_wilson_and_error_status),
+        cmocka_unit_test(test_wrong_length),
+        cmocka_unit_test(test_answer_quality),
     };
     return cmocka_run_group_tests_name("rank", tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 // app.js - the leaderboard dashboard: a hash router and one view per page.
 // Every number shown comes from the tables rank/ writes (weekly_rankings,
-// week_status, week_coverage, alltime_rankings, rank_tenure) or the flow
-// tables; nothing is recomputed here. Every database string reaches the page
-// through h() as a text node: there is no innerHTML anywhere in this file.
+// week_status, week_coverage, alltime_rankings, alltime_quality,
+// rank_tenure) or the flow tables; nothing is recomputed here. Every
+// database string reaches the page through h() as a text node: there is no
+// innerHTML anywhere in this file.
 
 import { config } from "./config.js";
 import { createClient, DbError } from "./hrana.js";
@@ -232,6 +233,13 @@ const Q = {
                                   r.tenure_weeks, r.previous_rank, r.rank_change
                            FROM weekly_rankings r JOIN models m ON m.id = r.model_id
                            WHERE m.openrouter_id = ? ORDER BY r.week_id DESC LIMIT 52) ORDER BY week_id`,
+  quality: `SELECT w.week_id, w.clues, w.evaluated, w.wrong_length_rate, w.no_answer_rate, w.error_rate,
+                   w.avg_completion_tokens
+            FROM week_coverage w JOIN models m ON m.id = w.model_id
+            WHERE m.openrouter_id = ? ORDER BY w.week_id DESC LIMIT 52`,
+  qualityAllTime: `SELECT q.weeks, q.clues, q.evaluated, q.wrong_length_rate, q.no_answer_rate, q.error_rate,
+                          q.avg_completion_tokens
+                   FROM alltime_quality q JOIN models m ON m.id = q.model_id WHERE m.openrouter_id = ?`,
   unranked: `SELECT w.week_id, w.coverage, w.evaluated, w.clues, w.errors FROM week_coverage w
              JOIN models m ON m.id = w.model_id
              WHERE m.openrouter_id = ? AND NOT EXISTS (SELECT 1 FROM weekly_rankings r
@@ -576,7 +584,13 @@ async function allTimeView() {
 async function modelView(id) {
   const seq = navigation;
   loading("the model");
-  const [models, history, unranked] = await client.query([q(Q.model, id), q(Q.history, id), q(Q.unranked, id)]);
+  const [models, history, unranked, quality, qualityAllTime] = await client.query([
+    q(Q.model, id),
+    q(Q.history, id),
+    q(Q.unranked, id),
+    q(Q.quality, id),
+    q(Q.qualityAllTime, id),
+  ]);
   if (seq !== navigation) return;
   if (!models.length) {
     show(h("div.error", { role: "alert" }, h("p", {}, `No model ${id} in this database.`)));
@@ -636,6 +650,7 @@ async function modelView(id) {
           ),
         )
       : null,
+    qualitySection(qualityAllTime[0], quality),
     unranked.length
       ? h(
           "section.incomplete",
@@ -644,6 +659,50 @@ async function modelView(id) {
           h("ul", {}, unranked.map((u) => h("li", {}, `${weekLabel(u.week_id)}: ${pct(u.coverage)} covered, ${u.evaluated}/${u.clues} evaluated, ${u.errors} errors`))),
         )
       : null,
+  );
+}
+
+// Answer quality as rank/ stored it (week_coverage, alltime_quality): percent
+// of each week's scored clues; all time pools every week with evaluations.
+function qualitySection(allTime, weeks) {
+  if (!allTime && !weeks.length) return null;
+  const tokens = (v) => (v === null || v === undefined ? "—" : String(Math.round(v)));
+  const row = (key, label, r) =>
+    h(
+      "tr.quality-row",
+      { "data-week": key },
+      h("td", {}, label),
+      h("td", {}, `${r.evaluated}/${r.clues}`),
+      h("td.wrong-length-rate", {}, pct(r.wrong_length_rate)),
+      h("td.no-answer-rate", {}, pct(r.no_answer_rate)),
+      h("td.error-rate", {}, pct(r.error_rate)),
+      h("td.avg-completion-tokens", {}, tokens(r.avg_completion_tokens)),
+    );
+  return h(
+    "section.quality",
+    {},
+    h("h3", {}, "Answer quality"),
+    h(
+      "p.counts",
+      {},
+      "Percent of each week's scored clues: answers whose letter count differs from the enumeration, no answer, " +
+        "failed calls; and the average reply length in completion tokens.",
+    ),
+    h(
+      "div.scroll",
+      {},
+      h(
+        "table.quality",
+        {},
+        h("thead", {}, h("tr", {}, ["Week", "Answered", "Wrong length", "No answer", "Errors", "Avg tokens"].map((t) => h("th", {}, t)))),
+        h(
+          "tbody",
+          {},
+          allTime ? row("all-time", `All time (${allTime.weeks} ${allTime.weeks === 1 ? "week" : "weeks"})`, allTime) : null,
+          weeks.map((r) => row(r.week_id, h("a", { href: "#/week/" + r.week_id }, weekLabel(r.week_id)), r)),
+        ),
+      ),
+    ),
   );
 }
 
