@@ -247,8 +247,11 @@ static void test_fixture_metadata(void **state)
         if (strcmp(cases[i].file, "fts-table-linked.html") == 0) {
             c = find_clue(p, "2,6", "down");
             assert_string_equal(c->display_answer, "ON THE WAY");
-            assert_int_equal(p->nlinked, 1);
-            assert_int_equal(p->linked_numbers[0], 6);
+            assert_int_equal(p->ncontinuations, 1);
+            assert_int_equal(p->continuations[0].numbers[0], 6);
+            assert_int_equal(p->continuations[0].target, 2);
+            char linked[32];
+            assert_string_equal(scrape_clue_linked(c, linked, sizeof linked), "2/6");
         } else if (strcmp(cases[i].file, "header-row-table.html") != 0) {
             c = find_clue(p, "6", "down");
             assert_int_equal(c->ndefinitions, 2);
