@@ -313,6 +313,26 @@ static const char *const m10_operations[] = {
     NULL,
 };
 
+/* Every real puzzle kept: posts that failed validation are remembered
+ * (reason, when, how often) instead of vanishing into a log line, and a
+ * clue whose answer runs over several lights says which ("13/18"). */
+static const char *const m11_rejected_posts[] = {
+    "CREATE TABLE rejected_posts (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    url TEXT NOT NULL UNIQUE,\n"
+    "    series TEXT,\n"
+    "    number INTEGER,\n"
+    "    title TEXT,\n"
+    "    reason TEXT NOT NULL,\n"
+    "    first_seen TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
+    "    last_seen TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
+    "    attempts INTEGER NOT NULL DEFAULT 1,\n"
+    "    alerted_at TIMESTAMP\n"
+    ")",
+    "ALTER TABLE clues ADD COLUMN linked TEXT",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -327,6 +347,8 @@ const struct store_migration store_migrations[] = {
      m8_rankings, -1, NULL},
     {9, "durable workflow state: events, runs, steps, schedules", m9_flow, -1, NULL},
     {10, "model release dates and retirement; puzzle quarantine and clue exclusion", m10_operations, -1, NULL},
+    {11, "rejected posts (url, series, number, reason, first and last seen, attempts); linked lights of a clue",
+     m11_rejected_posts, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];
