@@ -61,7 +61,8 @@ static int fill_from_item(struct scrape_puzzle *p, const struct scrape_feed_item
 }
 
 /* Stores a validated puzzle. */
-static int save_puzzle(struct store *store, const struct scrape_puzzle *p, char week[9], struct err *err)
+static int save_puzzle(struct store *store, const struct scrape_puzzle *p, const char *link, char week[9],
+                       struct err *err)
 {
     struct utc_date date;
     if (utc_parse_date(p->date, &date, err) < 0)
@@ -91,7 +92,7 @@ static int save_puzzle(struct store *store, const struct scrape_puzzle *p, char 
                                           c->explanation,    defs[i],        linked[i][0] ? linked[i] : NULL};
     }
     struct store_puzzle_row row = {p->series, p->number, p->setter, p->date, week, p->title,
-                                   p->url, raw_text, rows, p->nclues};
+                                   p->url, raw_text, rows, p->nclues, link};
     rc = store_puzzle_save(store, &row, NULL, err);
 out:
     if (defs)
@@ -154,7 +155,7 @@ static int process_post(struct store *store, struct http_client *http,
         goto out;
     }
     char week[9];
-    if (save_puzzle(store, p, week, err) < 0) {
+    if (save_puzzle(store, p, item->link, week, err) < 0) {
         rc = -1;
         goto out;
     }

@@ -21,7 +21,7 @@ static const char *const sql_insert_clue =
 
 /* The post passed: it is no longer a rejected one. */
 static const char *const sql_forget_rejection =
-    "DELETE FROM rejected_posts WHERE url = ?1 OR (series = ?2 AND number = ?3)";
+    "DELETE FROM rejected_posts WHERE url IN (?1, ?4) OR (series = ?2 AND number = ?3)";
 
 static const char *const sql_newest = "SELECT max(publication_date) FROM puzzles";
 
@@ -80,7 +80,8 @@ int store_puzzle_save(struct store *store, const struct store_puzzle_row *p, int
     a[0] = db_text(p->url ? p->url : "");
     a[1] = db_text(p->series);
     a[2] = db_int(p->number);
-    stmts[p->nclues + 1] = (struct db_stmt){sql_forget_rejection, a, 3};
+    a[3] = db_text(p->fetched_from ? p->fetched_from : "");
+    stmts[p->nclues + 1] = (struct db_stmt){sql_forget_rejection, a, 4};
     struct db_result **results = calloc(n, sizeof *results);
     if (!results) {
         err_set(err, "out of memory");

@@ -133,6 +133,8 @@ struct store_puzzle_row {
     const char *raw_json;       /* {"title","url","clueCount"}, as the old readers expect */
     const struct store_clue_row *clues;
     size_t nclues;
+    const char *fetched_from;   /* the link it was fetched from, if not url (its rejection is forgotten
+                                   too); may be NULL */
 };
 
 /* Whether a puzzle (series, number) is stored. */
