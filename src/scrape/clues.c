@@ -182,7 +182,7 @@ static int read_see_reference(const char *s, size_t limit, int *target)
     s += 3;
     while (*s == ' ' || *s == ':')
         s++;
-    if (!isdigit((unsigned char)*s))
+    if (s >= end || !isdigit((unsigned char)*s))
         return 0;
     struct scrape_caption cap;
     char ref[64];
