@@ -427,6 +427,27 @@ static void test_parse_command(void **state)
     tu_run_free(&r);
     free(page);
 
+    /* A linked entry with no line of its own: the clue keeps its number and says its lights. */
+    page = fixture_post("linked-text-paragraphs.html");
+    r = tu_run_cli(work, NULL, (const char *const[]){"parse", page, NULL});
+    assert_int_equal(r.status, 0);
+    p = json_loads(r.out, 0, NULL);
+    json_t *nine = json_array_get(json_object_get(p, "clues"), 4);
+    assert_string_equal(json_string_value(json_object_get(nine, "number")), "9");
+    assert_string_equal(json_string_value(json_object_get(nine, "linked")), "9/10");
+    assert_string_equal(json_string_value(json_object_get(nine, "answer")), "WATEROFLEITH");
+    assert_true(json_is_null(json_object_get(json_array_get(json_object_get(p, "clues"), 0), "linked")));
+    json_decref(p);
+    tu_run_free(&r);
+    free(page);
+    /* One clue missing, and nothing links to it: refused as truncated. */
+    page = fixture_post("bad-missing-one.html");
+    r = tu_run_cli(work, NULL, (const char *const[]){"parse", page, NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "number missing (3), and no clue of the post links to it; a truncated page?");
+    tu_run_free(&r);
+    free(page);
+
     page = fixture_post("bad-answer-mismatch.html");
     r = tu_run_cli(work, NULL, (const char *const[]){"parse", page, NULL});
     assert_int_equal(r.status, 1);
