@@ -319,15 +319,15 @@ int scrape_clues_read(const struct scrape_lines *lines, struct scrape_puzzle *p,
     int want_answer = 0;
     for (size_t i = 0; i < lines->n; i++) {
         const struct scrape_line *line = &lines->items[i];
-        /* A number alone on its line, the clue on the next: read them as one. */
+        /* A number alone on its line, the clue (or "See 13") on the next: read them as one. */
         struct scrape_line joined = {0};
         size_t enum_start;
-        int letters;
-        if (line->kind == SCRAPE_LINE_TEXT && i + 1 < lines->n &&
-            lines->items[i + 1].kind == SCRAPE_LINE_TEXT &&
-            scrape_caption_parse(line->text, 1, NULL) > 0 &&
-            scrape_caption_parse(lines->items[i + 1].text, 0, NULL) == 0 &&
-            scrape_enumeration_at_end(lines->items[i + 1].text, &enum_start, &letters)) {
+        int letters, target;
+        const char *next = i + 1 < lines->n ? lines->items[i + 1].text : NULL;
+        if (line->kind == SCRAPE_LINE_TEXT && next && lines->items[i + 1].kind == SCRAPE_LINE_TEXT &&
+            scrape_caption_parse(line->text, 1, NULL) > 0 && scrape_caption_parse(next, 0, NULL) == 0 &&
+            (scrape_enumeration_at_end(next, &enum_start, &letters) ||
+             read_see_reference(next, strlen(next), &target))) {
             if (join_lines(line, &lines->items[i + 1], &joined, err) < 0)
                 return -1;
             line = &joined;

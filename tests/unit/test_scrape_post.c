@@ -375,6 +375,9 @@ static void test_linked_entries(void **state)
     expect_linked("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p>"
                   "<p>4 \xe2\x80\x93 see 3 across (5,5)</p><p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2,
                   "3", "across", "3/4");
+    expect_linked("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p>"
+                  "<p><strong>4</strong><br />See 3</p><p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2,
+                  "3", "across", "3/4");
     /* Longer than one light: joins the gap after it, one light per part at most. */
     expect_linked("<p>Across</p><p>3 Long one (8,9)</p><p>ABCDEFGH IJKLMNOPQ</p>"
                   "<p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2,
