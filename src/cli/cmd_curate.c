@@ -97,7 +97,7 @@ static int list_rejected(struct cli_ctx *ctx, const struct cli_command *cmd, int
             char num[24] = "-";
             if (number > 0)
                 snprintf(num, sizeof num, "%lld", (long long)number);
-            printf("%-17s %-8s %8lld  %-19s  %-19s  %s\n%55s  %s\n", series ? series : "-", num,
+            printf("%-17s %-8s %8lld  %-19s  %-19s  %s\n%77s  %s\n", series ? series : "-", num,
                    (long long)json_integer_value(json_object_get(p, "attempts")),
                    json_string_value(json_object_get(p, "first_seen")),
                    json_string_value(json_object_get(p, "last_seen")),
