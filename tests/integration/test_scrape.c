@@ -4,7 +4,8 @@
  * matching post stored whole, bad posts rejected with reasons and nothing
  * of them stored, a second run storing nothing new, transient errors
  * retried, politeness (User-Agent, spacing), and feeds that cannot be read.
- * Also `parse` from the command line.
+ * Also `parse` from the command line; a feed that ignores ?paged= or never
+ * ends; rejected posts stored, listed, alerted and brought back in.
  */
 #include "testutil.h"
 
@@ -213,6 +214,15 @@ static void test_scrape_end_to_end(void **state)
     assert_string_equal(rows, "https://www.fifteensquared.net/2025/12/30/guardian-29890-ramsay/|Guardian 29,890 \xe2\x80\x93 Ramsay|8\n");
     free(rows);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM puzzles WHERE guardian_id IN (29901, 29902, 29903, 29904, 29905, 29906)"), 0);
+    /* ...but every rejection is stored, whatever failed: HTTP, size, parse, validation. */
+    rows = tu_sql(db, "SELECT number, attempts, substr(reason, 1, 20) FROM rejected_posts ORDER BY number");
+    assert_string_equal(rows, "29901|1|clue 1 across: answe\n"
+                              "29902|1|no clues found in th\n"
+                              "29903|1|clue numbers do not \n"
+                              "29904|1|HTTP 404\n"
+                              "29905|1|HTTP 500\n"
+                              "29906|1|GET http://127.0.0.1\n");
+    free(rows);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM clues WHERE puzzle_id NOT IN (SELECT id FROM puzzles)"), 0);
 
     /* Paging stopped at the page that reached --since: page 6 was never asked for. */
@@ -604,6 +614,51 @@ static void test_feed_page_cap(void **state)
     free(db);
 }
 
+/* Pages that are not post pages at all are refused with a clear reason
+ * and stored as rejected too. */
+static void test_unreadable_pages_are_rejected(void **state)
+{
+    (void)state;
+    char *db = new_db();
+    char *empty = tu_path(work, "empty.html"), *binary = tu_path(work, "binary.html");
+    tu_write_file(empty, "  \n\t\n");
+    FILE *f = fopen(binary, "wb");
+    fwrite("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 1, 16, f);
+    fclose(f);
+    const struct post list[] = {
+        {"/2026/04/11/guardian-29931-empty/", "Guardian 29,931 \xe2\x80\x93 Empty", "2026-04-11T00:01:00Z", NULL, 0, 0, 0, NULL},
+        {"/2026/04/10/guardian-29932-binary/", "Guardian 29,932 \xe2\x80\x93 Binary", "2026-04-10T00:01:00Z", NULL, 0, 0, 0, NULL},
+    };
+    int port;
+    char *log_path;
+    int fake = start_fake(list, 2, NULL, NULL, &port, &log_path);
+    tu_stop_fake(fake);
+    char *config_path = tu_path(work, "fake.json");
+    json_t *config = json_load_file(config_path, 0, NULL);
+    json_object_set_new(json_array_get(json_object_get(config, "posts"), 0), "file", json_string(empty));
+    json_object_set_new(json_array_get(json_object_get(config, "posts"), 1), "file", json_string(binary));
+    json_dump_file(config, config_path, 0);
+    json_decref(config);
+    fake = tu_start_fake("fifteensquared.py", config_path, &port);
+    struct tu_run r = scrape(db, port, (const char *const[]){"--since", "2026-04-01", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "guardian-29931-empty/: the page is empty");
+    tu_assert_contains(r.out, "guardian-29932-binary/: the page is not HTML (binary data)");
+    tu_assert_contains(r.out, "0 saved, 0 skipped (already stored), 2 rejected");
+    tu_run_free(&r);
+    char *rows = tu_sql(db, "SELECT series, number, reason FROM rejected_posts ORDER BY number");
+    assert_string_equal(rows, "guardian-cryptic|29931|the page is empty\n"
+                              "guardian-cryptic|29932|the page is not HTML (binary data)\n");
+    free(rows);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM puzzles"), 0);
+    tu_stop_fake(fake);
+    free(config_path);
+    free(log_path);
+    free(empty);
+    free(binary);
+    free(db);
+}
+
 /* How many alerts the webhook received, and the last one. */
 static int alerts(const char *hooks, json_t **last)
 {
@@ -777,6 +832,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_feed_that_ignores_paged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed_page_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_posts_are_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreadable_pages_are_rejected, setup, teardown),
     };
     return cmocka_run_group_tests_name("scrape (the binary against a fake Fifteensquared)", tests, NULL, NULL);
 }
