@@ -172,8 +172,10 @@ static const char *skip_see_lead(const char *s)
 
 /* Reads "See 1", "see 12 across", "(See 13/18)" at s, up to limit (the
  * enumeration's start, or the end): a continuation entry when nothing
- * but punctuation follows the reference. Sets *target (0 if unreadable). */
-static int read_see_reference(const char *s, size_t limit, int *target)
+ * but punctuation follows the reference. Before an enumeration (exact) it
+ * must be the reference alone: "See 1 and run (5)" is a clue. Sets
+ * *target (0 if unreadable). */
+static int read_see_reference(const char *s, size_t limit, int exact, int *target)
 {
     const char *end = s + limit;
     s = skip_see_lead(s);
@@ -198,6 +200,8 @@ static int read_see_reference(const char *s, size_t limit, int *target)
             return 0;
     *tail = '\0';
     *target = scrape_caption_parse(ref, 1, &cap) > 0 ? cap.numbers[0] : 0;
+    if (!*target && exact)
+        return 0;
     if (!*target) {
         /* "See 13 Across and note": keep the number, ignore the rest */
         *target = atoi(ref);
@@ -274,7 +278,7 @@ static int read_line(const struct scrape_line *line, struct scrape_puzzle *p, ch
         int has_enum = scrape_enumeration_at_end(line->text, &enum_start, &letters) && enum_start > cap_len;
         /* "18 See 13", even with the linked answer's enumeration after it */
         if (read_see_reference(line->text + cap_len, (has_enum ? enum_start : strlen(line->text)) - cap_len,
-                               &target)) {
+                               has_enum, &target)) {
             *current = NULL;
             return add_continuation(p, &cap, target, err);
         }
@@ -327,7 +331,7 @@ int scrape_clues_read(const struct scrape_lines *lines, struct scrape_puzzle *p,
         if (line->kind == SCRAPE_LINE_TEXT && next && lines->items[i + 1].kind == SCRAPE_LINE_TEXT &&
             scrape_caption_parse(line->text, 1, NULL) > 0 && scrape_caption_parse(next, 0, NULL) == 0 &&
             (scrape_enumeration_at_end(next, &enum_start, &letters) ||
-             read_see_reference(next, strlen(next), &target))) {
+             read_see_reference(next, strlen(next), 0, &target))) {
             if (join_lines(line, &lines->items[i + 1], &joined, err) < 0)
                 return -1;
             line = &joined;

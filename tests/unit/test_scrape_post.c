@@ -378,6 +378,10 @@ static void test_linked_entries(void **state)
     expect_linked("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p>"
                   "<p><strong>4</strong><br />See 3</p><p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2,
                   "3", "across", "3/4");
+    /* A clue that merely starts with "See N" is a clue. */
+    expect_linked("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p><p>4 See 3 run off (4)</p>"
+                  "<p>ABCD</p><p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2,
+                  "4", "across", "");
     /* Longer than one light: joins the gap after it, one light per part at most. */
     expect_linked("<p>Across</p><p>3 Long one (8,9)</p><p>ABCDEFGH IJKLMNOPQ</p>"
                   "<p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2,
