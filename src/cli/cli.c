@@ -43,30 +43,38 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "scrape",
-        .usage = "[--since DATE] [--max N] [--series LIST]",
+        .usage = "[--since DATE] [--max N] [--series LIST] [--max-pages N]",
         .summary = "read the Fifteensquared feed back to DATE and store every new valid puzzle",
         .help = "Reads {FIFTEENSQUARED_URL}/feed/ and its older pages (?paged=2, ...) until the\n"
                 "posts are older than --since, fetches each new post of the chosen series,\n"
                 "checks it, and stores it whole (a puzzle that fails a check is rejected with\n"
-                "its reason; one already stored is skipped). Prints each saved or rejected\n"
-                "post and a summary; exits 1 only when the feed itself cannot be read.\n"
+                "its reason and listed by `puzzles rejected`; one already stored is skipped).\n"
+                "A page that repeats posts already read (a cache ignoring ?paged=), or the\n"
+                "page limit, ends the walk with a warning; what was found is still saved.\n"
+                "Prints each saved or rejected post and a summary; exits 1 only when the feed\n"
+                "itself cannot be read.\n"
                 "\n"
                 "  --since DATE    oldest post date to read (default: 8 days before the newest\n"
                 "                  stored puzzle, or 8 days ago on an empty database)\n"
                 "  --max N         stop after N feed posts\n"
-                "  --series LIST   comma-separated series (default guardian-cryptic,guardian-prize)\n",
+                "  --series LIST   comma-separated series (default guardian-cryptic,guardian-prize)\n"
+                "  --max-pages N   feed pages to read at most (default CRYPTIC_BENCH_SCRAPE_MAX_PAGES,\n"
+                "                  else 50)\n",
         .run = cmd_scrape,
     },
     {
         .name = "parse",
-        .usage = "FILE_OR_URL [--url POST_URL]",
+        .usage = "FILE_OR_URL [--url POST_URL] | --retry-rejected",
         .summary = "print one Fifteensquared post's puzzle as JSON, or why it is rejected",
         .help = "Reads a post page (a file, an http(s) URL, or - for standard input), finds its\n"
                 "clues in the post body and checks them as `scrape` would before storing.\n"
                 "Prints {series, number, setter, date, title, url, clues: [...]} (unknown\n"
-                "metadata as null, e.g. for a bare fragment), or exits 1 with the reason.\n"
+                "metadata as null, e.g. for a bare fragment; a clue whose answer runs over\n"
+                "several lights has linked: \"13/18\"), or exits 1 with the reason.\n"
                 "\n"
-                "  --url POST_URL   where the page came from (for its URL and date)\n",
+                "  --url POST_URL    where the page came from (for its URL and date)\n"
+                "  --retry-rejected  fetch and check again every post `puzzles rejected` lists\n"
+                "                    (after a parser fix): those that pass now are stored\n",
         .run = cmd_parse,
     },
     {
@@ -238,10 +246,13 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "puzzles",
-        .usage = "[list [--json] | quarantine ID --reason TEXT | restore ID]",
-        .summary = "list puzzles; take a bad one out of scoring, or put it back",
+        .usage = "[list [--json] | rejected [--json] | quarantine ID --reason TEXT | restore ID]",
+        .summary = "list puzzles or rejected posts; take a bad puzzle out of scoring, or put it back",
         .help = "  list          every puzzle: id, week, series, number, setter, clues, and whether\n"
                 "                it is scored, quarantined (with the reason) or has excluded clues\n"
+                "  rejected      every post that failed validation and is not stored: url, series,\n"
+                "                number, reason, first and last seen, attempts (`parse\n"
+                "                --retry-rejected` or the next `scrape` brings them in once fixed)\n"
                 "  quarantine    its clues stop counting (rankings, coverage, what models are\n"
                 "                asked) but stay stored; the reason is kept and shown\n"
                 "  restore       it counts again\n"

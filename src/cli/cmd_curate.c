@@ -65,11 +65,58 @@ static int change(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, 
     return CLI_OK;
 }
 
+/* `puzzles rejected [--json]`: the posts that failed validation. */
+static int list_rejected(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") != 0)
+            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
+        json = 1;
+    }
+    struct err err = {{0}};
+    struct store *store = NULL;
+    json_t *list = NULL;
+    int rc = pipeline_env_open_store(ctx, &store, &err) < 0 ? -1 : store_rejected_json(store, &list, &err);
+    store_close(store);
+    if (rc < 0)
+        return cli_fail(cmd, err.msg);
+    if (json) {
+        json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    } else if (json_array_size(list) == 0) {
+        printf("no rejected posts\n");
+    } else {
+        printf("%-17s %-8s %8s  %-19s  %-19s  %s\n", "series", "number", "attempts", "first seen", "last seen",
+               "url / reason");
+        size_t i;
+        json_t *p;
+        json_array_foreach(list, i, p) {
+            const char *series = json_string_value(json_object_get(p, "series"));
+            json_int_t number = json_integer_value(json_object_get(p, "number"));
+            char num[24] = "-";
+            if (number > 0)
+                snprintf(num, sizeof num, "%lld", (long long)number);
+            printf("%-17s %-8s %8lld  %-19s  %-19s  %s\n%77s  %s\n", series ? series : "-", num,
+                   (long long)json_integer_value(json_object_get(p, "attempts")),
+                   json_string_value(json_object_get(p, "first_seen")),
+                   json_string_value(json_object_get(p, "last_seen")),
+                   json_string_value(json_object_get(p, "url")), "",
+                   json_string_value(json_object_get(p, "reason")));
+        }
+        printf("%zu rejected post%s\n", json_array_size(list), json_array_size(list) == 1 ? "" : "s");
+    }
+    json_decref(list);
+    return CLI_OK;
+}
+
 int cmd_puzzles(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *action = argc > 0 ? argv[0] : "list";
     if (strcmp(action, "quarantine") == 0 || strcmp(action, "restore") == 0)
         return change(ctx, cmd, argc, argv, "puzzle", store_puzzle_quarantine, strcmp(action, "restore") == 0);
+    if (strcmp(action, "rejected") == 0)
+        return list_rejected(ctx, cmd, argc, argv);
     if (strcmp(action, "list") != 0 && strcmp(action, "--json") != 0)
         return cli_usage_error(cmd, "unknown action \"%s\"", action);
     int json = 0;

@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline_env.h"
 #include "core/buf.h"
 #include "core/http.h"
+#include "pipeline/scrape.h"
 #include "scrape/post.h"
 
 #define PAGE_MAX_BYTES HTTP_DEFAULT_MAX_BODY
@@ -39,21 +41,62 @@ static int read_page(const char *source, struct buf *page, struct err *err)
     return rc;
 }
 
-int cmd_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+static void on_retry(void *ctx, enum pipeline_scrape_event event, const char *url, const char *detail)
 {
     (void)ctx;
+    if (event == PIPELINE_SCRAPE_SAVED)
+        printf("saved     %s  %s\n", detail, url);
+    else if (event == PIPELINE_SCRAPE_REJECTED)
+        printf("rejected  %s: %s\n", url, detail);
+    else if (event == PIPELINE_SCRAPE_SKIPPED)
+        printf("skipped   %s: %s\n", url, detail);
+    fflush(stdout);
+}
+
+/* `parse --retry-rejected`: every stored rejected post, fetched and checked
+ * again; those that pass are stored and leave the list. */
+static int retry_rejected(struct cli_ctx *ctx, const struct cli_command *cmd)
+{
+    struct err err = {{0}};
+    struct store *store = NULL;
+    struct pipeline_config cfg;
+    struct pipeline_scrape_report report;
+    int rc = pipeline_env_open(ctx, &cfg, &store, &err) < 0
+                 ? -1
+                 : pipeline_scrape_retry_rejected(store, &cfg.scrape, on_retry, NULL, &report, &err);
+    store_close(store);
+    if (rc < 0)
+        return cli_fail(cmd, err.msg);
+    printf("retried %d rejected post%s: %d saved, %d skipped (already stored), %d still rejected\n", report.seen,
+           report.seen == 1 ? "" : "s", report.saved, report.skipped, report.rejected);
+    return CLI_OK;
+}
+
+int cmd_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
     const char *source = NULL, *url = NULL;
+    int retry = 0;
     for (int i = 0; i < argc;) {
         int taken = cli_take_value(argc, argv, &i, "--url", &url);
         if (taken < 0)
             return cli_usage_error(cmd, "--url needs a URL");
         if (taken > 0)
             continue;
+        if (strcmp(argv[i], "--retry-rejected") == 0) {
+            retry = 1;
+            i++;
+            continue;
+        }
         if (argv[i][0] == '-' && argv[i][1] != '\0')
             return cli_usage_error(cmd, "unknown option %s", argv[i]);
         if (source)
             return cli_usage_error(cmd, "one page at a time");
         source = argv[i++];
+    }
+    if (retry) {
+        if (source || url)
+            return cli_usage_error(cmd, "--retry-rejected takes no page: it retries every stored rejected post");
+        return retry_rejected(ctx, cmd);
     }
     if (!source)
         return cli_usage_error(cmd, "which page? give a file, a URL or - for standard input");

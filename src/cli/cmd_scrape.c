@@ -30,6 +30,8 @@ static void on_event(void *ctx, enum pipeline_scrape_event event, const char *ur
     case PIPELINE_SCRAPE_REJECTED:
         printf("rejected  %s: %s\n", url, detail);
         break;
+    case PIPELINE_SCRAPE_WARNING:
+        break; /* the pipeline logs it as a warning on stderr */
     }
     fflush(stdout);
 }
@@ -62,13 +64,14 @@ static int parse_series(const struct cli_command *cmd, char *list, struct pipeli
 
 int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-    const char *since = NULL, *max = NULL, *series = NULL;
+    const char *since = NULL, *max = NULL, *series = NULL, *max_pages = NULL;
     char series_copy[512];
     for (int i = 0; i < argc;) {
         int taken;
         if ((taken = cli_take_value(argc, argv, &i, "--since", &since)) != 0 ||
             (taken = cli_take_value(argc, argv, &i, "--max", &max)) != 0 ||
-            (taken = cli_take_value(argc, argv, &i, "--series", &series)) != 0) {
+            (taken = cli_take_value(argc, argv, &i, "--series", &series)) != 0 ||
+            (taken = cli_take_value(argc, argv, &i, "--max-pages", &max_pages)) != 0) {
             if (taken < 0)
                 return cli_usage_error(cmd, "%s needs a value", argv[i]);
             continue;
@@ -93,6 +96,21 @@ int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
             return cli_usage_error(cmd, "--max must be a whole number from 1 to 100000");
         }
         json_object_set_new(data, "max", json_integer(n));
+    }
+    /* The flag wins over the environment; a bad value of either is a usage error. */
+    struct err env_err = {{0}};
+    int env_pages;
+    if (max_pages) {
+        char *end;
+        long n = strtol(max_pages, &end, 10);
+        if (!*max_pages || *end || n < 1 || n > 100000) {
+            json_decref(data);
+            return cli_usage_error(cmd, "--max-pages must be a whole number from 1 to 100000");
+        }
+        json_object_set_new(data, "max_pages", json_integer(n));
+    } else if (pipeline_env_scrape_max_pages(&env_pages, &env_err) < 0) {
+        json_decref(data);
+        return cli_usage_error(cmd, "%s", env_err.msg);
     }
     if (series) {
         struct pipeline_scrape_opts opts = {0};
@@ -135,6 +153,9 @@ int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
            json_string_value(json_object_get(report, "since")), FIELD("pages"), FIELD("seen"), FIELD("found"),
            FIELD("saved"), FIELD("skipped"), FIELD("rejected"));
 #undef FIELD
+    const char *warning = json_string_value(json_object_get(report, "warning"));
+    if (warning && *warning)
+        printf("stopped early: %s\n", warning);
     status = CLI_OK;
 done:
     fflush(stdout);

@@ -36,7 +36,7 @@ int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
     utc_week_id(utc_date_from_ms(utc_now_ms()), week);
 
     if (json) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:s?, s:s?, s:s}",
+        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:s?, s:s?, s:s}",
                               "database", ctx->config.db_location,
                               "database_from", ctx->config.db_source,
                               "backend", db_backend(store_db(store)),
@@ -50,6 +50,7 @@ int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
                               "evaluations", (json_int_t)st.evaluations,
                               "evaluation_errors", (json_int_t)st.evaluation_errors,
                               "weekly_rankings", (json_int_t)st.weekly_rankings,
+                              "rejected_posts", (json_int_t)st.rejected_posts,
                               "last_scrape", st.last_scrape[0] ? st.last_scrape : NULL,
                               "last_evaluation", st.last_evaluation[0] ? st.last_evaluation : NULL,
                               "newest_puzzle_week", st.newest_week[0] ? st.newest_week : NULL,
@@ -68,6 +69,8 @@ int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
         printf("evaluations:      %lld (%lld errors)\n", (long long)st.evaluations,
                (long long)st.evaluation_errors);
         printf("weekly rankings:  %lld\n", (long long)st.weekly_rankings);
+        printf("rejected posts:   %lld%s\n", (long long)st.rejected_posts,
+               st.rejected_posts ? " (`cryptic-bench puzzles rejected`)" : "");
         printf("last scrape:      %s\n", st.last_scrape[0] ? st.last_scrape : "never");
         printf("last evaluation:  %s\n", st.last_evaluation[0] ? st.last_evaluation : "never");
         printf("newest puzzle:    %s\n", st.newest_week[0] ? st.newest_week : "none");

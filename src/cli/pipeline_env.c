@@ -17,6 +17,21 @@ long pipeline_env_long(const char *name, long fallback)
     return *end == '\0' && n >= 0 ? n : fallback;
 }
 
+int pipeline_env_scrape_max_pages(int *out, struct err *err)
+{
+    const char *v = config_env("CRYPTIC_BENCH_SCRAPE_MAX_PAGES");
+    *out = 0;
+    if (!v)
+        return 0;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < 1 || n > 100000)
+        return err_set(err, "CRYPTIC_BENCH_SCRAPE_MAX_PAGES must be a whole number from 1 to 100000 (feed pages "
+                            "per scrape walk), not \"%.40s\"", v);
+    *out = (int)n;
+    return 0;
+}
+
 int pipeline_env_open_store(struct cli_ctx *ctx, struct store **store, struct err *err)
 {
     struct store_open_opts opts = {.token = ctx->config.db_token};
@@ -39,6 +54,8 @@ int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct s
     cfg->scrape.retries = (int)pipeline_env_long("FIFTEENSQUARED_RETRIES", 3);
     cfg->scrape.backoff_ms = pipeline_env_long("FIFTEENSQUARED_BACKOFF_MS", 1000);
     cfg->scrape.timeout_ms = pipeline_env_long("FIFTEENSQUARED_TIMEOUT_MS", 30000);
+    if (pipeline_env_scrape_max_pages(&cfg->scrape.max_pages, err) < 0)
+        return -1;
     cfg->evaluate.api_key = config_env("OPENROUTER_API_KEY");
     cfg->evaluate.base_url = config_env("OPENROUTER_BASE_URL");
     cfg->evaluate.retries = (int)pipeline_env_long("CRYPTIC_BENCH_EVAL_RETRIES", 3);

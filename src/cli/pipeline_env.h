@@ -14,6 +14,11 @@
 /* A whole number >= 0 from the environment (or .env), else fallback. */
 long pipeline_env_long(const char *name, long fallback);
 
+/* CRYPTIC_BENCH_SCRAPE_MAX_PAGES, the feed pages a scrape walk reads at
+ * most: *out 0 when unset (the default), else a whole number from 1 to
+ * 100000; anything else fails naming the variable. */
+int pipeline_env_scrape_max_pages(int *out, struct err *err);
+
 /* Opens the database, creating nothing and upgrading an older schema. */
 int pipeline_env_open_store(struct cli_ctx *ctx, struct store **store, struct err *err);
 

@@ -28,6 +28,97 @@ static int step_error(struct flow_step_error *e, const struct err *err, int retr
     e->retry_after_ms = -1;
     return -1;
 }
+struct alert_arg {
+    const char *url;
+    char body[3000];
+};
+
+/* POSTs a JSON alert body to the webhook; fails on no answer or a non-2xx. */
+static int post_alert(const char *url, const char *body, struct err *err)
+{
+    struct http_client *http = NULL;
+    struct http_client_opts ho = {.retries = 1, .timeout_ms = 15000};
+    struct http_response resp = {0};
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    int rc = http_client_new(&ho, &http, err);
+    if (rc == 0) {
+        struct http_request req = {"POST", url, headers, body, strlen(body)};
+        rc = http_do(http, &req, &resp, err);
+    }
+    http_client_free(http);
+    long status = resp.status;
+    http_response_free(&resp);
+    if (rc == 0 && status / 100 != 2)
+        rc = err_set(err, "the alert webhook answered HTTP %ld", status);
+    return rc;
+}
+
+/* POSTs the alert; a webhook that keeps failing must not hold the week up:
+ * the step's retries run out and the week ends anyway. */
+static int alert_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct alert_arg *a = arg;
+    struct err err = {{0}};
+    if (post_alert(a->url, a->body, &err) < 0)
+        return step_error(e, &err, 1);
+    *out = json_true();
+    return 0;
+}
+
+/* A post rejected on this many scrapes is worth a human look. */
+#define REJECTED_ALERT_ATTEMPTS 3
+
+/* Posts {text, rejected: [{url, series, number, reason, attempts}]} for the
+ * posts rejected on REJECTED_ALERT_ATTEMPTS scrapes that no alert reported
+ * yet, then marks them reported (a failed POST leaves them for the next
+ * scrape). The result is how many were reported. */
+static int rejected_alert_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    struct pipeline_config *cfg = arg;
+    struct err err = {{0}};
+    json_t *due = NULL;
+    if (store_rejected_due_alert(cfg->store, REJECTED_ALERT_ATTEMPTS, &due, &err) < 0)
+        return step_error(e, &err, 1);
+    size_t n = json_array_size(due);
+    if (n == 0) {
+        json_decref(due);
+        *out = json_integer(0);
+        return 0;
+    }
+    char text[1500];
+    int used = snprintf(text, sizeof text, "cryptic-bench: %zu post%s rejected on %d scrapes or more "
+                                           "(`cryptic-bench puzzles rejected`):", n, n == 1 ? "" : "s",
+                        REJECTED_ALERT_ATTEMPTS);
+    json_t *list = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(due, i, row) {
+        const char *url = json_string_value(json_object_get(row, "url"));
+        const char *reason = json_string_value(json_object_get(row, "reason"));
+        if (used > 0 && (size_t)used < sizeof text)
+            used += snprintf(text + used, sizeof text - (size_t)used, " %s: %.200s;", url, reason);
+        json_array_append_new(list, json_pack("{s:s, s:O, s:O, s:s, s:O}", "url", url, "series",
+                                              json_object_get(row, "series"), "number",
+                                              json_object_get(row, "number"), "reason", reason, "attempts",
+                                              json_object_get(row, "attempts")));
+    }
+    json_t *body = json_pack("{s:s, s:s, s:o}", "text", text, "status", "rejected-posts", "rejected", list);
+    char *dumped = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    int rc = dumped ? post_alert(cfg->alert_webhook, dumped, &err) : err_set(&err, "out of memory");
+    free(dumped);
+    json_array_foreach(due, i, row) {
+        if (rc == 0 && store_rejected_mark_alerted(cfg->store, json_integer_value(json_object_get(row, "id")),
+                                                   &err) < 0)
+            rc = -1;
+    }
+    json_decref(due);
+    if (rc < 0)
+        return step_error(e, &err, 1);
+    *out = json_integer((json_int_t)n);
+    return 0;
+}
+
 static int scrape_step(void *arg, json_t **out, struct flow_step_error *e)
 {
     struct scrape_arg *a = arg;
@@ -38,6 +129,8 @@ static int scrape_step(void *arg, json_t **out, struct flow_step_error *e)
         opts.since_ms = json_integer_value(v);
     if (json_is_integer(v = json_object_get(a->data, "max")))
         opts.max_posts = (int)json_integer_value(v);
+    if (json_is_integer(v = json_object_get(a->data, "max_pages")))
+        opts.max_pages = (int)json_integer_value(v);
     if (json_is_array(v = json_object_get(a->data, "series"))) {
         size_t i, n = 0;
         json_t *name;
@@ -54,9 +147,10 @@ static int scrape_step(void *arg, json_t **out, struct flow_step_error *e)
     json_t *weeks = json_array();
     for (int i = 0; i < report.nweeks; i++)
         json_array_append_new(weeks, json_string(report.weeks[i]));
-    *out = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "since", report.since, "pages", report.pages,
-                     "seen", report.seen, "found", report.found, "saved", report.saved, "skipped", report.skipped,
-                     "rejected", report.rejected, "weeks", weeks);
+    *out = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:s?}", "since", report.since, "pages",
+                     report.pages, "seen", report.seen, "found", report.found, "saved", report.saved, "skipped",
+                     report.skipped, "rejected", report.rejected, "weeks", weeks, "warning",
+                     report.warning[0] ? report.warning : NULL);
     return 0;
 }
 
@@ -85,6 +179,10 @@ static int scrape_puzzles(struct flow_ctx *ctx, const json_t *event, void *user)
         return flow_yield(ctx);
     if (flow_step_failed(scraped))
         return flow_fail(ctx, flow_step_failed(scraped));
+    /* A webhook that fails does not fail the scrape: the alert is due again next time. */
+    if (cfg->alert_webhook && *cfg->alert_webhook &&
+        flow_step_run(ctx, "alert-rejected", rejected_alert_step, cfg, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
     if (flow_step_run(ctx, "weeks-to-evaluate", weeks_step, cfg, 0, &weeks) == FLOW_PENDING)
         return flow_yield(ctx);
     const char *only = json_string_value(json_object_get(json_object_get(event, "data"), "week_id"));
@@ -299,38 +397,6 @@ static int plan_week_step(void *arg, json_t **out, struct flow_step_error *e)
         *out = NULL;
         return -1;
     }
-    return 0;
-}
-
-struct alert_arg {
-    const char *url;
-    char body[3000];
-};
-
-/* POSTs the alert; a webhook that keeps failing must not hold the week up:
- * the step's retries run out and the week ends anyway. */
-static int alert_step(void *arg, json_t **out, struct flow_step_error *e)
-{
-    struct alert_arg *a = arg;
-    struct http_client *http = NULL;
-    struct http_client_opts ho = {.retries = 1, .timeout_ms = 15000};
-    struct http_response resp = {0};
-    struct err err = {{0}};
-    const char *headers[] = {"Content-Type: application/json", NULL};
-    int rc = http_client_new(&ho, &http, &err);
-    if (rc == 0) {
-        struct http_request req = {"POST", a->url, headers, a->body, strlen(a->body)};
-        rc = http_do(http, &req, &resp, &err);
-    }
-    http_client_free(http);
-    long status = resp.status;
-    http_response_free(&resp);
-    if (rc == 0 && status / 100 != 2)
-        rc = err_set(&err, "the alert webhook answered HTTP %ld", status);
-    if (rc < 0) {
-        return step_error(e, &err, 1);
-    }
-    *out = json_true();
     return 0;
 }
 

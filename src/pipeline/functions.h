@@ -3,8 +3,11 @@
  * (DESIGN §4 "The pipeline and its error classes"):
  *
  *  - scrape-puzzles (cron TZ=UTC 0 6 * * 0, event benchmark/scrape.requested
- *    {week_id?, since?, max?, series?}): reads the feed (one step; the event
- *    may narrow it as the `scrape` flags do), then sends benchmark/scrape.complete {weeks}
+ *    {week_id?, since?, max?, max_pages?, series?}): reads the feed (one step;
+ *    the event may narrow it as the `scrape` flags do), alerts the webhook
+ *    once about posts rejected on 3 scrapes (step "alert-rejected", only
+ *    with a webhook; its failure does not fail the scrape), then sends
+ *    benchmark/scrape.complete {weeks}
  *    and one benchmark/evaluate.requested {week_id} per week with clues some
  *    active model still lacks an answer for;
  *  - evaluate-week (benchmark/evaluate.requested {week_id, models?};

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "scrape/links.h"
 #include "scrape/text.h"
 
 #define EXPLANATION_MAX (64 * 1024)
@@ -155,26 +156,75 @@ static int take_answer(struct scrape_clue *c, const struct scrape_line *line, st
     return 1;
 }
 
-static int add_linked(struct scrape_puzzle *p, const struct scrape_caption *cap, struct err *err)
+/* Skips what may stand between a caption and "See": "(", "-", "–", ":". */
+static const char *skip_see_lead(const char *s)
 {
-    int *n = realloc(p->linked_numbers, (p->nlinked + (size_t)cap->nnumbers) * sizeof *n);
-    if (!n)
-        return err_set(err, "out of memory");
-    p->linked_numbers = n;
-    for (int i = 0; i < cap->nnumbers; i++)
-        p->linked_numbers[p->nlinked++] = cap->numbers[i];
-    return 0;
+    for (;;) {
+        if (*s == ' ' || *s == '(' || *s == '-' || *s == ':' || *s == '[')
+            s++;
+        else if ((unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
+                 ((unsigned char)s[2] == 0x93 || (unsigned char)s[2] == 0x94))
+            s += 3;
+        else
+            return s;
+    }
 }
 
-/* "See 1", "see 12 across", "See 1 Across": a continuation entry. */
-static int is_see_reference(const char *s)
+/* Reads "See 1", "see 12 across", "(See 13/18)" at s, up to limit (the
+ * enumeration's start, or the end): a continuation entry when nothing
+ * but punctuation follows the reference. Before an enumeration (exact) it
+ * must be the reference alone: "See 1 and run (5)" is a clue. Sets
+ * *target (0 if unreadable). */
+static int read_see_reference(const char *s, size_t limit, int exact, int *target)
 {
-    if (strncasecmp(s, "see ", 4) != 0)
+    const char *end = s + limit;
+    s = skip_see_lead(s);
+    if (s >= end || strncasecmp(s, "see", 3) != 0 || isalpha((unsigned char)s[3]))
         return 0;
-    s += 4;
-    while (*s == ' ')
+    s += 3;
+    while (*s == ' ' || *s == ':')
         s++;
-    return isdigit((unsigned char)*s);
+    if (s >= end || !isdigit((unsigned char)*s))
+        return 0;
+    struct scrape_caption cap;
+    char ref[64];
+    size_t n = (size_t)(end - s) < sizeof ref ? (size_t)(end - s) : sizeof ref - 1;
+    memcpy(ref, s, n);
+    ref[n] = '\0';
+    /* the reference reads as a caption: "13", "13 across", "13/18" */
+    char *tail = ref;
+    while (*tail && (isalnum((unsigned char)*tail) || *tail == '/' || *tail == ',' || *tail == ' '))
+        tail++;
+    for (const char *q = tail; *q; q++)
+        if (isalnum((unsigned char)*q))
+            return 0;
+    *tail = '\0';
+    *target = scrape_caption_parse(ref, 1, &cap) > 0 ? cap.numbers[0] : 0;
+    if (!*target && exact)
+        return 0;
+    if (!*target) {
+        /* "See 13 Across and note": keep the number, ignore the rest */
+        *target = atoi(ref);
+        if (*target <= 0 || *target > 999)
+            *target = 0;
+    }
+    return 1;
+}
+
+static int add_continuation(struct scrape_puzzle *p, const struct scrape_caption *cap, int target,
+                            struct err *err)
+{
+    struct scrape_continuation *k =
+        realloc(p->continuations, (p->ncontinuations + 1) * sizeof *k);
+    if (!k)
+        return err_set(err, "out of memory");
+    p->continuations = k;
+    k = &p->continuations[p->ncontinuations++];
+    memset(k, 0, sizeof *k);
+    k->nnumbers = cap->nnumbers < 8 ? cap->nnumbers : 8;
+    memcpy(k->numbers, cap->numbers, (size_t)k->nnumbers * sizeof(int));
+    k->target = target;
+    return 0;
 }
 
 /* Makes "<caption> <clue>" of a caption line and the clue line after it. */
@@ -224,18 +274,21 @@ static int read_line(const struct scrape_line *line, struct scrape_puzzle *p, ch
     size_t cap_len = scrape_caption_parse(line->text, 0, &cap);
     if (cap_len > 0 && line->kind == SCRAPE_LINE_TEXT) {
         size_t enum_start;
-        int letters;
-        if (scrape_enumeration_at_end(line->text, &enum_start, &letters) && enum_start > cap_len) {
+        int letters, target;
+        int has_enum = scrape_enumeration_at_end(line->text, &enum_start, &letters) && enum_start > cap_len;
+        /* "18 See 13", even with the linked answer's enumeration after it */
+        if (read_see_reference(line->text + cap_len, (has_enum ? enum_start : strlen(line->text)) - cap_len,
+                               has_enum, &target)) {
+            *current = NULL;
+            return add_continuation(p, &cap, target, err);
+        }
+        if (has_enum) {
             char d = cap.direction ? cap.direction : *direction ? *direction : 'a';
             if (start_clue(p, line, &cap, cap_len, enum_start, d, err) < 0)
                 return -1;
             *current = &p->clues[p->nclues - 1];
             *want_answer = 1;
             return 0;
-        }
-        if (is_see_reference(line->text + cap_len)) {
-            *current = NULL;
-            return add_linked(p, &cap, err);
         }
     }
     struct scrape_clue *c = *current;
@@ -270,15 +323,15 @@ int scrape_clues_read(const struct scrape_lines *lines, struct scrape_puzzle *p,
     int want_answer = 0;
     for (size_t i = 0; i < lines->n; i++) {
         const struct scrape_line *line = &lines->items[i];
-        /* A number alone on its line, the clue on the next: read them as one. */
+        /* A number alone on its line, the clue (or "See 13") on the next: read them as one. */
         struct scrape_line joined = {0};
         size_t enum_start;
-        int letters;
-        if (line->kind == SCRAPE_LINE_TEXT && i + 1 < lines->n &&
-            lines->items[i + 1].kind == SCRAPE_LINE_TEXT &&
-            scrape_caption_parse(line->text, 1, NULL) > 0 &&
-            scrape_caption_parse(lines->items[i + 1].text, 0, NULL) == 0 &&
-            scrape_enumeration_at_end(lines->items[i + 1].text, &enum_start, &letters)) {
+        int letters, target;
+        const char *next = i + 1 < lines->n ? lines->items[i + 1].text : NULL;
+        if (line->kind == SCRAPE_LINE_TEXT && next && lines->items[i + 1].kind == SCRAPE_LINE_TEXT &&
+            scrape_caption_parse(line->text, 1, NULL) > 0 && scrape_caption_parse(next, 0, NULL) == 0 &&
+            (scrape_enumeration_at_end(next, &enum_start, &letters) ||
+             read_see_reference(next, strlen(next), 0, &target))) {
             if (join_lines(line, &lines->items[i + 1], &joined, err) < 0)
                 return -1;
             line = &joined;
@@ -290,5 +343,6 @@ int scrape_clues_read(const struct scrape_lines *lines, struct scrape_puzzle *p,
         if (rc < 0)
             return -1;
     }
+    scrape_links_resolve(p);
     return 0;
 }

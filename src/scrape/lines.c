@@ -411,9 +411,13 @@ static int cell_has_enumeration(const struct cell *c)
 /* The cell after the caption that reads "See N", or -1. */
 static int see_cell(const struct cell *cells, size_t ncells, int caption)
 {
-    for (size_t i = (size_t)caption + 1; i < ncells; i++)
-        if (cells[i].lines.n && strncasecmp(cells[i].text, "see ", 4) == 0)
+    for (size_t i = (size_t)caption + 1; i < ncells; i++) {
+        const char *t = cells[i].text;
+        while (*t == '(' || *t == '[' || *t == '-' || *t == ' ')
+            t++;
+        if (cells[i].lines.n && strncasecmp(t, "see ", 4) == 0)
             return (int)i;
+    }
     return -1;
 }
 

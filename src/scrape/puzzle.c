@@ -25,7 +25,7 @@ void scrape_puzzle_free(struct scrape_puzzle *p)
         free(c->definitions);
     }
     free(p->clues);
-    free(p->linked_numbers);
+    free(p->continuations);
     free(p->series);
     free(p->setter);
     free(p->date);
@@ -67,20 +67,26 @@ int scrape_puzzle_validate(const struct scrape_puzzle *p, int require_identity, 
                             "crossword post",
                        across ? "down" : "across", p->nclues, across ? "across" : "down");
 
-    /* Every grid number from 1 to the highest starts an entry. */
+    /* Every grid number from 1 to the highest starts an entry, or is a
+     * light of a linked clue's answer. */
     size_t n = 0;
     for (size_t i = 0; i < p->nclues; i++)
-        n += (size_t)p->clues[i].nnumbers;
-    n += p->nlinked;
+        n += (size_t)p->clues[i].nnumbers + (size_t)p->clues[i].nlinked;
+    for (size_t i = 0; i < p->ncontinuations; i++)
+        n += (size_t)p->continuations[i].nnumbers;
     int *numbers = malloc(n * sizeof *numbers);
     if (!numbers)
         return err_set(err, "out of memory");
     size_t k = 0;
-    for (size_t i = 0; i < p->nclues; i++)
+    for (size_t i = 0; i < p->nclues; i++) {
         for (int j = 0; j < p->clues[i].nnumbers; j++)
             numbers[k++] = p->clues[i].numbers[j];
-    for (size_t i = 0; i < p->nlinked; i++)
-        numbers[k++] = p->linked_numbers[i];
+        for (int j = 0; j < p->clues[i].nlinked; j++)
+            numbers[k++] = p->clues[i].linked[j];
+    }
+    for (size_t i = 0; i < p->ncontinuations; i++)
+        for (int j = 0; j < p->continuations[i].nnumbers; j++)
+            numbers[k++] = p->continuations[i].numbers[j];
     qsort(numbers, n, sizeof *numbers, cmp_int);
     int expect = 1, rc = 0;
     char missing[256] = "";
@@ -100,9 +106,10 @@ int scrape_puzzle_validate(const struct scrape_puzzle *p, int require_identity, 
             expect++;
     }
     if (nmissing)
-        rc = err_set(err, "clue numbers do not cover 1 to %d: %s missing (%s%s); a truncated page?",
+        rc = err_set(err, "clue numbers do not cover 1 to %d: %s missing (%s%s), and no clue of the post "
+                          "links to %s; a truncated page?",
                      numbers[n - 1], nmissing == 1 ? "number" : "numbers", missing,
-                     nmissing > 10 ? ", ..." : "");
+                     nmissing > 10 ? ", ..." : "", nmissing == 1 ? "it" : "them");
     free(numbers);
     if (rc < 0)
         return rc;
@@ -126,15 +133,36 @@ json_t *scrape_puzzle_to_json(const struct scrape_puzzle *p)
         json_t *defs = json_array();
         for (size_t d = 0; d < c->ndefinitions; d++)
             json_array_append_new(defs, json_string(c->definitions[d]));
-        json_array_append_new(clues, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o}",
+        char linked[128];
+        scrape_clue_linked(c, linked, sizeof linked);
+        json_array_append_new(clues, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o, s:s?}",
                                                "number", c->number, "direction", c->direction,
                                                "text", c->text, "enumeration", c->enumeration,
                                                "answer", c->answer, "display_answer",
                                                c->display_answer, "explanation", c->explanation,
-                                               "definitions", defs));
+                                               "definitions", defs, "linked",
+                                               linked[0] ? linked : NULL));
     }
     json_t *number = p->number > 0 ? json_integer(p->number) : json_null();
     return json_pack("{s:s?, s:o, s:s?, s:s?, s:s?, s:s?, s:o}", "series", p->series, "number",
                      number, "setter", p->setter, "date", p->date, "title", p->title, "url", p->url,
                      "clues", clues);
+}
+
+char *scrape_clue_linked(const struct scrape_clue *c, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    if (c->nnumbers + c->nlinked < 2)
+        return out;
+    for (int i = 0; i < c->nnumbers + c->nlinked; i++) {
+        int n = i < c->nnumbers ? c->numbers[i] : c->linked[i - c->nnumbers];
+        int w = snprintf(out + used, size - used, "%s%d", i ? "/" : "", n);
+        if (w < 0 || (size_t)w >= size - used) {
+            out[used] = '\0';
+            break;
+        }
+        used += (size_t)w;
+    }
+    return out;
 }

@@ -96,6 +96,8 @@ size_t scrape_caption_parse(const char *s, int whole_cell, struct scrape_caption
         } else if (strncasecmp(q, "and ", 4) == 0 && q > p) {
             sep = ',';
             q += 4;
+        } else if (whole_cell && q > p && isdigit((unsigned char)*q)) {
+            sep = ','; /* a number cell "13 18": nothing else in the cell, so a list */
         }
         if (!sep)
             break;

@@ -66,7 +66,8 @@ static const char *const sql_totals =
     "SELECT (SELECT count(*) FROM clues),\n"
     "       coalesce(sum(json_extract(s.output, '$.saved')), 0),\n"
     "       coalesce(sum(json_extract(s.output, '$.rejected')), 0),\n"
-    "       coalesce(sum(json_extract(s.output, '$.skipped')), 0)\n"
+    "       coalesce(sum(json_extract(s.output, '$.skipped')), 0),\n"
+    "       (SELECT count(*) FROM rejected_posts)\n"
     "FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
     "WHERE r.function_id = 'scrape-puzzles' AND s.name = 'scrape' AND s.kind = 'run'\n"
     "  AND s.status = 'done' AND json_valid(s.output)";
@@ -230,6 +231,7 @@ int store_metrics_read(struct store *store, struct store_metrics *out, struct er
     out->scrape_saved = db_result_int(r, 0, 1);
     out->scrape_rejected = db_result_int(r, 0, 2);
     out->scrape_skipped = db_result_int(r, 0, 3);
+    out->rejected_posts = db_result_int(r, 0, 4);
     db_result_free(r);
     return 0;
 

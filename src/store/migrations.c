@@ -342,6 +342,26 @@ static const char *const m11_answer_quality[] = {
     NULL,
 };
 
+/* Every real puzzle kept: posts that failed validation are remembered
+ * (reason, when, how often) instead of vanishing into a log line, and a
+ * clue whose answer runs over several lights says which ("13/18"). */
+static const char *const m12_rejected_posts[] = {
+    "CREATE TABLE rejected_posts (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    url TEXT NOT NULL UNIQUE,\n"
+    "    series TEXT,\n"
+    "    number INTEGER,\n"
+    "    title TEXT,\n"
+    "    reason TEXT NOT NULL,\n"
+    "    first_seen TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
+    "    last_seen TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
+    "    attempts INTEGER NOT NULL DEFAULT 1,\n"
+    "    alerted_at TIMESTAMP\n"
+    ")",
+    "ALTER TABLE clues ADD COLUMN linked TEXT",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -359,6 +379,8 @@ const struct store_migration store_migrations[] = {
     {11, "answer quality per week and model and all-time: wrong-length, no-answer and error rates, "
          "average completion tokens",
      m11_answer_quality, -1, NULL},
+    {12, "rejected posts (url, series, number, reason, first and last seen, attempts); linked lights of a clue",
+     m12_rejected_posts, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -15,9 +15,13 @@ static const char *const sql_insert_puzzle =
 
 static const char *const sql_insert_clue =
     "INSERT INTO clues (puzzle_id, clue_number, direction, clue_text, answer, letter_count,\n"
-    "                   display_answer, explanation, definitions)\n"
+    "                   display_answer, explanation, definitions, linked)\n"
     "VALUES ((SELECT id FROM puzzles WHERE series = ? AND guardian_id = ?),\n"
-    "        ?, ?, ?, ?, ?, ?, ?, ?)";
+    "        ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/* The post passed: it is no longer a rejected one. */
+static const char *const sql_forget_rejection =
+    "DELETE FROM rejected_posts WHERE url IN (?1, ?4) OR (series = ?2 AND number = ?3)";
 
 static const char *const sql_newest = "SELECT max(publication_date) FROM puzzles";
 
@@ -32,12 +36,12 @@ int store_puzzle_exists(struct store *store, const char *series, int64_t number,
     return 0;
 }
 
-enum { CLUE_ARGS = 10 };
+enum { CLUE_ARGS = 11 };
 
 int store_puzzle_save(struct store *store, const struct store_puzzle_row *p, int64_t *id,
                       struct err *err)
 {
-    size_t n = p->nclues + 1;
+    size_t n = p->nclues + 2;
     struct db_stmt *stmts = calloc(n, sizeof *stmts);
     struct db_value *args = calloc(n * CLUE_ARGS, sizeof *args);
     struct db_result *first = NULL;
@@ -69,8 +73,15 @@ int store_puzzle_save(struct store *store, const struct store_puzzle_row *p, int
         a[7] = db_text(c->display_answer);
         a[8] = db_text(c->explanation);
         a[9] = db_text(c->definitions);
+        a[10] = db_text(c->linked);
         stmts[i + 1] = (struct db_stmt){sql_insert_clue, a, CLUE_ARGS};
     }
+    a = &args[(p->nclues + 1) * CLUE_ARGS];
+    a[0] = db_text(p->url ? p->url : "");
+    a[1] = db_text(p->series);
+    a[2] = db_int(p->number);
+    a[3] = db_text(p->fetched_from ? p->fetched_from : "");
+    stmts[p->nclues + 1] = (struct db_stmt){sql_forget_rejection, a, 4};
     struct db_result **results = calloc(n, sizeof *results);
     if (!results) {
         err_set(err, "out of memory");

@@ -18,6 +18,9 @@ static const char *const sql_status =
     "  (SELECT max(evaluated_at) FROM evaluations),\n"
     "  (SELECT max(week_id) FROM puzzles)";
 
+static const char *const sql_has_rejected =
+    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'rejected_posts'";
+
 static void copy_text(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");
@@ -42,5 +45,13 @@ int store_status(struct store *store, struct store_status *out, struct err *err)
     copy_text(out->last_evaluation, sizeof out->last_evaluation, db_result_text(r, 0, 8));
     copy_text(out->newest_week, sizeof out->newest_week, db_result_text(r, 0, 9));
     db_result_free(r);
+    /* An older file has no rejected_posts table yet: none are recorded. */
+    r = NULL;
+    if (db_query(store_db(store), &DB_SQL(sql_has_rejected), &r, err) < 0)
+        return err_prefix(err, "cannot read status");
+    int has = db_result_int(r, 0, 0) > 0;
+    db_result_free(r);
+    if (has && store_rejected_count(store, &out->rejected_posts, err) < 0)
+        return err_prefix(err, "cannot read status");
     return 0;
 }

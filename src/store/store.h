@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 struct store;
 
@@ -119,6 +119,7 @@ struct store_clue_row {
     const char *display_answer;
     const char *explanation;
     const char *definitions;    /* a JSON array */
+    const char *linked;         /* the lights of a linked answer, "13/18"; NULL: one light */
 };
 
 struct store_puzzle_row {
@@ -132,6 +133,8 @@ struct store_puzzle_row {
     const char *raw_json;       /* {"title","url","clueCount"}, as the old readers expect */
     const struct store_clue_row *clues;
     size_t nclues;
+    const char *fetched_from;   /* the link it was fetched from, if not url (its rejection is forgotten
+                                   too); may be NULL */
 };
 
 /* Whether a puzzle (series, number) is stored. */
@@ -139,12 +142,49 @@ int store_puzzle_exists(struct store *store, const char *series, int64_t number,
                         struct err *err);
 
 /* Stores a puzzle and its clues in one atomic batch; *id gets its row id.
- * A puzzle already stored fails with a UNIQUE message (check first). */
+ * The same batch forgets an earlier rejection of the post (same url, or
+ * same series and number): it passed now. A puzzle already stored fails
+ * with a UNIQUE message (check first). */
 int store_puzzle_save(struct store *store, const struct store_puzzle_row *puzzle, int64_t *id,
                       struct err *err);
 
 /* The newest stored publication date ("" when none), into out[11]. */
 int store_newest_puzzle_date(struct store *store, char out[11], struct err *err);
+
+/* ---- rejected posts (store/rejected.c) --------------------------------- */
+
+/* A post that failed to be fetched, parsed or validated. It stays listed
+ * (reason, first and last seen, attempts) until a later scrape or `parse
+ * --retry-rejected` stores it. */
+struct store_rejected_row {
+    const char *url;    /* the post; one row per url */
+    const char *series; /* from the feed item's title; NULL: unknown */
+    int64_t number;     /* 0: unknown */
+    const char *title;  /* the feed item's title, or NULL */
+    const char *reason; /* why, as the user is told */
+};
+
+/* Records a rejection: a new row, or the row of the same url updated
+ * (reason, last_seen) with one more attempt. *attempts (may be NULL) gets
+ * the attempts counted so far. */
+int store_rejected_record(struct store *store, const struct store_rejected_row *row, int64_t *attempts,
+                          struct err *err);
+
+/* Every rejected post, most recently seen first: [{id, url, series,
+ * number, title, reason, first_seen, last_seen, attempts, alerted_at}]. */
+int store_rejected_json(struct store *store, json_t **out, struct err *err);
+
+/* The same for the posts rejected at least attempts times that no alert
+ * has reported yet, oldest first. */
+int store_rejected_due_alert(struct store *store, int64_t attempts, json_t **out, struct err *err);
+
+/* Notes that an alert reported the rejected post id. */
+int store_rejected_mark_alerted(struct store *store, int64_t id, struct err *err);
+
+int store_rejected_count(struct store *store, int64_t *n, struct err *err);
+
+/* Forgets the rejection of url (if any): the post is stored after all. */
+int store_rejected_forget(struct store *store, const char *url, struct err *err);
 
 /* ---- evaluations (store/evaluations.c) --------------------------------- */
 
@@ -497,6 +537,7 @@ struct store_metrics {
     /* Summed over the checkpointed outputs of scrape-puzzles' "scrape"
      * step (pipeline/functions.c): posts saved, rejected, skipped. */
     int64_t scrape_saved, scrape_rejected, scrape_skipped;
+    int64_t rejected_posts; /* rows of rejected_posts: posts waiting for a parser fix */
 };
 
 /* Reads the metrics with a few aggregate queries (a scan of evaluations
@@ -511,6 +552,8 @@ struct store_status {
     int64_t puzzles, clues, models, active_models;
     int64_t evaluations, evaluation_errors;
     int64_t weekly_rankings;
+    int64_t rejected_posts;    /* posts that failed validation and are not stored (0 before the
+                                  schema has the table) */
     char last_scrape[32];      /* newest puzzles.scraped_at, "" when none */
     char last_evaluation[32];  /* newest evaluations.evaluated_at, "" when none */
     char newest_week[16];      /* newest puzzle week_id, "" when none */

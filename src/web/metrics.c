@@ -302,6 +302,10 @@ static void render_scrape(struct writer *w, const struct store_metrics *db)
                db->scrape_rejected);
     sample_int(w, "cryptic_bench_scrape_posts_total", (const char *const[]){"outcome", "skipped", NULL},
                db->scrape_skipped);
+
+    family(w, "cryptic_bench_rejected_posts", "gauge",
+           "Posts that failed validation and are not stored (`cryptic-bench puzzles rejected` lists them).");
+    sample_int(w, "cryptic_bench_rejected_posts", NULL, db->rejected_posts);
 }
 
 static void render_sql(struct writer *w, const struct web_metrics_sql *sql)

@@ -15,7 +15,12 @@ Started by a test with a JSON config; prints "PORT <n>" once listening on
               "size": 11000000}],                       # serve N bytes of filler
    "feed": {"status": 200, "body": "<html>...</html>"}, # replaces every feed page
    "faults": {"/path/": {"status": 503, "times": 2}},   # the first N requests fail
-   "log": "/abs/requests.jsonl"}                        # one line per request
+   "log": "/abs/requests.jsonl",                        # one line per request
+   "ignore_paged": true,                                # a cache that drops the query:
+                                                        #   every feed page is page 1
+   "endless": {"title": "Times 29,%03d", "date": "2026-02-19T00:01:00Z"}}
+                                                        # feed pages never run out: page N
+                                                        #   holds per_page new items
 
 Feed pages hold per_page posts each, newest first: /feed/, /feed/?paged=2, ...;
 a page past the last answers 404 as WordPress does.
@@ -61,6 +66,9 @@ class Fake:
         items = self.posts[start:start + self.per_page]
         if page > 1 and not items:
             return None
+        return self.render(base, items)
+
+    def render(self, base, items):
         out = ['<?xml version="1.0" encoding="UTF-8"?>',
                '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
                "<channel><title>Fifteensquared</title><link>%s</link>" % escape(base)]
@@ -75,6 +83,12 @@ class Fake:
             out.append("</item>")
         out.append("</channel></rss>")
         return "\n".join(out).encode("utf-8")
+
+
+    def endless_page(self, base, page, spec):
+        items = [{"title": spec["title"] % ((page - 1) * self.per_page + i),
+                  "path": "/endless/%d/%d/" % (page, i), "date": spec["date"]} for i in range(self.per_page)]
+        return self.render(base, items)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -104,6 +118,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(override.get("status", 200), override.get("body", "").encode(),
                                  "application/rss+xml; charset=UTF-8")
             page = int(parse_qs(url.query).get("paged", ["1"])[0])
+            if fake.config.get("ignore_paged"):
+                page = 1
+            endless = fake.config.get("endless")
+            if endless:
+                return self.send(200, fake.endless_page(base, page, endless), "application/rss+xml; charset=UTF-8")
             static = fake.config.get("feed_pages")
             if static:
                 if page > len(static):

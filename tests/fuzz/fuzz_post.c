@@ -2,7 +2,8 @@
  * fuzz_post.c - libFuzzer harness for the post-page parser: any bytes in,
  * no crash, no leak, no undefined behaviour; a parsed page is validated and
  * turned into JSON too, so every path a real page takes is exercised.
- * Seeds: tests/fixtures/posts/ and ../shared/corpus/ (see scripts/fuzz).
+ * Seeds: tests/fixtures/posts/ (every layout, the linked-entry pages in each
+ * style, the refused pages) and ../shared/corpus/ (see scripts/fuzz).
  */
 #include <jansson.h>
 #include <stddef.h>

@@ -256,6 +256,10 @@ static void test_metrics_match_the_database(void **state)
      * retry), so no step needed a second attempt: give the scrape step
      * three, as a flaky blog would. */
     free(tu_sql(db, "UPDATE flow_steps SET attempts = 3 WHERE name = 'scrape'"));
+    /* Two posts waiting for a parser fix. */
+    free(tu_sql(db, "INSERT INTO rejected_posts (url, series, number, reason) VALUES "
+                    "('http://127.0.0.1/a/', 'guardian-cryptic', 29903, 'clue numbers do not cover 1 to 8'), "
+                    "('http://127.0.0.1/b/', NULL, NULL, 'HTTP 404')"));
     free(tu_sql(db, "INSERT INTO models (openrouter_id, provider, model_name, display_name, is_active) "
                     "VALUES ('odd/\"q\"\\b' || char(10) || 'x', 'odd', 'odd', 'odd', 0)"));
 
@@ -299,6 +303,7 @@ static void test_metrics_match_the_database(void **state)
         {"cryptic_bench_puzzles", "gauge"},
         {"cryptic_bench_clues", "gauge"},
         {"cryptic_bench_scrape_posts_total", "counter"},
+        {"cryptic_bench_rejected_posts", "gauge"},
         {"cryptic_bench_sql_requests_total", "counter"},
         {"cryptic_bench_sql_request_duration_seconds", "histogram"},
     };
@@ -371,6 +376,10 @@ static void test_metrics_match_the_database(void **state)
     assert_int_equal(quality, 2 * tu_sql_int(db, "SELECT count(DISTINCT model_id) FROM evaluations"));
     assert_true(value_of(parsed, "cryptic_bench_error_rate{model=\"test/a\",scope=\"all-time\"}") > 0);
     assert_true(samples_of(parsed, "cryptic_bench_avg_completion_tokens") > 0);
+
+    assert_true(value_of(parsed, "cryptic_bench_rejected_posts") ==
+                (double)tu_sql_int(db, "SELECT count(*) FROM rejected_posts"));
+    assert_true(value_of(parsed, "cryptic_bench_rejected_posts") == 2);
 
     /* The SQL endpoint's counters: exactly the requests made. */
     assert_true(value_of(parsed, "cryptic_bench_sql_requests_total{status=\"200\"}") == 3);

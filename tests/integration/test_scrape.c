@@ -4,13 +4,15 @@
  * matching post stored whole, bad posts rejected with reasons and nothing
  * of them stored, a second run storing nothing new, transient errors
  * retried, politeness (User-Agent, spacing), and feeds that cannot be read.
- * Also `parse` from the command line.
+ * Also `parse` from the command line; a feed that ignores ?paged= or never
+ * ends; rejected posts stored, listed, alerted and brought back in.
  */
 #include "testutil.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char *work;
 
@@ -80,20 +82,33 @@ static int start_fake(const struct post *posts, size_t n, const char *feed_overr
     return pid;
 }
 
-static struct tu_run scrape(const char *db, int port, const char *const *extra)
+/* Runs `cryptic-bench --db DB COMMAND EXTRA...` against the fake on port,
+ * with the scrape settings the tests use plus extra_env. */
+static struct tu_run run_with(const char *db, int port, const char *const *extra_env, const char *command,
+                              const char *const *extra)
 {
     char url[64], now[64];
     snprintf(url, sizeof url, "FIFTEENSQUARED_URL=http://127.0.0.1:%d", port);
     snprintf(now, sizeof now, "CRYPTIC_BENCH_NOW=2026-04-12T10:00:00Z");
-    const char *env[] = {url, now, "FIFTEENSQUARED_MIN_INTERVAL_MS=20", "FIFTEENSQUARED_RETRIES=2",
-                         "FIFTEENSQUARED_BACKOFF_MS=10", "FIFTEENSQUARED_TIMEOUT_MS=5000",
-                         "TURSO_DATABASE_URL=", "DATABASE_PATH=", NULL};
-    const char *args[16] = {"--db", db, "scrape"};
+    const char *env[24] = {url, now, "FIFTEENSQUARED_MIN_INTERVAL_MS=20", "FIFTEENSQUARED_RETRIES=2",
+                           "FIFTEENSQUARED_BACKOFF_MS=10", "FIFTEENSQUARED_TIMEOUT_MS=5000",
+                           "TURSO_DATABASE_URL=", "DATABASE_PATH=", "CRYPTIC_BENCH_ALERT_WEBHOOK=",
+                           "CRYPTIC_BENCH_SCRAPE_MAX_PAGES="};
+    size_t ne = 10;
+    for (; extra_env && *extra_env && ne < 23; extra_env++)
+        env[ne++] = *extra_env;
+    env[ne] = NULL;
+    const char *args[16] = {"--db", db, command};
     size_t n = 3;
     for (; extra && *extra && n < 15; extra++)
         args[n++] = *extra;
     args[n] = NULL;
     return tu_run_cli(work, env, args);
+}
+
+static struct tu_run scrape(const char *db, int port, const char *const *extra)
+{
+    return run_with(db, port, NULL, "scrape", extra);
 }
 
 static char *new_db(void)
@@ -199,6 +214,15 @@ static void test_scrape_end_to_end(void **state)
     assert_string_equal(rows, "https://www.fifteensquared.net/2025/12/30/guardian-29890-ramsay/|Guardian 29,890 \xe2\x80\x93 Ramsay|8\n");
     free(rows);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM puzzles WHERE guardian_id IN (29901, 29902, 29903, 29904, 29905, 29906)"), 0);
+    /* ...but every rejection is stored, whatever failed: HTTP, size, parse, validation. */
+    rows = tu_sql(db, "SELECT number, attempts, substr(reason, 1, 20) FROM rejected_posts ORDER BY number");
+    assert_string_equal(rows, "29901|1|clue 1 across: answe\n"
+                              "29902|1|no clues found in th\n"
+                              "29903|1|clue numbers do not \n"
+                              "29904|1|HTTP 404\n"
+                              "29905|1|HTTP 500\n"
+                              "29906|1|GET http://127.0.0.1\n");
+    free(rows);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM clues WHERE puzzle_id NOT IN (SELECT id FROM puzzles)"), 0);
 
     /* Paging stopped at the page that reached --since: page 6 was never asked for. */
@@ -413,6 +437,27 @@ static void test_parse_command(void **state)
     tu_run_free(&r);
     free(page);
 
+    /* A linked entry with no line of its own: the clue keeps its number and says its lights. */
+    page = fixture_post("linked-text-paragraphs.html");
+    r = tu_run_cli(work, NULL, (const char *const[]){"parse", page, NULL});
+    assert_int_equal(r.status, 0);
+    p = json_loads(r.out, 0, NULL);
+    json_t *nine = json_array_get(json_object_get(p, "clues"), 4);
+    assert_string_equal(json_string_value(json_object_get(nine, "number")), "9");
+    assert_string_equal(json_string_value(json_object_get(nine, "linked")), "9/10");
+    assert_string_equal(json_string_value(json_object_get(nine, "answer")), "WATEROFLEITH");
+    assert_true(json_is_null(json_object_get(json_array_get(json_object_get(p, "clues"), 0), "linked")));
+    json_decref(p);
+    tu_run_free(&r);
+    free(page);
+    /* One clue missing, and nothing links to it: refused as truncated. */
+    page = fixture_post("bad-missing-one.html");
+    r = tu_run_cli(work, NULL, (const char *const[]){"parse", page, NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "number missing (3), and no clue of the post links to it; a truncated page?");
+    tu_run_free(&r);
+    free(page);
+
     page = fixture_post("bad-answer-mismatch.html");
     r = tu_run_cli(work, NULL, (const char *const[]){"parse", page, NULL});
     assert_int_equal(r.status, 1);
@@ -457,6 +502,325 @@ static void test_parse_command(void **state)
     tu_run_free(&r);
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Starts the fake with posts and extra top-level config (a JSON object). */
+static int start_fake_with(const struct post *list, size_t n, const char *extra_json, int *port, char **log_path)
+{
+    int pid = start_fake(list, n, NULL, NULL, port, log_path);
+    tu_stop_fake(pid);
+    char *config_path = tu_path(work, "fake.json");
+    json_t *config = json_load_file(config_path, 0, NULL);
+    json_t *extra = json_loads(extra_json, 0, NULL);
+    assert_non_null(extra);
+    json_object_update(config, extra);
+    json_dump_file(config, config_path, 0);
+    json_decref(extra);
+    json_decref(config);
+    pid = tu_start_fake("fifteensquared.py", config_path, port);
+    free(config_path);
+    return pid;
+}
+
+/* A cache in front of the blog that ignores the query string: every
+ * ?paged=N is page 1. The walk ends at the first repeated page, with one
+ * warning naming it, and what it found is saved. */
+static void test_feed_that_ignores_paged(void **state)
+{
+    (void)state;
+    char *db = new_db();
+    int port;
+    char *log_path;
+    int fake = start_fake_with(posts, 6, "{\"ignore_paged\": true}", &port, &log_path);
+    int64_t started = now_ms();
+    struct tu_run r = scrape(db, port, (const char *const[]){"--since", "2026-01-01", NULL});
+    int64_t took = now_ms() - started;
+    if (r.status != 0)
+        fail_msg("scrape failed (%d): %s\n%s", r.status, r.err, r.out);
+    /* Page 1 holds the three newest: two saved, the mismatch rejected. */
+    tu_assert_contains(r.out, "scrape since 2026-01-01: 2 feed pages, 3 posts seen, 3 found, 2 saved");
+    tu_assert_contains(r.out, "saved     guardian-cryptic 29890 (Ramsay");
+    tu_assert_contains(r.out, "stopped early: feed page 2");
+    char page2[96];
+    snprintf(page2, sizeof page2, "http://127.0.0.1:%d/feed/?paged=2", port);
+    tu_assert_contains(r.err, page2);
+    tu_assert_contains(r.err, "repeats posts already read");
+    assert_int_equal(count_occurrences(r.err, "warning"), 1);
+    tu_run_free(&r);
+    char *paths = logged_paths(log_path);
+    assert_int_equal(count_occurrences(paths, "/feed/"), 2);
+    assert_null(strstr(paths, "paged=3"));
+    free(paths);
+    if (took > 20000)
+        fail_msg("the walk took %lld ms", (long long)took);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM puzzles"), 2);
+    tu_stop_fake(fake);
+    free(log_path);
+    free(db);
+}
+
+/* A feed whose pages never run out (and never get old enough) stops at the
+ * page cap: --max-pages, else CRYPTIC_BENCH_SCRAPE_MAX_PAGES, parsed strictly. */
+static void test_feed_page_cap(void **state)
+{
+    (void)state;
+    char *db = new_db();
+    int port;
+    char *log_path;
+    int fake = start_fake_with(posts, 1, "{\"endless\": {\"title\": \"Times 29,%03d\", \"date\": \"2026-04-11T00:01:00Z\"}}",
+                               &port, &log_path);
+    struct tu_run r = scrape(db, port, (const char *const[]){"--max-pages", "3", NULL});
+    if (r.status != 0)
+        fail_msg("scrape failed (%d): %s\n%s", r.status, r.err, r.out);
+    tu_assert_contains(r.out, "3 feed pages, 9 posts seen, 0 found");
+    tu_assert_contains(r.err, "stopped after 3 feed pages");
+    tu_run_free(&r);
+    char *paths = logged_paths(log_path);
+    tu_assert_contains(paths, "/feed/?paged=3\n");
+    assert_null(strstr(paths, "paged=4"));
+    free(paths);
+
+    r = run_with(db, port, (const char *const[]){"CRYPTIC_BENCH_SCRAPE_MAX_PAGES=2", NULL}, "scrape", NULL);
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "2 feed pages, 6 posts seen");
+    tu_assert_contains(r.err, "stopped after 2 feed pages");
+    tu_run_free(&r);
+    /* The flag wins over the environment. */
+    r = run_with(db, port, (const char *const[]){"CRYPTIC_BENCH_SCRAPE_MAX_PAGES=2", NULL}, "scrape",
+                 (const char *const[]){"--max-pages", "1", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "1 feed pages, 3 posts seen");
+    tu_run_free(&r);
+
+    const char *bad[] = {"CRYPTIC_BENCH_SCRAPE_MAX_PAGES=abc", "CRYPTIC_BENCH_SCRAPE_MAX_PAGES=0",
+                         "CRYPTIC_BENCH_SCRAPE_MAX_PAGES=5x", NULL};
+    for (const char *const *b = bad; *b; b++) {
+        r = run_with(db, port, (const char *const[]){*b, NULL}, "scrape", NULL);
+        assert_int_equal(r.status, 2);
+        tu_assert_contains(r.err, "CRYPTIC_BENCH_SCRAPE_MAX_PAGES must be a whole number");
+        tu_run_free(&r);
+    }
+    r = scrape(db, port, (const char *const[]){"--max-pages", "0", NULL});
+    assert_int_equal(r.status, 2);
+    tu_assert_contains(r.err, "--max-pages");
+    tu_run_free(&r);
+    tu_stop_fake(fake);
+    free(log_path);
+    free(db);
+}
+
+/* Pages that are not post pages at all are refused with a clear reason
+ * and stored as rejected too. */
+static void test_unreadable_pages_are_rejected(void **state)
+{
+    (void)state;
+    char *db = new_db();
+    char *empty = tu_path(work, "empty.html"), *binary = tu_path(work, "binary.html");
+    tu_write_file(empty, "  \n\t\n");
+    FILE *f = fopen(binary, "wb");
+    fwrite("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 1, 16, f);
+    fclose(f);
+    const struct post list[] = {
+        {"/2026/04/11/guardian-29931-empty/", "Guardian 29,931 \xe2\x80\x93 Empty", "2026-04-11T00:01:00Z", NULL, 0, 0, 0, NULL},
+        {"/2026/04/10/guardian-29932-binary/", "Guardian 29,932 \xe2\x80\x93 Binary", "2026-04-10T00:01:00Z", NULL, 0, 0, 0, NULL},
+    };
+    int port;
+    char *log_path;
+    int fake = start_fake(list, 2, NULL, NULL, &port, &log_path);
+    tu_stop_fake(fake);
+    char *config_path = tu_path(work, "fake.json");
+    json_t *config = json_load_file(config_path, 0, NULL);
+    json_object_set_new(json_array_get(json_object_get(config, "posts"), 0), "file", json_string(empty));
+    json_object_set_new(json_array_get(json_object_get(config, "posts"), 1), "file", json_string(binary));
+    json_dump_file(config, config_path, 0);
+    json_decref(config);
+    fake = tu_start_fake("fifteensquared.py", config_path, &port);
+    struct tu_run r = scrape(db, port, (const char *const[]){"--since", "2026-04-01", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "guardian-29931-empty/: the page is empty");
+    tu_assert_contains(r.out, "guardian-29932-binary/: the page is not HTML (binary data)");
+    tu_assert_contains(r.out, "0 saved, 0 skipped (already stored), 2 rejected");
+    tu_run_free(&r);
+    char *rows = tu_sql(db, "SELECT series, number, reason FROM rejected_posts ORDER BY number");
+    assert_string_equal(rows, "guardian-cryptic|29931|the page is empty\n"
+                              "guardian-cryptic|29932|the page is not HTML (binary data)\n");
+    free(rows);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM puzzles"), 0);
+    tu_stop_fake(fake);
+    free(config_path);
+    free(log_path);
+    free(empty);
+    free(binary);
+    free(db);
+}
+
+/* How many alerts the webhook received, and the last one. */
+static int alerts(const char *hooks, json_t **last)
+{
+    *last = NULL;
+    if (!tu_exists(hooks))
+        return 0;
+    char *text = tu_read_file(hooks, NULL);
+    int n = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        json_decref(*last);
+        *last = json_loads(line, 0, NULL);
+        n++;
+    }
+    free(text);
+    return n;
+}
+
+/* A rejected post is never silent: stored with its reason, counted by
+ * status, listed, reported by the webhook on its third rejection (once),
+ * and brought in by `scrape` or `parse --retry-rejected` once it passes.
+ * A linked entry with no line of its own is no rejection: it is saved whole. */
+static void test_rejected_posts_are_kept(void **state)
+{
+    (void)state;
+    char *db = new_db();
+    /* Two posts that fail (the blogger will fix them), one with a linked entry. */
+    char *page_a = tu_path(work, "a.html"), *page_b = tu_path(work, "b.html");
+    char *bad = fixture_post("bad-linked-unexplained.html"), *cut = fixture_post("bad-missing-one.html");
+    tu_copy_file(bad, page_a);
+    tu_copy_file(cut, page_b);
+    const struct post list[] = {
+        {"/2026/04/11/guardian-29919-omnibus/", "Guardian 29,919 \xe2\x80\x93 Omnibus", "2026-04-11T00:01:00Z",
+         "linked-text-fts-table.html", 0, 0, 0, NULL},
+        {"/2026/04/10/guardian-29905-gap/", "Guardian 29,905 \xe2\x80\x93 Gap", "2026-04-10T00:01:00Z", NULL, 0, 0, 0, NULL},
+        {"/2026/04/09/guardian-29904-gap/", "Guardian 29,904 \xe2\x80\x93 Gap", "2026-04-09T00:01:00Z", NULL, 0, 0, 0, NULL},
+    };
+    int port;
+    char *log_path;
+    int fake = start_fake(list, 3, NULL, NULL, &port, &log_path);
+    tu_stop_fake(fake);
+    /* point the two bad posts at the writable copies */
+    char *config_path = tu_path(work, "fake.json");
+    json_t *config = json_load_file(config_path, 0, NULL);
+    json_object_set_new(json_array_get(json_object_get(config, "posts"), 1), "file", json_string(page_a));
+    json_object_set_new(json_array_get(json_object_get(config, "posts"), 2), "file", json_string(page_b));
+    json_dump_file(config, config_path, 0);
+    json_decref(config);
+    fake = tu_start_fake("fifteensquared.py", config_path, &port);
+    char *hooks = tu_path(work, "hooks.jsonl");
+    int hook_port;
+    int hook = tu_start_fake("webhook.py", hooks, &hook_port);
+    char hook_env[128];
+    snprintf(hook_env, sizeof hook_env, "CRYPTIC_BENCH_ALERT_WEBHOOK=http://127.0.0.1:%d/alerts", hook_port);
+    const char *const env[] = {hook_env, NULL};
+    const char *const since[] = {"--since", "2026-04-01", NULL};
+
+    struct tu_run r = run_with(db, port, env, "scrape", since);
+    if (r.status != 0)
+        fail_msg("scrape failed (%d): %s\n%s", r.status, r.err, r.out);
+    tu_assert_contains(r.out, "saved     guardian-cryptic 29919 (Omnibus");
+    tu_assert_contains(r.out, "guardian-29905-gap/: clue numbers do not cover 1 to 11: number missing (10)");
+    tu_assert_contains(r.out, "guardian-29904-gap/: clue numbers do not cover 1 to 8: number missing (3)");
+    tu_run_free(&r);
+    /* The linked entry is recorded on its clue. */
+    char *rows = tu_sql(db, "SELECT c.clue_number, c.linked FROM clues c JOIN puzzles p ON p.id = c.puzzle_id "
+                            "WHERE p.guardian_id = 29919 AND c.linked IS NOT NULL");
+    assert_string_equal(rows, "9|9/10\n");
+    free(rows);
+    rows = tu_sql(db, "SELECT series, number, attempts, reason FROM rejected_posts ORDER BY number");
+    assert_string_equal(rows, "guardian-cryptic|29904|1|clue numbers do not cover 1 to 8: number missing (3), and no "
+                              "clue of the post links to it; a truncated page?\n"
+                              "guardian-cryptic|29905|1|clue numbers do not cover 1 to 11: number missing (10), and no "
+                              "clue of the post links to it; a truncated page?\n");
+    free(rows);
+    r = run_with(db, port, NULL, "status", NULL);
+    tu_assert_contains(r.out, "rejected posts:   2");
+    tu_run_free(&r);
+    r = run_with(db, port, NULL, "status", (const char *const[]){"--json", NULL});
+    json_t *st = json_loads(r.out, 0, NULL);
+    assert_int_equal(json_integer_value(json_object_get(st, "rejected_posts")), 2);
+    json_decref(st);
+    tu_run_free(&r);
+    r = run_with(db, port, NULL, "puzzles", (const char *const[]){"rejected", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "/2026/04/10/guardian-29905-gap/");
+    tu_assert_contains(r.out, "number missing (10)");
+    tu_assert_contains(r.out, "2 rejected posts");
+    tu_run_free(&r);
+    json_t *last;
+    assert_int_equal(alerts(hooks, &last), 0);
+
+    /* Rejected on the second and third scrapes too: one alert, naming both. */
+    for (int i = 0; i < 2; i++) {
+        r = run_with(db, port, env, "scrape", since);
+        assert_int_equal(r.status, 0);
+        tu_assert_contains(r.out, "2 rejected");
+        tu_run_free(&r);
+    }
+    assert_int_equal(alerts(hooks, &last), 1);
+    tu_assert_contains(json_string_value(json_object_get(json_object_get(last, "body"), "text")),
+                       "2 posts rejected on 3 scrapes");
+    json_t *listed = json_object_get(json_object_get(last, "body"), "rejected");
+    assert_int_equal(json_array_size(listed), 2);
+    tu_assert_contains(json_string_value(json_object_get(json_array_get(listed, 0), "url")), "/guardian-29905-gap/");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(listed, 0), "attempts")), 3);
+    json_decref(last);
+    /* A fourth rejection does not repeat the alert. */
+    r = run_with(db, port, env, "scrape", since);
+    tu_run_free(&r);
+    assert_int_equal(alerts(hooks, &last), 1);
+    json_decref(last);
+    r = run_with(db, port, NULL, "puzzles", (const char *const[]){"rejected", "--json", NULL});
+    json_t *rej = json_loads(r.out, 0, NULL);
+    assert_int_equal(json_array_size(rej), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(rej, 0), "attempts")), 4);
+    assert_non_null(json_string_value(json_object_get(json_array_get(rej, 0), "first_seen")));
+    json_decref(rej);
+    tu_run_free(&r);
+
+    /* Fixed posts come in: one by the next scrape, one by --retry-rejected. */
+    char *good_a = fixture_post("linked-see-paragraphs.html"), *good_b = fixture_post("linked-long-plain-table.html");
+    tu_copy_file(good_a, page_a);
+    r = run_with(db, port, env, "scrape", since);
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "1 saved");
+    tu_run_free(&r);
+    rows = tu_sql(db, "SELECT number FROM rejected_posts");
+    assert_string_equal(rows, "29904\n");
+    free(rows);
+    tu_copy_file(good_b, page_b);
+    r = run_with(db, port, NULL, "parse", (const char *const[]){"--retry-rejected", NULL});
+    if (r.status != 0)
+        fail_msg("parse --retry-rejected failed (%d): %s\n%s", r.status, r.err, r.out);
+    tu_assert_contains(r.out, "retried 1 rejected post: 1 saved");
+    tu_run_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM rejected_posts"), 0);
+    /* the pages name their own puzzles: 29918 (See line) and 29925 (long answer) */
+    rows = tu_sql(db, "SELECT p.guardian_id, c.linked FROM clues c JOIN puzzles p ON p.id = c.puzzle_id "
+                      "WHERE c.linked IS NOT NULL ORDER BY 1");
+    assert_string_equal(rows, "29918|9/10\n29919|9/10\n29925|9/10\n");
+    free(rows);
+    r = run_with(db, port, NULL, "puzzles", (const char *const[]){"rejected", NULL});
+    tu_assert_contains(r.out, "no rejected posts");
+    tu_run_free(&r);
+    r = run_with(db, port, NULL, "parse", (const char *const[]){"--retry-rejected", "x.html", NULL});
+    assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+
+    tu_stop_fake(hook);
+    tu_stop_fake(fake);
+    free(good_a);
+    free(good_b);
+    free(hooks);
+    free(config_path);
+    free(log_path);
+    free(bad);
+    free(cut);
+    free(page_a);
+    free(page_b);
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +829,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_feed_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_static_wordpress_feed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_that_ignores_paged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_page_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rejected_posts_are_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreadable_pages_are_rejected, setup, teardown),
     };
     return cmocka_run_group_tests_name("scrape (the binary against a fake Fifteensquared)", tests, NULL, NULL);
 }

@@ -68,9 +68,10 @@ static int check_folder(const char *dir)
             for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
                 if (line[0] == '#')
                     continue;
-                char *f[6];
+                /* six columns; a seventh, where given, is the lights of a linked answer */
+                char *f[7] = {0};
                 char *q = line;
-                for (int i = 0; i < 6; i++) {
+                for (int i = 0; i < 7 && q; i++) {
                     f[i] = q;
                     q = strchr(q, '\t');
                     if (q)
@@ -88,6 +89,10 @@ static int check_folder(const char *dir)
                     fail_msg("%s clue %zu:\n  got      %s|%s|%s|%s|%s\n  expected %s|%s|%s|%s|%s", path,
                              row, c->number, c->direction, c->text, c->enumeration, c->answer, f[1], f[2],
                              f[3], f[4], f[5]);
+                char linked[64];
+                if (f[6] && strcmp(scrape_clue_linked(c, linked, sizeof linked), f[6]) != 0)
+                    fail_msg("%s clue %s %s: linked lights \"%s\", expected \"%s\"", path, c->number,
+                             c->direction, linked, f[6]);
                 matched++;
             }
             free(copy);
@@ -124,7 +129,8 @@ static void test_fixture_layouts(void **state)
 {
     (void)state;
     char *dir = tu_path(getenv("CB_FIXTURES"), "posts");
-    assert_int_equal(check_folder(dir), 9);
+    /* 9 layouts, and 4 ways of writing a linked entry in each of 4 layouts */
+    assert_int_equal(check_folder(dir), 9 + 16);
     free(dir);
 }
 
@@ -247,8 +253,11 @@ static void test_fixture_metadata(void **state)
         if (strcmp(cases[i].file, "fts-table-linked.html") == 0) {
             c = find_clue(p, "2,6", "down");
             assert_string_equal(c->display_answer, "ON THE WAY");
-            assert_int_equal(p->nlinked, 1);
-            assert_int_equal(p->linked_numbers[0], 6);
+            assert_int_equal(p->ncontinuations, 1);
+            assert_int_equal(p->continuations[0].numbers[0], 6);
+            assert_int_equal(p->continuations[0].target, 2);
+            char linked[32];
+            assert_string_equal(scrape_clue_linked(c, linked, sizeof linked), "2/6");
         } else if (strcmp(cases[i].file, "header-row-table.html") != 0) {
             c = find_clue(p, "6", "down");
             assert_int_equal(c->ndefinitions, 2);
@@ -303,6 +312,10 @@ static void test_bad_pages(void **state)
     expect_file_rejection("bad-answer-mismatch.html",
                           "clue 1 across: answer PIRANHAS has 8 letters, enumeration (7)");
     expect_file_rejection("bad-truncated.html", "clue numbers do not cover 1 to 8");
+    /* One clue missing is a truncation too, unless the post links it to a clue. */
+    expect_file_rejection("bad-missing-one.html", "clue numbers do not cover 1 to 8: number missing (3)");
+    expect_file_rejection("bad-linked-unexplained.html",
+                          "clue numbers do not cover 1 to 11: number missing (10)");
     /* A clue with no answer line at all. */
     const char *no_answer = "<div class=\"entry-content\"><p>Across</p><p>1 A clue here (5)</p>"
                             "<p>an explanation in lower case</p><p>Down</p><p>1 Another (5)</p>"
@@ -313,6 +326,113 @@ static void test_bad_pages(void **state)
     expect_rejection(across_only, strlen(across_only), "no down clues found");
 }
 
+/* Parses a body of paragraphs; NULL and the reason in err when it fails
+ * parsing or validation. */
+static struct scrape_puzzle *parse_body(const char *body, struct err *err)
+{
+    char html[8192];
+    snprintf(html, sizeof html, "<div class=\"entry-content\">%s</div>", body);
+    struct scrape_puzzle *p = NULL;
+    if (scrape_post_parse(html, strlen(html), NULL, &p, err) < 0)
+        return NULL;
+    if (scrape_puzzle_validate(p, 0, err) < 0) {
+        scrape_puzzle_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void expect_linked(const char *body, const char *number, const char *direction, const char *lights)
+{
+    struct err err = {{0}};
+    struct scrape_puzzle *p = parse_body(body, &err);
+    if (!p)
+        fail_msg("rejected: %s\n%s", err.msg, body);
+    char linked[64];
+    assert_string_equal(scrape_clue_linked(find_clue(p, number, direction), linked, sizeof linked), lights);
+    scrape_puzzle_free(p);
+}
+
+#define DOWN_1_2 "<p>Down</p><p>1 First down (3)</p><p>ONE</p><p>2 Second down (3)</p><p>TWO</p>"
+
+static void test_linked_entries(void **state)
+{
+    (void)state;
+    /* The reference in another clue's text, in the forms setters write it. */
+    expect_linked("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p>"
+                  "<p>5 Sees 3/4\xe2\x80\x99s end (4)</p><p>WXYZ</p>" DOWN_1_2,
+                  "3", "across", "3/4");
+    expect_linked("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p>"
+                  "<p>5 Found in 3 across, 4 (4)</p><p>WXYZ</p>" DOWN_1_2,
+                  "3", "across", "3/4");
+    expect_linked("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p>"
+                  "<p>5 Found in 3a/4d (4)</p><p>WXYZ</p>" DOWN_1_2,
+                  "3", "across", "3/4");
+    /* A "See" line in its looser forms. */
+    expect_linked("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p>"
+                  "<p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2 "<p>4 (See 3)</p>",
+                  "3", "across", "3/4");
+    expect_linked("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p>"
+                  "<p>4 \xe2\x80\x93 see 3 across (5,5)</p><p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2,
+                  "3", "across", "3/4");
+    expect_linked("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p>"
+                  "<p><strong>4</strong><br />See 3</p><p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2,
+                  "3", "across", "3/4");
+    /* A clue that merely starts with "See N" is a clue. */
+    expect_linked("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p><p>4 See 3 run off (4)</p>"
+                  "<p>ABCD</p><p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2,
+                  "4", "across", "");
+    /* Longer than one light: joins the gap after it, one light per part at most. */
+    expect_linked("<p>Across</p><p>3 Long one (8,9)</p><p>ABCDEFGH IJKLMNOPQ</p>"
+                  "<p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2,
+                  "3", "across", "3/4");
+    expect_linked("<p>Across</p><p>3 Longer (6,2,8)</p><p>ABCDEF GH IJKLMNOP</p>"
+                  "<p>6 Plain (4)</p><p>WXYZ</p>" DOWN_1_2,
+                  "3", "across", "3/4/5");
+
+    struct err err = {{0}};
+    /* A gap nothing explains is a truncation, even a single one. */
+    assert_null(parse_body("<p>Across</p><p>3 Head of the pair (5,5)</p><p>ABCDE FGHIJ</p>"
+                           "<p>5 Plain (4)</p><p>WXYZ</p>" DOWN_1_2, &err));
+    tu_assert_contains(err.msg, "number missing (4)");
+    tu_assert_contains(err.msg, "a truncated page?");
+    /* A reference with no clue of the post at its head explains nothing. */
+    assert_null(parse_body("<p>Across</p><p>3 Plain one (5)</p><p>ABCDE</p>"
+                           "<p>5 Quoting 4/7 (4)</p><p>WXYZ</p>" DOWN_1_2, &err));
+    tu_assert_contains(err.msg, "number missing (4)");
+    /* Numbers that are not grid references: "1,000", "3/4ths". */
+    assert_null(parse_body("<p>Across</p><p>3 Costing 3,000 (5)</p><p>ABCDE</p>"
+                           "<p>5 About 3/4ths (4)</p><p>WXYZ</p>" DOWN_1_2, &err));
+    tu_assert_contains(err.msg, "number missing (4)");
+    /* A (6,2,8) answer has three parts: it cannot explain three more lights. */
+    assert_null(parse_body("<p>Across</p><p>3 Longer (6,2,8)</p><p>ABCDEF GH IJKLMNOP</p>"
+                           "<p>7 Plain (4)</p><p>WXYZ</p>" DOWN_1_2, &err));
+    tu_assert_contains(err.msg, "number missing (6)");
+}
+
+/* "(5, 10)" is "(5,10)": the same letter count, the same enumeration. */
+static void test_enumeration_with_spaces(void **state)
+{
+    (void)state;
+    struct err err = {{0}};
+    struct scrape_puzzle *p = parse_body("<p>Across</p><p>1 Unveiling trees, touch fruit with bent cane (5, 10)</p>"
+                                         "<p>FIRST APPEARANCE</p><p>Down</p><p>1 Formalised union (4 - 11)</p>"
+                                         "<p>FOUR-DIMENSIONAL</p>", &err);
+    if (!p)
+        fail_msg("rejected: %s", err.msg);
+    const struct scrape_clue *c = find_clue(p, "1", "across");
+    assert_string_equal(c->text, "Unveiling trees, touch fruit with bent cane");
+    assert_string_equal(c->enumeration, "(5,10)");
+    assert_string_equal(c->answer, "FIRSTAPPEARANCE");
+    c = find_clue(p, "1", "down");
+    assert_string_equal(c->enumeration, "(4-11)");
+    scrape_puzzle_free(p);
+    /* And a wrong answer is still caught against the spaced enumeration. */
+    assert_null(parse_body("<p>Across</p><p>1 Unveiling trees (5, 10)</p><p>FIRST APPEARANCES</p>"
+                           "<p>Down</p><p>1 Formalised union (4-11)</p><p>FOUR-DIMENSIONAL</p>", &err));
+    tu_assert_contains(err.msg, "clue 1 across: answer FIRST APPEARANCES has 16 letters, enumeration (5,10)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +441,8 @@ int main(void)
         cmocka_unit_test(test_real_pages_as_documented),
         cmocka_unit_test(test_fixture_metadata),
         cmocka_unit_test(test_bad_pages),
+        cmocka_unit_test(test_linked_entries),
+        cmocka_unit_test(test_enumeration_with_spaces),
     };
     return cmocka_run_group_tests_name("scrape/post", tests, NULL, NULL);
 }

@@ -56,6 +56,14 @@ static void test_captions_in_cells(void **state)
     assert_int_equal(c.direction, 'd');
     assert_true(scrape_caption_parse("2,6", 1, &c) > 0);
     assert_int_equal(c.numbers[1], 6);
+    /* a number cell naming the lights of a linked answer, however separated */
+    assert_true(scrape_caption_parse("13/18", 1, &c) > 0);
+    assert_true(scrape_caption_parse("13 & 18", 1, &c) > 0);
+    assert_int_equal(c.nnumbers, 2);
+    assert_true(scrape_caption_parse("13 18", 1, &c) > 0);
+    assert_string_equal(c.number, "13,18");
+    assert_int_equal(c.numbers[1], 18);
+    assert_int_equal(scrape_caption_parse("13 18 Clue", 1, &c), 0);
     assert_int_equal(scrape_caption_parse("12 Clue", 1, &c), 0);
     assert_int_equal(scrape_caption_parse("PIRANHA", 1, &c), 0);
 }
