@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -44,6 +45,8 @@ struct request {
     struct buf body;
     int too_large;
 };
+
+static int sql_allowed(struct web_server *s, struct MHD_Connection *c);
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body)
 {
@@ -85,6 +88,61 @@ static int is_loopback(struct MHD_Connection *c)
     return 0;
 }
 
+/* Whether a Host header names this machine's loopback: localhost,
+ * 127.0.0.0/8 or [::1], with or without a port. */
+static int host_is_loopback(const char *host)
+{
+    if (!host)
+        return 0;
+    char name[256];
+    size_t n;
+    if (host[0] == '[') {
+        const char *end = strchr(host, ']');
+        if (!end || (end[1] && end[1] != ':'))
+            return 0;
+        n = (size_t)(end - host - 1);
+        if (n >= sizeof name)
+            return 0;
+        memcpy(name, host + 1, n);
+        name[n] = '\0';
+        struct in6_addr a6;
+        return inet_pton(AF_INET6, name, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+    }
+    n = strcspn(host, ":");
+    if (n == 0 || n >= sizeof name)
+        return 0;
+    memcpy(name, host, n);
+    name[n] = '\0';
+    if (strcasecmp(name, "localhost") == 0)
+        return 1;
+    struct in_addr a4;
+    return inet_pton(AF_INET, name, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+/* A request an operator made on this machine: a loopback peer, a loopback
+ * Host, and none of the headers a proxy adds. Behind a reverse proxy every
+ * peer is loopback, so the peer alone proves nothing; a proxy that adds no
+ * header and rewrites Host to the upstream's still passes, which is why
+ * the README says to set the read token or --public-sql behind one. */
+static int is_local_request(struct MHD_Connection *c)
+{
+    static const char *const forwarded[] = {"Forwarded", "X-Forwarded-For", "X-Real-IP", "X-Forwarded-Host", NULL};
+    if (!is_loopback(c))
+        return 0;
+    for (const char *const *h = forwarded; *h; h++)
+        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, *h))
+            return 0;
+    return host_is_loopback(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST));
+}
+
+/* Compares a secret someone sent with ours without leaking, through the
+ * time taken, how much of it matched. */
+static int secret_equal(const char *given, const char *secret)
+{
+    size_t n = strlen(given), m = strlen(secret);
+    return n == m && CRYPTO_memcmp(given, secret, m) == 0;
+}
+
 static json_t *run_json(const struct store_flow_run *r)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I}", "id", r->id, "function_id", r->function_id,
@@ -97,8 +155,13 @@ static json_t *run_json(const struct store_flow_run *r)
     return o;
 }
 
+/* GET /api/runs: run outputs and errors, under the SQL endpoint's rule. */
 static enum MHD_Result handle_runs(struct web_server *s, struct MHD_Connection *c, const char *id)
 {
+    if (!sql_allowed(s, c))
+        return error_json(c, 401, s->read_token ? "a valid read token is required"
+                                                : "without --read-token or --public-sql only local requests "
+                                                  "(loopback, no proxy headers)");
     struct store *store = flow_engine_store(s->engine);
     struct err err = {{0}};
     if (!id) {
@@ -147,8 +210,13 @@ static enum MHD_Result handle_runs(struct web_server *s, struct MHD_Connection *
 static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection *c, const char *key,
                                      struct request *req)
 {
-    if (!is_loopback(c) && (!s->event_key[0] || strcmp(key, s->event_key) != 0))
-        return error_json(c, 401, "event key required");
+    /* Every HTTP client needs the key, loopback too: behind a proxy every
+     * client is loopback, and an event starts paid work. */
+    if (!s->event_key[0])
+        return error_json(c, 401, "the event API needs INNGEST_EVENT_KEY: set it for the server and post to "
+                                  "/e/{key} (`send` without --url writes into the database directly)");
+    if (!secret_equal(key, s->event_key))
+        return error_json(c, 401, "event key required: post to /e/{INNGEST_EVENT_KEY}");
     if (req->too_large)
         return error_json(c, 413, "body larger than 1 MB");
     json_error_t jerr;
@@ -205,19 +273,18 @@ static enum MHD_Result reply_cors(struct MHD_Connection *c, unsigned status, con
     return rc;
 }
 
-/* Anyone when public; else the read token in constant time, or loopback
- * when none is set. */
+/* Anyone when public; else the read token in constant time, or a local
+ * request (is_local_request) when none is set. */
 static int sql_allowed(struct web_server *s, struct MHD_Connection *c)
 {
     if (s->public_sql)
         return 1;
     if (!s->read_token)
-        return is_loopback(c);
+        return is_local_request(c);
     const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     if (!auth || strncmp(auth, "Bearer ", 7) != 0)
         return 0;
-    size_t n = strlen(auth + 7), m = strlen(s->read_token);
-    return n == m && CRYPTO_memcmp(auth + 7, s->read_token, m) == 0;
+    return secret_equal(auth + 7, s->read_token);
 }
 
 /* The SQL route; *status gets the HTTP status it answered, for the counters. */
@@ -230,7 +297,7 @@ static enum MHD_Result sql_route(struct web_server *s, struct MHD_Connection *c,
     if (!sql_allowed(s, c))
         return reply_cors(c, *status = 401, "application/json",
                           s->read_token ? "{\"message\":\"a valid read token is required\",\"code\":\"UNAUTHORIZED\"}"
-                                        : "{\"message\":\"only loopback clients without --read-token\",\"code\":\"UNAUTHORIZED\"}");
+                                        : "{\"message\":\"without --read-token or --public-sql only local requests (loopback, no proxy headers)\",\"code\":\"UNAUTHORIZED\"}");
     if (req->too_large)
         return reply_cors(c, *status = 413, "application/json", "{\"message\":\"the request body is too large\",\"code\":\"PROTOCOL_ERROR\"}");
     char *out = NULL;
@@ -271,7 +338,8 @@ static enum MHD_Result handle_metrics(struct web_server *s, struct MHD_Connectio
 {
     if (!sql_allowed(s, c))
         return reply(c, 401, "text/plain; charset=utf-8",
-                     s->read_token ? "a valid read token is required\n" : "only loopback clients without --read-token\n");
+                     s->read_token ? "a valid read token is required\n"
+                                   : "without --read-token or --public-sql only local requests (loopback, no proxy headers)\n");
     struct web_metrics_sql *sql = malloc(sizeof *sql); /* ~5 KB: off the pool thread's stack */
     struct store_metrics db = {0};
     struct err err = {{0}};

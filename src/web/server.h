@@ -2,9 +2,10 @@
  * server.h - the HTTP server of `serve` (libmicrohttpd, a thread pool).
  *
  * Routes: GET /health; POST /e/{key} (Inngest's event API: one event or an
- * array of {name, data, id?}, answered {ids, status}; from a client that
- * is not on loopback only with key = INNGEST_EVENT_KEY); GET /api/runs and
- * GET /api/runs/{id} (runs and one run's steps as JSON); GET / and the
+ * array of {name, data, id?}, answered {ids, status}; every client, loopback
+ * too, needs key = INNGEST_EVENT_KEY); GET /api/runs and
+ * GET /api/runs/{id} (runs and one run's steps as JSON; the SQL endpoint's
+ * access rule); GET / and the
  * dashboard's files (web/assets.h, with a Content-Security-Policy); the read-only SQL endpoint
  * (web/sqlapi.h): POST /v2/pipeline and /v3/pipeline, GET /v2 and /v3,
  * with CORS (preflight lists Authorization and Content-Type); GET /metrics
@@ -23,9 +24,10 @@
 struct web_server_opts {
     const char *listen;     /* "127.0.0.1:8080" (default); port 0 picks a free one */
     int threads;            /* default 4 */
-    const char *event_key;  /* INNGEST_EVENT_KEY, or NULL: then only loopback clients may send */
+    const char *event_key;  /* INNGEST_EVENT_KEY, or NULL: then no HTTP client may send events */
     const char *sql_db;     /* the SQLite file the read-only SQL endpoint serves; NULL: none */
-    const char *read_token; /* bearer token for the SQL endpoint; NULL: loopback clients only */
+    const char *read_token; /* bearer token for the SQL endpoint, /metrics and /api/runs; NULL: local
+                               requests only (loopback peer, loopback Host, no proxy headers) */
     int public_sql;         /* any client may read through the SQL endpoint (a public dashboard) */
     struct sqlapi_limits sql_limits; /* zeros: the defaults */
     struct flow_inngest *inngest; /* Inngest mode: serves /api/inngest (or serve_path); NULL: off */
