@@ -1,4 +1,5 @@
 /* cmd_serve.c - `cryptic-bench serve` and `cryptic-bench send`. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +11,61 @@
 #include "core/log.h"
 #include "web/server.h"
 
+/* A whole-number setting of serve: a flag, or else its environment
+ * variable, parsed strictly (a bad value is a usage error naming it). */
+struct serve_setting {
+    const char *flag;
+    const char *env;
+    long min, max;
+    long value;         /* the default until parsed */
+    const char *given;  /* the flag's text, when given */
+};
+
+static int setting_parse(const struct cli_command *cmd, struct serve_setting *st)
+{
+    const char *v = st->given ? st->given : config_env(st->env);
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || errno || n < st->min || n > st->max)
+        return cli_usage_error(cmd, "%s must be a whole number from %ld to %ld, not \"%s\"",
+                               st->given ? st->flag : st->env, st->min, st->max, v);
+    st->value = n;
+    return 0;
+}
+
+enum {
+    SET_SQL_DEADLINE,
+    SET_SQL_STATEMENT,
+    SET_SQL_MAX_ROWS,
+    SET_SQL_THREADS,
+    SET_SQL_PER_CLIENT,
+    SET_COUNT
+};
+
 int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *listen = config_env("LISTEN"), *workers_s = NULL, *read_token = config_env("CRYPTIC_BENCH_READ_TOKEN");
     int cron = 1, embedded = 0;
     const char *public_env = config_env("CRYPTIC_BENCH_PUBLIC_SQL");
     int public_sql = public_env && strcmp(public_env, "0") != 0;
+    struct serve_setting settings[SET_COUNT] = {
+        [SET_SQL_DEADLINE] = {"--sql-deadline-ms", "CRYPTIC_BENCH_SQL_REQUEST_MS", 10, 600000, 5000, NULL},
+        [SET_SQL_STATEMENT] = {"--sql-statement-ms", "CRYPTIC_BENCH_SQL_STATEMENT_MS", 0, 600000, 0, NULL},
+        [SET_SQL_MAX_ROWS] = {"--sql-max-rows", "CRYPTIC_BENCH_SQL_MAX_ROWS", 0, 10000000, 0, NULL},
+        [SET_SQL_THREADS] = {"--sql-threads", "CRYPTIC_BENCH_SQL_THREADS", 1, 64, 2, NULL},
+        [SET_SQL_PER_CLIENT] = {"--sql-per-client", "CRYPTIC_BENCH_SQL_PER_CLIENT", 1, 1000, 2, NULL},
+    };
     for (int i = 0; i < argc;) {
-        int taken;
+        int taken = 0;
+        for (int k = 0; k < SET_COUNT && !taken; k++)
+            taken = cli_take_value(argc, argv, &i, settings[k].flag, &settings[k].given);
+        if (taken < 0)
+            return cli_usage_error(cmd, "%s needs a value", argv[i]);
+        if (taken)
+            continue;
         if ((taken = cli_take_value(argc, argv, &i, "--listen", &listen)) != 0 ||
             (taken = cli_take_value(argc, argv, &i, "--workers", &workers_s)) != 0 ||
             (taken = cli_take_value(argc, argv, &i, "--read-token", &read_token)) != 0) {
@@ -38,6 +86,11 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     int workers = 4;
     if (workers_s && ((workers = atoi(workers_s)) <= 0 || workers > 64))
         return cli_usage_error(cmd, "--workers must be 1 to 64");
+    for (int k = 0; k < SET_COUNT; k++) {
+        int rc = setting_parse(cmd, &settings[k]);
+        if (rc)
+            return rc;
+    }
     /* Signals are taken by sigwait below, in this thread only. */
     sigset_t set;
     sigemptyset(&set);
@@ -78,8 +131,11 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
                                  .public_sql = public_sql,
                                  .inngest = inngest,
                                  .inngest_events = on_inngest && !embedded ? &io : NULL};
-    wo.sql_limits.statement_ms = pipeline_env_long("CRYPTIC_BENCH_SQL_STATEMENT_MS", 0);
-    wo.sql_limits.max_rows = pipeline_env_long("CRYPTIC_BENCH_SQL_MAX_ROWS", 0);
+    wo.sql_limits.request_ms = settings[SET_SQL_DEADLINE].value;
+    wo.sql_limits.statement_ms = settings[SET_SQL_STATEMENT].value;
+    wo.sql_limits.max_rows = settings[SET_SQL_MAX_ROWS].value;
+    wo.sql_threads = (int)settings[SET_SQL_THREADS].value;
+    wo.sql_per_client = (int)settings[SET_SQL_PER_CLIENT].value;
     if (web_server_start(engine, &wo, &server, &err) < 0)
         goto out;
     char host[64];

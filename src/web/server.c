@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "web/assets.h"
 #include "web/metrics.h"
+#include "web/pool.h"
 #include "web/sqlapi.h"
 
 #define BODY_MAX (1024 * 1024)
@@ -33,6 +34,8 @@ struct web_server {
     char *read_token;
     int public_sql;
     struct sqlapi_limits sql_limits;
+    struct sqlapi_watchdog *watchdog; /* interrupts pipelines past their deadline */
+    struct web_pool *sql_pool;        /* runs the pipelines, off the HTTP threads */
     struct flow_inngest *inngest;
     const struct flow_inngest_opts *inngest_events;
     char inngest_path[256];
@@ -44,6 +47,15 @@ struct web_server {
 struct request {
     struct buf body;
     int too_large;
+    /* A SQL pipeline handed to the pool: the connection is suspended
+     * until the pool thread has filled sql_status and sql_out. */
+    struct web_server *server;
+    struct MHD_Connection *conn;
+    int sql_version;
+    int sql_done;
+    unsigned sql_status;
+    char *sql_out;
+    struct timespec t0;
 };
 
 static int sql_allowed(struct web_server *s, struct MHD_Connection *c);
@@ -287,27 +299,6 @@ static int sql_allowed(struct web_server *s, struct MHD_Connection *c)
     return secret_equal(auth + 7, s->read_token);
 }
 
-/* The SQL route; *status gets the HTTP status it answered, for the counters. */
-static enum MHD_Result sql_route(struct web_server *s, struct MHD_Connection *c, int version, struct request *req,
-                                 unsigned *status)
-{
-    if (!s->sql_db)
-        return reply_cors(c, *status = 404, "application/json",
-                          "{\"message\":\"no SQL endpoint: the database is not an embedded file\",\"code\":\"NOT_FOUND\"}");
-    if (!sql_allowed(s, c))
-        return reply_cors(c, *status = 401, "application/json",
-                          s->read_token ? "{\"message\":\"a valid read token is required\",\"code\":\"UNAUTHORIZED\"}"
-                                        : "{\"message\":\"without --read-token or --public-sql only local requests (loopback, no proxy headers)\",\"code\":\"UNAUTHORIZED\"}");
-    if (req->too_large)
-        return reply_cors(c, *status = 413, "application/json", "{\"message\":\"the request body is too large\",\"code\":\"PROTOCOL_ERROR\"}");
-    char *out = NULL;
-    *status = sqlapi_pipeline(s->sql_db, &s->sql_limits, version, req->body.data ? req->body.data : "",
-                              req->body.len, &out);
-    enum MHD_Result rc = reply_cors(c, *status, "application/json", out ? out : "{}");
-    free(out);
-    return rc;
-}
-
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -315,19 +306,98 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* The SQL route, counted for /metrics: every answer, refusals included
- * (a burst of 401s is what an operator wants to see). */
-static enum MHD_Result handle_sql(struct web_server *s, struct MHD_Connection *c, int version, struct request *req)
+/* Counts one SQL answer for /metrics: every answer, refusals included (a
+ * burst of 401s is what an operator wants to see). */
+static void sql_observe(struct web_server *s, unsigned status, const struct timespec *t0)
 {
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    unsigned status = 0;
-    enum MHD_Result rc = sql_route(s, c, version, req, &status);
-    double took = seconds_since(&t0);
+    double took = seconds_since(t0);
     pthread_mutex_lock(&s->metrics_lock);
     web_metrics_sql_observe(&s->sql_metrics, status, took);
     pthread_mutex_unlock(&s->metrics_lock);
-    return rc;
+}
+
+static enum MHD_Result sql_refuse(struct web_server *s, struct MHD_Connection *c, struct request *req,
+                                  unsigned status, const char *body)
+{
+    sql_observe(s, status, &req->t0);
+    return reply_cors(c, status, "application/json", body);
+}
+
+/* Who a client is, for the per-client cap: the peer's address, or behind a
+ * proxy on loopback the address the proxy appended last to
+ * X-Forwarded-For (the one entry a client cannot choose). */
+static void client_key(struct MHD_Connection *c, char *out, size_t size)
+{
+    snprintf(out, size, "?");
+    const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (xff && is_loopback(c)) {
+        const char *last = strrchr(xff, ',');
+        last = last ? last + 1 : xff;
+        while (*last == ' ')
+            last++;
+        snprintf(out, size, "xff:%.*s", (int)strcspn(last, " "), last);
+        return;
+    }
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr)
+        return;
+    const struct sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
+}
+
+/* On a pool thread: runs the pipeline, then wakes the connection, whose
+ * handler is called again and answers (handle_sql). */
+static void sql_job(void *arg)
+{
+    struct request *req = arg;
+    struct web_server *s = req->server;
+    req->sql_status = sqlapi_pipeline_guarded(s->sql_db, &s->sql_limits, s->watchdog, req->sql_version,
+                                              req->body.data ? req->body.data : "", req->body.len, &req->sql_out);
+    req->sql_done = 1;
+    MHD_resume_connection(req->conn);
+}
+
+/* The SQL route. The pipeline runs on the SQL pool with this connection
+ * suspended, so a runaway query holds a pool thread and never one of the
+ * HTTP threads that serve /health and the dashboard. */
+static enum MHD_Result handle_sql(struct web_server *s, struct MHD_Connection *c, int version, struct request *req)
+{
+    if (req->sql_done) {
+        sql_observe(s, req->sql_status, &req->t0);
+        return reply_cors(c, req->sql_status, "application/json", req->sql_out ? req->sql_out : "{}");
+    }
+    if (!s->sql_db)
+        return sql_refuse(s, c, req, 404,
+                          "{\"message\":\"no SQL endpoint: the database is not an embedded file\",\"code\":\"NOT_FOUND\"}");
+    if (!sql_allowed(s, c))
+        return sql_refuse(s, c, req, 401,
+                          s->read_token ? "{\"message\":\"a valid read token is required\",\"code\":\"UNAUTHORIZED\"}"
+                                        : "{\"message\":\"without --read-token or --public-sql only local requests "
+                                          "(loopback, no proxy headers)\",\"code\":\"UNAUTHORIZED\"}");
+    if (req->too_large)
+        return sql_refuse(s, c, req, 413,
+                          "{\"message\":\"the request body is too large\",\"code\":\"PROTOCOL_ERROR\"}");
+    char client[80];
+    client_key(c, client, sizeof client);
+    struct web_pool_job *job = NULL;
+    enum web_pool_refusal why = web_pool_reserve(s->sql_pool, client, &job);
+    if (why == WEB_POOL_CLIENT_CAP)
+        return sql_refuse(s, c, req, 429,
+                          "{\"message\":\"too many SQL requests from this client at once: wait for one to finish\","
+                          "\"code\":\"TOO_MANY_REQUESTS\"}");
+    if (why != WEB_POOL_OK)
+        return sql_refuse(s, c, req, 503,
+                          "{\"message\":\"every SQL thread is busy and the queue is full: retry shortly\","
+                          "\"code\":\"SERVICE_UNAVAILABLE\"}");
+    req->server = s;
+    req->conn = c;
+    req->sql_version = version;
+    MHD_suspend_connection(c);
+    web_pool_run(s->sql_pool, job, sql_job, req);
+    return MHD_YES;
 }
 
 /* GET /metrics: the same access rule as the SQL endpoint, since it
@@ -442,6 +512,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (!req)
             return MHD_NO;
         buf_init(&req->body, s->inngest && strcmp(url, s->inngest_path) == 0 ? INNGEST_BODY_MAX : BODY_MAX);
+        clock_gettime(CLOCK_MONOTONIC, &req->t0);
         *con_cls = req;
         return MHD_YES;
     }
@@ -486,6 +557,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     struct request *req = *con_cls;
     if (req) {
         buf_free(&req->body);
+        free(req->sql_out);
         free(req);
         *con_cls = NULL;
     }
@@ -527,11 +599,24 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
                                                                           : "/api/inngest");
     }
     unsigned threads = opts && opts->threads > 0 ? (unsigned)opts->threads : 4;
-    s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handler, s,
+    if (sqlapi_watchdog_start(&s->watchdog, err) < 0 ||
+        web_pool_start(opts ? opts->sql_threads : 0, opts && opts->sql_queue > 0 ? opts->sql_queue : 16,
+                       opts ? opts->sql_per_client : 0, &s->sql_pool, err) < 0) {
+        sqlapi_watchdog_stop(s->watchdog);
+        pthread_mutex_destroy(&s->metrics_lock);
+        free(s->sql_db);
+        free(s->read_token);
+        free(s);
+        return -1;
+    }
+    s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
+                                 NULL, handler, s,
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
                                  MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
                                  (unsigned)30, MHD_OPTION_END);
     if (!s->daemon) {
+        web_pool_stop(s->sql_pool);
+        sqlapi_watchdog_stop(s->watchdog);
         pthread_mutex_destroy(&s->metrics_lock);
         free(s->sql_db);
         free(s->read_token);
@@ -553,7 +638,11 @@ void web_server_stop(struct web_server *s)
 {
     if (!s)
         return;
+    /* The pool first: its last pipelines (each within its deadline) wake
+     * their connections while the daemon still runs. */
+    web_pool_stop(s->sql_pool);
     MHD_stop_daemon(s->daemon);
+    sqlapi_watchdog_stop(s->watchdog);
     pthread_mutex_destroy(&s->metrics_lock);
     free(s->sql_db);
     free(s->read_token);

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,11 +283,162 @@ static void test_events_off_without_key(void **state)
     free(db);
 }
 
+/* ---- 2. runaway SQL holds neither the server nor past its deadline ---------------------- */
+
+struct background {
+    int port;
+    char *body;
+    struct reply r;
+};
+
+static void *background_post(void *arg)
+{
+    struct background *b = arg;
+    b->r = req(b->port, "POST", "/v2/pipeline", NULL, NULL, b->body);
+    return NULL;
+}
+
+/* A pipeline of n copies of one execute request. */
+static char *many_executes(const char *sql, int n)
+{
+    size_t one = strlen(sql) + 64, cap = one * (size_t)n + 64, used = 0;
+    char *out = malloc(cap);
+    used += (size_t)snprintf(out, cap, "{\"requests\":[");
+    for (int i = 0; i < n; i++)
+        used += (size_t)snprintf(out + used, cap - used, "%s{\"type\":\"execute\",\"stmt\":{\"sql\":\"%s\"}}",
+                                 i ? "," : "", sql);
+    snprintf(out + used, cap - used, "]}");
+    return out;
+}
+
+static const char counting[] = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<50000) SELECT count(*) FROM c";
+
+static void test_runaway_sql(void **state)
+{
+    (void)state;
+    char *db = pf_make_db(work, "runaway.db");
+    int port;
+    const long deadline = 2000;
+    start_serve(db, NULL, (const char *const[]){"--sql-deadline-ms", "2000", "--sql-threads", "4", "--sql-per-client", "4", NULL},
+                &port);
+    struct background b[4] = {{0}};
+    /* One long function call: instr() over ~1 MB strings that almost match everywhere. */
+    b[0].body = strdup("{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT instr(printf('%.*c', 990000, 'a'), "
+                       "printf('%.*c', 490000, 'a') || 'b'), length(printf('%.*c', 999999, 'a'))\"}}]}");
+    /* Thousands of statements, each well inside any per-statement limit. */
+    b[1].body = many_executes(counting, 3000);
+    /* One statement that never ends. */
+    b[2].body = strdup("{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+                       "SELECT x+1 FROM c) SELECT count(*) FROM c\"}}]}");
+    /* A sequence of many statements in one SQL text. */
+    size_t cap = 100000, used = 0;
+    char *seq = malloc(cap);
+    used += (size_t)snprintf(seq, cap, "{\"requests\":[{\"type\":\"sequence\",\"sql\":\"");
+    while (used + sizeof counting + 16 < cap - 1000)
+        used += (size_t)snprintf(seq + used, cap - used, "%s;", counting);
+    snprintf(seq + used, cap - used, "\"}]}");
+    b[3].body = seq;
+    pthread_t t[4];
+    int64_t t0 = now_ms();
+    for (int i = 0; i < 4; i++) {
+        b[i].port = port;
+        assert_int_equal(pthread_create(&t[i], NULL, background_post, &b[i]), 0);
+    }
+    /* While they run, the HTTP threads answer at once. */
+    int probes = 0;
+    while (now_ms() - t0 < deadline * 3 / 4) {
+        struct reply h = req(port, "GET", "/health", NULL, NULL, NULL);
+        struct reply d = req(port, "GET", "/", NULL, NULL, NULL);
+        if (h.status != 200 || h.took_ms > 1000 || d.status != 200 || d.took_ms > 1000)
+            fail_msg("with 4 runaway SQL requests: /health %d in %lld ms, / %d in %lld ms", h.status,
+                     (long long)h.took_ms, d.status, (long long)d.took_ms);
+        reply_free(&h);
+        reply_free(&d);
+        probes++;
+    }
+    assert_true(probes >= 2);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        expect_status(&b[i].r, 200, "runaway pipeline");
+        /* Ended within the deadline (plus scheduling slack on a loaded machine). */
+        if (b[i].r.took_ms > deadline + 2500)
+            fail_msg("runaway request %d took %lld ms, deadline %ld ms", i, (long long)b[i].r.took_ms, deadline);
+        if (i > 0)
+            tu_assert_contains(b[i].r.body, "deadline");
+        reply_free(&b[i].r);
+        free(b[i].body);
+    }
+    /* Values a reader never needs are refused, not built. */
+    struct reply r = req(port, "POST", "/v2/pipeline", NULL, NULL,
+                         "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT length(replace(hex(zeroblob(500000)), '0', "
+                         "'0123456789'))\"}}]}");
+    expect_status(&r, 200, "10 MB value");
+    tu_assert_contains(r.body, "too big");
+    reply_free(&r);
+    r = req(port, "POST", "/v2/pipeline", NULL, NULL,
+            "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT length(zeroblob(2000000))\"}}]}");
+    tu_assert_contains(r.body, "too big");
+    reply_free(&r);
+    /* printf keeps SQLite's answers. */
+    r = req(port, "POST", "/v2/pipeline", NULL, NULL,
+            "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT printf('%5.1f|%-4d|%04d|%x|%s|%.2s|%q|%Q|%%|%.3c|%*d', "
+            "3.14159, 7, 42, 255, 'hi', 'abc', 'it''s', NULL, '\u00e9t\u00e9', 3, 9), format('%d%%', 50)\"}}]}");
+    expect_status(&r, 200, "printf");
+    tu_assert_contains(r.body, "\"value\":\"  3.1|7   |0042|ff|hi|ab|it''s|NULL|%|\u00e9\u00e9\u00e9|  9\"");
+    tu_assert_contains(r.body, "\"value\":\"50%\"");
+    reply_free(&r);
+    /* instr, replace and trim keep SQLite's answers. */
+    r = req(port, "POST", "/v2/pipeline", NULL, NULL,
+            "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT instr('h\u00e9llo w\u00f6rld', 'w\u00f6'), "
+            "instr(x'0102030405', x'0304'), instr('abc', ''), instr(NULL, 'a'), replace('a-b-c', '-', '+='), "
+            "replace('abc', '', 'x'), trim('xxhixy', 'xy'), ltrim('\u00e9\u00e9a\u00e9', '\u00e9'), rtrim('a..', '.')\"}}]}");
+    expect_status(&r, 200, "linear functions");
+    tu_assert_contains(r.body, "[{\"type\":\"integer\",\"value\":\"7\"},{\"type\":\"integer\",\"value\":\"3\"},"
+                               "{\"type\":\"integer\",\"value\":\"1\"},{\"type\":\"null\"},"
+                               "{\"type\":\"text\",\"value\":\"a+=b+=c\"},{\"type\":\"text\",\"value\":\"abc\"},"
+                               "{\"type\":\"text\",\"value\":\"hi\"},{\"type\":\"text\",\"value\":\"a\u00e9\"},"
+                               "{\"type\":\"text\",\"value\":\"a\"}]");
+    reply_free(&r);
+    free(db);
+}
+
+/* One client gets at most --sql-per-client pipelines at once. */
+static void test_sql_per_client_cap(void **state)
+{
+    (void)state;
+    char *db = pf_make_db(work, "cap.db");
+    int port;
+    start_serve(db, NULL, (const char *const[]){"--sql-deadline-ms", "3000", "--sql-per-client", "1", NULL}, &port);
+    struct background b[2];
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) {
+        b[i] = (struct background){.port = port,
+                                   .body = strdup("{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"WITH RECURSIVE "
+                                                  "c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c\"}}]}")};
+        assert_int_equal(pthread_create(&t[i], NULL, background_post, &b[i]), 0);
+    }
+    int statuses = 0;
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        statuses += b[i].r.status;
+        free(b[i].body);
+    }
+    /* Each runs 3 s: they overlapped, so one was refused. */
+    if (statuses != 200 + 429)
+        fail_msg("two concurrent pipelines from one client with --sql-per-client 1: HTTP %d and %d", b[0].r.status,
+                 b[1].r.status);
+    for (int i = 0; i < 2; i++)
+        reply_free(&b[i].r);
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_proxy_needs_secrets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_off_without_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runaway_sql, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sql_per_client_cap, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
