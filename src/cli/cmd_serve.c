@@ -42,6 +42,7 @@ enum {
     SET_SQL_MAX_ROWS,
     SET_SQL_THREADS,
     SET_SQL_PER_CLIENT,
+    SET_BODY_BUDGET,
     SET_COUNT
 };
 
@@ -57,6 +58,7 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
         [SET_SQL_MAX_ROWS] = {"--sql-max-rows", "CRYPTIC_BENCH_SQL_MAX_ROWS", 0, 10000000, 0, NULL},
         [SET_SQL_THREADS] = {"--sql-threads", "CRYPTIC_BENCH_SQL_THREADS", 1, 64, 2, NULL},
         [SET_SQL_PER_CLIENT] = {"--sql-per-client", "CRYPTIC_BENCH_SQL_PER_CLIENT", 1, 1000, 2, NULL},
+        [SET_BODY_BUDGET] = {"--body-budget-mb", "CRYPTIC_BENCH_BODY_BUDGET_MB", 6, 4096, 32, NULL},
     };
     for (int i = 0; i < argc;) {
         int taken = 0;
@@ -136,6 +138,7 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     wo.sql_limits.max_rows = settings[SET_SQL_MAX_ROWS].value;
     wo.sql_threads = (int)settings[SET_SQL_THREADS].value;
     wo.sql_per_client = (int)settings[SET_SQL_PER_CLIENT].value;
+    wo.body_budget = (size_t)settings[SET_BODY_BUDGET].value << 20;
     if (web_server_start(engine, &wo, &server, &err) < 0)
         goto out;
     char host[64];

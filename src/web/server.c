@@ -2,6 +2,7 @@
 #include "web/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -25,6 +26,8 @@
 #define BODY_MAX (1024 * 1024)
 /* Inngest sends run state inline up to 4 MiB (then it asks the SDK to fetch it). */
 #define INNGEST_BODY_MAX (5 * 1024 * 1024)
+/* The bytes of request bodies all connections together may hold at once. */
+#define BODY_BUDGET_DEFAULT (32u * 1024 * 1024)
 
 struct web_server {
     struct MHD_Daemon *daemon;
@@ -40,13 +43,16 @@ struct web_server {
     const struct flow_inngest_opts *inngest_events;
     char inngest_path[256];
     int port;
+    size_t body_budget;          /* bytes of bodies in flight, at most */
+    size_t body_inflight;        /* reserved now; guarded by body_lock */
+    pthread_mutex_t body_lock;
     pthread_mutex_t metrics_lock; /* guards sql_metrics: every pool thread counts into it */
     struct web_metrics_sql sql_metrics;
 };
 
 struct request {
     struct buf body;
-    int too_large;
+    size_t reserved;             /* bytes of the body budget this request holds */
     /* A SQL pipeline handed to the pool: the connection is suspended
      * until the pool thread has filled sql_status and sql_out. */
     struct web_server *server;
@@ -229,8 +235,6 @@ static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection
                                   "/e/{key} (`send` without --url writes into the database directly)");
     if (!secret_equal(key, s->event_key))
         return error_json(c, 401, "event key required: post to /e/{INNGEST_EVENT_KEY}");
-    if (req->too_large)
-        return error_json(c, 413, "body larger than 1 MB");
     json_error_t jerr;
     json_t *body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
     if (!body)
@@ -269,9 +273,18 @@ static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection
     return reply_json(c, 200, json_pack("{s:o, s:i}", "ids", ids, "status", 200));
 }
 
+static enum MHD_Result reply_cors_response(struct MHD_Connection *c, unsigned status, const char *type,
+                                          struct MHD_Response *r);
+
 static enum MHD_Result reply_cors(struct MHD_Connection *c, unsigned status, const char *type, const char *body)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    return reply_cors_response(c, status, type,
+                               MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY));
+}
+
+static enum MHD_Result reply_cors_response(struct MHD_Connection *c, unsigned status, const char *type,
+                                          struct MHD_Response *r)
+{
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", type);
@@ -367,7 +380,15 @@ static enum MHD_Result handle_sql(struct web_server *s, struct MHD_Connection *c
 {
     if (req->sql_done) {
         sql_observe(s, req->sql_status, &req->t0);
-        return reply_cors(c, req->sql_status, "application/json", req->sql_out ? req->sql_out : "{}");
+        if (!req->sql_out)
+            return reply_cors(c, req->sql_status, "application/json", "{}");
+        /* The answer (up to the response limit) is handed over, not copied. */
+        char *out = req->sql_out;
+        req->sql_out = NULL;
+        struct MHD_Response *r = MHD_create_response_from_buffer(strlen(out), out, MHD_RESPMEM_MUST_FREE);
+        if (!r)
+            free(out);
+        return reply_cors_response(c, req->sql_status, "application/json", r);
     }
     if (!s->sql_db)
         return sql_refuse(s, c, req, 404,
@@ -377,9 +398,6 @@ static enum MHD_Result handle_sql(struct web_server *s, struct MHD_Connection *c
                           s->read_token ? "{\"message\":\"a valid read token is required\",\"code\":\"UNAUTHORIZED\"}"
                                         : "{\"message\":\"without --read-token or --public-sql only local requests "
                                           "(loopback, no proxy headers)\",\"code\":\"UNAUTHORIZED\"}");
-    if (req->too_large)
-        return sql_refuse(s, c, req, 413,
-                          "{\"message\":\"the request body is too large\",\"code\":\"PROTOCOL_ERROR\"}");
     char client[80];
     client_key(c, client, sizeof client);
     struct web_pool_job *job = NULL;
@@ -465,8 +483,6 @@ static enum MHD_Result handle_asset(struct MHD_Connection *c, const struct web_a
 static enum MHD_Result handle_inngest(struct web_server *s, struct MHD_Connection *c, const char *method,
                                       struct request *req)
 {
-    if (req->too_large)
-        return error_json(c, 413, "body larger than the limit");
     struct flow_inngest_request ir = {
         .method = method,
         .fn_id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "fnId"),
@@ -502,24 +518,87 @@ static enum MHD_Result handle_inngest(struct web_server *s, struct MHD_Connectio
     return rc;
 }
 
+/* The largest body a route takes (0: none): decided from the request line
+ * alone, before a byte of the body is read. */
+static size_t body_max(const struct web_server *s, const char *url, const char *method)
+{
+    if (s->inngest && strcmp(url, s->inngest_path) == 0)
+        return INNGEST_BODY_MAX;
+    if (strcmp(method, "POST") == 0 &&
+        (strcmp(url, "/v2/pipeline") == 0 || strcmp(url, "/v3/pipeline") == 0 || strncmp(url, "/e/", 3) == 0))
+        return BODY_MAX;
+    return 0;
+}
+
+static void body_release(struct web_server *s, struct request *req)
+{
+    if (!req->reserved)
+        return;
+    pthread_mutex_lock(&s->body_lock);
+    s->body_inflight -= req->reserved;
+    pthread_mutex_unlock(&s->body_lock);
+    req->reserved = 0;
+}
+
+/* The first call for a request, headers read, body not: a body larger than
+ * its route takes is refused by its Content-Length (413), and one that
+ * would pass the memory budget of all bodies in flight waits outside
+ * (503). A body without Content-Length reserves its route's cap. */
+static enum MHD_Result begin_request(struct web_server *s, struct MHD_Connection *c, const char *url,
+                                     const char *method, void **con_cls)
+{
+    size_t max = body_max(s, url, method);
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    unsigned long long declared = 0;
+    if (cl) {
+        char *end;
+        errno = 0;
+        declared = strtoull(cl, &end, 10);
+        if (*cl == '-' || *end || errno)
+            return error_json(c, 400, "Content-Length is not a number");
+    }
+    if (declared > max) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "the body is larger than this route takes (%zu bytes)", max);
+        return error_json(c, 413, msg);
+    }
+    struct request *req = calloc(1, sizeof *req);
+    if (!req)
+        return MHD_NO;
+    buf_init(&req->body, max);
+    clock_gettime(CLOCK_MONOTONIC, &req->t0);
+    size_t need = cl ? (size_t)declared : te ? max : 0;
+    if (need) {
+        pthread_mutex_lock(&s->body_lock);
+        int fits = s->body_inflight + need <= s->body_budget;
+        if (fits)
+            s->body_inflight += need;
+        pthread_mutex_unlock(&s->body_lock);
+        if (!fits) {
+            buf_free(&req->body);
+            free(req);
+            return error_json(c, 503, "the server is receiving as many request bodies as it may hold: retry shortly");
+        }
+        req->reserved = need;
+    }
+    *con_cls = req;
+    return MHD_YES;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
     (void)version;
     struct web_server *s = cls;
-    if (!*con_cls) {
-        struct request *req = calloc(1, sizeof *req);
-        if (!req)
-            return MHD_NO;
-        buf_init(&req->body, s->inngest && strcmp(url, s->inngest_path) == 0 ? INNGEST_BODY_MAX : BODY_MAX);
-        clock_gettime(CLOCK_MONOTONIC, &req->t0);
-        *con_cls = req;
-        return MHD_YES;
-    }
+    if (!*con_cls)
+        return begin_request(s, c, url, method, con_cls);
     struct request *req = *con_cls;
     if (*upload_size) {
+        /* Only a body without Content-Length gets here past its cap
+         * (begin_request refused the others): end the connection. */
         if (buf_append(&req->body, upload_data, *upload_size, NULL) < 0)
-            req->too_large = 1;
+            return MHD_NO;
         *upload_size = 0;
         return MHD_YES;
     }
@@ -551,11 +630,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    struct web_server *s = cls;
     (void)c;
     (void)toe;
     struct request *req = *con_cls;
     if (req) {
+        body_release(s, req);
         buf_free(&req->body);
         free(req->sql_out);
         free(req);
@@ -583,6 +663,8 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
         return err_set(err, "out of memory");
     s->engine = engine;
     pthread_mutex_init(&s->metrics_lock, NULL);
+    pthread_mutex_init(&s->body_lock, NULL);
+    s->body_budget = opts && opts->body_budget ? opts->body_budget : BODY_BUDGET_DEFAULT;
     if (opts && opts->event_key)
         snprintf(s->event_key, sizeof s->event_key, "%s", opts->event_key);
     if (opts && opts->sql_db)

@@ -32,7 +32,8 @@ struct web_server_opts {
     struct sqlapi_limits sql_limits; /* zeros: the defaults */
     int sql_threads;        /* threads running SQL pipelines, apart from the HTTP threads; default 2 */
     int sql_queue;          /* pipelines that may wait for one; default 16 (then 503) */
-    int sql_per_client;     /* pipelines one client may have queued or running; default 2 (then 429) */
+    int sql_per_client;
+    size_t body_budget;     /* bytes of request bodies held at once, all connections; default 32 MB (then 503) */     /* pipelines one client may have queued or running; default 2 (then 429) */
     struct flow_inngest *inngest; /* Inngest mode: serves /api/inngest (or serve_path); NULL: off */
     const struct flow_inngest_opts *inngest_events; /* Inngest mode: POST /e/ goes to Inngest's event API */
 };

@@ -511,6 +511,19 @@ static void linear_functions(sqlite3 *db)
 
 /* ---- values --------------------------------------------------------------- */
 
+/* What a cell will add to the answer, before it is built (base64 for blobs). */
+static size_t cell_size(sqlite3_stmt *st, int col)
+{
+    switch (sqlite3_column_type(st, col)) {
+    case SQLITE_TEXT:
+        return (size_t)sqlite3_column_bytes(st, col) + 32;
+    case SQLITE_BLOB:
+        return ((size_t)sqlite3_column_bytes(st, col) + 2) / 3 * 4 + 32;
+    default:
+        return 48;
+    }
+}
+
 static json_t *value_json(sqlite3_stmt *st, int col, size_t *bytes)
 {
     switch (sqlite3_column_type(st, col)) {
@@ -716,10 +729,18 @@ static json_t *run_stmt(struct session *s, const json_t *stmt, json_t **error)
             rc = -2;
             break;
         }
+        /* Every cell is measured before it is converted: the first row
+         * of a query counts as much as any. */
         json_t *row = json_array();
-        for (int c = 0; c < ncols; c++)
-            json_array_append_new(row, value_json(st, c, &s->bytes));
+        for (int c = 0; c < ncols && rc != -2; c++) {
+            if (s->bytes + cell_size(st, c) > s->limits->max_bytes)
+                rc = -2;
+            else
+                json_array_append_new(row, value_json(st, c, &s->bytes));
+        }
         json_array_append_new(rows, row);
+        if (rc == -2)
+            break;
     }
     if (rc != SQLITE_DONE) {
         if (rc == -2)

@@ -432,6 +432,146 @@ static void test_sql_per_client_cap(void **state)
     free(db);
 }
 
+/* ---- 3. no answer or body makes the server allocate much ----------------------------- */
+
+/* The serve process's peak resident memory, in kB. */
+static long vm_hwm_kb(int pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    char *text = tu_read_file(path, NULL);
+    const char *line = strstr(text, "VmHWM:");
+    long kb = line ? atol(line + 6) : -1;
+    free(text);
+    return kb;
+}
+
+static const char signing_key[] = "signkey-test-8c1f3a0b9d2e4f5061728394a5b6c7d8e9f001122334455667788990aabbccdd";
+
+/* ASan keeps freed memory in a 256 MB quarantine, which would count in
+ * VmHWM as if serve held it: the memory tests give it 8 MB. */
+static const char asan_small_quarantine[] =
+    "ASAN_OPTIONS=exitcode=86:abort_on_error=0:detect_leaks=1:strict_string_checks=1:quarantine_size_mb=8";
+
+static void test_memory_bounded(void **state)
+{
+    (void)state;
+    char *db = pf_make_db(work, "memory.db");
+    int port;
+    char key_env[160];
+    snprintf(key_env, sizeof key_env, "INNGEST_SIGNING_KEY=%s", signing_key);
+    int pid = start_serve(db, (const char *const[]){asan_small_quarantine, key_env, "INNGEST_BASE_URL=http://127.0.0.1:9",
+                                                    NULL},
+                          NULL, &port);
+    /* Answers that would be 50 MB to 300 MB: refused, the first row included. */
+    static const char *const huge[] = {
+        "SELECT zeroblob(50000000)",
+        "SELECT printf('%.*c', 100000000, 'x')",
+        "SELECT zeroblob(100000000), zeroblob(100000000), zeroblob(100000000)",
+        "SELECT zeroblob(999000), zeroblob(999000), zeroblob(999000), zeroblob(999000), zeroblob(999000), "
+        "zeroblob(999000), zeroblob(999000), zeroblob(999000), zeroblob(999000)",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<100) "
+        "SELECT zeroblob(999000), zeroblob(999000), zeroblob(999000) FROM c",
+    };
+    for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+        char *body = many_executes(huge[i], 1);
+        struct background b[2] = {{.port = port, .body = body}, {.port = port, .body = body}};
+        pthread_t t[2];
+        for (int k = 0; k < 2; k++)
+            assert_int_equal(pthread_create(&t[k], NULL, background_post, &b[k]), 0);
+        for (int k = 0; k < 2; k++) {
+            pthread_join(t[k], NULL);
+            expect_status(&b[k].r, 200, huge[i]);
+            if (b[k].r.body_len > 200000 || !strstr(b[k].r.body, "\"type\":\"error\""))
+                fail_msg("%s: an answer of %zu bytes: %.300s", huge[i], b[k].r.body_len, b[k].r.body);
+            reply_free(&b[k].r);
+        }
+        free(body);
+    }
+    /* Bodies a route does not take are refused by Content-Length, unread. */
+    const char *big = "POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000000\r\n\r\n";
+    struct reply r = raw(NULL, port, big, strlen(big), 20000);
+    expect_status(&r, 413, "a 100 MB body to /health");
+    reply_free(&r);
+    big = "POST /v2/pipeline HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5000000\r\n\r\n";
+    r = raw(NULL, port, big, strlen(big), 20000);
+    expect_status(&r, 413, "a 5 MB body to the SQL endpoint");
+    reply_free(&r);
+    /* 200 connections posting 5 MB each to /api/inngest before any signature check. */
+    enum { N = 200, BODY = 5000000 };
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < 2 * N + 64 && rl.rlim_max >= 2 * N + 64) {
+        rl.rlim_cur = 2 * N + 64;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    int fds[N];
+    size_t left[N];
+    char *chunk = calloc(1, 65536);
+    memset(chunk, '{', 65536);
+    char head[256];
+    int hn = snprintf(head, sizeof head,
+                      "POST /api/inngest?fnId=x&stepId=step HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      "Content-Length: %d\r\nConnection: close\r\n\r\n", BODY);
+    for (int i = 0; i < N; i++) {
+        fds[i] = connect_from(NULL, port);
+        if (fds[i] < 0)
+            fail_msg("connection %d: %s", i, strerror(errno));
+        left[i] = BODY;
+        if (send(fds[i], head, (size_t)hn, MSG_NOSIGNAL) != hn)
+            left[i] = 0;
+        fcntl(fds[i], F_SETFL, O_NONBLOCK);
+    }
+    int64_t t0 = now_ms();
+    size_t open_left = N;
+    while (open_left && now_ms() - t0 < 120000) {
+        struct pollfd p[N];
+        for (int i = 0; i < N; i++)
+            p[i] = (struct pollfd){left[i] ? fds[i] : -1, POLLOUT, 0};
+        if (poll(p, N, 1000) <= 0)
+            continue;
+        open_left = 0;
+        for (int i = 0; i < N; i++) {
+            if (!left[i])
+                continue;
+            if (p[i].revents & (POLLERR | POLLHUP)) {
+                left[i] = 0;
+                continue;
+            }
+            if (p[i].revents & POLLOUT) {
+                ssize_t w = send(fds[i], chunk, left[i] < 65536 ? left[i] : 65536, MSG_NOSIGNAL);
+                if (w < 0 && errno != EAGAIN)
+                    left[i] = 0;
+                else if (w > 0)
+                    left[i] -= (size_t)w;
+            }
+            open_left += left[i] != 0;
+        }
+    }
+    int answered = 0, busy = 0;
+    for (int i = 0; i < N; i++) {
+        fcntl(fds[i], F_SETFL, 0);
+        struct timeval tv = {5, 0};
+        setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        char buf[64] = {0};
+        if (recv(fds[i], buf, sizeof buf - 1, 0) > 12) {
+            answered++;
+            busy += strncmp(buf + 9, "503", 3) == 0;
+        }
+        close(fds[i]);
+    }
+    free(chunk);
+    long kb = vm_hwm_kb(pid);
+    fprintf(stderr, "200 x 5 MB bodies: %d answered, %d of them 503; serve's peak RSS %ld kB\n", answered, busy, kb);
+    if (kb > 100 * 1024)
+        fail_msg("serve's peak RSS reached %ld kB (limit 100 MB)", kb);
+    assert_true(busy > 0);
+    r = req(port, "GET", "/health", NULL, NULL, NULL);
+    expect_status(&r, 200, "/health after the bodies");
+    reply_free(&r);
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +579,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_off_without_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runaway_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sql_per_client_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_bounded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
