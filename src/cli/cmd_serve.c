@@ -43,6 +43,10 @@ enum {
     SET_SQL_THREADS,
     SET_SQL_PER_CLIENT,
     SET_BODY_BUDGET,
+    SET_MAX_CONNS,
+    SET_MAX_CONNS_IP,
+    SET_IDLE_TIMEOUT,
+    SET_HEADER_TIMEOUT,
     SET_COUNT
 };
 
@@ -59,6 +63,10 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
         [SET_SQL_THREADS] = {"--sql-threads", "CRYPTIC_BENCH_SQL_THREADS", 1, 64, 2, NULL},
         [SET_SQL_PER_CLIENT] = {"--sql-per-client", "CRYPTIC_BENCH_SQL_PER_CLIENT", 1, 1000, 2, NULL},
         [SET_BODY_BUDGET] = {"--body-budget-mb", "CRYPTIC_BENCH_BODY_BUDGET_MB", 6, 4096, 32, NULL},
+        [SET_MAX_CONNS] = {"--max-connections", "CRYPTIC_BENCH_MAX_CONNECTIONS", 8, 100000, 512, NULL},
+        [SET_MAX_CONNS_IP] = {"--max-connections-per-ip", "CRYPTIC_BENCH_MAX_CONNECTIONS_PER_IP", 1, 100000, 64, NULL},
+        [SET_IDLE_TIMEOUT] = {"--idle-timeout-s", "CRYPTIC_BENCH_IDLE_TIMEOUT_S", 1, 3600, 30, NULL},
+        [SET_HEADER_TIMEOUT] = {"--header-timeout-s", "CRYPTIC_BENCH_HEADER_TIMEOUT_S", 1, 3600, 10, NULL},
     };
     for (int i = 0; i < argc;) {
         int taken = 0;
@@ -139,6 +147,10 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     wo.sql_threads = (int)settings[SET_SQL_THREADS].value;
     wo.sql_per_client = (int)settings[SET_SQL_PER_CLIENT].value;
     wo.body_budget = (size_t)settings[SET_BODY_BUDGET].value << 20;
+    wo.max_connections = (int)settings[SET_MAX_CONNS].value;
+    wo.max_connections_per_ip = (int)settings[SET_MAX_CONNS_IP].value;
+    wo.idle_timeout_s = (int)settings[SET_IDLE_TIMEOUT].value;
+    wo.header_timeout_s = (int)settings[SET_HEADER_TIMEOUT].value;
     if (web_server_start(engine, &wo, &server, &err) < 0)
         goto out;
     char host[64];

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -29,6 +30,17 @@
 /* The bytes of request bodies all connections together may hold at once. */
 #define BODY_BUDGET_DEFAULT (32u * 1024 * 1024)
 
+/* One open connection, for the header timeout: libmicrohttpd's own
+ * timeout is for silence, and a client sending a header line every few
+ * seconds is never silent. */
+struct conn_track {
+    struct conn_track *prev, *next;
+    int fd;
+    int64_t since_ms;   /* when it opened, or finished its last request */
+    int in_request;     /* headers complete: its handler is running */
+    int cut;            /* shut down by the reaper */
+};
+
 struct web_server {
     struct MHD_Daemon *daemon;
     struct flow_engine *engine;
@@ -46,6 +58,15 @@ struct web_server {
     size_t body_budget;          /* bytes of bodies in flight, at most */
     size_t body_inflight;        /* reserved now; guarded by body_lock */
     pthread_mutex_t body_lock;
+    /* The header timeout: a reaper thread shuts down connections whose
+     * headers take longer than header_timeout_ms. */
+    long header_timeout_ms;
+    pthread_mutex_t conn_lock;   /* guards conns and reaper_stop */
+    pthread_cond_t reaper_wake;
+    struct conn_track conns;     /* list head */
+    int reaper_stop;
+    pthread_t reaper;
+    int reaper_running;
     pthread_mutex_t metrics_lock; /* guards sql_metrics: every pool thread counts into it */
     struct web_metrics_sql sql_metrics;
 };
@@ -159,6 +180,113 @@ static int secret_equal(const char *given, const char *secret)
 {
     size_t n = strlen(given), m = strlen(secret);
     return n == m && CRYPTO_memcmp(given, secret, m) == 0;
+}
+
+
+/* ---- connections: the header timeout ----------------------------------------------- */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+    struct web_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct conn_track *t = calloc(1, sizeof *t);
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!t || !info) {
+            free(t);
+            return;
+        }
+        t->fd = info->connect_fd;
+        t->since_ms = mono_ms();
+        pthread_mutex_lock(&s->conn_lock);
+        t->next = s->conns.next;
+        t->prev = &s->conns;
+        s->conns.next->prev = t;
+        s->conns.next = t;
+        pthread_mutex_unlock(&s->conn_lock);
+        *socket_context = t;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        /* Called before libmicrohttpd closes the socket: the reaper never
+         * shuts down a descriptor that was reused. */
+        struct conn_track *t = *socket_context;
+        pthread_mutex_lock(&s->conn_lock);
+        t->prev->next = t->next;
+        t->next->prev = t->prev;
+        pthread_mutex_unlock(&s->conn_lock);
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+/* Marks the connection as in a request (headers complete) or between requests. */
+static void track_request(struct web_server *s, struct MHD_Connection *c, int in_request)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn_track *t = info ? info->socket_context : NULL;
+    if (!t)
+        return;
+    pthread_mutex_lock(&s->conn_lock);
+    t->in_request = in_request;
+    t->since_ms = mono_ms();
+    pthread_mutex_unlock(&s->conn_lock);
+}
+
+static void *reaper(void *arg)
+{
+    struct web_server *s = arg;
+    pthread_mutex_lock(&s->conn_lock);
+    while (!s->reaper_stop) {
+        int64_t now = mono_ms();
+        for (struct conn_track *t = s->conns.next; t != &s->conns; t = t->next)
+            if (!t->in_request && !t->cut && now - t->since_ms > s->header_timeout_ms) {
+                /* libmicrohttpd sees the end of the stream and closes it. */
+                shutdown(t->fd, SHUT_RDWR);
+                t->cut = 1;
+            }
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 200 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->reaper_wake, &s->conn_lock, &ts);
+    }
+    pthread_mutex_unlock(&s->conn_lock);
+    return NULL;
+}
+
+static void reaper_stop(struct web_server *s)
+{
+    if (!s->reaper_running)
+        return;
+    pthread_mutex_lock(&s->conn_lock);
+    s->reaper_stop = 1;
+    pthread_cond_signal(&s->reaper_wake);
+    pthread_mutex_unlock(&s->conn_lock);
+    pthread_join(s->reaper, NULL);
+    s->reaper_running = 0;
+}
+
+/* The connection limit: the configured one, but always below the
+ * descriptors this process may open (the database and the workers' sockets
+ * need some too), so a flood is refused at accept, not by a failing open. */
+static unsigned connection_limit(unsigned wanted)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        rlim_t room = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : rl.rlim_cur / 2;
+        if (room < wanted)
+            wanted = room > 0 ? (unsigned)room : 1;
+    }
+    return wanted;
 }
 
 static json_t *run_json(const struct store_flow_run *r)
@@ -547,6 +675,7 @@ static void body_release(struct web_server *s, struct request *req)
 static enum MHD_Result begin_request(struct web_server *s, struct MHD_Connection *c, const char *url,
                                      const char *method, void **con_cls)
 {
+    track_request(s, c, 1);
     size_t max = body_max(s, url, method);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
@@ -633,6 +762,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     struct web_server *s = cls;
     (void)c;
     (void)toe;
+    track_request(s, c, 0);
     struct request *req = *con_cls;
     if (req) {
         body_release(s, req);
@@ -691,12 +821,32 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
         free(s);
         return -1;
     }
+    s->conns.next = s->conns.prev = &s->conns;
+    pthread_mutex_init(&s->conn_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->reaper_wake, &ca);
+    pthread_condattr_destroy(&ca);
+    s->header_timeout_ms = (opts && opts->header_timeout_s > 0 ? opts->header_timeout_s : 10) * 1000L;
+    s->reaper_running = pthread_create(&s->reaper, NULL, reaper, s) == 0;
+    unsigned idle_s = opts && opts->idle_timeout_s > 0 ? (unsigned)opts->idle_timeout_s : 30;
+    unsigned max_conns = connection_limit(opts && opts->max_connections > 0 ? (unsigned)opts->max_connections : 512);
+    unsigned per_ip = opts && opts->max_connections_per_ip > 0 ? (unsigned)opts->max_connections_per_ip : 64;
+    /* Thread pool: the limit is split between the threads, each needs one. */
+    if (max_conns < threads)
+        max_conns = threads;
     s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
-                                 NULL, handler, s,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-                                 MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-                                 (unsigned)30, MHD_OPTION_END);
+                                 NULL, handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                 MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+                                 MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s, MHD_OPTION_CONNECTION_TIMEOUT,
+                                 idle_s, MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                 per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024, MHD_OPTION_END);
     if (!s->daemon) {
+        reaper_stop(s);
+        pthread_cond_destroy(&s->reaper_wake);
+        pthread_mutex_destroy(&s->conn_lock);
+        pthread_mutex_destroy(&s->body_lock);
         web_pool_stop(s->sql_pool);
         sqlapi_watchdog_stop(s->watchdog);
         pthread_mutex_destroy(&s->metrics_lock);
@@ -723,8 +873,12 @@ void web_server_stop(struct web_server *s)
     /* The pool first: its last pipelines (each within its deadline) wake
      * their connections while the daemon still runs. */
     web_pool_stop(s->sql_pool);
+    reaper_stop(s);
     MHD_stop_daemon(s->daemon);
     sqlapi_watchdog_stop(s->watchdog);
+    pthread_cond_destroy(&s->reaper_wake);
+    pthread_mutex_destroy(&s->conn_lock);
+    pthread_mutex_destroy(&s->body_lock);
     pthread_mutex_destroy(&s->metrics_lock);
     free(s->sql_db);
     free(s->read_token);

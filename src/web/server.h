@@ -33,6 +33,10 @@ struct web_server_opts {
     int sql_threads;        /* threads running SQL pipelines, apart from the HTTP threads; default 2 */
     int sql_queue;          /* pipelines that may wait for one; default 16 (then 503) */
     int sql_per_client;
+    int max_connections;    /* open at once; default 512, always below the descriptor limit */
+    int max_connections_per_ip; /* default 64 (behind a proxy every client is the proxy: raise it) */
+    int idle_timeout_s;     /* a silent connection is closed; default 30 */
+    int header_timeout_s;   /* a request's headers must be complete within; default 10 */
     size_t body_budget;     /* bytes of request bodies held at once, all connections; default 32 MB (then 503) */     /* pipelines one client may have queued or running; default 2 (then 429) */
     struct flow_inngest *inngest; /* Inngest mode: serves /api/inngest (or serve_path); NULL: off */
     const struct flow_inngest_opts *inngest_events; /* Inngest mode: POST /e/ goes to Inngest's event API */

@@ -572,6 +572,82 @@ static void test_memory_bounded(void **state)
     free(db);
 }
 
+/* ---- 4. slow clients do not hold every connection --------------------------------------- */
+
+/* 1 100 connections from 127.0.0.2 that send a header line and stop (more
+ * than the 1 024 descriptors serve may open); a visitor from 127.0.0.1 is
+ * still served. And a client that keeps sending header lines is cut at
+ * the header timeout. */
+static void test_slow_clients(void **state)
+{
+    (void)state;
+    enum { N = 1100 };
+    char *db = pf_make_db(work, "slow.db");
+    struct rlimit rl, saved;
+    getrlimit(RLIMIT_NOFILE, &saved);
+    if (saved.rlim_max < N + 200) {
+        fprintf(stderr, "SKIPPED: the descriptor limit (%ld) is below %d\n", (long)saved.rlim_max, N + 200);
+        free(db);
+        skip();
+    }
+    /* serve runs with 1 024 descriptors, as a default system gives it. */
+    rl = saved;
+    rl.rlim_cur = 1024;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    int port;
+    start_serve(db, NULL, (const char *const[]){"--header-timeout-s", "3", NULL}, &port);
+    rl.rlim_cur = N + 200;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    static int fds[N];
+    int opened = 0;
+    for (int i = 0; i < N; i++) {
+        fds[i] = connect_from("127.0.0.2", port);
+        if (fds[i] >= 0) {
+            send(fds[i], "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n", 33, MSG_NOSIGNAL);
+            opened++;
+        }
+    }
+    assert_true(opened > 1024);
+    /* A new client gets the dashboard (several tries, capped). */
+    int served = 0;
+    struct reply r = {0};
+    for (int64_t t0 = now_ms(); !served && now_ms() - t0 < 10000;) {
+        reply_free(&r);
+        r = req(port, "GET", "/", NULL, NULL, NULL);
+        served = r.status == 200;
+    }
+    if (!served)
+        fail_msg("with %d slow connections a new client got: HTTP %d %s", opened, r.status, r.head);
+    reply_free(&r);
+    for (int i = 0; i < N; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    /* A client that is never silent but never finishes its headers is cut. */
+    int fd = connect_from("127.0.0.3", port);
+    assert_true(fd >= 0);
+    send(fd, "GET / HTTP/1.1\r\n", 16, MSG_NOSIGNAL);
+    int cut = 0;
+    int64_t t0 = now_ms();
+    while (!cut && now_ms() - t0 < 20000) {
+        if (send(fd, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL) < 0) {
+            cut = 1;
+            break;
+        }
+        struct pollfd p = {fd, POLLIN, 0};
+        /* Readable: the end of the stream (or an error answer): let go. */
+        if (poll(&p, 1, 500) > 0)
+            cut = 1;
+    }
+    close(fd);
+    if (!cut)
+        fail_msg("a client sending a header line every 0.5 s was still connected after 20 s");
+    int64_t took = now_ms() - t0;
+    fprintf(stderr, "slow header client cut after %lld ms (header timeout 3 s)\n", (long long)took);
+    assert_true(took >= 2500);
+    setrlimit(RLIMIT_NOFILE, &saved);
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +656,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_runaway_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sql_per_client_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slow_clients, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
