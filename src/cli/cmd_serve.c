@@ -36,6 +36,55 @@ static int setting_parse(const struct cli_command *cmd, struct serve_setting *st
     return 0;
 }
 
+/* Splits a comma-separated list into out (up to WEB_SERVER_LIST_MAX names,
+ * NULL-terminated, pointing into buf); each must pass ok(). Returns 0, or
+ * a usage error naming the setting. */
+static int split_list(const struct cli_command *cmd, const char *setting, const char *value, char *buf, size_t size,
+                      const char **out, int (*ok)(const char *), const char *expected)
+{
+    snprintf(buf, size, "%s", value);
+    int n = 0;
+    for (char *save = NULL, *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        while (*item == ' ')
+            item++;
+        if (n == WEB_SERVER_LIST_MAX)
+            return cli_usage_error(cmd, "%s: at most %d entries", setting, WEB_SERVER_LIST_MAX);
+        if (!ok(item))
+            return cli_usage_error(cmd, "%s: \"%s\" is not %s", setting, item, expected);
+        out[n++] = item;
+    }
+    if (n == 0)
+        return cli_usage_error(cmd, "%s: expected %s", setting, expected);
+    out[n] = NULL;
+    return 0;
+}
+
+/* A host name or address as a Host header carries it, without the port. */
+static int host_name_ok(const char *h)
+{
+    size_t n = strlen(h);
+    if (n == 0 || n > 253)
+        return 0;
+    if (h[0] == '[')
+        return h[n - 1] == ']' && strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+    return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
+}
+
+/* An origin as a browser sends it: scheme, host, optional port, no path. */
+static int origin_ok(const char *o)
+{
+    const char *rest = strncmp(o, "https://", 8) == 0 ? o + 8 : strncmp(o, "http://", 7) == 0 ? o + 7 : NULL;
+    if (!rest || !*rest || strlen(o) > 250)
+        return 0;
+    size_t host = strcspn(rest, ":");
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)host, rest);
+    if (!host_name_ok(name))
+        return 0;
+    return !rest[host] || (rest[host] == ':' && rest[host + 1] && strspn(rest + host + 1, "0123456789") ==
+                                                                        strlen(rest + host + 1));
+}
+
 enum {
     SET_SQL_DEADLINE,
     SET_SQL_STATEMENT,
@@ -68,8 +117,18 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
         [SET_IDLE_TIMEOUT] = {"--idle-timeout-s", "CRYPTIC_BENCH_IDLE_TIMEOUT_S", 1, 3600, 30, NULL},
         [SET_HEADER_TIMEOUT] = {"--header-timeout-s", "CRYPTIC_BENCH_HEADER_TIMEOUT_S", 1, 3600, 10, NULL},
     };
+    const char *public_host = config_env("CRYPTIC_BENCH_PUBLIC_HOST");
+    const char *allow_origin = config_env("CRYPTIC_BENCH_ALLOW_ORIGINS");
+    const char *read_token_file = NULL;
     for (int i = 0; i < argc;) {
         int taken = 0;
+        if ((taken = cli_take_value(argc, argv, &i, "--public-host", &public_host)) != 0 ||
+            (taken = cli_take_value(argc, argv, &i, "--allow-origin", &allow_origin)) != 0 ||
+            (taken = cli_take_value(argc, argv, &i, "--read-token-file", &read_token_file)) != 0) {
+            if (taken < 0)
+                return cli_usage_error(cmd, "%s needs a value", argv[i]);
+            continue;
+        }
         for (int k = 0; k < SET_COUNT && !taken; k++)
             taken = cli_take_value(argc, argv, &i, settings[k].flag, &settings[k].given);
         if (taken < 0)
@@ -98,6 +157,38 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
         return cli_usage_error(cmd, "--workers must be 1 to 64");
     for (int k = 0; k < SET_COUNT; k++) {
         int rc = setting_parse(cmd, &settings[k]);
+        if (rc)
+            return rc;
+    }
+    /* A token on the command line shows in ps: a file (or the environment) does not. */
+    char token_buf[512];
+    if (read_token_file) {
+        FILE *f = fopen(read_token_file, "r");
+        size_t n = f ? fread(token_buf, 1, sizeof token_buf - 1, f) : 0;
+        int eof = f && feof(f);
+        if (f)
+            fclose(f);
+        if (!f)
+            return cli_usage_error(cmd, "--read-token-file %s: cannot read it", read_token_file);
+        token_buf[n] = '\0';
+        while (n && (token_buf[n - 1] == '\n' || token_buf[n - 1] == '\r' || token_buf[n - 1] == ' '))
+            token_buf[--n] = '\0';
+        if (!eof || n == 0 || strcspn(token_buf, "\r\n") != n)
+            return cli_usage_error(cmd, "--read-token-file %s: expected one line holding the token (at most %zu bytes)",
+                                   read_token_file, sizeof token_buf - 2);
+        read_token = token_buf;
+    }
+    char hosts_buf[4096], origins_buf[4096];
+    const char *hosts[WEB_SERVER_LIST_MAX + 1] = {NULL}, *origins[WEB_SERVER_LIST_MAX + 1] = {NULL};
+    if (public_host) {
+        int rc = split_list(cmd, "--public-host", public_host, hosts_buf, sizeof hosts_buf, hosts, host_name_ok,
+                            "a host name without scheme or port, e.g. bench.example.org");
+        if (rc)
+            return rc;
+    }
+    if (allow_origin) {
+        int rc = split_list(cmd, "--allow-origin", allow_origin, origins_buf, sizeof origins_buf, origins, origin_ok,
+                            "an origin such as https://user.github.io (scheme, host, optional port, no path)");
         if (rc)
             return rc;
     }
@@ -139,6 +230,8 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
                                  .sql_db = db_is_remote(loc) ? NULL : loc,
                                  .read_token = read_token,
                                  .public_sql = public_sql,
+                                 .allow_origins = origins,
+                                 .public_hosts = hosts,
                                  .inngest = inngest,
                                  .inngest_events = on_inngest && !embedded ? &io : NULL};
     wo.sql_limits.request_ms = settings[SET_SQL_DEADLINE].value;
@@ -158,6 +251,7 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     char *colon = strrchr(host, ':');
     if (colon)
         *colon = '\0';
+
     if (on_inngest)
         printf("serving on http://%s:%d (Inngest%s: %s for app %s, API %s; embedded workers %s)\n", host,
                web_server_port(server), io.dev ? " dev server" : "", io.serve_path ? io.serve_path : "/api/inngest",

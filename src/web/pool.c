@@ -9,6 +9,7 @@
 struct web_pool_job {
     struct web_pool_job *next;
     void (*fn)(void *arg);   /* NULL: reserved, not started yet */
+    void (*done)(void *arg);
     void *arg;
     char client[64];
 };
@@ -72,7 +73,11 @@ static void *worker(void *arg)
         int *n = client_count(p, job->client, 0);
         if (n)
             (*n)--;
+        pthread_mutex_unlock(&p->lock);
+        if (job->done)
+            job->done(job->arg);
         free(job);
+        pthread_mutex_lock(&p->lock);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -132,10 +137,12 @@ enum web_pool_refusal web_pool_reserve(struct web_pool *p, const char *client, s
     return rc;
 }
 
-void web_pool_run(struct web_pool *p, struct web_pool_job *job, void (*fn)(void *arg), void *arg)
+void web_pool_run(struct web_pool *p, struct web_pool_job *job, void (*fn)(void *arg), void (*done)(void *arg),
+                  void *arg)
 {
     pthread_mutex_lock(&p->lock);
     job->arg = arg;
+    job->done = done;
     job->fn = fn;
     pthread_cond_signal(&p->ready);
     pthread_mutex_unlock(&p->lock);

@@ -28,9 +28,11 @@ int web_pool_start(int threads, int queue_max, int per_client, struct web_pool *
 
 /* Reserves a place for client's job; *job is set on WEB_POOL_OK. */
 enum web_pool_refusal web_pool_reserve(struct web_pool *pool, const char *client, struct web_pool_job **job);
-/* Queues a reserved job: fn(arg) runs on a pool thread, once. The pool
- * frees the job after fn returns. */
-void web_pool_run(struct web_pool *pool, struct web_pool_job *job, void (*fn)(void *arg), void *arg);
+/* Queues a reserved job: fn(arg) runs on a pool thread, once; then the job
+ * stops counting against its client and done(arg) runs (so a client woken
+ * by done may send its next request at once). The pool frees the job. */
+void web_pool_run(struct web_pool *pool, struct web_pool_job *job, void (*fn)(void *arg), void (*done)(void *arg),
+                  void *arg);
 
 /* Refuses new reservations, runs every queued job, joins the threads and
  * frees the pool. */

@@ -48,6 +48,11 @@ struct web_server {
     char *sql_db;
     char *read_token;
     int public_sql;
+    char allow_origins[WEB_SERVER_LIST_MAX][256]; /* --allow-origin */
+    int n_allow_origins;
+    char public_hosts[WEB_SERVER_LIST_MAX][256];  /* --public-host: names the Host header may carry */
+    int n_public_hosts;
+    char listen_host[64];                         /* the address listened on, a Host too */
     struct sqlapi_limits sql_limits;
     struct sqlapi_watchdog *watchdog; /* interrupts pipelines past their deadline */
     struct web_pool *sql_pool;        /* runs the pipelines, off the HTTP threads */
@@ -156,6 +161,24 @@ static int host_is_loopback(const char *host)
         return 1;
     struct in_addr a4;
     return inet_pton(AF_INET, name, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+/* Whether Host names this server: a loopback name, a --public-host name,
+ * or the address it listens on (a name an attacker's DNS can point here,
+ * rebinding, is none of these). Compared without the port. */
+static int host_allowed(const struct web_server *s, const char *host)
+{
+    if (!host)
+        return 0;
+    if (host_is_loopback(host))
+        return 1;
+    size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+    if (host[0] == '[' && !strchr(host, ']'))
+        return 0;
+    for (int i = 0; i < s->n_public_hosts; i++)
+        if (strlen(s->public_hosts[i]) == n && strncasecmp(host, s->public_hosts[i], n) == 0)
+            return 1;
+    return s->listen_host[0] && strlen(s->listen_host) == n && strncmp(host, s->listen_host, n) == 0;
 }
 
 /* A request an operator made on this machine: a loopback peer, a loopback
@@ -401,26 +424,50 @@ static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection
     return reply_json(c, 200, json_pack("{s:o, s:i}", "ids", ids, "status", 200));
 }
 
-static enum MHD_Result reply_cors_response(struct MHD_Connection *c, unsigned status, const char *type,
-                                          struct MHD_Response *r);
+static enum MHD_Result reply_cors_response(struct web_server *s, struct MHD_Connection *c, unsigned status,
+                                          const char *type, struct MHD_Response *r);
 
-static enum MHD_Result reply_cors(struct MHD_Connection *c, unsigned status, const char *type, const char *body)
+static enum MHD_Result reply_cors(struct web_server *s, struct MHD_Connection *c, unsigned status, const char *type,
+                                  const char *body)
 {
-    return reply_cors_response(c, status, type,
+    return reply_cors_response(s, c, status, type,
                                MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY));
 }
 
-static enum MHD_Result reply_cors_response(struct MHD_Connection *c, unsigned status, const char *type,
-                                          struct MHD_Response *r)
+/* The origin a browser page may read the SQL endpoint from: any (*) only
+ * with --public-sql; else the request's Origin when it is on the
+ * --allow-origin list (an exported dashboard's host); else none, and the
+ * browser keeps the answer from the page. The dashboard served here is on
+ * the same origin and needs no header. */
+static const char *cors_origin(const struct web_server *s, struct MHD_Connection *c)
+{
+    if (s->public_sql)
+        return "*";
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    if (!origin)
+        return NULL;
+    for (int i = 0; i < s->n_allow_origins; i++)
+        if (strcasecmp(origin, s->allow_origins[i]) == 0)
+            return origin;
+    return NULL;
+}
+
+static enum MHD_Result reply_cors_response(struct web_server *s, struct MHD_Connection *c, unsigned status,
+                                          const char *type, struct MHD_Response *r)
 {
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    /* Listed by name: a wildcard does not cover Authorization. */
-    MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
-    MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
+    const char *origin = cors_origin(s, c);
+    if (origin) {
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        /* Listed by name: a wildcard does not cover Authorization. */
+        MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+        MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
+    }
+    if (!s->public_sql)
+        MHD_add_response_header(r, "Vary", "Origin");
     enum MHD_Result rc = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return rc;
@@ -461,7 +508,7 @@ static enum MHD_Result sql_refuse(struct web_server *s, struct MHD_Connection *c
                                   unsigned status, const char *body)
 {
     sql_observe(s, status, &req->t0);
-    return reply_cors(c, status, "application/json", body);
+    return reply_cors(s, c, status, "application/json", body);
 }
 
 /* Who a client is, for the per-client cap: the peer's address, or behind a
@@ -489,8 +536,7 @@ static void client_key(struct MHD_Connection *c, char *out, size_t size)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
 }
 
-/* On a pool thread: runs the pipeline, then wakes the connection, whose
- * handler is called again and answers (handle_sql). */
+/* On a pool thread: runs the pipeline. */
 static void sql_job(void *arg)
 {
     struct request *req = arg;
@@ -498,6 +544,13 @@ static void sql_job(void *arg)
     req->sql_status = sqlapi_pipeline_guarded(s->sql_db, &s->sql_limits, s->watchdog, req->sql_version,
                                               req->body.data ? req->body.data : "", req->body.len, &req->sql_out);
     req->sql_done = 1;
+}
+
+/* Then, its client's count released: wakes the connection, whose handler
+ * is called again and answers (handle_sql). */
+static void sql_job_done(void *arg)
+{
+    struct request *req = arg;
     MHD_resume_connection(req->conn);
 }
 
@@ -509,14 +562,14 @@ static enum MHD_Result handle_sql(struct web_server *s, struct MHD_Connection *c
     if (req->sql_done) {
         sql_observe(s, req->sql_status, &req->t0);
         if (!req->sql_out)
-            return reply_cors(c, req->sql_status, "application/json", "{}");
+            return reply_cors(s, c, req->sql_status, "application/json", "{}");
         /* The answer (up to the response limit) is handed over, not copied. */
         char *out = req->sql_out;
         req->sql_out = NULL;
         struct MHD_Response *r = MHD_create_response_from_buffer(strlen(out), out, MHD_RESPMEM_MUST_FREE);
         if (!r)
             free(out);
-        return reply_cors_response(c, req->sql_status, "application/json", r);
+        return reply_cors_response(s, c, req->sql_status, "application/json", r);
     }
     if (!s->sql_db)
         return sql_refuse(s, c, req, 404,
@@ -542,7 +595,7 @@ static enum MHD_Result handle_sql(struct web_server *s, struct MHD_Connection *c
     req->conn = c;
     req->sql_version = version;
     MHD_suspend_connection(c);
-    web_pool_run(s->sql_pool, job, sql_job, req);
+    web_pool_run(s->sql_pool, job, sql_job, sql_job_done, req);
     return MHD_YES;
 }
 
@@ -619,7 +672,6 @@ static enum MHD_Result handle_inngest(struct web_server *s, struct MHD_Connectio
         .probe = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "probe"),
         .signature = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Inngest-Signature"),
         .server_kind = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Inngest-Server-Kind"),
-        .host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
         .body = req->body.data ? req->body.data : "",
         .body_len = req->body.len,
     };
@@ -676,6 +728,11 @@ static enum MHD_Result begin_request(struct web_server *s, struct MHD_Connection
                                      const char *method, void **con_cls)
 {
     track_request(s, c, 1);
+    /* A page on another site can make a visitor's browser send requests
+     * here, under a name its DNS points at this address: refuse names that
+     * are not ours. /health answers any (load balancers probe by address). */
+    if (strcmp(url, "/health") != 0 && !host_allowed(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host")))
+        return error_json(c, 421, "this server does not answer to that Host: name it with --public-host");
     size_t max = body_max(s, url, method);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
@@ -734,12 +791,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (s->inngest && strcmp(url, s->inngest_path) == 0)
         return handle_inngest(s, c, method, req);
     if (strcmp(method, "OPTIONS") == 0)
-        return reply_cors(c, 204, "text/plain", "");
+        return reply_cors(s, c, 204, "text/plain", "");
     if (strcmp(method, "POST") == 0 && (strcmp(url, "/v2/pipeline") == 0 || strcmp(url, "/v3/pipeline") == 0))
         return handle_sql(s, c, url[2] == '3' ? 3 : 2, req);
     if (strcmp(method, "GET") == 0) {
         if (strcmp(url, "/v2") == 0 || strcmp(url, "/v3") == 0)
-            return reply_cors(c, 200, "text/plain", "Hello, this is HTTP API v2 (Hrana over HTTP), read-only");
+            return reply_cors(s, c, 200, "text/plain", "Hello, this is HTTP API v2 (Hrana over HTTP), read-only");
         if (strcmp(url, "/health") == 0)
             return reply(c, 200, "application/json", "{\"status\":\"ok\"}");
         if (strcmp(url, "/metrics") == 0)
@@ -801,6 +858,12 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
         s->sql_db = strdup(opts->sql_db);
     if (opts && opts->read_token && *opts->read_token)
         s->read_token = strdup(opts->read_token);
+    for (int i = 0; opts && opts->allow_origins && opts->allow_origins[i] && i < WEB_SERVER_LIST_MAX; i++)
+        snprintf(s->allow_origins[s->n_allow_origins++], sizeof s->allow_origins[0], "%s", opts->allow_origins[i]);
+    for (int i = 0; opts && opts->public_hosts && opts->public_hosts[i] && i < WEB_SERVER_LIST_MAX; i++)
+        snprintf(s->public_hosts[s->n_public_hosts++], sizeof s->public_hosts[0], "%s", opts->public_hosts[i]);
+    if (strcmp(host, "0.0.0.0") != 0)
+        snprintf(s->listen_host, sizeof s->listen_host, "%s", host);
     if (opts) {
         s->sql_limits = opts->sql_limits;
         s->public_sql = opts->public_sql;
@@ -857,6 +920,16 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : port;
+    if (s->inngest) {
+        /* Where Inngest reaches us, unless configured: the first public
+         * name (behind TLS), else the address listened on. Never a Host. */
+        char origin[320];
+        if (s->n_public_hosts)
+            snprintf(origin, sizeof origin, "https://%s", s->public_hosts[0]);
+        else
+            snprintf(origin, sizeof origin, "http://%s:%d", s->listen_host[0] ? s->listen_host : "127.0.0.1", s->port);
+        flow_inngest_default_origin(s->inngest, origin);
+    }
     *out = s;
     return 0;
 }

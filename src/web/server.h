@@ -21,6 +21,9 @@
 #include "flow/inngest.h"
 #include "web/sqlapi.h"
 
+/* The most --allow-origin and --public-host entries. */
+#define WEB_SERVER_LIST_MAX 16
+
 struct web_server_opts {
     const char *listen;     /* "127.0.0.1:8080" (default); port 0 picks a free one */
     int threads;            /* default 4 */
@@ -28,7 +31,12 @@ struct web_server_opts {
     const char *sql_db;     /* the SQLite file the read-only SQL endpoint serves; NULL: none */
     const char *read_token; /* bearer token for the SQL endpoint, /metrics and /api/runs; NULL: local
                                requests only (loopback peer, loopback Host, no proxy headers) */
-    int public_sql;         /* any client may read through the SQL endpoint (a public dashboard) */
+    int public_sql;         /* any client may read through the SQL endpoint (a public dashboard);
+                               also the only case answered with Access-Control-Allow-Origin: * */
+    const char *const *allow_origins; /* NULL-terminated: origins whose pages may read the SQL endpoint
+                                         (an exported dashboard's host); may be NULL */
+    const char *const *public_hosts;  /* NULL-terminated: the names clients reach this server by; any
+                                         other Host (but loopback and the listen address) gets 421 */
     struct sqlapi_limits sql_limits; /* zeros: the defaults */
     int sql_threads;        /* threads running SQL pipelines, apart from the HTTP threads; default 2 */
     int sql_queue;          /* pipelines that may wait for one; default 16 (then 503) */

@@ -20,10 +20,14 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "flow/inngest_sig.h"
 #include "testutil.h"
 
 #include "pipeline_fakes.h"
@@ -648,6 +652,194 @@ static void test_slow_clients(void **state)
     free(db);
 }
 
+/* ---- 5. another origin's page, and names that are not ours --------------------------- */
+
+/* Runs cross_origin.mjs: the page at page_url reads serve_url. */
+static json_t *cross_origin(const char *page_url, const char *serve_url)
+{
+    char *script = tu_path(getenv("CB_TESTS_DIR"), "security/cross_origin.mjs");
+    struct tu_run r = tu_run_program(NULL, NULL, (const char *const[]){"node", script, page_url, serve_url, NULL});
+    if (r.status != 0)
+        fail_msg("cross_origin.mjs failed (is chromium at /usr/bin/chromium?): %s", r.err);
+    json_error_t jerr;
+    json_t *out = json_loads(r.out, 0, &jerr);
+    if (!out)
+        fail_msg("cross_origin.mjs printed no JSON: %s", r.out);
+    tu_run_free(&r);
+    free(script);
+    return out;
+}
+
+static void test_cross_origin_page(void **state)
+{
+    (void)state;
+    char *db = pf_make_db(work, "cors.db");
+    char *site = tu_path(work, "elsewhere");
+    char *page = tu_path(site, "index.html");
+    mkdir(site, 0755);
+    tu_write_file(page, "<!doctype html><title>another site</title><p>nothing to see\n");
+    int site_port, port;
+    tu_start_fake("static_site.py", site, &site_port);
+    char page_url[64], page_origin[64], serve_url[64];
+    snprintf(page_url, sizeof page_url, "http://127.0.0.1:%d/index.html", site_port);
+    snprintf(page_origin, sizeof page_origin, "http://127.0.0.1:%d", site_port);
+    int pid = start_serve(db, (const char *const[]){"INNGEST_EVENT_KEY=evkey-123", NULL}, NULL, &port);
+    snprintf(serve_url, sizeof serve_url, "http://127.0.0.1:%d", port);
+    json_t *seen = cross_origin(page_url, serve_url);
+    static const char *const reads[] = {"sql_json", "sql_simple", "runs", "metrics"};
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
+        if (json_object_get(json_object_get(seen, reads[i]), "body"))
+            fail_msg("the page on another origin read %s: %s", reads[i], json_dumps(seen, 0));
+    json_decref(seen);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_events"), 0);
+    /* No wildcard for anyone. */
+    struct reply r = req(port, "POST", "/v2/pipeline", NULL, "Origin: http://evil.example\r\n", sql_body);
+    expect_status(&r, 200, "SQL from loopback with a foreign Origin");
+    assert_null(strstr(r.head, "Access-Control-Allow-Origin"));
+    reply_free(&r);
+    tu_stop_fake(pid);
+
+    /* With the page's origin allowed (an exported dashboard's host), the
+     * same page reads: the browser test can tell the two apart. Events still
+     * need the key. */
+    pid = start_serve(db, (const char *const[]){"INNGEST_EVENT_KEY=evkey-123", NULL},
+                      (const char *const[]){"--allow-origin", page_origin, NULL}, &port);
+    snprintf(serve_url, sizeof serve_url, "http://127.0.0.1:%d", port);
+    seen = cross_origin(page_url, serve_url);
+    const char *body = json_string_value(json_object_get(json_object_get(seen, "sql_json"), "body"));
+    if (!body || !strstr(body, "\"rows\""))
+        fail_msg("with --allow-origin %s the page could not read: %s", page_origin, json_dumps(seen, 0));
+    json_decref(seen);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_events"), 0);
+    tu_stop_fake(pid);
+
+    /* --public-sql: the wildcard. */
+    start_serve(db, NULL, (const char *const[]){"--public-sql", NULL}, &port);
+    r = req(port, "POST", "/v2/pipeline", NULL, "Origin: http://evil.example\r\n", sql_body);
+    tu_assert_contains(r.head, "Access-Control-Allow-Origin: *");
+    reply_free(&r);
+    free(page);
+    free(site);
+    free(db);
+}
+
+/* DNS rebinding: a name that is not ours is refused on every route but
+ * /health; --public-host names ours. */
+static void test_host_names(void **state)
+{
+    (void)state;
+    char *db = pf_make_db(work, "host.db");
+    int port;
+    start_serve(db, (const char *const[]){"INNGEST_EVENT_KEY=evkey-123", NULL},
+                (const char *const[]){"--public-host", "bench.example.org,other.example", NULL}, &port);
+    const char *routes[][2] = {{"GET", "/"}, {"POST", "/v2/pipeline"}, {"POST", "/e/evkey-123"}, {"GET", "/api/runs"},
+                               {"GET", "/metrics"}, {"GET", "/v2"}};
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        struct reply r = req(port, routes[i][0], routes[i][1], "evil.example:80", NULL,
+                             routes[i][0][0] == 'P' ? (routes[i][1][1] == 'e' ? event_body : sql_body) : NULL);
+        expect_status(&r, 421, routes[i][1]);
+        reply_free(&r);
+    }
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_events"), 0);
+    struct reply r = req(port, "GET", "/health", "evil.example", NULL, NULL);
+    expect_status(&r, 200, "/health under any name");
+    reply_free(&r);
+    r = req(port, "GET", "/", "bench.example.org", NULL, NULL);
+    expect_status(&r, 200, "the public name");
+    reply_free(&r);
+    r = req(port, "GET", "/", "OTHER.example:8443", NULL, NULL);
+    expect_status(&r, 200, "the second public name, with a port");
+    reply_free(&r);
+    /* A public name is not local: reads want a token. */
+    r = req(port, "POST", "/v2/pipeline", "bench.example.org", NULL, sql_body);
+    expect_status(&r, 401, "SQL under the public name");
+    reply_free(&r);
+    /* Bad values are usage errors naming the setting. */
+    struct tu_run run = tu_run_cli(work, base_env, (const char *const[]){"--db", db, "serve", "--public-host",
+                                                                         "https://x.example/", NULL});
+    assert_int_equal(run.status, 2);
+    tu_assert_contains(run.err, "--public-host");
+    tu_run_free(&run);
+    run = tu_run_cli(work, base_env, (const char *const[]){"--db", db, "serve", "--allow-origin", "x.example", NULL});
+    assert_int_equal(run.status, 2);
+    tu_assert_contains(run.err, "--allow-origin");
+    tu_run_free(&run);
+    free(db);
+}
+
+/* ---- 6. a forged Host registers nothing elsewhere ----------------------------------- */
+
+/* A PUT /api/inngest (a sync), signed when sign is set, under host. */
+static struct reply sync_put(int port, const char *host, int sign)
+{
+    const char *body = "{}";
+    char headers[256] = "";
+    if (sign) {
+        char mac[65];
+        int64_t t = (int64_t)time(NULL);
+        inngest_sign(signing_key, body, strlen(body), t, mac);
+        snprintf(headers, sizeof headers, "X-Inngest-Signature: t=%lld&s=%s\r\nX-Forwarded-Host: evil.example\r\n",
+                 (long long)t, mac);
+    }
+    return req(port, "PUT", "/api/inngest", host, headers, body);
+}
+
+/* The URLs registered so far at the fake Inngest API (webhook.py's log). */
+static char *registered(const char *log)
+{
+    char *text = tu_exists(log) ? tu_read_file(log, NULL) : strdup("");
+    return text;
+}
+
+static void test_sync_url_from_config(void **state)
+{
+    (void)state;
+    char *db = pf_make_db(work, "sync.db");
+    char *log = tu_path(work, "register.log");
+    int api, port;
+    tu_start_fake("webhook.py", log, &api);
+    char key_env[160], base_env_[64];
+    snprintf(key_env, sizeof key_env, "INNGEST_SIGNING_KEY=%s", signing_key);
+    snprintf(base_env_, sizeof base_env_, "INNGEST_BASE_URL=http://127.0.0.1:%d", api);
+    int pid = start_serve(db, (const char *const[]){key_env, base_env_, "INNGEST_SERVE_ORIGIN=", NULL}, NULL, &port);
+    /* Unsigned, in cloud mode: refused, nothing registered. */
+    struct reply r = sync_put(port, "localhost:1", 0);
+    expect_status(&r, 401, "an unsigned sync");
+    reply_free(&r);
+    char *text = registered(log);
+    assert_string_equal(text, "");
+    free(text);
+    /* A foreign name never reaches the sync. */
+    r = sync_put(port, "evil.example", 1);
+    expect_status(&r, 421, "a sync under a foreign Host");
+    reply_free(&r);
+    /* Signed, under another loopback name and a forwarded host: the URL is
+     * still the configured one (here the listen address). */
+    r = sync_put(port, "localhost:4444", 1);
+    expect_status(&r, 200, "a signed sync");
+    reply_free(&r);
+    text = registered(log);
+    char want[128];
+    snprintf(want, sizeof want, "\"url\": \"http://127.0.0.1:%d/api/inngest\"", port);
+    tu_assert_contains(text, want);
+    assert_null(strstr(text, "localhost:4444"));
+    assert_null(strstr(text, "evil.example"));
+    free(text);
+    tu_stop_fake(pid);
+    /* With --public-host, that name (behind TLS). */
+    remove(log);
+    start_serve(db, (const char *const[]){key_env, base_env_, "INNGEST_SERVE_ORIGIN=", NULL},
+                (const char *const[]){"--public-host", "bench.example.org", NULL}, &port);
+    r = sync_put(port, NULL, 1);
+    expect_status(&r, 200, "a signed sync with --public-host");
+    reply_free(&r);
+    text = registered(log);
+    tu_assert_contains(text, "\"url\": \"https://bench.example.org/api/inngest\"");
+    free(text);
+    free(log);
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -657,6 +849,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sql_per_client_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_clients, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cross_origin_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_url_from_config, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
