@@ -29,6 +29,8 @@
 #define INNGEST_BODY_MAX (5 * 1024 * 1024)
 /* The bytes of request bodies all connections together may hold at once. */
 #define BODY_BUDGET_DEFAULT (32u * 1024 * 1024)
+/* The longest event id: the engine answers ids in 64 bytes. */
+#define WEB_EVENT_ID_MAX 63
 
 /* One open connection, for the header timeout: libmicrohttpd's own
  * timeout is for silence, and a client sending a header line every few
@@ -376,6 +378,38 @@ static enum MHD_Result handle_runs(struct web_server *s, struct MHD_Connection *
     return reply_json(c, 200, o);
 }
 
+static int refuse_events(char *why, size_t size, const char *fmt, size_t i)
+{
+    snprintf(why, size, fmt, i, WEB_EVENT_ID_MAX);
+    return 1;
+}
+
+/* Whether a body of events (one or an array) is unfit to store, with why:
+ * every event needs a name, data (if any) an object, an id (if any) a
+ * string of 1 to WEB_EVENT_ID_MAX characters: stored and answered alike. */
+static int events_invalid(const json_t *body, char *why, size_t size)
+{
+    size_t n = json_is_array(body) ? json_array_size(body) : 1;
+    if (json_is_array(body) && n == 0) {
+        snprintf(why, size, "no events in the array");
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *ev = json_is_array(body) ? json_array_get(body, i) : body;
+        const char *name = json_string_value(json_object_get(ev, "name"));
+        const json_t *data = json_object_get(ev, "data"), *id = json_object_get(ev, "id");
+        if (!json_is_object(ev) || !name || !*name)
+            return refuse_events(why, size, "event %zu needs a name; nothing was stored", i);
+        if (data && !json_is_object(data) && !json_is_null(data))
+            return refuse_events(why, size, "event %zu: data must be an object; nothing was stored", i);
+        if (id && !json_is_null(id) &&
+            (!json_is_string(id) || json_string_length(id) == 0 || json_string_length(id) > WEB_EVENT_ID_MAX))
+            return refuse_events(why, size, "event %zu: an id is a string of 1 to %d characters; nothing was stored",
+                                 i);
+    }
+    return 0;
+}
+
 static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection *c, const char *key,
                                      struct request *req)
 {
@@ -390,6 +424,12 @@ static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection
     json_t *body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
     if (!body)
         return error_json(c, 400, "the body is not JSON");
+    /* All or nothing: every event is checked before any is stored. */
+    char why[160];
+    if (events_invalid(body, why, sizeof why)) {
+        json_decref(body);
+        return error_json(c, 400, why);
+    }
     json_t *ids = json_array();
     if (s->inngest_events) {
         struct err err = {{0}};
@@ -405,12 +445,7 @@ static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection
     for (size_t i = 0; i < n; i++) {
         json_t *ev = json_is_array(body) ? json_array_get(body, i) : body;
         const char *name = json_string_value(json_object_get(ev, "name"));
-        if (!name || !*name) {
-            json_decref(body);
-            json_decref(ids);
-            return error_json(c, 400, "an event needs a name");
-        }
-        char id[64];
+        char id[WEB_EVENT_ID_MAX + 1];
         struct err err = {{0}};
         if (flow_engine_send(s->engine, name, json_object_get(ev, "data"), json_string_value(json_object_get(ev, "id")),
                              id, &err) < 0) {
@@ -794,7 +829,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return reply_cors(s, c, 204, "text/plain", "");
     if (strcmp(method, "POST") == 0 && (strcmp(url, "/v2/pipeline") == 0 || strcmp(url, "/v3/pipeline") == 0))
         return handle_sql(s, c, url[2] == '3' ? 3 : 2, req);
-    if (strcmp(method, "GET") == 0) {
+    /* HEAD as GET: libmicrohttpd sends the headers only. */
+    if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
         if (strcmp(url, "/v2") == 0 || strcmp(url, "/v3") == 0)
             return reply_cors(s, c, 200, "text/plain", "Hello, this is HTTP API v2 (Hrana over HTTP), read-only");
         if (strcmp(url, "/health") == 0)

@@ -840,6 +840,122 @@ static void test_sync_url_from_config(void **state)
     free(db);
 }
 
+/* ---- 7. the smaller holes ------------------------------------------------------------ */
+
+static void test_smaller_holes(void **state)
+{
+    (void)state;
+    char *db = pf_make_db(work, "small.db");
+    char *token_file = tu_path(work, "read-token");
+    tu_write_file(token_file, "file-token-42\n");
+    int port;
+    int pid = start_serve(db, (const char *const[]){"INNGEST_EVENT_KEY=evkey-123", NULL},
+                          (const char *const[]){"--read-token-file", token_file, NULL}, &port);
+    /* The token came from the file, and is not on the command line. */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+    size_t len;
+    char *cmdline = tu_read_file(path, &len);
+    for (size_t i = 0; i < len; i++)
+        if (!cmdline[i])
+            cmdline[i] = ' ';
+    assert_null(strstr(cmdline, "file-token-42"));
+    free(cmdline);
+    struct reply r = req(port, "POST", "/v2/pipeline", NULL, NULL, sql_body);
+    expect_status(&r, 401, "SQL without the file's token");
+    reply_free(&r);
+    const char *auth = "Authorization: Bearer file-token-42\r\n";
+    r = req(port, "POST", "/v2/pipeline", NULL, auth, sql_body);
+    expect_status(&r, 200, "SQL with the file's token");
+    reply_free(&r);
+    /* Only the functions a reader needs: fts3_tokenizer() and load_extension() are refused. */
+    static const char *const denied[] = {"SELECT fts3_tokenizer('simple')",
+                                         "SELECT hex(fts3_tokenizer('simple'))",
+                                         "SELECT load_extension('/tmp/x')",
+                                         "SELECT sqlite_compileoption_get(0)"};
+    for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++) {
+        char *body = many_executes(denied[i], 1);
+        r = req(port, "POST", "/v2/pipeline", NULL, auth, body);
+        expect_status(&r, 200, denied[i]);
+        if (!strstr(r.body, "\"type\":\"error\"") || !strstr(r.body, "not authorized"))
+            fail_msg("%s was not refused: %s", denied[i], r.body);
+        reply_free(&r);
+        free(body);
+    }
+    char *body = many_executes("SELECT count(*), max(id), coalesce(NULL, 1), json_extract('{\\\"a\\\":2}', '$.a'), "
+                               "'{\\\"a\\\":3}' ->> 'a', date('2026-12-05'), round(2.5), upper('x') FROM models",
+                               1);
+    r = req(port, "POST", "/v2/pipeline", NULL, auth, body);
+    if (r.status != 200 || !strstr(r.body, "\"type\":\"ok\""))
+        fail_msg("a reader's functions were refused: %s", r.body);
+    reply_free(&r);
+    free(body);
+    /* An event batch with one bad event stores none of them. */
+    r = req(port, "POST", "/e/evkey-123", NULL, NULL,
+            "[{\"name\":\"test/a\",\"data\":{}},{\"data\":{}},{\"name\":\"test/c\"}]");
+    expect_status(&r, 400, "a batch with an event without a name");
+    reply_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_events"), 0);
+    /* An id of 5 000 characters is refused; one of 63 is stored and answered whole. */
+    size_t idn = 5000;
+    char *ev = malloc(idn + 128);
+    int n = snprintf(ev, idn + 128, "{\"name\":\"test/a\",\"id\":\"");
+    memset(ev + n, 'i', idn);
+    snprintf(ev + n + idn, 128, "\"}");
+    r = req(port, "POST", "/e/evkey-123", NULL, NULL, ev);
+    expect_status(&r, 400, "an event id of 5000 characters");
+    reply_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_events"), 0);
+    n = snprintf(ev, idn + 128, "{\"name\":\"test/a\",\"id\":\"");
+    memset(ev + n, 'k', 63);
+    snprintf(ev + n + 63, 128, "\"}");
+    r = req(port, "POST", "/e/evkey-123", NULL, NULL, ev);
+    expect_status(&r, 200, "an event id of 63 characters");
+    char want[128];
+    snprintf(want, sizeof want, "\"ids\":[\"%.63s\"]", ev + n);
+    tu_assert_contains(r.body, want);
+    reply_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_events WHERE length(id) = 63"), 1);
+    free(ev);
+    /* A wrong key of the right length is refused like any other. */
+    r = req(port, "POST", "/e/evkey-124", NULL, NULL, event_body);
+    expect_status(&r, 401, "a near-miss event key");
+    reply_free(&r);
+    /* HEAD / and HEAD /health answer. */
+    r = req(port, "HEAD", "/", NULL, NULL, NULL);
+    expect_status(&r, 200, "HEAD /");
+    reply_free(&r);
+    r = req(port, "HEAD", "/health", NULL, NULL, NULL);
+    expect_status(&r, 200, "HEAD /health");
+    reply_free(&r);
+    /* Bad token files and settings are usage errors naming them. */
+    struct tu_run run = tu_run_cli(work, base_env, (const char *const[]){"--db", db, "serve", "--read-token-file",
+                                                                         "/nonexistent/token", NULL});
+    assert_int_equal(run.status, 2);
+    tu_assert_contains(run.err, "--read-token-file");
+    tu_run_free(&run);
+    run = tu_run_cli(work, base_env, (const char *const[]){"--db", db, "serve", "--sql-deadline-ms", "5s", NULL});
+    assert_int_equal(run.status, 2);
+    tu_assert_contains(run.err, "--sql-deadline-ms");
+    tu_run_free(&run);
+    const char *bad_env[] = {"TURSO_DATABASE_URL=", "CRYPTIC_BENCH_MAX_CONNECTIONS=lots", NULL};
+    run = tu_run_cli(work, bad_env, (const char *const[]){"--db", db, "serve", NULL});
+    assert_int_equal(run.status, 2);
+    tu_assert_contains(run.err, "CRYPTIC_BENCH_MAX_CONNECTIONS");
+    tu_run_free(&run);
+    /* A database URL's password and token never show. */
+    run = tu_run_cli(work, (const char *const[]){"TURSO_AUTH_TOKEN=", NULL},
+                     (const char *const[]){"--db", "http://reader:hunter2@127.0.0.1:9/?authToken=tok-secret-9", "status",
+                                           NULL});
+    assert_int_equal(run.status, 1);
+    assert_null(strstr(run.err, "hunter2"));
+    assert_null(strstr(run.err, "tok-secret-9"));
+    tu_assert_contains(run.err, "127.0.0.1:9");
+    tu_run_free(&run);
+    free(token_file);
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -852,6 +968,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cross_origin_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_url_from_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_smaller_holes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
