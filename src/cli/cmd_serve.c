@@ -106,7 +106,7 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     const char *public_env = config_env("CRYPTIC_BENCH_PUBLIC_SQL");
     int public_sql = public_env && strcmp(public_env, "0") != 0;
     struct serve_setting settings[SET_COUNT] = {
-        [SET_SQL_DEADLINE] = {"--sql-deadline-ms", "CRYPTIC_BENCH_SQL_REQUEST_MS", 10, 600000, 5000, NULL},
+        [SET_SQL_DEADLINE] = {"--sql-deadline-ms", "CRYPTIC_BENCH_SQL_DEADLINE_MS", 10, 600000, 5000, NULL},
         [SET_SQL_STATEMENT] = {"--sql-statement-ms", "CRYPTIC_BENCH_SQL_STATEMENT_MS", 0, 600000, 0, NULL},
         [SET_SQL_MAX_ROWS] = {"--sql-max-rows", "CRYPTIC_BENCH_SQL_MAX_ROWS", 0, 10000000, 0, NULL},
         [SET_SQL_THREADS] = {"--sql-threads", "CRYPTIC_BENCH_SQL_THREADS", 1, 64, 2, NULL},
