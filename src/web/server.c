@@ -914,6 +914,7 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
         web_pool_start(opts ? opts->sql_threads : 0, opts && opts->sql_queue > 0 ? opts->sql_queue : 16,
                        opts ? opts->sql_per_client : 0, &s->sql_pool, err) < 0) {
         sqlapi_watchdog_stop(s->watchdog);
+        pthread_mutex_destroy(&s->body_lock);
         pthread_mutex_destroy(&s->metrics_lock);
         free(s->sql_db);
         free(s->read_token);
