@@ -148,10 +148,11 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "serve",
-        .usage = "[--listen ADDR] [--workers N] [--no-cron] [--read-token TOKEN] [--public-sql] [--embedded]",
+        .usage = "[--listen ADDR] [--workers N] [--no-cron] [--read-token-file FILE] [--public-sql]\n"
+                 "       [--public-host NAMES] [--allow-origin ORIGINS] [LIMITS] [--embedded]",
         .summary = "run the workflow workers, the cron schedule and the HTTP server",
         .help = "Serves GET /health, POST /e/{key} (events: one or an array of {name, data, id?};\n"
-                "from non-loopback clients only with INNGEST_EVENT_KEY), GET /api/runs and\n"
+                "every client needs INNGEST_EVENT_KEY), GET /api/runs and\n"
                 "/api/runs/{id}, the leaderboard dashboard at /, and the read-only SQL endpoint\n"
                 "of the embedded database (POST /v2/pipeline, /v3/pipeline: Hrana over HTTP, as\n"
                 "@libsql/client speaks it). Workers claim and run the\n"
@@ -162,11 +163,21 @@ static const struct cli_command commands[] = {
                 "  --listen ADDR   default LISTEN or 127.0.0.1:8080 (loopback)\n"
                 "  --workers N     worker threads (default 4)\n"
                 "  --no-cron       do not fire cron triggers\n"
-                "  --read-token T  bearer token the SQL endpoint requires (default\n"
-                "                  CRYPTIC_BENCH_READ_TOKEN); without one, loopback clients only\n"
+                "  --read-token-file FILE  the bearer token the SQL endpoint, /metrics and\n"
+                "                  /api/runs require (or CRYPTIC_BENCH_READ_TOKEN; --read-token T\n"
+                "                  works too but shows in ps); without one, local requests only\n"
+                "                  (loopback peer and Host, no proxy headers)\n"
                 "  --public-sql    any client may read through the SQL endpoint, so the dashboard\n"
                 "                  works for every visitor (CRYPTIC_BENCH_PUBLIC_SQL=1); it stays\n"
                 "                  read-only with its time and size limits\n"
+                "  --public-host NAMES     the names clients use (comma-separated); other Host\n"
+                "                  headers get 421; the first is the Inngest serve URL's host\n"
+                "  --allow-origin ORIGINS  origins whose pages may read the SQL endpoint\n"
+                "LIMITS (each also CRYPTIC_BENCH_<NAME>; README \"Running in public\"):\n"
+                "  --sql-deadline-ms N (5000)  --sql-statement-ms N  --sql-max-rows N (10000)\n"
+                "  --sql-threads N (2)  --sql-per-client N (2)  --body-budget-mb N (32)\n"
+                "  --max-connections N (512)  --max-connections-per-ip N (64)\n"
+                "  --header-timeout-s N (10)  --idle-timeout-s N (30)\n"
                 "\n"
                 "With INNGEST_SIGNING_KEY (or INNGEST_DEV) set, the functions run on Inngest:\n"
                 "/api/inngest answers Inngest (introspection GET, sync PUT, signed calls POST),\n"

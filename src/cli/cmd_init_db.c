@@ -68,13 +68,13 @@ int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
         goto out;
     int from = store_schema_version(store);
     if (from == STORE_SCHEMA_VERSION)
-        printf("database %s (%s): schema version %d, up to date\n", location,
+        printf("database %s (%s): schema version %d, up to date\n", db_location(store_db(store)),
                db_backend(store_db(store)), from);
     else if (from == 0)
-        printf("database %s (%s): creating schema version %d\n", location,
+        printf("database %s (%s): creating schema version %d\n", db_location(store_db(store)),
                db_backend(store_db(store)), STORE_SCHEMA_VERSION);
     else
-        printf("database %s (%s): upgrading from schema version %d to %d\n", location,
+        printf("database %s (%s): upgrading from schema version %d to %d\n", db_location(store_db(store)),
                db_backend(store_db(store)), from, STORE_SCHEMA_VERSION);
     if (store_migrate(store, from == 0 ? NULL : print_migration, NULL, &err) < 0)
         goto out;

@@ -37,7 +37,7 @@ int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
 
     if (json) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:s?, s:s?, s:s}",
-                              "database", ctx->config.db_location,
+                              "database", db_location(store_db(store)),
                               "database_from", ctx->config.db_source,
                               "backend", db_backend(store_db(store)),
                               "schema_version", version,
@@ -60,7 +60,7 @@ int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
         printf("\n");
         json_decref(o);
     } else {
-        printf("database:         %s (%s, from %s)\n", ctx->config.db_location,
+        printf("database:         %s (%s, from %s)\n", db_location(store_db(store)),
                db_backend(store_db(store)), ctx->config.db_source);
         printf("schema version:   %d (%s)\n", version, version_note(version));
         printf("puzzles:          %lld\n", (long long)st.puzzles);

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -200,7 +201,9 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
             goto out;
         }
         if (cc != CURLE_OK) {
-            err_set(err, "%s %s: %s", req->method ? req->method : "GET", req->url,
+            char shown[1024];
+            http_redact_url(req->url, shown, sizeof shown);
+            err_set(err, "%s %s: %s", req->method ? req->method : "GET", shown,
                     curl_error[0] ? curl_error : curl_easy_strerror(cc));
             if (attempt < max_attempts) {
                 int64_t delay = backoff_delay(c, attempt);
@@ -241,6 +244,60 @@ out:
         buf_init(&resp->body, c->opts.max_body);
     }
     return rc;
+}
+
+void http_redact_url(const char *location, char *out, size_t size)
+{
+    if (!size)
+        return;
+    out[0] = '\0';
+    if (!location)
+        return;
+    const char *rest = strstr(location, "://");
+    if (!rest) {
+        snprintf(out, size, "%s", location);
+        return;
+    }
+    rest += 3;
+    size_t used = 0;
+#define PUT(p, n)                                                                  \
+    do {                                                                           \
+        size_t n_ = (n);                                                           \
+        if (used + n_ >= size)                                                     \
+            n_ = size - 1 - used;                                                  \
+        memcpy(out + used, (p), n_);                                               \
+        used += n_;                                                                \
+        out[used] = '\0';                                                          \
+    } while (0)
+    PUT(location, (size_t)(rest - location));
+    size_t authority = strcspn(rest, "/?#");
+    const char *at = memchr(rest, '@', authority);
+    if (at) {
+        PUT("REDACTED", 8);
+        rest = at;
+    }
+    size_t path = strcspn(rest, "?#");
+    PUT(rest, path);
+    rest += path;
+    if (*rest == '?') {
+        /* Every value: tokens travel as authToken=, jwt=, ... */
+        rest++;
+        PUT("?", 1);
+        while (*rest && *rest != '#') {
+            size_t pair = strcspn(rest, "&#");
+            const char *eq = memchr(rest, '=', pair);
+            PUT(rest, eq ? (size_t)(eq - rest) + 1 : pair);
+            if (eq)
+                PUT("REDACTED", 8);
+            rest += pair;
+            if (*rest == '&') {
+                PUT("&", 1);
+                rest++;
+            }
+        }
+    }
+    PUT(rest, strlen(rest));
+#undef PUT
 }
 
 int http_get(struct http_client *client, const char *url, struct http_response *resp, struct err *err)

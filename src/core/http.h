@@ -67,4 +67,9 @@ int http_get(struct http_client *client, const char *url, struct http_response *
 
 void http_response_free(struct http_response *resp);
 
+/* url for people to read (out: size bytes): user:password@ becomes
+ * REDACTED@ and every query value (?authToken=...) REDACTED; text that is
+ * not a URL is copied unchanged. Error messages show only this form. */
+void http_redact_url(const char *url, char *out, size_t size);
+
 #endif

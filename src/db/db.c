@@ -3,9 +3,11 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/http.h"
 #include "core/log.h"
 #include "db/db_backend.h"
 
@@ -30,6 +32,11 @@ int db_is_remote(const char *location)
            strncmp(location, "http://", 7) == 0;
 }
 
+void db_redact_location(const char *location, char *out, size_t size)
+{
+    http_redact_url(location, out, size);
+}
+
 int db_open(const char *location, const struct db_open_opts *opts, struct db **out, struct err *err)
 {
     static const struct db_open_opts defaults = {0};
@@ -40,7 +47,9 @@ int db_open(const char *location, const struct db_open_opts *opts, struct db **o
     struct db *db = calloc(1, sizeof *db);
     if (!db)
         return err_set(err, "out of memory");
-    db->location = strdup(location);
+    char shown[1024];
+    db_redact_location(location, shown, sizeof shown);
+    db->location = strdup(shown);
     if (!db->location) {
         free(db);
         return err_set(err, "out of memory");

@@ -116,7 +116,13 @@ void db_close(struct db *db);
  * http://) rather than a database file. */
 int db_is_remote(const char *location);
 
-/* The location as given, and the backend's name ("sqlite" or "remote"). */
+/* location for people to read (out: size bytes): a URL's user:password@
+ * becomes REDACTED@ and every query value (?authToken=...) REDACTED; a
+ * file path is unchanged. Messages and `status` show only this form. */
+void db_redact_location(const char *location, char *out, size_t size);
+
+/* The location as given (redacted: db_redact_location), and the backend's
+ * name ("sqlite" or "remote"). */
 const char *db_location(const struct db *db);
 const char *db_backend(const struct db *db);
 

@@ -29,6 +29,7 @@
 
 struct hrana_impl {
     char *endpoint;   /* {base}/v2/pipeline */
+    char shown[512];  /* the endpoint for messages (db_redact_location) */
     char *auth;       /* "Authorization: Bearer ..." or NULL */
     struct http_client *reads, *writes;
 };
@@ -212,19 +213,19 @@ static int pipeline(struct hrana_impl *h, struct http_client *http, int is_write
             snprintf(detail, sizeof detail, "%.300s", resp.body.len ? resp.body.data : "empty body");
         json_decref(parsed);
         if (resp.status == 401)
-            err_set(err, "%s: the server refused the token (HTTP 401): %s; check TURSO_AUTH_TOKEN", h->endpoint,
+            err_set(err, "%s: the server refused the token (HTTP 401): %s; check TURSO_AUTH_TOKEN", h->shown,
                     detail);
         else if (resp.status == 403)
-            err_set(err, "%s: the token may not do this (HTTP 403, a read-only token?): %s", h->endpoint, detail);
+            err_set(err, "%s: the token may not do this (HTTP 403, a read-only token?): %s", h->shown, detail);
         else
-            err_set(err, "%s: HTTP %ld: %s", h->endpoint, resp.status, detail);
+            err_set(err, "%s: HTTP %ld: %s", h->shown, resp.status, detail);
         goto out;
     }
     json_t *result = json_array_get(json_object_get(parsed, "results"), 0);
     const char *type = json_string_value(json_object_get(result, "type"));
     if (!type) {
         json_decref(parsed);
-        err_set(err, "%s: not a Hrana pipeline response", h->endpoint);
+        err_set(err, "%s: not a Hrana pipeline response", h->shown);
         goto out;
     }
     if (strcmp(type, "ok") != 0) {
@@ -389,12 +390,16 @@ int db_hrana_open(const char *url, const struct db_open_opts *opts, void **impl,
         len--;
     if (len == 0) {
         hrana_close(h);
-        return err_set(err, "%s: no host in the database URL", url);
+        char shown[512];
+        db_redact_location(url, shown, sizeof shown);
+        return err_set(err, "%s: no host in the database URL", shown);
     }
     size_t size = strlen(scheme) + len + sizeof "/v2/pipeline";
     h->endpoint = malloc(size);
-    if (h->endpoint)
+    if (h->endpoint) {
         snprintf(h->endpoint, size, "%s%.*s/v2/pipeline", scheme, (int)len, rest);
+        db_redact_location(h->endpoint, h->shown, sizeof h->shown);
+    }
     if (opts->token && *opts->token) {
         size_t asize = strlen(opts->token) + sizeof "Authorization: Bearer ";
         if ((h->auth = malloc(asize)) != NULL)
@@ -415,7 +420,9 @@ int db_hrana_open(const char *url, const struct db_open_opts *opts, void **impl,
     struct db_result *probe = NULL;
     if (run_query(h, h->writes, &DB_SQL("SELECT 1"), &probe, err) < 0) {
         hrana_close(h);
-        return err_prefix(err, "cannot open database %s", url);
+        char shown[512];
+        db_redact_location(url, shown, sizeof shown);
+        return err_prefix(err, "cannot open database %s", shown);
     }
     db_result_free(probe);
     *impl = h;

@@ -84,6 +84,17 @@ int flow_inngest_new(struct flow_engine *engine, const struct flow_inngest_opts 
     return 0;
 }
 
+void flow_inngest_default_origin(struct flow_inngest *ig, const char *origin)
+{
+    if (!ig || ig->opts.serve_origin || !origin)
+        return;
+    size_t n = strlen(origin);
+    while (n && origin[n - 1] == '/')
+        n--;
+    ig->strings[9] = strndup(origin, n);
+    ig->opts.serve_origin = ig->strings[9];
+}
+
 void flow_inngest_free(struct flow_inngest *ig)
 {
     if (!ig)
@@ -484,12 +495,11 @@ static void handle_call(struct flow_inngest *ig, const struct flow_inngest_reque
 
 /* ---- sync ---------------------------------------------------------------------------- */
 
-static void serve_url(struct flow_inngest *ig, const struct flow_inngest_request *req, char *out, size_t size)
+/* From configuration only (flow_inngest_default_origin). */
+static void serve_url(struct flow_inngest *ig, char *out, size_t size)
 {
-    if (ig->opts.serve_origin)
-        snprintf(out, size, "%s%s", ig->opts.serve_origin, ig->opts.serve_path);
-    else
-        snprintf(out, size, "http://%s%s", req->host && *req->host ? req->host : "localhost", ig->opts.serve_path);
+    snprintf(out, size, "%s%s", ig->opts.serve_origin ? ig->opts.serve_origin : "http://127.0.0.1",
+             ig->opts.serve_path);
 }
 
 static json_t *function_config(struct flow_inngest *ig, const struct flow_function *fn, const char *url)
@@ -528,7 +538,7 @@ static json_t *function_config(struct flow_inngest *ig, const struct flow_functi
 static void handle_sync(struct flow_inngest *ig, const struct flow_inngest_request *req, struct flow_inngest_reply *reply)
 {
     char url[1024];
-    serve_url(ig, req, url, sizeof url);
+    serve_url(ig, url, sizeof url);
     json_t *functions = json_array();
     int count = 0;
     const struct flow_function *fns = flow_engine_functions(ig->engine, &count);
@@ -606,7 +616,7 @@ static void handle_introspection(struct flow_inngest *ig, const struct flow_inng
         return;
     }
     char url[1024], origin[1024], event_key_hash[65];
-    serve_url(ig, req, url, sizeof url);
+    serve_url(ig, url, sizeof url);
     snprintf(origin, sizeof origin, "%.*s", (int)(strlen(url) - strlen(ig->opts.serve_path)), url);
     size_t plen = strlen(ig->hashed_key) >= 64 ? strlen(ig->hashed_key) - 64 : 0;
     size_t flen = strlen(ig->hashed_fallback) >= 64 ? strlen(ig->hashed_fallback) - 64 : 0;
@@ -651,11 +661,15 @@ void flow_inngest_handle(struct flow_inngest *ig, const struct flow_inngest_requ
     if (strcmp(method, "GET") == 0) {
         handle_introspection(ig, req, signed_ok, reply);
     } else if (strcmp(method, "PUT") == 0) {
-        /* A sync may be unsigned (a deploy script's curl); a bad signature is refused. */
-        if (req->signature && ig->opts.signing_key && !signed_ok)
-            set_reply(reply, 401, json_pack("{s:s}", "message", "Unauthorized"), NULL);
-        else
+        /* A sync registers our functions, with the hashed signing key, at the
+         * configured URL: with a signing key only when signed; unsigned only
+         * against a dev server without one. */
+        if (ig->opts.signing_key && !signed_ok) {
+            log_warn("inngest: refused a sync: %s", req->signature ? why.msg : "unsigned (sign it, or use INNGEST_DEV)");
+            set_reply(reply, 401, json_pack("{s:s}", "message", "Unauthorized: a sync must be signed"), NULL);
+        } else {
             handle_sync(ig, req, reply);
+        }
     } else if (strcmp(method, "POST") == 0) {
         if (!signed_ok && !(ig->opts.dev && !ig->opts.signing_key && !req->signature)) {
             log_warn("inngest: refused a call: %s", why.msg);

@@ -39,7 +39,8 @@ struct flow_inngest_opts {
     int dev;                          /* INNGEST_DEV: a dev server; signatures not required */
     const char *api_origin;           /* register and run state; see inngest_resolve_origins() */
     const char *event_origin;         /* the event API */
-    const char *serve_origin;         /* INNGEST_SERVE_ORIGIN: how Inngest reaches us; default: the Host header */
+    const char *serve_origin;         /* INNGEST_SERVE_ORIGIN: how Inngest reaches us; default: what
+                                         flow_inngest_default_origin() gives, never a request's Host */
     const char *serve_path;           /* INNGEST_SERVE_PATH; default "/api/inngest" */
     const char *env;                  /* INNGEST_ENV: a branch environment (X-Inngest-Env) */
 };
@@ -55,6 +56,12 @@ struct flow_inngest;
 int flow_inngest_new(struct flow_engine *engine, const struct flow_inngest_opts *opts, struct flow_inngest **out,
                      struct err *err);
 void flow_inngest_free(struct flow_inngest *ig);
+/* The serve origin ("https://bench.example.org", "http://127.0.0.1:8080")
+ * when INNGEST_SERVE_ORIGIN set none: serve gives its --public-host or the
+ * address it listens on once it knows its port. A request header never
+ * chooses it: an unsigned PUT with a forged Host would otherwise make us
+ * register our functions, with the hashed signing key, at the forger's URL. */
+void flow_inngest_default_origin(struct flow_inngest *ig, const char *origin);
 
 struct flow_inngest_request {
     const char *method;      /* "GET", "PUT", "POST" */
@@ -64,7 +71,6 @@ struct flow_inngest_request {
     const char *probe;       /* query probe */
     const char *signature;   /* X-Inngest-Signature */
     const char *server_kind; /* X-Inngest-Server-Kind */
-    const char *host;        /* Host, for the serve URL when serve_origin is not set */
     const char *body;
     size_t body_len;
 };

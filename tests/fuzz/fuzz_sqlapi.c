@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         make_db();
         expected = count();
     }
-    struct sqlapi_limits limits = {200, 1000, 1u << 20};
+    struct sqlapi_limits limits = {.statement_ms = 200, .max_rows = 1000, .max_bytes = 1u << 20, .request_ms = 1000};
     char *out = NULL;
     sqlapi_pipeline(path, &limits, 3, (const char *)data, size, &out);
     free(out);

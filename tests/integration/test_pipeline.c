@@ -225,6 +225,8 @@ static pid_t start_serve(const char *db, const char *out_path)
             else
                 unsetenv(name);
         }
+        /* Every HTTP client of the event API needs the key (issue 17). */
+        setenv("INNGEST_EVENT_KEY", "pipeline-key", 1);
         int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         char err_path[1024];
         snprintf(err_path, sizeof err_path, "%s.err", out_path);
@@ -276,7 +278,7 @@ static void test_serve_survives_kills(void **state)
     assert_true(port > 0);
     /* The event API and the routes. */
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "curl -s -X POST http://127.0.0.1:%d/e/local -d '{\"name\": \"benchmark/scrape.requested\", \"data\": {}}' > %s/sent.json",
+    snprintf(cmd, sizeof cmd, "curl -s -X POST http://127.0.0.1:%d/e/pipeline-key -d '{\"name\": \"benchmark/scrape.requested\", \"data\": {}}' > %s/sent.json",
              port, work);
     assert_int_equal(system(cmd), 0);
     char *sent_path = tu_path(work, "sent.json");
@@ -349,7 +351,7 @@ static void test_serve_stops_cleanly_mid_run(void **state)
     /* `send --url` posts to the running server. */
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    struct tu_run r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+    struct tu_run r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", "INNGEST_EVENT_KEY=pipeline-key", NULL},
                                  (const char *const[]){"send", "benchmark/scrape.requested", "--url", url, NULL});
     assert_int_equal(r.status, 0);
     tu_assert_contains(r.out, "\"ids\":[\"");

@@ -458,7 +458,8 @@ static void test_read_token_and_cors(void **state)
     TU_REQUIRE_SHARED();
     int tport;
     int other = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron",
-                                                           "--read-token", "s3cret-token", NULL},
+                                                           "--read-token", "s3cret-token", "--allow-origin",
+                                                           "http://example.test", NULL},
                                 &tport);
     const char *body = "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT 1\"}}]}";
     char *out = NULL;
@@ -469,18 +470,21 @@ static void test_read_token_and_cors(void **state)
     assert_int_equal(post(tport, "/v2/pipeline", body, "Authorization: Bearer s3cret-token", &out), 200);
     tu_assert_contains(out, "\"results\"");
     free(out);
-    tu_stop_fake(other);
-    /* The preflight names Authorization and Content-Type. */
+    /* The preflight from an allowed origin (--allow-origin) names
+     * Authorization and Content-Type; no origin gets a wildcard without
+     * --public-sql (tests/security covers the rest). */
     char cmd[256];
     snprintf(cmd, sizeof cmd,
              "curl -s -i -X OPTIONS -H 'Origin: http://example.test' -H 'Access-Control-Request-Method: POST' "
              "http://127.0.0.1:%d/v2/pipeline > %s/preflight.txt",
-             port, work);
+             tport, work);
     assert_int_equal(system(cmd), 0);
+    tu_stop_fake(other);
     char *path = tu_path(work, "preflight.txt");
     char *text = tu_read_file(path, NULL);
     tu_assert_contains(text, "Access-Control-Allow-Headers: Authorization, Content-Type");
-    tu_assert_contains(text, "Access-Control-Allow-Origin: *");
+    tu_assert_contains(text, "Access-Control-Allow-Origin: http://example.test");
+    assert_null(strstr(text, "Access-Control-Allow-Origin: *"));
     free(text);
     free(path);
 }
