@@ -22,16 +22,9 @@ struct progress {
     int logged[PIPELINE_MAX_MODELS];
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void format_line(const struct pipeline_model_progress *m, char *out, size_t size)
 {
-    int64_t end = m->finished_ms ? m->finished_ms : mono_ms();
+    int64_t end = m->finished_ms ? m->finished_ms : utc_mono_ms();
     double secs = m->started_ms ? (double)(end - m->started_ms) / 1000.0 : 0;
     double rate = secs > 0 ? m->done / secs * 60 : 0;
     snprintf(out, size, "%-36s %3d/%-3d correct %3d  errors %2d  %5.1f/min%s", m->model, m->done,
@@ -45,7 +38,7 @@ static void on_progress(void *ctx, const struct pipeline_model_progress *models,
     struct progress *p = ctx;
     char line[256];
     if (p->tty) {
-        int64_t now = mono_ms();
+        int64_t now = utc_mono_ms();
         int all_done = 1;
         for (int i = 0; i < n; i++)
             all_done &= models[i].finished_ms != 0 || models[i].stopped;
@@ -92,7 +85,7 @@ static void on_clue(void *ctx, const char *model, int planned, const struct pipe
             continue;
         if (!res) {
             m->total = planned;
-            m->started_ms = mono_ms();
+            m->started_ms = utc_mono_ms();
         } else {
             m->done++;
             m->correct += strcmp(res->outcome, "correct") == 0;
@@ -104,7 +97,7 @@ static void on_clue(void *ctx, const char *model, int planned, const struct pipe
             r->cost += res->cost > 0 ? res->cost : 0;
         }
         if (m->done >= m->total && !m->finished_ms)
-            m->finished_ms = mono_ms();
+            m->finished_ms = utc_mono_ms();
         break;
     }
     on_progress(&t->progress, r->models, r->nmodels);

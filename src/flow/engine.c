@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/str.h"
 #include "core/utc.h"
 #include "flow/cron.h"
 #include "flow/internal.h"
@@ -52,14 +53,6 @@ static const char *const kind_names[] = {"run", "sleep", "send", "invoke", "wait
 static int64_t now_ms(void)
 {
     return utc_now_real_ms();
-}
-
-static void sleep_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* Hex SHA-1 of a step id (Inngest keys step state the same way). */
@@ -386,11 +379,6 @@ static int64_t backoff(struct flow_engine *e, int attempt)
     return d + jitter;
 }
 
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 /* Checkpoints a step and keeps the checkpoint in the round's memory, so
  * the next replay of this claim needs no reload. */
 static int put(struct flow_ctx *ctx, struct store_flow_step *s, struct err *err)
@@ -433,12 +421,12 @@ static int put(struct flow_ctx *ctx, struct store_flow_step *s, struct err *err)
         ctx->results[i] = NULL;
     }
     *mine = *s;
-    mine->name = dup_or_null(s->name);
-    mine->output = dup_or_null(s->output);
-    mine->error = dup_or_null(s->error);
-    mine->wait_event = dup_or_null(s->wait_event);
-    mine->wait_field = dup_or_null(s->wait_field);
-    mine->wait_value = dup_or_null(s->wait_value);
+    mine->name = str_dup_or_null(s->name);
+    mine->output = str_dup_or_null(s->output);
+    mine->error = str_dup_or_null(s->error);
+    mine->wait_event = str_dup_or_null(s->wait_event);
+    mine->wait_field = str_dup_or_null(s->wait_field);
+    mine->wait_value = str_dup_or_null(s->wait_value);
     if (strcmp(mine->status, "done") == 0 && mine->output)
         ctx->results[i] = json_loads(mine->output, JSON_DECODE_ANY, NULL);
     return 0;
@@ -981,7 +969,7 @@ static void *worker_main(void *arg)
         if (rc < 0)
             log_warn("workflow worker: %s", err.msg);
         if (rc <= 0)
-            sleep_ms(e->opts.poll_ms);
+            utc_sleep_ms(e->opts.poll_ms);
     }
     return NULL;
 }
@@ -1040,7 +1028,7 @@ static void *scheduler_main(void *arg)
     struct flow_engine *e = arg;
     fire_due_crons(e, now_ms(), 1);
     while (!e->stopping) {
-        sleep_ms(e->opts.poll_ms);
+        utc_sleep_ms(e->opts.poll_ms);
         fire_due_crons(e, now_ms(), 0);
     }
     return NULL;
@@ -1096,7 +1084,7 @@ int flow_engine_drain(struct flow_engine *e, int64_t timeout_ms, struct err *err
             db_result_free(r);
             if (next < 0 || next > deadline)
                 return 0;
-            sleep_ms(next - now_ms() > e->opts.poll_ms ? e->opts.poll_ms : next - now_ms());
+            utc_sleep_ms(next - now_ms() > e->opts.poll_ms ? e->opts.poll_ms : next - now_ms());
         }
     }
     return 0;
@@ -1123,7 +1111,7 @@ int flow_engine_wait_idle(struct flow_engine *e, int64_t timeout_ms, void (*on_t
             on_tick(ctx);
             next_tick = now_ms() + 500;
         }
-        sleep_ms(e->opts.poll_ms < 50 ? e->opts.poll_ms : 50);
+        utc_sleep_ms(e->opts.poll_ms < 50 ? e->opts.poll_ms : 50);
     }
 }
 

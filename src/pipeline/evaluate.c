@@ -10,6 +10,7 @@
 
 #include "core/http.h"
 #include "core/log.h"
+#include "core/utc.h"
 #include "eval/client.h"
 #include "eval/extract.h"
 #include "eval/prompt.h"
@@ -178,14 +179,6 @@ out:
     return rc;
 }
 
-/* Request starts per model in this process, for pacing inside steps. */
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static pthread_mutex_t pace_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
     char model[128];
@@ -203,7 +196,7 @@ static void wait_turn(const char *model, long interval_ms)
         slot = 0;
     if (!pace[slot].model[0])
         snprintf(pace[slot].model, sizeof pace[slot].model, "%s", model);
-    int64_t now = now_ms(), start = pace[slot].next_start > now ? pace[slot].next_start : now;
+    int64_t now = utc_mono_ms(), start = pace[slot].next_start > now ? pace[slot].next_start : now;
     pace[slot].next_start = start + interval_ms;
     pthread_mutex_unlock(&pace_lock);
     if (start > now) {

@@ -3,12 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "store/store.h"
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
 
 static void copy(char *dst, size_t size, const char *src)
 {
@@ -46,11 +42,11 @@ static void read_run(const struct db_result *r, size_t i, struct store_flow_run 
     copy(out->id, sizeof out->id, db_result_text(r, i, 0));
     copy(out->function_id, sizeof out->function_id, db_result_text(r, i, 1));
     copy(out->event_id, sizeof out->event_id, db_result_text(r, i, 2));
-    out->event = dup_or_null(db_result_text(r, i, 3));
+    out->event = str_dup_or_null(db_result_text(r, i, 3));
     copy(out->status, sizeof out->status, db_result_text(r, i, 4));
     out->attempt = (int)db_result_int(r, i, 5);
-    out->output = dup_or_null(db_result_text(r, i, 6));
-    out->error = dup_or_null(db_result_text(r, i, 7));
+    out->output = str_dup_or_null(db_result_text(r, i, 6));
+    out->error = str_dup_or_null(db_result_text(r, i, 7));
     copy(out->parent_run_id, sizeof out->parent_run_id, db_result_text(r, i, 8));
     copy(out->parent_step, sizeof out->parent_step, db_result_text(r, i, 9));
     out->created_at = db_result_int(r, i, 10);
@@ -199,16 +195,16 @@ int store_flow_steps(struct store *store, const char *run_id, struct store_flow_
     for (size_t i = 0; i < r->nrows; i++) {
         struct store_flow_step *s = &steps[i];
         copy(s->hash, sizeof s->hash, db_result_text(r, i, 0));
-        s->name = dup_or_null(db_result_text(r, i, 1));
+        s->name = str_dup_or_null(db_result_text(r, i, 1));
         copy(s->kind, sizeof s->kind, db_result_text(r, i, 2));
         copy(s->status, sizeof s->status, db_result_text(r, i, 3));
-        s->output = dup_or_null(db_result_text(r, i, 4));
-        s->error = dup_or_null(db_result_text(r, i, 5));
+        s->output = str_dup_or_null(db_result_text(r, i, 4));
+        s->error = str_dup_or_null(db_result_text(r, i, 5));
         s->attempts = (int)db_result_int(r, i, 6);
         s->wake_at = db_result_int(r, i, 7);
-        s->wait_event = dup_or_null(db_result_text(r, i, 8));
-        s->wait_field = dup_or_null(db_result_text(r, i, 9));
-        s->wait_value = dup_or_null(db_result_text(r, i, 10));
+        s->wait_event = str_dup_or_null(db_result_text(r, i, 8));
+        s->wait_field = str_dup_or_null(db_result_text(r, i, 9));
+        s->wait_value = str_dup_or_null(db_result_text(r, i, 10));
         s->seq = (int)db_result_int(r, i, 11);
         s->started_at = db_result_int(r, i, 12);
         s->ended_at = db_result_int(r, i, 13);
