@@ -104,8 +104,11 @@ static void on_clue(void *ctx, const char *model, int planned, const struct pipe
     pthread_mutex_unlock(&t->lock);
 }
 
-/* Marks the models whose evaluate-model run failed or was cancelled. */
-static int mark_stopped(struct store *store, const char *week_run, struct pipeline_evaluate_report *r, struct err *err)
+/* Marks the models whose evaluate-model run failed or was cancelled; a
+ * run-fatal failure (its class, as data) puts "every model stopped: m:
+ * why" into fatal. A model's run fails with the reason alone. */
+static int mark_stopped(struct store *store, const char *week_run, struct pipeline_evaluate_report *r,
+                        char *fatal, size_t fatal_size, struct err *err)
 {
     struct store_flow_run *children = NULL;
     size_t n = 0;
@@ -121,15 +124,9 @@ static int mark_stopped(struct store *store, const char *week_run, struct pipeli
             struct pipeline_model_progress *m = &r->models[k];
             if (strcmp(m->model, model) != 0)
                 continue;
-            /* The run's message names the model; the table already does. */
             const char *reason = c->error ? c->error : c->status;
-            char prefix[160];
-            snprintf(prefix, sizeof prefix, "%s stopped: ", model);
-            if (strncmp(reason, prefix, strlen(prefix)) == 0)
-                reason += strlen(prefix);
-            snprintf(prefix, sizeof prefix, "run-fatal: %s: ", model);
-            if (strncmp(reason, prefix, strlen(prefix)) == 0)
-                reason += strlen(prefix);
+            if (c->error_class == ERR_CLASS_RUN_FATAL && !fatal[0])
+                snprintf(fatal, fatal_size, "every model stopped: %s: %s", model, reason);
             m->stopped = 1;
             snprintf(m->stop_reason, sizeof m->stop_reason, "%s", reason);
         }
@@ -179,6 +176,7 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     struct store *store = NULL;
     struct pipeline_config cfg;
     struct store_flow_run run = {0};
+    char fatal[800] = "";
     struct tally *t = calloc(1, sizeof *t);
     json_t *data = NULL;
     char newest[16];
@@ -225,7 +223,7 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     log_info("evaluating week %s", week);
     if (pipeline_env_run_job(ctx, &cfg, PIPELINE_EVALUATE, "evaluate", workers + 1, "benchmark/evaluate.requested",
                              data, "evaluate-week", &run, &err) < 0 ||
-        mark_stopped(store, run.id, &t->report, &err) < 0)
+        mark_stopped(store, run.id, &t->report, fatal, sizeof fatal, &err) < 0)
         goto done;
 
     struct pipeline_evaluate_report *report = &t->report;
@@ -246,10 +244,8 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     printf("total cost: $%.4f\n", report->cost);
     fflush(stdout);
     if (strcmp(run.status, "completed") != 0) {
-        /* A run-fatal error: the week's run says which model met it and why. */
-        const char *msg = run.error ? run.error : run.status;
-        const char *every = strstr(msg, "every model stopped: ");
-        err_set(&err, "%s", every ? every : msg);
+        /* A run-fatal error: the model that met it says why. */
+        err_set(&err, "%s", fatal[0] ? fatal : run.error ? run.error : run.status);
         goto done;
     }
     if (stopped) {

@@ -10,6 +10,26 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
 
+static const char *const class_names[] = {
+    [ERR_CLASS_RETRIABLE] = "retriable",
+    [ERR_CLASS_CALL_FATAL] = "call-fatal",
+    [ERR_CLASS_MODEL_FATAL] = "model-fatal",
+    [ERR_CLASS_RUN_FATAL] = "run-fatal",
+};
+
+const char *err_class_name(enum err_class c)
+{
+    return c > ERR_CLASS_NONE && c <= ERR_CLASS_RUN_FATAL ? class_names[c] : NULL;
+}
+
+enum err_class err_class_from_name(const char *name)
+{
+    for (int c = ERR_CLASS_RETRIABLE; name && c <= ERR_CLASS_RUN_FATAL; c++)
+        if (strcmp(name, class_names[c]) == 0)
+            return (enum err_class)c;
+    return ERR_CLASS_NONE;
+}
+
 void err_clear(struct err *err)
 {
     if (err)

@@ -167,7 +167,8 @@ static int lookup(struct flow_ctx *ctx, const char *hash, const json_t **out, st
     }
     if (strcmp(s->status, "failed") == 0) {
         if (out) {
-            json_t *e = json_pack("{s:{s:s}}", "error", "message", s->error ? s->error : "step failed");
+            json_t *e = json_pack("{s:o}", "error", flow_error_json(s->error ? s->error : "step failed",
+                                                                  s->error_class, s->error_status));
             json_array_append_new(ctx->scratch, e);
             *out = e;
         }
@@ -318,6 +319,26 @@ const char *flow_step_failed(const json_t *result)
     return e ? json_string_value(json_object_get(e, "message")) : NULL;
 }
 
+enum err_class flow_step_error_class(const json_t *result)
+{
+    return err_class_from_name(json_string_value(json_object_get(json_object_get(result, "error"), "class")));
+}
+
+int flow_step_error_status(const json_t *result)
+{
+    return (int)json_integer_value(json_object_get(json_object_get(result, "error"), "status"));
+}
+
+json_t *flow_error_json(const char *message, enum err_class error_class, int status)
+{
+    json_t *e = json_pack("{s:s}", "message", message ? message : "");
+    if (e && err_class_name(error_class))
+        json_object_set_new(e, "class", json_string(err_class_name(error_class)));
+    if (e && status)
+        json_object_set_new(e, "status", json_integer(status));
+    return e;
+}
+
 int flow_yield(struct flow_ctx *ctx)
 {
     (void)ctx;
@@ -333,7 +354,15 @@ int flow_complete(struct flow_ctx *ctx, const json_t *output)
 
 int flow_fail(struct flow_ctx *ctx, const char *message)
 {
+    return flow_fail_error(ctx, ERR_CLASS_NONE, 0, message);
+}
+
+/* The class and status go with the run record, which the release stores. */
+int flow_fail_error(struct flow_ctx *ctx, enum err_class error_class, int status, const char *message)
+{
     snprintf(ctx->fail_message, sizeof ctx->fail_message, "%s", message);
+    ctx->run->error_class = error_class;
+    ctx->run->error_status = status;
     return FLOW_RETURN_FAIL;
 }
 
@@ -488,6 +517,8 @@ static int execute_pending(struct flow_ctx *ctx, struct err *err)
             s.seq = ctx->seq++;
             s.started_at = p->started_at;
             s.ended_at = p->ended_at;
+            s.error_class = p->error.error_class;
+            s.error_status = p->error.status;
             char *text = NULL;
             if (p->ok) {
                 snprintf(s.status, sizeof s.status, "done");

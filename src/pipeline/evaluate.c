@@ -65,6 +65,7 @@ static int store_reply(struct store *store, int64_t model_id, const struct store
         return -1;
     res->outcome = row.outcome;
     res->error_class = reply->error_class;
+    res->http_status = (int)reply->http_status;
     snprintf(res->error, sizeof res->error, "%s", reply->error_class == EVAL_OK ? "" : reply->error);
     res->cost = reply->cost;
     return 0;

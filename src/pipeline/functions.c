@@ -246,9 +246,9 @@ static int clue_step(void *arg, json_t **out, struct flow_step_error *e)
     }
     if (a->cfg->on_clue)
         a->cfg->on_clue(a->cfg->progress_ctx, a->model, -1, &res);
-    *out = json_pack("{s:s, s:s, s:s, s:f}", "outcome", res.outcome, "class",
-                     eval_error_class_name((enum eval_error_class)res.error_class), "error", res.error, "cost",
-                     res.cost > 0 ? res.cost : 0.0);
+    *out = json_pack("{s:s, s:s, s:i, s:s, s:f}", "outcome", res.outcome, "class",
+                     eval_error_class_name((enum eval_error_class)res.error_class), "status", res.http_status,
+                     "error", res.error, "cost", res.cost > 0 ? res.cost : 0.0);
     return 0;
 }
 
@@ -300,35 +300,37 @@ static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
             return flow_fail(ctx, flow_step_failed(r));
         asked++;
         const char *outcome = json_string_value(json_object_get(r, "outcome"));
-        const char *cls = json_string_value(json_object_get(r, "class"));
         correct += outcome && strcmp(outcome, "correct") == 0;
         errors += outcome && strcmp(outcome, "error") == 0;
-        char msg[700];
-        if (cls && strcmp(cls, "run-fatal") == 0) {
-            snprintf(msg, sizeof msg, "run-fatal: %s: %s", a.model, json_string_value(json_object_get(r, "error")));
+        /* The class and status are data of the step's result; the run fails
+         * with the reason alone and its class, which the week reads. */
+        enum err_class cls = err_class_from_name(json_string_value(json_object_get(r, "class")));
+        int status = (int)json_integer_value(json_object_get(r, "status"));
+        const char *why = json_string_value(json_object_get(r, "error"));
+        if (cls == ERR_CLASS_RUN_FATAL) {
+            char reason[700];
+            snprintf(reason, sizeof reason, "run-fatal: %s: %s", a.model, why);
             /* No credits or a bad key stops every model of the week at once:
              * the cancel event this function declares, sparing this run so it
              * fails with the reason (the same on Inngest). */
             json_t *stop = json_pack("{s:s, s:{s:s, s:s, s:s}}", "name", PIPELINE_EVENT_CANCEL_WEEK, "data", "week_id",
-                                     a.week, "model", a.model, "reason", msg);
+                                     a.week, "model", a.model, "reason", reason);
             int rc = flow_step_send_event(ctx, "stop-the-week", stop, NULL);
             json_decref(stop);
             if (rc == FLOW_PENDING)
                 return flow_yield(ctx);
-            return flow_fail(ctx, msg);
+            return flow_fail_error(ctx, cls, status, why);
         }
-        if (cls && strcmp(cls, "model-fatal") == 0) {
-            const char *why = json_string_value(json_object_get(r, "error"));
-            snprintf(msg, sizeof msg, "%s stopped: %s", a.model, why);
+        if (cls == ERR_CLASS_MODEL_FATAL) {
             /* Gone at the provider (404: deprecated, removed): retired, and
              * skipped from now on until reactivated. */
-            if (why && strstr(why, "HTTP 404")) {
+            if (status == 404) {
                 struct retire_arg ra = {a.cfg, a.model, ""};
                 snprintf(ra.reason, sizeof ra.reason, "%.500s", why);
                 if (flow_step_run(ctx, "retire", retire_step, &ra, sizeof ra, NULL) == FLOW_PENDING)
                     return flow_yield(ctx);
             }
-            return flow_fail(ctx, msg);
+            return flow_fail_error(ctx, cls, status, why);
         }
     }
     json_t *out = json_pack("{s:s, s:s, s:i, s:i, s:i}", "model", a.model, "week_id", a.week, "asked", asked,
@@ -339,6 +341,24 @@ static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
 }
 
 /* ---- evaluate-week ------------------------------------------------------------ */
+
+/* How an invoked evaluate-model run's failure reads in a list, composed
+ * from its class (the run's message is the reason alone): "m stopped: why"
+ * (model-fatal), "run-fatal: m: why", or the message as it is. */
+static void describe_stop(char *out, size_t size, const char *model, const json_t *result)
+{
+    const char *why = flow_step_failed(result);
+    switch (flow_step_error_class(result)) {
+    case ERR_CLASS_MODEL_FATAL:
+        snprintf(out, size, "%s stopped: %s", model, why);
+        break;
+    case ERR_CLASS_RUN_FATAL:
+        snprintf(out, size, "run-fatal: %s: %s", model, why);
+        break;
+    default:
+        snprintf(out, size, "%s", why ? why : "failed");
+    }
+}
 
 struct week_arg {
     struct pipeline_config *cfg;
@@ -433,7 +453,8 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
     if (flow_step_failed(models))
         return flow_fail(ctx, flow_step_failed(models));
     int pending = 0;
-    const char *run_fatal = NULL;
+    const char *run_fatal = NULL, *fatal_model = NULL;
+    int fatal_status = 0;
     char stopped[2048] = "";
     size_t used = 0, i;
     json_t *model;
@@ -451,10 +472,15 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
             continue;
         }
         const char *failed = flow_step_failed(result);
-        if (failed && strncmp(failed, "run-fatal: ", 11) == 0 && !run_fatal)
-            run_fatal = failed + 11;
+        if (failed && flow_step_error_class(result) == ERR_CLASS_RUN_FATAL && !run_fatal) {
+            run_fatal = failed;
+            fatal_model = json_string_value(model);
+            fatal_status = flow_step_error_status(result);
+        }
         if (failed && used + 4 < sizeof stopped) {
-            int n = snprintf(stopped + used, sizeof stopped - used, "%s%s", used ? "; " : "", failed);
+            char line[700];
+            describe_stop(line, sizeof line, json_string_value(model), result);
+            int n = snprintf(stopped + used, sizeof stopped - used, "%s%s", used ? "; " : "", line);
             if (n > 0)
                 used += (size_t)n < sizeof stopped - used ? (size_t)n : sizeof stopped - used - 1;
         }
@@ -468,10 +494,10 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
         return flow_yield(ctx);
     if (run_fatal) {
         char msg[700];
-        snprintf(msg, sizeof msg, "%s: every model stopped: %.600s", a.week, run_fatal);
+        snprintf(msg, sizeof msg, "%s: every model stopped: %s: %.500s", a.week, fatal_model, run_fatal);
         if (alert_week(ctx, cfg, a.week, "failed", msg) == FLOW_PENDING)
             return flow_yield(ctx);
-        return flow_fail(ctx, msg);
+        return flow_fail_error(ctx, ERR_CLASS_RUN_FATAL, fatal_status, msg);
     }
     if (used && alert_week(ctx, cfg, a.week, "partial", stopped) == FLOW_PENDING)
         return flow_yield(ctx);
@@ -613,7 +639,8 @@ static int backfill_model(struct flow_ctx *ctx, const json_t *event, void *user)
     if (flow_step_failed(weeks))
         return flow_fail(ctx, flow_step_failed(weeks));
     int pending = 0;
-    const char *run_fatal = NULL;
+    char run_fatal[700] = "";
+    int fatal_status = 0;
     json_t *stopped = json_array();
     size_t i;
     json_t *week;
@@ -628,11 +655,14 @@ static int backfill_model(struct flow_ctx *ctx, const json_t *event, void *user)
             pending = 1;
             continue;
         }
-        const char *failed = flow_step_failed(result);
-        if (failed) {
-            json_array_append_new(stopped, json_pack("{s:O, s:s}", "week_id", week, "error", failed));
-            if (strncmp(failed, "run-fatal: ", 11) == 0 && !run_fatal)
-                run_fatal = failed;
+        if (flow_step_failed(result)) {
+            char line[700];
+            describe_stop(line, sizeof line, a.model, result);
+            json_array_append_new(stopped, json_pack("{s:O, s:s}", "week_id", week, "error", line));
+            if (flow_step_error_class(result) == ERR_CLASS_RUN_FATAL && !run_fatal[0]) {
+                snprintf(run_fatal, sizeof run_fatal, "%s", line);
+                fatal_status = flow_step_error_status(result);
+            }
         }
     }
     if (pending) {
@@ -648,11 +678,11 @@ static int backfill_model(struct flow_ctx *ctx, const json_t *event, void *user)
         json_decref(stopped);
         return flow_yield(ctx);
     }
-    if (run_fatal) {
+    if (run_fatal[0]) {
         char msg[700];
         snprintf(msg, sizeof msg, "backfill of %s stopped: %.600s", a.model, run_fatal);
         json_decref(stopped);
-        return flow_fail(ctx, msg);
+        return flow_fail_error(ctx, ERR_CLASS_RUN_FATAL, fatal_status, msg);
     }
     json_t *out = json_pack("{s:s, s:O, s:o}", "model", a.model, "weeks", weeks, "stopped", stopped);
     rc = flow_complete(ctx, out);

@@ -362,6 +362,18 @@ static const char *const m12_rejected_posts[] = {
     NULL,
 };
 
+/* A workflow failure's class and HTTP status as data (issue 18): the
+ * message stays in `error` as people read it; what the pipeline decides on
+ * (run-fatal stops the week, a 404 retires the model) is here, never
+ * parsed back out of the text. NULL: not classified (and older rows). */
+static const char *const m13_flow_error_class[] = {
+    "ALTER TABLE flow_runs ADD COLUMN error_class TEXT",
+    "ALTER TABLE flow_runs ADD COLUMN error_status INTEGER",
+    "ALTER TABLE flow_steps ADD COLUMN error_class TEXT",
+    "ALTER TABLE flow_steps ADD COLUMN error_status INTEGER",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -381,6 +393,7 @@ const struct store_migration store_migrations[] = {
      m11_answer_quality, -1, NULL},
     {12, "rejected posts (url, series, number, reason, first and last seen, attempts); linked lights of a clue",
      m12_rejected_posts, -1, NULL},
+    {13, "workflow errors carry their class and HTTP status as data", m13_flow_error_class, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -195,6 +195,17 @@ static int function_allowed(const char *name)
                            sizeof allowed_functions[0], name_cmp) != NULL;
 }
 
+/* Whether the authorizer refused something while this thread prepared a
+ * statement: SQLite reports a refusal as a plain SQLITE_ERROR, and the
+ * client is told SQLITE_AUTH from this flag, not from the message's words. */
+static __thread int thread_denied;
+
+static int deny(void)
+{
+    thread_denied = 1;
+    return SQLITE_DENY;
+}
+
 /* Reads only, whatever the statement says: no attaching other files, no
  * writes, no pragma assignments, only the functions a reader needs. */
 static int authorize(void *arg, int action, const char *a, const char *b, const char *db, const char *trigger)
@@ -204,7 +215,7 @@ static int authorize(void *arg, int action, const char *a, const char *b, const 
     (void)trigger;
     switch (action) {
     case SQLITE_FUNCTION:
-        return function_allowed(b) ? SQLITE_OK : SQLITE_DENY;
+        return function_allowed(b) ? SQLITE_OK : deny();
     case SQLITE_SELECT:
     case SQLITE_READ:
     case SQLITE_RECURSIVE:
@@ -220,10 +231,10 @@ static int authorize(void *arg, int action, const char *a, const char *b, const 
         for (const char *const *r = readers; *r; r++)
             if (a && strcmp(a, *r) == 0)
                 return SQLITE_OK;
-        return SQLITE_DENY;
+        return deny();
     }
     default:
-        return SQLITE_DENY;
+        return deny();
     }
 }
 
@@ -663,9 +674,11 @@ static sqlite3_stmt *prepare(struct session *s, const char *sql, json_t **error)
 {
     sqlite3_stmt *st = NULL;
     const char *tail = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, &tail) != SQLITE_OK) {
-        const char *msg = sqlite3_errmsg(s->db);
-        *error = error_obj(msg, strstr(msg, "not authorized") ? "SQLITE_AUTH" : "SQLITE_ERROR");
+    thread_denied = 0;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, &tail);
+    if (rc != SQLITE_OK) {
+        *error = error_obj(sqlite3_errmsg(s->db),
+                           thread_denied || (rc & 0xff) == SQLITE_AUTH ? "SQLITE_AUTH" : "SQLITE_ERROR");
         return NULL;
     }
     if (!st) {

@@ -23,13 +23,6 @@ static int fail_times[64];
 static int64_t call_times[64][8];
 static int in_flight, max_in_flight;
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -106,7 +99,7 @@ static int counted(void *arg, json_t **out, struct flow_step_error *e)
     pthread_mutex_lock(&lock);
     int call = calls[n]++;
     if (call < 8)
-        call_times[n][call] = mono_ms();
+        call_times[n][call] = utc_mono_ms();
     int fail = call < fail_times[n];
     pthread_mutex_unlock(&lock);
     if (fail) {
@@ -154,7 +147,7 @@ static int after_header(void *arg, json_t **out, struct flow_step_error *e)
     pthread_mutex_lock(&lock);
     int call = calls[41]++;
     if (call < 8)
-        call_times[41][call] = mono_ms();
+        call_times[41][call] = utc_mono_ms();
     pthread_mutex_unlock(&lock);
     if (call == 0) {
         snprintf(e->message, sizeof e->message, "HTTP 429");
@@ -228,9 +221,9 @@ static void test_parallel_steps(void **state)
     struct flow_engine *e = engine(1);
     reg(e, (struct flow_function){.id = "parallel", .event = "test/parallel", .retries = -1, .body = parallel_body});
     send(e, "test/parallel", json_object(), NULL);
-    int64_t start = mono_ms();
+    int64_t start = utc_mono_ms();
     drain(e, 5000);
-    int64_t took = mono_ms() - start;
+    int64_t took = utc_mono_ms() - start;
     char *row = run_row("parallel");
     assert_string_equal(row, "completed|null|\n");
     free(row);
@@ -324,7 +317,7 @@ static void test_sleep_survives_a_restart(void **state)
     struct flow_function f = {.id = "sleeper", .event = "test/sleep", .retries = -1, .body = sleeper};
     reg(e, f);
     send(e, "test/sleep", json_object(), NULL);
-    int64_t start = mono_ms();
+    int64_t start = utc_mono_ms();
     drain(e, 100); /* runs "before", then the run sleeps */
     char *row = run_row("sleeper");
     assert_string_equal(row, "sleeping||\n");
@@ -336,7 +329,7 @@ static void test_sleep_survives_a_restart(void **state)
     row = run_row("sleeper");
     assert_string_equal(row, "completed|null|\n");
     free(row);
-    assert_true(mono_ms() - start >= 400);
+    assert_true(utc_mono_ms() - start >= 400);
     assert_int_equal(calls[30], 1);
     assert_int_equal(calls[31], 1);
     flow_engine_free(e);
@@ -412,6 +405,82 @@ static void test_send_event_and_invoke(void **state)
     flow_engine_free(e);
 }
 
+/* A step that fails for good with a class and a status, as data. */
+static int no_credits(void *arg, json_t **out, struct flow_step_error *e)
+{
+    (void)arg;
+    (void)out;
+    snprintf(e->message, sizeof e->message, "HTTP 402: Insufficient credits");
+    e->retriable = 0;
+    e->error_class = ERR_CLASS_RUN_FATAL;
+    e->status = 402;
+    return -1;
+}
+
+/* n 1: passes its step's classified failure on as the run's; n 2: fails
+ * model-fatal 404 itself. */
+static int classified(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)user;
+    if (json_integer_value(json_object_get(json_object_get(event, "data"), "n")) == 2)
+        return flow_fail_error(ctx, ERR_CLASS_MODEL_FATAL, 404, "HTTP 404: gone");
+    const json_t *r;
+    if (flow_step_run(ctx, "charge", no_credits, NULL, 0, &r) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_fail_error(ctx, flow_step_error_class(r), flow_step_error_status(r), flow_step_failed(r));
+}
+
+static json_t *error_of(const json_t *r)
+{
+    const char *cls = err_class_name(flow_step_error_class(r));
+    return json_pack("{s:s, s:i, s:s?}", "class", cls ? cls : "none", "status", flow_step_error_status(r),
+                     "message", flow_step_failed(r));
+}
+
+static int classifier(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    const json_t *a, *b;
+    json_t *d1 = json_pack("{s:i}", "n", 1), *d2 = json_pack("{s:i}", "n", 2);
+    int pending = flow_step_invoke(ctx, "a", "classified", d1, &a) == FLOW_PENDING;
+    pending |= flow_step_invoke(ctx, "b", "classified", d2, &b) == FLOW_PENDING;
+    json_decref(d1);
+    json_decref(d2);
+    if (pending)
+        return flow_yield(ctx);
+    json_t *out = json_pack("{s:o, s:o}", "a", error_of(a), "b", error_of(b));
+    int rc = flow_complete(ctx, out);
+    json_decref(out);
+    return rc;
+}
+
+/* A step's and a run's failure carry {class, status, message} as data:
+ * stored with the step and the run, and seen by a parent that invoked it,
+ * with no class written into the message. */
+static void test_errors_carry_class_and_status(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(2);
+    reg(e, (struct flow_function){.id = "classified", .retries = 0, .body = classified});
+    reg(e, (struct flow_function){.id = "classifier", .event = "test/classify", .retries = -1, .body = classifier});
+    send(e, "test/classify", json_object(), NULL);
+    drain(e, 5000);
+    char *row = run_row("classifier");
+    assert_string_equal(row, "completed|{\"a\":{\"class\":\"run-fatal\",\"status\":402,"
+                             "\"message\":\"HTTP 402: Insufficient credits\"},\"b\":{\"class\":\"model-fatal\","
+                             "\"status\":404,\"message\":\"HTTP 404: gone\"}}|\n");
+    free(row);
+    row = tu_sql(db, "SELECT error, error_class, error_status FROM flow_runs WHERE function_id = 'classified' "
+                     "ORDER BY error_status");
+    assert_string_equal(row, "HTTP 402: Insufficient credits|run-fatal|402\nHTTP 404: gone|model-fatal|404\n");
+    free(row);
+    row = tu_sql(db, "SELECT status, error_class, error_status FROM flow_steps WHERE name = 'charge'");
+    assert_string_equal(row, "failed|run-fatal|402\n");
+    free(row);
+    flow_engine_free(e);
+}
+
 static int waiter(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     (void)user;
@@ -463,8 +532,8 @@ static void test_concurrency_per_key(void **state)
     send(e, "test/limited", json_pack("{s:s}", "model", "b"), NULL);
     struct err err = {{0}};
     assert_int_equal(flow_engine_start(e, &err), 0);
-    int64_t start = mono_ms();
-    while (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status <> 'completed'") > 0 && mono_ms() - start < 5000) {
+    int64_t start = utc_mono_ms();
+    while (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status <> 'completed'") > 0 && utc_mono_ms() - start < 5000) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -472,7 +541,7 @@ static void test_concurrency_per_key(void **state)
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status = 'completed'"), 4);
     /* Model a's three runs never overlapped: at most 2 at once overall (a and b). */
     assert_true(max_in_flight <= 2);
-    assert_true(mono_ms() - start >= 3 * 150);
+    assert_true(utc_mono_ms() - start >= 3 * 150);
     flow_engine_free(e);
 }
 
@@ -751,8 +820,8 @@ static void test_cron_fires(void **state)
     assert_int_equal(flow_engine_new(db, NULL, &o, &e, &err), 0);
     reg(e, f);
     assert_int_equal(flow_engine_start(e, &err), 0);
-    int64_t start = mono_ms();
-    while (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status = 'completed'") < 1 && mono_ms() - start < 3000)
+    int64_t start = utc_mono_ms();
+    while (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status = 'completed'") < 1 && utc_mono_ms() - start < 3000)
         nanosleep(&ts, NULL);
     flow_engine_stop(e);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs"), 1);
@@ -842,6 +911,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel_and_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_carry_class_and_status, setup, teardown),
         cmocka_unit_test(test_cron_across_dst),
         cmocka_unit_test_setup_teardown(test_cron_fires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired_lease_is_recovered, setup, teardown),
