@@ -74,6 +74,10 @@ int err_errno(struct err *err, int errnum, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, strerror(errnum));
+    /* strerror_r (XSI): strerror may share one buffer between threads. */
+    char why[256];
+    if (strerror_r(errnum, why, sizeof why) != 0)
+        snprintf(why, sizeof why, "error %d", errnum);
+    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, why);
     return -1;
 }

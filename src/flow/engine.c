@@ -40,7 +40,7 @@ struct flow_engine {
     pthread_t threads[MAX_WORKERS + 1];
     int nthreads;
     int started;
-    volatile int stopping;
+    _Atomic int stopping;   /* set by flow_engine_stop, read by every worker */
     pthread_mutex_t lock;
     unsigned seed;
     char functions_json[4096]; /* the registered function ids, for claims */

@@ -28,9 +28,15 @@ static int step_error(struct flow_step_error *e, const struct err *err, int retr
     e->retry_after_ms = -1;
     return -1;
 }
+/* A week's alert. The step builds the JSON body from these with jansson
+ * (any text stays valid JSON, however long); the engine copies the struct
+ * for the step, so the texts are held here, cut at their sizes. */
 struct alert_arg {
     const char *url;
-    char body[3000];
+    char week[16];
+    char status[16];            /* "failed" | "partial" */
+    char run_id[64];
+    char detail[2400];          /* why: the week's message, or the models that stopped */
 };
 
 /* POSTs a JSON alert body to the webhook; fails on no answer or a non-2xx. */
@@ -53,13 +59,30 @@ static int post_alert(const char *url, const char *body, struct err *err)
     return rc;
 }
 
-/* POSTs the alert; a webhook that keeps failing must not hold the week up:
- * the step's retries run out and the week ends anyway. */
+/* POSTs {text, week_id, status, detail, run_id}; a webhook that keeps
+ * failing must not hold the week up: the step's retries run out and the
+ * week ends anyway. */
 static int alert_step(void *arg, json_t **out, struct flow_step_error *e)
 {
     struct alert_arg *a = arg;
     struct err err = {{0}};
-    if (post_alert(a->url, a->body, &err) < 0)
+    const char *what = strcmp(a->status, "failed") == 0 ? "failed" : "finished with models missing";
+    size_t size = strlen(a->week) + strlen(what) + strlen(a->detail) + 32;
+    char *text = malloc(size);
+    json_t *body = NULL;
+    char *dumped = NULL;
+    if (text) {
+        snprintf(text, size, "cryptic-bench: week %s %s: %s", a->week, what, a->detail);
+        body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "text", text, "week_id", a->week, "status", a->status,
+                         "detail", a->detail, "run_id", a->run_id);
+    }
+    dumped = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    int rc = dumped ? post_alert(a->url, dumped, &err)
+                    : err_set(&err, "alert: cannot encode the body (out of memory, or text not UTF-8)");
+    free(dumped);
+    json_decref(body);
+    free(text);
+    if (rc < 0)
         return step_error(e, &err, 1);
     *out = json_true();
     return 0;
@@ -420,23 +443,19 @@ static int plan_week_step(void *arg, json_t **out, struct flow_step_error *e)
     return 0;
 }
 
-/* Posts {text, week_id, status, stopped, run_id} when the week failed or
- * some model stopped; returns FLOW_PENDING while the step is not done. */
+/* Posts {text, week_id, status, detail, run_id} (alert_step) when the week
+ * failed or some model stopped; returns FLOW_PENDING while the step is not
+ * done. */
 static int alert_week(struct flow_ctx *ctx, struct pipeline_config *cfg, const char *week, const char *status,
                       const char *detail)
 {
     if (!cfg->alert_webhook || !*cfg->alert_webhook)
         return FLOW_DONE;
-    struct alert_arg a = {cfg->alert_webhook, ""};
-    char text[1200];
-    snprintf(text, sizeof text, "cryptic-bench: week %s %s: %.1000s", week,
-             strcmp(status, "failed") == 0 ? "failed" : "finished with models missing", detail);
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "text", text, "week_id", week, "status", status, "detail",
-                             detail, "run_id", flow_run_id(ctx));
-    char *dumped = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    snprintf(a.body, sizeof a.body, "%s", dumped ? dumped : "{}");
-    free(dumped);
+    struct alert_arg a = {.url = cfg->alert_webhook};
+    snprintf(a.week, sizeof a.week, "%s", week);
+    snprintf(a.status, sizeof a.status, "%s", status);
+    snprintf(a.run_id, sizeof a.run_id, "%s", flow_run_id(ctx));
+    snprintf(a.detail, sizeof a.detail, "%s", detail);
     return flow_step_run(ctx, "alert", alert_step, &a, sizeof a, NULL);
 }
 
