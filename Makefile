@@ -1,10 +1,13 @@
 # The two ways in on a fresh machine (see README):
 #   make start   install what is missing, build, create/upgrade the database, show its status
 #   make check   install what is missing, build with ASan + UBSan, run every test
+# `make` / `make build` only build: they never install anything or ask for
+# sudo (`make deps` does, and start and check call it). Warnings are errors
+# in `make check` and CI only (-Dwerror=true; meson's default is off).
 BUILD ?= build
 CHECK_BUILD ?= build-check
 SANITIZE_ARGS = -Db_sanitize=address,undefined -Db_lundef=false \
-                -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
+                -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug -Dwerror=true
 
 .PHONY: all deps test-deps build start check fuzz clean
 
@@ -16,17 +19,22 @@ deps:
 test-deps:
 	@./scripts/bootstrap --test
 
-build: deps
-	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) >/dev/null
+build:
+	@command -v meson >/dev/null && command -v ninja >/dev/null || \
+	    { echo "make: meson and ninja are missing: run \`make deps\` (installs them), or \`make start\`" >&2; exit 1; }
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) >/dev/null || \
+	    { echo "make: meson setup failed (a library missing? \`make deps\` installs them)" >&2; exit 1; }
 	@ninja -C $(BUILD)
 
-start: build
+start: deps
+	@$(MAKE) --no-print-directory build
 	./$(BUILD)/cryptic-bench init-db
 	./$(BUILD)/cryptic-bench status
 
 check: test-deps
 	@./scripts/test-tools
 	@[ -f $(CHECK_BUILD)/build.ninja ] || meson setup $(CHECK_BUILD) $(SANITIZE_ARGS) >/dev/null
+	@meson configure $(CHECK_BUILD) -Dwerror=true >/dev/null
 	@ninja -C $(CHECK_BUILD)
 	@./scripts/run-tests $(CHECK_BUILD)
 
