@@ -28,11 +28,13 @@ static int setup(void **state)
     (void)state;
     dir = tu_mkdtemp();
     db = tu_path(dir, "flow.db");
-    char *models = getenv("CB_MODELS_JSON");
-    struct tu_run r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                                 (const char *const[]){"--db", db, "init-db", "--models", models, NULL});
-    assert_int_equal(r.status, 0);
-    tu_run_free(&r);
+    /* The schema as store/ makes it (no binary: this tests the engine). */
+    struct store *st = NULL;
+    struct store_open_opts so = {.create = 1};
+    struct err err = {{0}};
+    if (store_open(db, &so, &st, &err) != 0 || store_migrate(st, NULL, NULL, &err) != 0)
+        fail_msg("%s: %s", db, err.msg);
+    store_close(st);
     memset(calls, 0, sizeof calls);
     memset(fail_times, 0, sizeof fail_times);
     memset(call_times, 0, sizeof call_times);
@@ -88,6 +90,20 @@ static char *run_row(const char *function)
     snprintf(sql, sizeof sql, "SELECT status, coalesce(output, ''), coalesce(error, '') FROM flow_runs "
                               "WHERE function_id = '%s' ORDER BY created_at", function);
     return tu_sql(db, sql);
+}
+
+/* Cancels or retries run id from outside the engine, on a connection of
+ * its own, as `runs cancel` / `runs retry` do; returns whether it changed. */
+static int from_outside(int (*change)(struct store *, const char *, int64_t, int *, struct err *), const char *id)
+{
+    struct store *st = NULL;
+    struct store_open_opts so = {0};
+    struct err err = {{0}};
+    int changed = 0;
+    if (store_open(db, &so, &st, &err) != 0 || change(st, id, utc_now_real_ms(), &changed, &err) != 0)
+        fail_msg("%s: %s", id, err.msg);
+    store_close(st);
+    return changed;
 }
 
 /* ---- step bodies ---- */
@@ -615,10 +631,7 @@ static void test_cancel_and_retry(void **state)
     free(row);
     char *id = tu_sql(db, "SELECT id FROM flow_runs WHERE event_id = 'r1'");
     id[strcspn(id, "\n")] = '\0';
-    struct tu_run r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                                 (const char *const[]){"--db", db, "runs", "retry", id, NULL});
-    assert_int_equal(r.status, 0);
-    tu_run_free(&r);
+    assert_true(from_outside(store_flow_run_retry, id));
     drain(e, 500);
     /* The checkpointed step did not run again; the failed one did; now it sleeps. */
     assert_int_equal(calls[61], 1);
@@ -626,29 +639,11 @@ static void test_cancel_and_retry(void **state)
     row = run_row("ftw");
     assert_string_equal(row, "sleeping||\n");
     free(row);
-    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                   (const char *const[]){"--db", db, "runs", "cancel", id, NULL});
-    assert_int_equal(r.status, 0);
-    tu_run_free(&r);
+    assert_true(from_outside(store_flow_run_cancel, id));
     row = run_row("ftw");
     assert_string_equal(row, "cancelled||cancelled\n");
     free(row);
-    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                   (const char *const[]){"--db", db, "runs", "show", id, NULL});
-    assert_int_equal(r.status, 0);
-    tu_assert_contains(r.out, "cancelled");
-    tu_assert_contains(r.out, "flaky");
-    tu_assert_contains(r.out, "long-nap");
-    tu_run_free(&r);
-    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                   (const char *const[]){"--db", db, "runs", NULL});
-    assert_int_equal(r.status, 0);
-    tu_assert_contains(r.out, "ftw");
-    tu_run_free(&r);
-    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                   (const char *const[]){"--db", db, "runs", "show", "nope", NULL});
-    assert_int_equal(r.status, 1);
-    tu_run_free(&r);
+    assert_false(from_outside(store_flow_run_cancel, id)); /* once */
     free(id);
     flow_engine_free(e);
 }
@@ -660,10 +655,7 @@ static int cancel_from_outside(void *arg, json_t **out, struct flow_step_error *
     (void)e;
     char *id = tu_sql(db, "SELECT id FROM flow_runs WHERE function_id = 'selfcancel'");
     id[strcspn(id, "\n")] = '\0';
-    struct tu_run r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                                 (const char *const[]){"--db", db, "runs", "cancel", id, NULL});
-    assert_int_equal(r.status, 0);
-    tu_run_free(&r);
+    assert_true(from_outside(store_flow_run_cancel, id));
     free(id);
     *out = json_true();
     return 0;
