@@ -270,14 +270,16 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "extract",
-        .usage = "--enumeration E [--answer A]",
+        .usage = "--enumeration E [--answer A] [--explain]",
         .summary = "read one model reply on stdin and print the answer it committed to",
-        .help = "Prints {\"answer\": \"HALF HITCH\" | null, \"method\": \"...\", \"correct\": true | false | null}:\n"
-                "the answer the reply finally committed to (null when it never did), the rule\n"
-                "that found it, and with --answer whether it is right (letters A-Z compared).\n"
+        .help = "Prints {\"answer\": \"HALF HITCH\" | null, \"rule\": \"answer-is\", \"method\": \"...\",\n"
+                "\"correct\": true | false | null}: the answer the reply finally committed to (null\n"
+                "when it never did), the rule that decided (as stored in evaluations.extract_rule)\n"
+                "and what it means, and with --answer whether it is right (letters A-Z compared).\n"
                 "\n"
                 "  --enumeration E   the clue's enumeration, e.g. \"(4,5)\"\n"
-                "  --answer A        the correct answer, to check against\n",
+                "  --answer A        the correct answer, to check against\n"
+                "  --explain         first print every candidate met, kept or dropped and why\n",
         .run = cmd_extract,
     },
 };
