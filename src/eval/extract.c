@@ -168,15 +168,16 @@ static int is_retraction(const char *note)
     return 0;
 }
 
-/* Does a note after a bare line say it is material, not an answer? "(anagram fodder)". */
+/* Does a note after a bare line say it is material, not an answer?
+ * "(anagram fodder)"; not "(anagram of HALE HARLOT)", which derives it. */
 static int is_material_note(const char *note)
 {
-    static const char *const words[] = {"anagram", "fodder", "letters of", "rearrang", "reversed", "hidden in",
-                                        "spelled", "jumbled", "scrambled", NULL};
+    static const char *const words[] = {"fodder", "to be rearranged", "to rearrange", "to anagram", "letters to",
+                                        "the letters", "letters available", NULL};
     while (*note == ' ' || *note == '(' || *note == '-' || *note == ',')
         note++;
     for (const char *const *w = words; *w; w++)
-        if (starts_ci(note, *w))
+        if (find_ci(note, *w))
             return 1;
     return 0;
 }
@@ -597,9 +598,15 @@ static int runs_on_at(const struct work *w, int i, int after_candidate)
     int enumeration = line_enumeration(line);
     if (!quote_at((const unsigned char *)p) || enumeration < 0)
         return 0;
-    /* A quoted clue with its enumeration: another clue when numbered, of
-     * another length, or after this clue was answered. */
-    return numbered || enumeration != w->want || after_candidate;
+    /* A quoted clue with its enumeration: another clue when numbered, when
+     * an "Answer:" line follows it, or when of another length and this clue
+     * was answered before it. This clue quoted again has none of these. */
+    if (numbered)
+        return 1;
+    for (int j = i + 1; j < w->all && j <= i + 3; j++)
+        if (starts_ci(skip_bullets(w->lines[j]), "answer:"))
+            return 1;
+    return enumeration != w->want && after_candidate;
 }
 
 /* Only notes ("(...)", "Note: ...") after line i. */
@@ -615,12 +622,13 @@ static int only_notes_after(const struct work *w, int i)
     return 1;
 }
 
-/* Is the bare line i introduced, or followed, as material? "Anagram of:",
- * "HALE HARLOT" / "rearranged gives ...". */
+/* Is the bare line i introduced, or followed, as material or something to
+ * try? "Anagram of:", "Let me try:", "HALE HARLOT" / "rearranged gives ...". */
 static int material_around(const struct work *w, int i)
 {
     static const char *const intro[] = {"anagram", "letters", "fodder", "rearrang", "spell", "unscrambl",
-                                        "jumble", "reverse", "hidden", NULL};
+                                        "jumble", "reverse", "hidden", "try", "what about", "could", "maybe",
+                                        "perhaps", "consider", "check", "test", "candidate", NULL};
     static const char *const after[] = {"\xe2\x86\x92", "->", "=>", "=", "rearrang", "anagram", "reversed",
                                         "becomes", "gives", NULL};
     if (i > 0) {

@@ -100,6 +100,10 @@ static void test_quoted_material(void **state)
     expect("CIGARILLO\n\nAnagram of:\nGARLIC OIL", "(9)", "CIGARILLO", "first-line");
     expect("Reasoning.\n\nCIGARILLO\n\nGARLIC OIL (anagram fodder)\n\nThat is all.", "(9)", "CIGARILLO", "bare-line");
     expect("The answer is: CIGARILLO\n\nWordplay:\nGARLIC OIL\nturned = anagram", "(9)", "CIGARILLO", "answer-is");
+    /* A note deriving the answer is not a note about material. */
+    expect("Reasoning.\n\nORAL HEALTH (anagram of HALE HARLOT)", "(4,6)", "ORAL HEALTH", "final-line");
+    /* Something to try is not a commitment, even when the reply stops there. */
+    expect("Reasoning.\n\nLet me try:\nSTEALTH\n- S + TEALTH, where", "(7)", NULL, "none");
     /* Spellings, quoted words and prose after a marker are not answers. */
     expect("Let me spell it:\nG-A-R-L-I-C\n\nand then", "(6)", NULL, "none");
     expect("Thinking.\n\nS T A I R\n\nmore thinking", "(5)", NULL, "none");
@@ -182,6 +186,9 @@ static void test_run_on_transcripts(void **state)
     /* The clue quoted before any answer is this clue, not a run-on. */
     expect("I need to parse this clue.\n\n\"Team leader requests you do them\" (5)\n\n- T + ASKS\n\nTASKS", "(5)",
            "TASKS", "final-line");
+    /* This clue quoted again after a candidate, with no "Answer" line after it. */
+    expect("STAIN\n\nWait, let me re-read the clue:\n\"Step-sister's heart put out\" (5)\n\n- heart = middle\n\nSTAIR",
+           "(5)", "STAIR", "revision");
     /* A run-on with nothing of this clue answered before it. */
     expect("Let me think.\n\n1. \"Bird's home\" (5)\nNESTS", "(5)", NULL, "none");
 }
