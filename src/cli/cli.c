@@ -94,8 +94,11 @@ static const struct cli_command commands[] = {
         .usage = "[--week W]",
         .summary = "re-extract and re-check stored replies (no API calls)",
         .help = "Runs answer extraction and checking again over the stored replies (one week,\n"
-                "or all) and stores the new verdicts in one batch; prints per model how many\n"
-                "changed. Stored verdicts change only here.\n",
+                "or all) and stores the new verdicts and the rule that decided each in one batch;\n"
+                "prints the verdicts that changed grouped by rule (\"wrong->correct 9 (answer-is 7,\n"
+                "final-line 2)\") and per model, then recomputes the rankings from the earliest\n"
+                "week whose verdicts changed, as `rank --week` does. Stored verdicts change only\n"
+                "here.\n",
         .run = cmd_rescore,
     },
     {

@@ -313,6 +313,14 @@ static const char *const m10_operations[] = {
     NULL,
 };
 
+/* The extraction rule that decided each answer ("answer-is", "final-line",
+ * "revision", "none", ...: eval_rule_name()), so a reviewer can audit any
+ * verdict. Rows stored before it have none until `rescore` fills it in. */
+static const char *const m11_extract_rule[] = {
+    "ALTER TABLE evaluations ADD COLUMN extract_rule TEXT",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -327,6 +335,7 @@ const struct store_migration store_migrations[] = {
      m8_rankings, -1, NULL},
     {9, "durable workflow state: events, runs, steps, schedules", m9_flow, -1, NULL},
     {10, "model release dates and retirement; puzzle quarantine and clue exclusion", m10_operations, -1, NULL},
+    {11, "evaluations record the extraction rule that decided each answer", m11_extract_rule, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];
