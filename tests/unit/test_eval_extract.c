@@ -291,6 +291,8 @@ static void test_old_database_replies(void **state)
         for (int i = 0; i < nlabels; i++)
             if (labels[i].id == id)
                 label = &labels[i];
+        if (!label && strchr(reply, '\n'))
+            fail_msg("evaluation %d: a multi-line reply without a hand label", id);
         char got[128], want[128];
         letters_az(x.found ? x.answer : "", got, sizeof got);
         if (label) {
