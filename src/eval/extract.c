@@ -468,6 +468,10 @@ static const char *next_marker(const char *line, const char *from, const char **
     for (const char *p = from; (p = find_ci(p, "answer")) != NULL && (!best || p < best); p += 6) {
         if (p > line && isalpha((unsigned char)p[-1]))
             continue;
+        /* "X is the answer: ..." names X before it (answer_before). */
+        if ((p - line >= 7 && (strncasecmp(p - 7, "is the ", 7) == 0 || strncasecmp(p - 7, "be the ", 7) == 0)) ||
+            (p - line >= 6 && strncasecmp(p - 6, "is my ", 6) == 0))
+            continue;
         const char *q = p + 6;
         const char *r = NULL;
         if (*q == ':')
@@ -646,13 +650,45 @@ static int material_around(const struct work *w, int i)
     return 0;
 }
 
-static int is_bold_line(const char *line)
+/* "**X**", "*X*", "_X_" (or with a full stop after): the whole line
+ * emphasised; writes X into inner. A bullet ("* X") is not. */
+static int is_bold_line(const char *line, char *inner, size_t size)
 {
-    size_t len = strlen(line);
-    if (len < 5 || strncmp(line, "**", 2) != 0)
+    size_t len = strlen(line), d = strncmp(line, "**", 2) == 0 || strncmp(line, "__", 2) == 0 ? 2 : 1;
+    if (len && line[len - 1] == '.')
+        len--;
+    if (len < 2 * d + 1 || (line[0] != '*' && line[0] != '_') || line[d] == ' ' || line[d] == line[0] ||
+        strncmp(line + len - d, line, d) != 0 || line[len - d - 1] == ' ')
         return 0;
-    const char *close = strstr(line + 2, "**");
-    return close && (close[2] == '\0' || (close[2] == '.' && close[3] == '\0'));
+    snprintf(inner, size, "%.*s", (int)(len - 2 * d), line + d);
+    return strstr(inner, d == 2 ? (line[0] == '*' ? "**" : "__") : (line[0] == '*' ? "*" : "_")) == NULL;
+}
+
+/* A conclusion in another form: "So: X", "Therefore: X", "-> X"; the
+ * text after it, or NULL. */
+static const char *conclusion_at(const char *line)
+{
+    static const char *const leads[] = {"\xe2\x86\x92", "->", "=>", "so:", "therefore:", "thus:", "hence:",
+                                        "result:", "giving:", "which gives:", "that gives:", "final:", NULL};
+    for (const char *const *l = leads; *l; l++)
+        if (starts_ci(line, *l))
+            return skip_filler(line + strlen(*l));
+    return NULL;
+}
+
+/* "X is the answer": the X opening the line, into out; 0 when none. */
+static int answer_before(const char *line, char *out, size_t size)
+{
+    static const char *const tails[] = {" is the answer", " is my answer", " is the final answer",
+                                        " must be the answer", " is the solution", NULL};
+    for (const char *const *t = tails; *t; t++) {
+        const char *p = find_ci(line, *t);
+        if (p && p > line && (size_t)(p - line) < size) {
+            snprintf(out, size, "%.*s", (int)(p - line), line);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* Finds the candidates and revisions of line i; sets *consumed when the
@@ -699,10 +735,24 @@ static void scan_line(struct work *w, int i, int *consumed)
     }
     if (markers)
         return;
+    char inner[LINE_MAX];
+    if (answer_before(norm, inner, sizeof inner)) {
+        enum clean cl = clean_candidate(inner, text, sizeof text, 0);
+        if (cl != CLEAN_NOT) {
+            enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX);
+            if (drop == EVAL_KEPT && is_prose(text, w->want))
+                drop = EVAL_DROP_PROSE;
+            if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
+                drop = EVAL_DROP_HEDGE;
+            add_cand(w, i, 0, EVAL_RULE_ANSWER_IS, text, drop);
+            return;
+        }
+    }
 
     /* A line all in bold, or a heading: explicit, when it reads as an answer. */
-    if (is_bold_line(line) || line[0] == '#') {
-        enum clean cl = clean_candidate(line, text, sizeof text, 0);
+    int bold = is_bold_line(line, inner, sizeof inner);
+    if (bold || line[0] == '#') {
+        enum clean cl = clean_candidate(bold ? inner : line, text, sizeof text, 0);
         if (cl != CLEAN_NOT && (!has_lowercase(text) || fits(text, w->want))) {
             enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX);
             if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
@@ -712,12 +762,14 @@ static void scan_line(struct work *w, int i, int *consumed)
         return;
     }
 
-    /* A bare answer line: not a bullet, a numbered item or a quotation. */
-    if (line[0] == '-' || line[0] == '*' || line[0] == '>' || quote_at((const unsigned char *)line) ||
-        (unsigned char)line[0] == 0xe2 || isdigit((unsigned char)line[0]))
+    /* A bare answer line: not a bullet, a numbered item or a quotation;
+     * or a conclusion in capitals ("So: X", "-> X"). */
+    const char *conclusion = conclusion_at(line);
+    if (!conclusion && (line[0] == '-' || line[0] == '*' || line[0] == '>' || quote_at((const unsigned char *)line) ||
+                        (unsigned char)line[0] == 0xe2 || isdigit((unsigned char)line[0])))
         return;
     char buf[LINE_MAX];
-    snprintf(buf, sizeof buf, "%s", line);
+    snprintf(buf, sizeof buf, "%s", conclusion ? conclusion : line);
     size_t len = strlen(buf);
     /* A one-line reply in capitals ending in "?" is an answer that asks ("WHAT IS THE POINT?"). */
     if (w->all == 1 && len > 1 && buf[len - 1] == '?' && !has_lowercase(buf))
@@ -731,7 +783,7 @@ static void scan_line(struct work *w, int i, int *consumed)
     /* A short first line in any case ("Rim") when it ends without
      * punctuation, as answers do and sentences do not. */
     int short_first = i == 0 && words <= 4 && len && strchr(".:;", buf[len - 1]) == NULL;
-    if (has_lowercase(text) && w->all != 1 && !short_first)
+    if (has_lowercase(text) && (conclusion || (w->all != 1 && !short_first)))
         return;
     enum eval_rule kind = w->all == 1            ? EVAL_RULE_WHOLE_REPLY
                           : i == 0               ? EVAL_RULE_FIRST_LINE

@@ -61,6 +61,13 @@ static void test_forms(void **state)
     expect("The answer to the clue \"What is it\" (5) is: STAIR", "(5)", "STAIR", "answer-is");
     expect("The answer is **PLASTERING**.\n\nBreaking it down:\n- PLASTER contains AS", "(10)", "PLASTERING",
            "answer-is");
+    expect("Reasoning.\n\n*STAIR*", "(5)", "STAIR", "bold");
+    expect("Reasoning.\n\n* STAIR\n* STAIN", "(5)", NULL, "none");
+    expect("Reasoning.\n\nSo: STAIR", "(5)", "STAIR", "final-line");
+    expect("Reasoning.\n\nTherefore: STAIR\n\n(a step)", "(5)", "STAIR", "bare-line");
+    expect("Reasoning.\n\nHALE HARLOT\n\xe2\x86\x92 ORAL HEALTH", "(4,6)", "ORAL HEALTH", "final-line");
+    expect("Reasoning.\n\nSTAIR is the answer: a step.", "(5)", "STAIR", "answer-is");
+    expect("Reasoning.\n\nSo: something else entirely", "(5)", NULL, "none");
     /* Headings and bold lines that are not answers. */
     expect("## Analysis\n\n**Breaking it down:**\n- STAIR fits", "(5)", NULL, "none");
     /* One-line oddities. */
