@@ -576,15 +576,19 @@ static int line_enumeration(const char *line)
 }
 
 /* Does line i start a run-on into other clues? after_candidate: a
- * commitment came before it. */
+ * commitment came before it. Before one, only a clue that is clearly
+ * another (another length, with its own "Answer:" line) starts one: the
+ * prompt or this clue quoted first ("Clue: \"...\" (5)" then "Answer: X")
+ * is this clue's. */
 static int runs_on_at(const struct work *w, int i, int after_candidate)
 {
     const char *line = w->lines[i];
     static const char *const openers[] = {"+++", "solve this cryptic", "human:", "user:", "assistant:",
                                           "here are the answers", "sure, here are", "next clue", NULL};
-    for (const char *const *o = openers; *o; o++)
-        if (starts_ci(line, *o))
-            return 1;
+    if (after_candidate)
+        for (const char *const *o = openers; *o; o++)
+            if (starts_ci(line, *o))
+                return 1;
     const char *p = line;
     int numbered = 0;
     if (isdigit((unsigned char)*p)) {
@@ -597,20 +601,21 @@ static int runs_on_at(const struct work *w, int i, int after_candidate)
             p++;
         numbered = 1;
     }
+    p = skip_bullets(p);
     if (starts_ci(p, "clue:") || starts_ci(p, "clue "))
         p = skip_filler(p + 4);
     int enumeration = line_enumeration(line);
     if (!quote_at((const unsigned char *)p) || enumeration < 0)
         return 0;
-    /* A quoted clue with its enumeration: another clue when numbered, when
-     * an "Answer:" line follows it, or when of another length and this clue
-     * was answered before it. This clue quoted again has none of these. */
-    if (numbered)
-        return 1;
+    int answer_follows = 0;
     for (int j = i + 1; j < w->all && j <= i + 3; j++)
-        if (starts_ci(skip_bullets(w->lines[j]), "answer:"))
-            return 1;
-    return enumeration != w->want && after_candidate;
+        answer_follows |= starts_ci(skip_bullets(w->lines[j]), "answer:");
+    if (!after_candidate)
+        return answer_follows && enumeration != w->want;
+    /* After an answer, a quoted clue with its enumeration is another clue
+     * when numbered, when an "Answer:" line follows it, or when of another
+     * length; this clue quoted again has none of these. */
+    return numbered || answer_follows || enumeration != w->want;
 }
 
 /* Only notes ("(...)", "Note: ...") after line i. */

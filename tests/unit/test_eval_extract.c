@@ -196,8 +196,14 @@ static void test_run_on_transcripts(void **state)
     /* This clue quoted again after a candidate, with no "Answer" line after it. */
     expect("STAIN\n\nWait, let me re-read the clue:\n\"Step-sister's heart put out\" (5)\n\n- heart = middle\n\nSTAIR",
            "(5)", "STAIR", "revision");
-    /* A run-on with nothing of this clue answered before it. */
-    expect("Let me think.\n\n1. \"Bird's home\" (5)\nNESTS", "(5)", NULL, "none");
+    /* Before any answer, only a clue that is clearly another starts a run-on. */
+    expect("Let me think.\n\n\"Bird's home, empty\" (6)\nAnswer: NESTED", "(5)", NULL, "none");
+    expect("Let's solve it.\n\nClue: \"Ten pirates slaughtered early Pope\" (5,5)\nAnswer: SAINT PETER", "(5,5)",
+           "SAINT PETER", "answer-is");
+    expect("Let's solve it.\n\n1. \"Ten pirates slaughtered early Pope\" (5,5)\n\nSAINT PETER", "(5,5)", "SAINT PETER",
+           "final-line");
+    expect("Solve this cryptic crossword clue:\n\n\"Ten pirates\" (5,5)\n\nAnswer: SAINT PETER", "(5,5)", "SAINT PETER",
+           "answer-is");
 }
 
 /* Issue 15: fragments of reasoning. */
