@@ -363,6 +363,25 @@ static const char *skip_bullets(const char *line)
     }
 }
 
+/* Does a line opening like a revision ("Wait, let me double-check",
+ * "Hmm, that works") check or confirm instead of withdrawing? */
+static int confirms(const char *line)
+{
+    static const char *const checks[] = {"verify", "double-check", "double check", "confirm", "check", NULL};
+    static const char *const good[] = {"works", "fits", "correct", "that's it", "yes", "perfect", NULL};
+    static const char *const bad[] = {"n't", "not ", "no ", "no,", "wrong", NULL};
+    for (const char *const *c = checks; *c; c++)
+        if (find_ci(line, *c))
+            return 1;
+    for (const char *const *b = bad; *b; b++)
+        if (find_ci(line, *b))
+            return 0;
+    for (const char *const *g = good; *g; g++)
+        if (find_ci(line, *g))
+            return 1;
+    return 0;
+}
+
 /* A line opening a revision: 2 strong (withdraws what came before), 1
  * weak (reconsiders), 0 none. */
 static int revision_at(const char *line)
@@ -378,7 +397,7 @@ static int revision_at(const char *line)
     line = skip_bullets(line);
     for (const char *const *w = strong_words; *w; w++)
         if (starts_ci(line, *w))
-            return 2;
+            return confirms(line) ? 0 : 2;
     for (const char *const *w = weak_words; *w; w++)
         if (starts_ci(line, *w))
             return 1;

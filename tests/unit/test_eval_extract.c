@@ -139,7 +139,10 @@ static void test_final_commitment_wins(void **state)
     expect("Reasoning.\n\nThe answer is: STAIR\n\nWait, that doesn't account for the heart.", "(5)", NULL,
            "withdrawn");
     expect_verdict("Reasoning.\n\nThe answer is: STAIR\n\nHmm, let me reconsider the", "(5)", "STAIR", "no_answer");
-    /* Verification after the answer does not take it back. */
+    /* Verification after the answer does not take it back, even opening like a revision. */
+    expect("The answer is: TENOR\n\nWait, let me double-check: T-E-N-O-R from", "(5)", "TENOR", "answer-is");
+    expect("The answer is: TENOR\n\nHmm, yes, that works: the Ronettes", "(5)", "TENOR", "answer-is");
+    expect("The answer is: TENOR\n\nHmm, that doesn't work: the Ronettes", "(5)", NULL, "withdrawn");
     expect("The answer is: STAIR\n\nLet me verify: S + TAIR, a step.", "(5)", "STAIR", "answer-is");
     expect("The answer is STAIR.\n\nActually, this fits perfectly: a step.", "(5)", "STAIR", "answer-is");
     /* Notes and explanation after the answer are not answers. */
