@@ -621,19 +621,19 @@ static int runs_on_at(const struct work *w, int i, int after_candidate)
         numbered = 1;
     }
     p = skip_bullets(p);
-    if (starts_ci(p, "clue:") || starts_ci(p, "clue "))
-        p = skip_filler(p + 4);
+    int labelled = starts_ci(p, "clue");
     int enumeration = line_enumeration(line);
-    if (!quote_at((const unsigned char *)p) || enumeration < 0)
+    if (enumeration < 0 || !(labelled || numbered || quote_at((const unsigned char *)p)))
         return 0;
     int answer_follows = 0;
     for (int j = i + 1; j < w->all && j <= i + 3; j++)
         answer_follows |= starts_ci(skip_bullets(w->lines[j]), "answer:");
     if (!after_candidate)
         return answer_follows && enumeration != w->want;
-    /* After an answer, a quoted clue with its enumeration is another clue
-     * when numbered, when an "Answer:" line follows it, or when of another
-     * length; this clue quoted again has none of these. */
+    /* After an answer, a clue with its enumeration (quoted, numbered or
+     * "Clue 2: ...") is another clue when numbered, when an "Answer:" line
+     * follows it, or when of another length; this clue quoted again has
+     * none of these. */
     return numbered || answer_follows || enumeration != w->want;
 }
 
@@ -926,6 +926,39 @@ static void decide(struct work *w, struct eval_extraction *out)
     }
 }
 
+/* Splits reply into trimmed non-empty lines, each cut at LINE_MAX. */
+static void split_lines(struct work *w, const char *reply)
+{
+    for (const char *p = reply ? reply : ""; *p && w->all < MAX_LINES;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = strndup(p, len < LINE_MAX - 1 ? len : LINE_MAX - 1);
+        if (!line)
+            return;
+        trim(line);
+        if (line[0])
+            w->lines[w->all++] = line;
+        else
+            free(line);
+        p = nl ? nl + 1 : p + len;
+    }
+}
+
+/* Rule 1: the 0-based line where the reply runs on into other clues, or
+ * w->all. Scans what comes before it only to know whether a commitment
+ * did; the caller scans again over what stays. */
+static int find_cut(struct work *w)
+{
+    w->n = w->all;
+    for (int i = 1; i < w->all; i++) {
+        int consumed = 0;
+        scan_line(w, i - 1, &consumed);
+        if (runs_on_at(w, i, w->nc > 0))
+            return i;
+    }
+    return w->all;
+}
+
 void eval_extract_explained(const char *reply, const char *enumeration, struct eval_extraction *out,
                             struct eval_explain *why)
 {
@@ -938,40 +971,15 @@ void eval_extract_explained(const char *reply, const char *enumeration, struct e
     w.lines = calloc(MAX_LINES, sizeof *w.lines);
     w.c = calloc(MAX_CANDS, sizeof *w.c);
     w.r = calloc(MAX_REVS, sizeof *w.r);
-    int cut = 0;
     if (!w.lines || !w.c || !w.r) {
         out->rule = EVAL_RULE_NONE;
         goto done;
     }
-    /* Trimmed non-empty lines, each cut at LINE_MAX. */
-    for (const char *p = reply ? reply : ""; *p && w.all < MAX_LINES;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        char *line = strndup(p, len < LINE_MAX - 1 ? len : LINE_MAX - 1);
-        if (!line)
-            break;
-        trim(line);
-        if (line[0])
-            w.lines[w.all++] = line;
-        else
-            free(line);
-        p = nl ? nl + 1 : p + len;
-    }
+    split_lines(&w, reply);
     if (w.all == 0)
         goto done;
-    /* Rule 1: where the reply runs on into other clues. */
-    w.n = w.all;
-    for (int i = 1; i < w.all; i++) {
-        int consumed = 0;
-        scan_line(&w, i - 1, &consumed);
-        if (runs_on_at(&w, i, w.nc > 0)) {
-            cut = i + 1;
-            break;
-        }
-    }
-    /* Scan again over what is this clue's (the line count decides the kinds). */
-    if (cut)
-        w.n = cut - 1;
+    int cut = find_cut(&w);
+    w.n = cut;
     w.nc = w.nr = 0;
     for (int i = 0; i < w.n; i++) {
         int consumed = 0;
@@ -983,10 +991,11 @@ void eval_extract_explained(const char *reply, const char *enumeration, struct e
         one_line_forms(&w);
     judge_bare_lines(&w);
     decide(&w, out);
+    if (why)
+        why->cut_line = cut < w.all ? cut + 1 : 0;
 done:
     if (why) {
         why->lines = w.all;
-        why->cut_line = cut;
         why->n_total = w.nc;
         for (int k = 0; k < w.nc && why->n < EVAL_EXPLAIN_MAX; k++) {
             struct eval_candidate *e = &why->items[why->n++];

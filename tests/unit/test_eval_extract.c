@@ -193,6 +193,7 @@ static void test_run_on_transcripts(void **state)
            "(5)", "TENOR", "answer-is");
     expect("I need to think.\n\nNULLS\n\nClue: \"Zero sums\" (5)\nAnswer: ZEROS", "(5)", "NULLS", "final-line");
     expect("Human: what is 2 + 2?\n", "(4)", NULL, "none");
+    expect("NOTORIETY\n\nClue 2: Small bird in a tree (5)\nAnswer: ROBIN", "(9)", "NOTORIETY", "first-line");
     /* The clue quoted before any answer is this clue, not a run-on. */
     expect("I need to parse this clue.\n\n\"Team leader requests you do them\" (5)\n\n- T + ASKS\n\nTASKS", "(5)",
            "TASKS", "final-line");
