@@ -449,7 +449,8 @@ static const char *skip_filler(const char *p)
 static const char *verb_after(const char *p)
 {
     static const char *const verbs[] = {" is:", " is ", " would be", " should be", " must be", " could be",
-                                        " might be", " will be", NULL};
+                                        " might be", " will be", " has to be", " appears to be", " seems to be",
+                                        " ought to be", NULL};
     int in_quote = 0;
     for (; *p; p++) {
         size_t q = quote_at((const unsigned char *)p);
@@ -475,7 +476,7 @@ static const char *next_marker(const char *line, const char *from, const char **
 {
     static const char *const simple[] = {"final answer:", "final answer is", "final answer -", "conclusion:",
                                          "solution:", "the solution is", "i'll go with", "i will go with",
-                                         "i'm going with", "going with:", NULL};
+                                         "i'm going with", "going with:", "the word is", "the word must be", NULL};
     const char *best = NULL, *best_rest = NULL;
     for (const char *const *m = simple; *m; m++) {
         const char *p = find_ci(from, *m);
@@ -493,13 +494,18 @@ static const char *next_marker(const char *line, const char *from, const char **
             continue;
         const char *q = p + 6;
         const char *r = NULL;
+        static const char *const openers[] = {"to ", "for ", "here ", "is", "would", "should", "must", "could",
+                                              "might", "will", "has ", "appears", "seems", "ought", NULL};
         if (*q == ':')
             r = q + 1;
-        else if (*q == ' ' && (starts_ci(q + 1, "to ") || starts_ci(q + 1, "for ") || starts_ci(q + 1, "here ") ||
-                               starts_ci(q + 1, "is") || starts_ci(q + 1, "would") || starts_ci(q + 1, "should") ||
-                               starts_ci(q + 1, "must") || starts_ci(q + 1, "could") || starts_ci(q + 1, "might") ||
-                               starts_ci(q + 1, "will")))
-            r = verb_after(q);
+        else if (starts_ci(q, " - ") || starts_ci(q, " = "))
+            r = q + 3; /* "Answer - X" */
+        else if (starts_ci(q, " \xe2\x80\x93 ") || starts_ci(q, " \xe2\x80\x94 "))
+            r = q + 5; /* en and em dashes */
+        else if (*q == ' ')
+            for (const char *const *o = openers; *o && !r; o++)
+                if (starts_ci(q + 1, *o))
+                    r = verb_after(q);
         if (r) {
             best = p;
             best_rest = r;
@@ -700,6 +706,22 @@ static const char *conclusion_at(const char *line)
     return NULL;
 }
 
+/* "X fits", "X works", "X it is": the capitals opening the line, into
+ * out; 0 when none. A bare line, as weak as one: fodder fits too. */
+static int affirmed_before(const char *line, char *out, size_t size)
+{
+    static const char *const tails[] = {" fits", " works", " seems right", " seems correct", " is correct",
+                                        " is right", " it is", " checks out", NULL};
+    for (const char *const *t = tails; *t; t++) {
+        const char *p = find_ci(line, *t);
+        if (p && p > line && (size_t)(p - line) < size && !isalpha((unsigned char)p[strlen(*t)])) {
+            snprintf(out, size, "%.*s", (int)(p - line), line);
+            return !has_lowercase(out);
+        }
+    }
+    return 0;
+}
+
 /* "X is the answer": the X opening the line, into out; 0 when none. */
 static int answer_before(const char *line, char *out, size_t size)
 {
@@ -792,6 +814,9 @@ static void scan_line(struct work *w, int i, int *consumed)
     if (!conclusion && (line[0] == '-' || line[0] == '*' || line[0] == '>' || quote_at((const unsigned char *)line) ||
                         (unsigned char)line[0] == 0xe2 || isdigit((unsigned char)line[0])))
         return;
+    char affirmed[LINE_MAX];
+    if (!conclusion && affirmed_before(line, affirmed, sizeof affirmed))
+        conclusion = affirmed;
     char buf[LINE_MAX];
     snprintf(buf, sizeof buf, "%s", conclusion ? conclusion : line);
     size_t len = strlen(buf);
@@ -811,7 +836,7 @@ static void scan_line(struct work *w, int i, int *consumed)
         return;
     enum eval_rule kind = w->all == 1            ? EVAL_RULE_WHOLE_REPLY
                           : i == 0               ? EVAL_RULE_FIRST_LINE
-                          : i == w->n - 1        ? EVAL_RULE_FINAL_LINE
+                          : i == w->n - 1 && !conclusion ? EVAL_RULE_FINAL_LINE
                                                  : EVAL_RULE_BARE_LINE;
     enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX);
     if (drop == EVAL_KEPT && !choose_alternative(text, w->want))

@@ -63,11 +63,15 @@ static void test_forms(void **state)
            "answer-is");
     expect("Reasoning.\n\n*STAIR*", "(5)", "STAIR", "bold");
     expect("Reasoning.\n\n* STAIR\n* STAIN", "(5)", NULL, "none");
-    expect("Reasoning.\n\nSo: STAIR", "(5)", "STAIR", "final-line");
+    expect("Reasoning.\n\nSo: STAIR", "(5)", "STAIR", "bare-line");
     expect("Reasoning.\n\nTherefore: STAIR\n\n(a step)", "(5)", "STAIR", "bare-line");
-    expect("Reasoning.\n\nHALE HARLOT\n\xe2\x86\x92 ORAL HEALTH", "(4,6)", "ORAL HEALTH", "final-line");
+    expect("Reasoning.\n\nHALE HARLOT\n\xe2\x86\x92 ORAL HEALTH", "(4,6)", "ORAL HEALTH", "bare-line");
     expect("Reasoning.\n\nSTAIR is the answer: a step.", "(5)", "STAIR", "answer-is");
     expect("Reasoning.\n\nSo: something else entirely", "(5)", NULL, "none");
+    expect("Reasoning.\n\nAnswer - STAIR", "(5)", "STAIR", "answer-is");
+    expect("Reasoning.\n\nThe answer has to be STAIR.", "(5)", "STAIR", "answer-is");
+    expect("Reasoning.\n\nSTAIR fits perfectly: a step.", "(5)", "STAIR", "bare-line");
+    expect("CIGARILLO\n\nGARLIC OIL fits the anagram exactly.", "(9)", "CIGARILLO", "first-line");
     /* Headings and bold lines that are not answers. */
     expect("## Analysis\n\n**Breaking it down:**\n- STAIR fits", "(5)", NULL, "none");
     /* One-line oddities. */
