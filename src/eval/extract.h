@@ -12,10 +12,11 @@
  *     into other clues (the prompt's own words again, a quoted clue with
  *     its enumeration after an answer, a numbered list of clues, "+++++").
  *  2. Commitments are found line by line: an answer marker ("the answer
- *     is", "answer:", "final answer", "I'll go with"; the answer may be on
- *     the next line), a line that is all bold or a heading, and bare answer
- *     lines (the whole reply when it is one line; the first line; the final
- *     line; a line in capitals between). Quoted words, bullets, spellings
+ *     is", "answer:", "final answer", "I'll go with", "X is the answer";
+ *     the answer may be on the next line), a line that is all bold or a
+ *     heading, and bare answer lines (the whole reply when it is one line;
+ *     the first line; the final line; a line in capitals between; "So: X",
+ *     "-> X", "X fits" count as the last kind). Quoted words, bullets, spellings
  *     (G-A-R-L-I-C) and prose after a marker ("the answer is an anagram of
  *     garlic oil") are never commitments. "X or Y" commits only when
  *     exactly one fits the enumeration.
@@ -32,7 +33,8 @@
  *  6. If a strong revision ("Wait", "Hmm", "No,", "Let me reconsider",
  *     "that's not a word") comes after the winning commitment, the reply
  *     never settled: no answer, never a guess. So is a reply that never
- *     commits at all.
+ *     commits at all. A check or confirmation ("Wait, let me
+ *     double-check", "Hmm, that works") withdraws nothing.
  *
  * The enumeration only decides fit (rules 2 and 4): an explicit answer of
  * the wrong length is still the model's answer and is scored wrong.
