@@ -151,6 +151,30 @@ static int fits(const char *text, int want)
     return want > 0 && (int)letters_az(text, tmp, sizeof tmp) == want;
 }
 
+/* Are text's words the enumeration's, one for one: "Oral Health" for
+ * (4,6), "look-see" for (4-3)? Words split at spaces, hyphens and
+ * apostrophes; separators in the enumeration at any of ",-' ". */
+static int has_shape(const char *text, const char *enumeration)
+{
+    if (!enumeration || *enumeration != '(')
+        return 0;
+    const char *e = enumeration + 1;
+    const unsigned char *t = (const unsigned char *)text;
+    for (;;) {
+        while (*e && !isdigit((unsigned char)*e) && *e != ')')
+            e++;
+        while (*t && !(*t < 0x80 && isalpha(*t)))
+            t++;
+        if (!isdigit((unsigned char)*e) || !*t)
+            return !isdigit((unsigned char)*e) && !*t;
+        long part = strtol(e, (char **)&e, 10), n = 0;
+        while (*t && *t != ' ' && *t != '-' && *t != '\'')
+            n += *t < 0x80 && isalpha(*t), t++;
+        if (n != part)
+            return 0;
+    }
+}
+
 /* ---- one candidate's text ---------------------------------------------- */
 
 /* Does a note after an answer take it back? "(no, that's 10)", "- but that's 8 letters". */
@@ -537,6 +561,7 @@ struct work {
     int n;        /* lines considered (after the cut) */
     int all;      /* all non-empty lines */
     int want;     /* the enumeration's letters, -1 unknown */
+    const char *enumeration; /* may be NULL */
     struct cand *c;
     int nc;
     struct rev *r;
@@ -830,9 +855,12 @@ static void scan_line(struct work *w, int i, int *consumed)
         return;
     int words = count_words(text);
     /* A short first line in any case ("Rim") when it ends without
-     * punctuation, as answers do and sentences do not. */
+     * punctuation, as answers do and sentences do not; a final line in
+     * any case when its words are the enumeration's ("Oral Health"). */
     int short_first = i == 0 && words <= 4 && len && strchr(".:;", buf[len - 1]) == NULL;
-    if (has_lowercase(text) && (conclusion || (w->all != 1 && !short_first)))
+    int shaped_last = i == w->n - 1 && len && strchr(":;", buf[len - 1]) == NULL &&
+                      has_shape(text, w->enumeration);
+    if (has_lowercase(text) && (conclusion || (w->all != 1 && !short_first && !shaped_last)))
         return;
     enum eval_rule kind = w->all == 1            ? EVAL_RULE_WHOLE_REPLY
                           : i == 0               ? EVAL_RULE_FIRST_LINE
@@ -993,6 +1021,7 @@ void eval_extract_explained(const char *reply, const char *enumeration, struct e
         memset(why, 0, sizeof *why);
     struct work w = {0};
     w.want = enumeration ? letters_enumeration_total(enumeration) : -1;
+    w.enumeration = enumeration;
     w.lines = calloc(MAX_LINES, sizeof *w.lines);
     w.c = calloc(MAX_CANDS, sizeof *w.c);
     w.r = calloc(MAX_REVS, sizeof *w.r);

@@ -64,6 +64,12 @@ static void test_forms(void **state)
     expect("Reasoning.\n\n*STAIR*", "(5)", "STAIR", "bold");
     expect("Reasoning.\n\n* STAIR\n* STAIN", "(5)", NULL, "none");
     expect("Reasoning.\n\nSo: STAIR", "(5)", "STAIR", "bare-line");
+    /* A final line in mixed case counts when its words are the enumeration's. */
+    expect("Reasoning.\n\nOral Health", "(4,6)", "ORAL HEALTH", "final-line");
+    expect("Reasoning.\n\nLook-see", "(4-3)", "LOOK-SEE", "final-line");
+    expect("Reasoning.\n\nLet me think", "(4,6)", NULL, "none");
+    expect("Reasoning.\n\nOral health.", "(4,6)", "ORAL HEALTH", "final-line");
+    expect("Reasoning.\n\nOral Healthy", "(4,6)", NULL, "none");
     expect("Reasoning.\n\nTherefore: STAIR\n\n(a step)", "(5)", "STAIR", "bare-line");
     expect("Reasoning.\n\nHALE HARLOT\n\xe2\x86\x92 ORAL HEALTH", "(4,6)", "ORAL HEALTH", "bare-line");
     expect("Reasoning.\n\nSTAIR is the answer: a step.", "(5)", "STAIR", "answer-is");
