@@ -102,8 +102,11 @@ static const struct cli_command commands[] = {
         .usage = "[--week W]",
         .summary = "re-extract and re-check stored replies (no API calls)",
         .help = "Runs answer extraction and checking again over the stored replies (one week,\n"
-                "or all) and stores the new verdicts in one batch; prints per model how many\n"
-                "changed. Stored verdicts change only here.\n",
+                "or all) and stores the new verdicts and the rule that decided each in one batch;\n"
+                "prints the verdicts that changed grouped by rule (\"wrong->correct 9 (answer-is 7,\n"
+                "final-line 2)\") and per model, then recomputes the rankings from the earliest\n"
+                "week whose verdicts changed, as `rank --week` does. Stored verdicts change only\n"
+                "here.\n",
         .run = cmd_rescore,
     },
     {
@@ -292,14 +295,16 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "extract",
-        .usage = "--enumeration E [--answer A]",
+        .usage = "--enumeration E [--answer A] [--explain]",
         .summary = "read one model reply on stdin and print the answer it committed to",
-        .help = "Prints {\"answer\": \"HALF HITCH\" | null, \"method\": \"...\", \"correct\": true | false | null}:\n"
-                "the answer the reply finally committed to (null when it never did), the rule\n"
-                "that found it, and with --answer whether it is right (letters A-Z compared).\n"
+        .help = "Prints {\"answer\": \"HALF HITCH\" | null, \"rule\": \"answer-is\", \"method\": \"...\",\n"
+                "\"correct\": true | false | null}: the answer the reply finally committed to (null\n"
+                "when it never did), the rule that decided (as stored in evaluations.extract_rule)\n"
+                "and what it means, and with --answer whether it is right (letters A-Z compared).\n"
                 "\n"
                 "  --enumeration E   the clue's enumeration, e.g. \"(4,5)\"\n"
-                "  --answer A        the correct answer, to check against\n",
+                "  --answer A        the correct answer, to check against\n"
+                "  --explain         first print every candidate met, kept or dropped and why\n",
         .run = cmd_extract,
     },
 };

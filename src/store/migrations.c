@@ -362,6 +362,14 @@ static const char *const m12_rejected_posts[] = {
     NULL,
 };
 
+/* The extraction rule that decided each answer ("answer-is", "final-line",
+ * "revision", "none", ...: eval_rule_name()), so a reviewer can audit any
+ * verdict. Rows stored before it have none until `rescore` fills it in. */
+static const char *const m13_extract_rule[] = {
+    "ALTER TABLE evaluations ADD COLUMN extract_rule TEXT",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -381,6 +389,7 @@ const struct store_migration store_migrations[] = {
      m11_answer_quality, -1, NULL},
     {12, "rejected posts (url, series, number, reason, first and last seen, attempts); linked lights of a clue",
      m12_rejected_posts, -1, NULL},
+    {13, "evaluations record the extraction rule that decided each answer", m13_extract_rule, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 struct store;
 
@@ -232,6 +232,7 @@ struct store_evaluation_row {
     const char *model_response;  /* NULL for an error */
     const char *reasoning;
     const char *extracted_answer;
+    const char *extract_rule;    /* eval_rule_name() of the rule that decided; NULL for an error */
     int is_correct;
     int64_t response_time_ms;
     int64_t prompt_tokens, completion_tokens, reasoning_tokens, total_tokens; /* -1: unknown */
@@ -257,6 +258,8 @@ struct store_stored_reply {
     char *enumeration;
     char *answer;            /* the clue's answer */
     char *extracted_answer;  /* may be NULL */
+    char *extract_rule;      /* NULL before rescore recorded one */
+    char *week_id;           /* the clue's puzzle week */
     int is_correct;
     char *outcome;
 };
@@ -275,11 +278,12 @@ int store_stored_replies(struct store *store, const char *week_id, struct store_
 struct store_rescore {
     int64_t id;
     const char *extracted_answer; /* NULL when the reply has none */
+    const char *extract_rule;     /* the rule that decided */
     int is_correct;
     const char *outcome;          /* "correct" | "wrong" | "no_answer" */
 };
 
-/* Applies new verdicts in one atomic batch. */
+/* Applies new verdicts (answer, rule, correctness, outcome) in one atomic batch. */
 int store_rescore_apply(struct store *store, const struct store_rescore *updates, size_t n,
                         struct err *err);
 

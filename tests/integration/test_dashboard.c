@@ -61,6 +61,10 @@ static int setup(void **state)
     struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--db", db, "rank", "--all", NULL});
     assert_int_equal(r.status, 0);
     tu_run_free(&r);
+    /* Every reply gets the extraction rule that decided it. */
+    r = tu_run_cli(work, env, (const char *const[]){"--db", db, "rescore", NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
 
     /* The weeks and models come from the data, not from this file. */
     char *ranked = tu_sql(db, "SELECT week_id FROM week_status WHERE status = 'ranked' ORDER BY week_id DESC LIMIT 2");
@@ -83,6 +87,16 @@ static int setup(void **state)
              weeks[1], xss_model);
     xss_clue = (int)tu_sql_int(db, sql);
     assert_true(xss_clue > 0);
+    /* One reply of the expanded row keeps no rule, as before rescore. */
+    snprintf(sql, sizeof sql,
+             "UPDATE evaluations SET extract_rule = NULL WHERE id = (SELECT min(e.id) FROM evaluations e "
+             "JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id JOIN models m ON m.id = e.model_id "
+             "WHERE p.week_id = '%s' AND m.openrouter_id = '%s' AND coalesce(e.model_response, '') <> '')",
+             weeks[0], expand_model);
+    free(tu_sql(db, sql));
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE extract_rule IS NULL "
+                                    "AND coalesce(model_response, '') <> ''"),
+                     1);
     /* The first model was released the day after its newest week's puzzle:
      * every result it has may have been seen in training. */
     snprintf(sql, sizeof sql,
@@ -265,7 +279,8 @@ static void check_results(const json_t *expanded, const char *week, const char *
                                         "SELECT c.id, c.clue_text, c.letter_count, p.setter,\n"
                                         "       coalesce(c.display_answer, c.answer), e.extracted_answer, e.outcome,\n"
                                         "       c.explanation, e.error_message,\n"
-                                        "       coalesce(p.publication_date < m.release_date, 0)\n"
+                                        "       coalesce(p.publication_date < m.release_date, 0),\n"
+                                        "       coalesce(e.model_response, '') <> '', e.extract_rule\n"
                                         "FROM evaluations e JOIN clues c ON c.id = e.clue_id\n"
                                         "JOIN puzzles p ON p.id = c.puzzle_id JOIN models m ON m.id = e.model_id\n"
                                         "WHERE p.week_id = ? AND m.openrouter_id = ?",
@@ -298,6 +313,14 @@ static void check_results(const json_t *expanded, const char *week, const char *
         assert_string_equal(json_string_value(json_object_get(row, "explanation")), shown(st, 7));
         /* Marked when published before the model's release. */
         assert_int_equal(json_is_true(json_object_get(row, "before_release")), sqlite3_column_int(st, 9));
+        /* The reply view shows the rule that decided, as stored. */
+        const char *rule = json_string_value(json_object_get(row, "rule"));
+        if (!sqlite3_column_int(st, 10))
+            assert_null(rule);
+        else if (sqlite3_column_text(st, 11))
+            assert_string_equal(rule, (const char *)sqlite3_column_text(st, 11));
+        else
+            assert_string_equal(rule, "not recorded (run rescore)");
     }
     sqlite3_finalize(st);
     sqlite3_close(h);

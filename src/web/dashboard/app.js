@@ -218,6 +218,7 @@ const Q = {
                    coalesce(e.outcome, CASE WHEN e.error_message IS NOT NULL THEN 'error'
                                             WHEN e.is_correct THEN 'correct' ELSE 'wrong' END) AS outcome,
                    c.explanation, e.error_message, e.response_time_ms, substr(e.model_response, 1, 4000) AS reply,
+                   e.extract_rule,
                    p.publication_date, m.release_date, p.publication_date < m.release_date AS before_release
             FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id
             JOIN models m ON m.id = e.model_id
@@ -513,7 +514,20 @@ function resultsTable(results, model) {
               r.outcome === "error"
                 ? h("span.model-answer-text.error-text", {}, r.error_message || "error")
                 : h("span.model-answer-text", {}, r.extracted_answer || "—"),
-              r.reply ? h("details", {}, h("summary", {}, "reply"), h("pre.reply", {}, r.reply)) : null,
+              r.reply
+                ? h(
+                    "details",
+                    {},
+                    h("summary", {}, "reply"),
+                    h(
+                      "p.extract-rule",
+                      { title: "the extraction rule that decided the model's answer (docs/eval.md)" },
+                      "rule: ",
+                      h("code.rule", {}, r.extract_rule || "not recorded (run rescore)"),
+                    ),
+                    h("pre.reply", {}, r.reply),
+                  )
+                : null,
             ),
             h(
               "td.outcome",
