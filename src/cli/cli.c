@@ -7,6 +7,7 @@
 
 #include "core/dotenv.h"
 #include "core/log.h"
+#include "store/store.h"
 
 static const struct cli_command commands[] = {
     {
@@ -289,22 +290,95 @@ static void print_global_usage(FILE *out)
     fprintf(out, "usage: cryptic-bench [--db PATH|URL] [--token TOKEN] [-v|-q] COMMAND [ARGS]\n");
 }
 
+static const char about[] = "A weekly benchmark of language models on fresh cryptic crossword clues.";
+
+/* The global options, for --help and the man page alike. */
+static const char global_options[] =
+    "  --db PATH|URL   the database: a file, or a libsql://, https:// or http:// URL\n"
+    "                  (default: TURSO_DATABASE_URL, else DATABASE_PATH, else\n"
+    "                  " CONFIG_DEFAULT_DATABASE_PATH ")\n"
+    "  --token TOKEN   auth token for a remote database (default: TURSO_AUTH_TOKEN)\n"
+    "  -v, --verbose   debug detail on stderr\n"
+    "  -q, --quiet     only warnings and errors on stderr\n"
+    "  -h, --help      this help (help COMMAND, or COMMAND --help: a command's)\n"
+    "  --version       the program's version\n";
+
+static const char exit_status[] =
+    "0 success, 1 failure (one line on stderr says what failed), 2 usage error: an unknown\n"
+    "command or option, or a bad value of an option or a setting (the message names it\n"
+    "and what is allowed).\n";
+
 static void print_global_help(void)
 {
     print_global_usage(stdout);
-    printf("\nA weekly benchmark of language models on fresh cryptic crossword clues.\n\n"
-           "Commands:\n");
+    printf("\n%s\n\nCommands:\n", about);
     for (size_t i = 0; i < ncommands; i++)
-        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-    printf("\nOptions:\n"
-           "  --db PATH|URL   the database: a file, or a libSQL URL (default: TURSO_DATABASE_URL,\n"
-           "                  else DATABASE_PATH, else " CONFIG_DEFAULT_DATABASE_PATH ")\n"
-           "  --token TOKEN   auth token for a remote database (default: TURSO_AUTH_TOKEN)\n"
-           "  -v, --verbose   debug detail on stderr\n"
-           "  -q, --quiet     only warnings and errors on stderr\n"
-           "  -h, --help      this help\n"
-           "\nSettings are also read from a .env file in the working directory.\n"
-           "Run `cryptic-bench COMMAND --help` for a command's options.\n");
+        printf("  %-16s %s\n", commands[i].name, commands[i].summary);
+    printf("\nOptions:\n%s"
+           "\nSettings are also read from a .env file in the working directory; `man\n"
+           "cryptic-bench` lists them. Run `cryptic-bench help COMMAND` for a command's options.\n",
+           global_options);
+}
+
+/* ---- the man page, from the same table ------------------------------- */
+
+/* Text for roff: backslashes and hyphens escaped, a line starting with '.'
+ * or '\'' protected. */
+static void man_text(FILE *out, const char *s)
+{
+    int line_start = 1;
+    for (; *s; s++) {
+        if (line_start && (*s == '.' || *s == '\''))
+            fputs("\\&", out);
+        line_start = *s == '\n';
+        if (*s == '\\')
+            fputs("\\e", out);
+        else if (*s == '-')
+            fputs("\\-", out);
+        else
+            fputc(*s, out);
+    }
+}
+
+/* A preformatted block (the --help text keeps its columns). */
+static void man_block(FILE *out, const char *text)
+{
+    fputs(".nf\n", out);
+    man_text(out, text);
+    if (text[0] && text[strlen(text) - 1] != '\n')
+        fputc('\n', out);
+    fputs(".fi\n", out);
+}
+
+static void print_man(FILE *out)
+{
+    fprintf(out, ".TH CRYPTIC\\-BENCH 1 \"\" \"cryptic-bench %s\" \"User Commands\"\n", CB_VERSION);
+    fputs(".SH NAME\ncryptic\\-bench \\- ", out);
+    man_text(out, about);
+    fputs("\n.SH SYNOPSIS\n.B cryptic\\-bench\n[\\-\\-db PATH|URL] [\\-\\-token TOKEN] [\\-v|\\-q] "
+          "COMMAND [ARGS]\n.SH OPTIONS\n", out);
+    man_block(out, global_options);
+    fputs(".SH COMMANDS\n", out);
+    for (size_t i = 0; i < ncommands; i++) {
+        const struct cli_command *c = &commands[i];
+        fputs(".SS ", out);
+        man_text(out, c->name);
+        fputc(' ', out);
+        man_text(out, c->usage);
+        fputc('\n', out);
+        man_text(out, c->summary);
+        fputs(".\n", out);
+        if (c->help[0])
+            man_block(out, c->help);
+    }
+    fputs(".SH ENVIRONMENT\nSettings come from the environment and from a .env file in the working "
+          "directory; flags win. Every value is checked before a command runs: a bad one stops the "
+          "program with exit status 2.\n", out);
+    config_print_man(out);
+    fputs(".SH EXIT STATUS\n", out);
+    man_text(out, exit_status);
+    fputs(".SH FILES\n.TP\n.I models.json\nthe model list init\\-db syncs into the database\n"
+          ".TP\n.I .env\nsettings, one NAME=VALUE a line\n", out);
 }
 
 int cli_print_help(const struct cli_command *cmd)
@@ -382,6 +456,13 @@ int cli_main(int argc, char **argv)
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             print_global_help();
             return CLI_OK;
+        } else if (strcmp(arg, "--version") == 0) {
+            printf("cryptic-bench %s (database schema %d)\n", CB_VERSION, STORE_SCHEMA_VERSION);
+            return CLI_OK;
+        } else if (strcmp(arg, "--man") == 0) {
+            /* Undocumented: the build writes cryptic-bench.1 with it. */
+            print_man(stdout);
+            return CLI_OK;
         } else if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
             log_set_level(LOG_DEBUG);
             i++;
@@ -407,6 +488,19 @@ int cli_main(int argc, char **argv)
         fprintf(stderr, "Run `cryptic-bench --help` for the commands.\n");
         return CLI_USAGE;
     }
+    if (strcmp(argv[i], "help") == 0) {
+        if (i + 1 >= argc) {
+            print_global_help();
+            return CLI_OK;
+        }
+        const struct cli_command *topic = find_command(argv[i + 1]);
+        if (!topic || i + 2 < argc) {
+            fprintf(stderr, "cryptic-bench help: no command \"%s\"\nusage: cryptic-bench help [COMMAND]\n",
+                    topic ? argv[i + 2] : argv[i + 1]);
+            return CLI_USAGE;
+        }
+        return cli_print_help(topic);
+    }
     const struct cli_command *cmd = find_command(argv[i]);
     if (!cmd) {
         fprintf(stderr, "cryptic-bench: unknown command \"%s\"\n", argv[i]);
@@ -423,7 +517,16 @@ int cli_main(int argc, char **argv)
         fprintf(stderr, "cryptic-bench: %s\n", err.msg);
         return CLI_FAILED;
     }
+    if (config_check_env(&err) < 0) {
+        fprintf(stderr, "cryptic-bench: %s\n", err.msg);
+        return CLI_USAGE;
+    }
     struct cli_ctx ctx = {{0}};
     config_resolve(&ctx.config, db_flag, token_flag);
+    if (config_check_db_location(ctx.config.db_location, &err) < 0) {
+        fprintf(stderr, "cryptic-bench: %s %s\n", ctx.config.db_source, err.msg);
+        print_global_usage(stderr);
+        return CLI_USAGE;
+    }
     return cmd->run(&ctx, cmd, argc - i - 1, argv + i + 1);
 }

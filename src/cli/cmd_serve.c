@@ -14,8 +14,7 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
 {
     const char *listen = config_env("LISTEN"), *workers_s = NULL, *read_token = config_env("CRYPTIC_BENCH_READ_TOKEN");
     int cron = 1, embedded = 0;
-    const char *public_env = config_env("CRYPTIC_BENCH_PUBLIC_SQL");
-    int public_sql = public_env && strcmp(public_env, "0") != 0;
+    int public_sql = config_bool("CRYPTIC_BENCH_PUBLIC_SQL", 0);
     for (int i = 0; i < argc;) {
         int taken;
         if ((taken = cli_take_value(argc, argv, &i, "--listen", &listen)) != 0 ||

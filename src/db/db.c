@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "db/db_backend.h"
@@ -26,8 +27,8 @@ struct db_value db_text(const char *s)
 
 int db_is_remote(const char *location)
 {
-    return strncmp(location, "libsql://", 9) == 0 || strncmp(location, "https://", 8) == 0 ||
-           strncmp(location, "http://", 7) == 0;
+    return strncasecmp(location, "libsql://", 9) == 0 || strncasecmp(location, "https://", 8) == 0 ||
+           strncasecmp(location, "http://", 7) == 0;
 }
 
 int db_open(const char *location, const struct db_open_opts *opts, struct db **out, struct err *err)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -378,11 +379,11 @@ int db_hrana_open(const char *url, const struct db_open_opts *opts, void **impl,
     /* libsql://host is https://host, as the official clients read it. */
     const char *rest = url;
     const char *scheme = "https://";
-    if (strncmp(url, "libsql://", 9) == 0)
+    if (strncasecmp(url, "libsql://", 9) == 0)
         rest = url + 9;
-    else if (strncmp(url, "https://", 8) == 0)
+    else if (strncasecmp(url, "https://", 8) == 0)
         rest = url + 8;
-    else if (strncmp(url, "http://", 7) == 0)
+    else if (strncasecmp(url, "http://", 7) == 0)
         rest = url + 7, scheme = "http://";
     size_t len = strcspn(rest, "?#");
     while (len && rest[len - 1] == '/')
