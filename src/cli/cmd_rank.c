@@ -100,7 +100,7 @@ int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
     json_t *board = NULL;
     char newest[16];
     int status = CLI_FAILED;
-    if (pipeline_env_open_store(ctx, &store, &err) < 0)
+    if (pipeline_env_open_readonly(ctx, &store, &err) < 0)
         goto done;
     if (alltime) {
         if (store_alltime_json(store, &board, &err) < 0)

@@ -37,9 +37,8 @@ int cmd_rescore(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
     char (*answers)[EVAL_ANSWER_MAX] = NULL;
     int ncounts = 0, status = CLI_FAILED;
     size_t nupdates = 0;
-    struct store_open_opts sopts = {.token = ctx->config.db_token};
-    if (store_open(ctx->config.db_location, &sopts, &store, &err) < 0 ||
-        store_migrate(store, NULL, NULL, &err) < 0 || store_require_current(store, &err) < 0 ||
+    struct store_open_opts sopts = {.token = ctx->config.db_token, .check = 1};
+    if (store_open(ctx->config.db_location, &sopts, &store, &err) < 0 || store_require_current(store, &err) < 0 ||
         store_stored_replies(store, week, &replies, &err) < 0)
         goto out;
     updates = calloc(replies.n + 1, sizeof *updates);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline_env.h"
 #include "core/utc.h"
 #include "store/store.h"
 
@@ -42,10 +43,9 @@ int cmd_runs(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
 
     struct err err = {{0}};
     struct store *store = NULL;
-    struct store_open_opts opts = {.token = ctx->config.db_token};
     int status = CLI_FAILED;
-    if (store_open(ctx->config.db_location, &opts, &store, &err) < 0 || store_migrate(store, NULL, NULL, &err) < 0 ||
-        store_require_current(store, &err) < 0)
+    int readonly = strcmp(action, "list") == 0 || strcmp(action, "show") == 0;
+    if ((readonly ? pipeline_env_open_readonly(ctx, &store, &err) : pipeline_env_open_store(ctx, &store, &err)) < 0)
         goto out;
     int64_t now = utc_now_ms();
     if (strcmp(action, "list") == 0) {

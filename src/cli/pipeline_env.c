@@ -12,13 +12,22 @@ long pipeline_env_long(const char *name, long fallback)
     return config_long(name, fallback);
 }
 
-int pipeline_env_open_store(struct cli_ctx *ctx, struct store **store, struct err *err)
+static int open_store(struct cli_ctx *ctx, int readonly, struct store **store, struct err *err)
 {
-    struct store_open_opts opts = {.token = ctx->config.db_token};
-    if (store_open(ctx->config.db_location, &opts, store, err) < 0 || store_migrate(*store, NULL, NULL, err) < 0 ||
-        store_require_current(*store, err) < 0)
+    struct store_open_opts opts = {.token = ctx->config.db_token, .readonly = readonly, .check = 1};
+    if (store_open(ctx->config.db_location, &opts, store, err) < 0 || store_require_current(*store, err) < 0)
         return -1;
     return 0;
+}
+
+int pipeline_env_open_store(struct cli_ctx *ctx, struct store **store, struct err *err)
+{
+    return open_store(ctx, 0, store, err);
+}
+
+int pipeline_env_open_readonly(struct cli_ctx *ctx, struct store **store, struct err *err)
+{
+    return open_store(ctx, 1, store, err);
 }
 
 int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct store **store, struct err *err)

@@ -39,6 +39,47 @@ static int fail_sqlite(struct sqlite_impl *s, struct err *err, const char *what,
     return err_set(err, "%s: %s", what, sqlite3_errmsg(s->conn));
 }
 
+static int corrupt(const char *path, const char *detail, struct err *err)
+{
+    return err_set(err, "%s is corrupt (%s); nothing was written to it: restore the latest backup "
+                        "(`cryptic-bench backup FILE` makes one, `init-db` keeps FILE.schema-N.bak)",
+                   path, detail);
+}
+
+/* PRAGMA quick_check(1): the b-tree structure of every page, without the
+ * index-content comparison of integrity_check (linear in the file size).
+ * Reading only, so a corrupt file is found out before anything writes. */
+static int check_integrity(struct sqlite_impl *s, const char *path, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->conn, "PRAGMA quick_check(1)", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int result = 0;
+    if (rc == SQLITE_ROW) {
+        const char *verdict = (const char *)sqlite3_column_text(st, 0);
+        if (!verdict || strcmp(verdict, "ok") != 0) {
+            /* One line: "*** in database main ***\nPage 41: ..." */
+            char detail[200];
+            const char *from = verdict ? verdict : "no verdict";
+            const char *nl = strchr(from, '\n');
+            if (strncmp(from, "***", 3) == 0 && nl)
+                from = nl + 1;
+            snprintf(detail, sizeof detail, "%s", from);
+            for (char *p = detail; *p; p++)
+                if (*p == '\n')
+                    *p = ' ';
+            result = corrupt(path, detail, err);
+        }
+    } else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+        result = corrupt(path, sqlite3_errmsg(s->conn), err);
+    } else {
+        result = fail_sqlite(s, err, path, "PRAGMA quick_check(1)");
+    }
+    sqlite3_finalize(st);
+    return result;
+}
+
 int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **impl, struct err *err)
 {
     struct stat st;
@@ -55,7 +96,8 @@ int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **imp
         free(s);
         return err_set(err, "out of memory");
     }
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (opts->create ? SQLITE_OPEN_CREATE : 0);
+    int flags = (opts->readonly && !opts->create ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                SQLITE_OPEN_NOMUTEX | (opts->create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path, &s->conn, flags, NULL);
     if (rc != SQLITE_OK) {
         if (s->conn)
@@ -76,10 +118,14 @@ int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **imp
     if (rc != SQLITE_OK) {
         if ((rc & 0xff) == SQLITE_NOTADB)
             err_set(err, "%s is not an SQLite database", path);
+        else if ((rc & 0xff) == SQLITE_CORRUPT)
+            corrupt(path, sqlite3_errmsg(s->conn), err);
         else
             fail_sqlite(s, err, path, NULL);
         goto fail;
     }
+    if (opts->check && exists && check_integrity(s, path, err) < 0)
+        goto fail;
     *impl = s;
     return 0;
 fail:

@@ -844,7 +844,10 @@ int flow_engine_new(const char *location, const char *token, const struct flow_e
     pthread_mutex_init(&e->lock, NULL);
     snprintf(e->functions_json, sizeof e->functions_json, "[]");
     struct store_open_opts sopts = {.token = token};
-    if (store_open(location, &sopts, &e->store, err) < 0 || store_migrate(e->store, NULL, NULL, err) < 0 ||
+    /* A new, empty database gets the schema; an older one is init-db's to
+     * upgrade (after its backup), never the engine's. */
+    if (store_open(location, &sopts, &e->store, err) < 0 ||
+        (store_schema_version(e->store) == 0 && store_migrate(e->store, NULL, NULL, err) < 0) ||
         store_require_current(e->store, err) < 0) {
         store_close(e->store);
         pthread_mutex_destroy(&e->lock);

@@ -28,12 +28,15 @@ struct store;
 struct store_open_opts {
     const char *token; /* remote database token, or NULL */
     int create;        /* create a missing database file */
+    int readonly;      /* a file is opened read-only: the command cannot write */
+    int check;         /* refuse a corrupt file (PRAGMA quick_check) before anything */
 };
 
 /* Opens the database at location and checks that it is empty or a
  * cryptic-bench database no newer than this binary. It does NOT migrate:
- * call store_migrate() (init-db does, and so does every command that
- * writes). *out is the caller's, released with store_close(). */
+ * only init-db calls store_migrate(); every other command refuses an older
+ * schema with store_require_current(). *out is the caller's, released with
+ * store_close(). */
 int store_open(const char *location, const struct store_open_opts *opts, struct store **out,
                struct err *err);
 
@@ -61,7 +64,8 @@ typedef void (*store_migration_fn)(void *ctx, const struct store_migration_repor
  * database at the last completed version and names the failing migration. */
 int store_migrate(struct store *store, store_migration_fn on_applied, void *ctx, struct err *err);
 
-/* Fails unless the schema is current (for commands that need it). */
+/* Fails unless the schema is current, saying "schema N, this program needs
+ * M: run `cryptic-bench init-db` ..." (every command but init-db). */
 int store_require_current(const struct store *store, struct err *err);
 
 /* ---- models (store/models.c) ------------------------------------------ */
