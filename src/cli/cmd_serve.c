@@ -8,6 +8,7 @@
 #include "cli/pipeline_env.h"
 #include "core/http.h"
 #include "core/log.h"
+#include "pipeline/events.h"
 #include "web/server.h"
 
 int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
@@ -37,6 +38,8 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     int workers = 4;
     if (workers_s && ((workers = atoi(workers_s)) <= 0 || workers > 64))
         return cli_usage_error(cmd, "--workers must be 1 to 64");
+    if (listen && config_check_listen(listen) < 0)
+        return cli_usage_error(cmd, "--listen \"%s\": expected IPV4ADDRESS:PORT, e.g. " CONFIG_DEFAULT_LISTEN, listen);
     /* Signals are taken by sigwait below, in this thread only. */
     sigset_t set;
     sigemptyset(&set);
@@ -76,7 +79,9 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
                                  .read_token = read_token,
                                  .public_sql = public_sql,
                                  .inngest = inngest,
-                                 .inngest_events = on_inngest && !embedded ? &io : NULL};
+                                 .inngest_events = on_inngest && !embedded ? &io : NULL,
+                                 .event_check = pipeline_event_check_hook,
+                                 .event_check_ctx = store};
     wo.sql_limits.statement_ms = pipeline_env_long("CRYPTIC_BENCH_SQL_STATEMENT_MS", 0);
     wo.sql_limits.max_rows = pipeline_env_long("CRYPTIC_BENCH_SQL_MAX_ROWS", 0);
     if (web_server_start(engine, &wo, &server, &err) < 0)
@@ -130,6 +135,11 @@ int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
         return cli_usage_error(cmd, "--data must be a JSON object");
     }
     struct err err = {{0}};
+    /* The shape here; whether the models exist where the event is stored. */
+    if (pipeline_event_check(NULL, name, data, &err) < 0) {
+        json_decref(data);
+        return cli_usage_error(cmd, "%s", err.msg);
+    }
     int status = CLI_FAILED;
     struct flow_inngest_opts io;
     if (url) {
@@ -182,7 +192,13 @@ int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
         struct flow_engine *engine = NULL;
         struct flow_engine_opts eo = {.workers = 1};
         char id[64];
-        if (pipeline_env_open(ctx, &cfg, &store, &err) == 0 &&
+        int opened = pipeline_env_open(ctx, &cfg, &store, &err) == 0;
+        if (opened && pipeline_event_check(store, name, data, &err) < 0) {
+            store_close(store);
+            json_decref(data);
+            return cli_usage_error(cmd, "%s", err.msg);
+        }
+        if (opened &&
             flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) == 0 &&
             pipeline_register(engine, &cfg, PIPELINE_ALL, &err) == 0 &&
             flow_engine_send(engine, name, data, NULL, id, &err) == 0) {

@@ -175,7 +175,7 @@ int config_check_db_location(const char *location, struct err *err)
     return 0;
 }
 
-static int check_listen(const char *v)
+int config_check_listen(const char *v)
 {
     const char *colon = strrchr(v, ':');
     char host[64];
@@ -222,7 +222,7 @@ static int check_value(const struct config_setting *s, const char *v, struct err
             return 0;
         return err_set(err, "a file path, or a libsql://, https:// or http:// URL");
     case CONFIG_LISTEN:
-        if (check_listen(v) == 0)
+        if (config_check_listen(v) == 0)
             return 0;
         return err_set(err, "IPV4ADDRESS:PORT, e.g. " CONFIG_DEFAULT_LISTEN);
     case CONFIG_CRON: {

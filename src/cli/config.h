@@ -36,6 +36,10 @@ void config_resolve(struct config *cfg, const char *db_flag, const char *token_f
  * file path. Returns 0, or -1 with err saying what is allowed. */
 int config_check_db_location(const char *location, struct err *err);
 
+/* Checks a listen address: IPV4ADDRESS:PORT (or localhost:PORT), port
+ * 0-65535. Returns 0 or -1. */
+int config_check_listen(const char *listen);
+
 /* Parses every known variable that is set (the environment after .env was
  * loaded). Returns 0, or -1 with err naming the first bad one, its value and
  * what is allowed. Each CRYPTIC_BENCH_* variable that is not in the table

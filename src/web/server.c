@@ -34,6 +34,8 @@ struct web_server {
     struct sqlapi_limits sql_limits;
     struct flow_inngest *inngest;
     const struct flow_inngest_opts *inngest_events;
+    int (*event_check)(void *ctx, const char *name, const json_t *data, struct err *err);
+    void *event_check_ctx;
     char inngest_path[256];
     int port;
     pthread_mutex_t metrics_lock; /* guards sql_metrics: every pool thread counts into it */
@@ -144,6 +146,21 @@ static enum MHD_Result handle_runs(struct web_server *s, struct MHD_Connection *
     return reply_json(c, 200, o);
 }
 
+/* Every event of the body, before any is stored: all or nothing. */
+static int check_events(struct web_server *s, const json_t *body, struct err *err)
+{
+    size_t n = json_is_array(body) ? json_array_size(body) : 1;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *ev = json_is_array(body) ? json_array_get(body, i) : body;
+        if (!json_is_object(ev))
+            return err_set(err, "event %zu: expected an object {name, data}", i + 1);
+        if (s->event_check(s->event_check_ctx, json_string_value(json_object_get(ev, "name")),
+                           json_object_get(ev, "data"), err) < 0)
+            return n > 1 ? err_prefix(err, "event %zu", i + 1) : -1;
+    }
+    return 0;
+}
+
 static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection *c, const char *key,
                                      struct request *req)
 {
@@ -155,6 +172,11 @@ static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection
     json_t *body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
     if (!body)
         return error_json(c, 400, "the body is not JSON");
+    struct err bad = {{0}};
+    if (s->event_check && check_events(s, body, &bad) < 0) {
+        json_decref(body);
+        return error_json(c, 400, bad.msg);
+    }
     json_t *ids = json_array();
     if (s->inngest_events) {
         struct err err = {{0}};
