@@ -18,6 +18,9 @@ static const struct cli_command commands[] = {
                 "place (an old TypeScript cryptic-bench file included), then makes the models\n"
                 "table match the model list: listed models are added or updated and active,\n"
                 "others inactive. Prints what changed; a second run changes nothing.\n"
+                "Only this command upgrades: every other one refuses an older schema. Before an\n"
+                "upgrade it keeps a copy of the file next to it, DB.schema-N.bak (SQLite's online\n"
+                "backup), and refuses to go on when that file exists already.\n"
                 "\n"
                 "  --models FILE   the model list (default: MODELS_FILE or ./models.json)\n",
         .run = cmd_init_db,
@@ -96,7 +99,9 @@ static const struct cli_command commands[] = {
         .summary = "re-extract and re-check stored replies (no API calls)",
         .help = "Runs answer extraction and checking again over the stored replies (one week,\n"
                 "or all) and stores the new verdicts in one batch; prints per model how many\n"
-                "changed. Stored verdicts change only here.\n",
+                "changed. Stored verdicts change only here.\n"
+                "\n"
+                "  --week W   only the replies of week W (default: every week)\n",
         .run = cmd_rescore,
     },
     {
@@ -189,7 +194,11 @@ static const struct cli_command commands[] = {
                 "SRC and DST are file paths or libsql://, https:// or http:// URLs (the token is\n"
                 "TURSO_AUTH_TOKEN). The source is only read. A target with tables is refused\n"
                 "unless --force (which replaces them) or it holds an unfinished copy of the same\n"
-                "source, which is resumed.\n",
+                "source, which is resumed.\n"
+                "\n"
+                "  --from SRC   the database to copy (a file or a URL); only read\n"
+                "  --to DST     where to copy it (a file or a URL)\n"
+                "  --force      replace the tables DST already has\n",
         .run = cmd_migrate,
     },
     {
@@ -219,6 +228,10 @@ static const struct cli_command commands[] = {
                 "refused. index.html carries a Content-Security-Policy that allows its own origin\n"
                 "and the database's only.\n"
                 "\n"
+                "  --out DIR         the directory to write (created when missing)\n"
+                "  --db-url URL      the database the page reads (default: --db or\n"
+                "                    TURSO_DATABASE_URL when it is a URL)\n"
+                "  --read-token T    the read-only JWT (default TURSO_READ_TOKEN)\n"
                 "  --token-header H  Authorization (default, what libSQL clients send) or\n"
                 "                    x-authorization, which sqld also reads: its CORS answer\n"
                 "                    (Allow-Headers: *) covers that one in every browser\n",
@@ -234,7 +247,9 @@ static const struct cli_command commands[] = {
                 "(comma-separated, e.g. 2026-W01,2026-W04), one evaluate-model run per week, and\n"
                 "the rankings are recomputed from the earliest of them. The estimated cost is\n"
                 "printed first and checked against CRYPTIC_BENCH_RUN_BUDGET_USD and the credits\n"
-                "left. Killed, the same command again resumes where it stopped.\n",
+                "left. Killed, the same command again resumes where it stopped.\n"
+                "\n"
+                "  --weeks LIST   only these weeks (comma-separated week ids)\n",
         .run = cmd_backfill,
     },
     {
@@ -246,7 +261,10 @@ static const struct cli_command commands[] = {
                 "  quarantine    its clues stop counting (rankings, coverage, what models are\n"
                 "                asked) but stay stored; the reason is kept and shown\n"
                 "  restore       it counts again\n"
-                "After a change the rankings are recomputed from the puzzle's week on.\n",
+                "After a change the rankings are recomputed from the puzzle's week on.\n"
+                "\n"
+                "  --json          list: print a JSON array\n"
+                "  --reason TEXT   quarantine: why (kept and shown)\n",
         .run = cmd_puzzles,
     },
     {
@@ -254,7 +272,9 @@ static const struct cli_command commands[] = {
         .usage = "exclude ID --reason TEXT | restore ID",
         .summary = "take one bad clue out of scoring, or put it back",
         .help = "As `puzzles quarantine` for a single clue (e.g. a wrong answer in the blog's\n"
-                "table); the rankings are recomputed from its week on.\n",
+                "table); the rankings are recomputed from its week on.\n"
+                "\n"
+                "  --reason TEXT   exclude: why (kept and shown)\n",
         .run = cmd_clues,
     },
     {
