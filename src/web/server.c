@@ -476,6 +476,8 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
         s->public_sql = opts->public_sql;
         s->inngest = opts->inngest;
         s->inngest_events = opts->inngest_events;
+        s->event_check = opts->event_check;
+        s->event_check_ctx = opts->event_check_ctx;
         snprintf(s->inngest_path, sizeof s->inngest_path, "%s",
                  opts->inngest_events && opts->inngest_events->serve_path ? opts->inngest_events->serve_path
                                                                           : "/api/inngest");

@@ -1,0 +1,616 @@
+/*
+ * test_operator.c - what an operator meets first and every week after
+ * (issue 20): settings parsed strictly (a bad value of every numeric
+ * setting exits 2 naming it; an unknown CRYPTIC_BENCH_* variable is
+ * warned about with the closest name); --db refuses a URL that is not
+ * libSQL's; only init-db upgrades (the old file byte-identical after every
+ * other command, init-db's copy of it); read-only commands write nothing
+ * (a read-only file; a corrupt file, refused by every command with the
+ * same advice); bad events refused by `send` and POST /e/ with nothing
+ * stored; --version, help, every --help complete, the man page; and
+ * `make start`'s script serving on the LISTEN and DATABASE_PATH it is
+ * given, stopping cleanly on SIGINT.
+ */
+#include "testutil.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/http.h"
+
+static char *work;
+
+/* Nothing of the caller's database settings leaks in. */
+static const char *const clean_env[] = {"TURSO_DATABASE_URL=", "DATABASE_PATH=", "OPENROUTER_API_KEY=", NULL};
+
+static int setup(void **state)
+{
+    (void)state;
+    work = tu_mkdtemp();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_stop_all_fakes();
+    tu_rmtree(work);
+    free(work);
+    return 0;
+}
+
+static struct tu_run cli_db(const char *db, const char *const *env, const char *const *args)
+{
+    const char *full[24] = {"--db", db};
+    size_t n = 2;
+    for (; *args && n < 23; args++)
+        full[n++] = *args;
+    full[n] = NULL;
+    return tu_run_cli(work, env ? env : clean_env, full);
+}
+
+/* An upgraded copy of the old database, as work/name; caller frees. */
+static char *upgraded(const char *name)
+{
+    char *db = tu_path(work, name);
+    tu_upgraded_old_db(db, clean_env);
+    return db;
+}
+
+/* ---- settings ------------------------------------------------------- */
+
+static void test_bad_setting_values_exit_2_naming_them(void **state)
+{
+    (void)state;
+    static const char *const whole[] = {
+        "CRYPTIC_BENCH_MAX_MODELS",       "CRYPTIC_BENCH_EVAL_RETRIES",     "CRYPTIC_BENCH_EVAL_TIMEOUT_MS",
+        "CRYPTIC_BENCH_EVAL_BACKOFF_MS",  "CRYPTIC_BENCH_FLOW_POLL_MS",     "CRYPTIC_BENCH_FLOW_LEASE_MS",
+        "CRYPTIC_BENCH_FLOW_BACKOFF_MS",  "CRYPTIC_BENCH_FLOW_WORKERS",     "CRYPTIC_BENCH_BACKUP_STEP_PAGES",
+        "CRYPTIC_BENCH_MIGRATE_BATCH_ROWS", "CRYPTIC_BENCH_SQL_MAX_ROWS",   "CRYPTIC_BENCH_SQL_STATEMENT_MS",
+        "FIFTEENSQUARED_MIN_INTERVAL_MS", "FIFTEENSQUARED_RETRIES",         "FIFTEENSQUARED_BACKOFF_MS",
+        "FIFTEENSQUARED_TIMEOUT_MS",
+    };
+    static const char *const bad_whole[] = {"-1", "-2", "abc", "99999999999999999999", "1.5", "10ms", " 3"};
+    static const char *const decimal[] = {"CRYPTIC_BENCH_RUN_BUDGET_USD", "CRYPTIC_BENCH_COST_PER_CALL_USD",
+                                          "CRYPTIC_BENCH_COVERAGE_THRESHOLD"};
+    static const char *const bad_decimal[] = {"$0.0005", "0,0005", "0.0005USD", "-1", "1e3", "abc", "."};
+    char *db = upgraded("s.db");
+    char before[65], after[65];
+    tu_sha256_file(db, before);
+    for (int kind = 0; kind < 2; kind++) {
+        const char *const *names = kind ? decimal : whole;
+        size_t nnames = kind ? 3 : sizeof whole / sizeof whole[0];
+        const char *const *values = kind ? bad_decimal : bad_whole;
+        size_t nvalues = kind ? sizeof bad_decimal / sizeof bad_decimal[0] : sizeof bad_whole / sizeof bad_whole[0];
+        for (size_t i = 0; i < nnames; i++)
+            for (size_t k = 0; k < nvalues; k++) {
+                char setting[160];
+                snprintf(setting, sizeof setting, "%s=%s", names[i], values[k]);
+                const char *env[] = {"TURSO_DATABASE_URL=", "DATABASE_PATH=", setting, NULL};
+                struct tu_run r = cli_db(db, env, (const char *const[]){"rank", "--all", NULL});
+                if (r.status != 2)
+                    fail_msg("%s: exit %d, expected 2; stderr: %s", setting, r.status, r.err);
+                char quoted[160];
+                snprintf(quoted, sizeof quoted, "%s=\"%s\"", names[i], values[k]);
+                tu_assert_contains(r.err, quoted);
+                tu_assert_contains(r.err, kind ? "a number" : "a whole number from");
+                assert_int_equal(tu_count_lines(r.err), 1);
+                tu_run_free(&r);
+            }
+    }
+    /* The same values in .env are refused the same way. */
+    char *dotenv = tu_path(work, ".env");
+    tu_write_file(dotenv, "CRYPTIC_BENCH_RUN_BUDGET_USD=$0.0005\n");
+    struct tu_run r = cli_db(db, NULL, (const char *const[]){"status", NULL});
+    assert_int_equal(r.status, 2);
+    tu_assert_contains(r.err, "CRYPTIC_BENCH_RUN_BUDGET_USD=\"$0.0005\"");
+    tu_run_free(&r);
+    /* A good value passes. */
+    tu_write_file(dotenv, "CRYPTIC_BENCH_RUN_BUDGET_USD=0.0005\nCRYPTIC_BENCH_MAX_MODELS=4\n");
+    r = cli_db(db, NULL, (const char *const[]){"status", NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    remove(dotenv);
+    free(dotenv);
+    /* Other kinds: yes/no, URLs, addresses, cron, dates. */
+    static const char *const others[] = {"CRYPTIC_BENCH_PUBLIC_SQL=maybe", "CRYPTIC_BENCH_CHECK_CREDITS=2",
+                                         "OPENROUTER_BASE_URL=openrouter.ai", "LISTEN=nonsense",
+                                         "CRYPTIC_BENCH_SCRAPE_CRON=every sunday", "CRYPTIC_BENCH_NOW=yesterday",
+                                         "DATABASE_PATH=ftp://x/y.db"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        const char *env[] = {"TURSO_DATABASE_URL=", others[i], NULL};
+        r = tu_run_cli(work, env, (const char *const[]){"status", NULL});
+        if (r.status != 2)
+            fail_msg("%s: exit %d, expected 2; stderr: %s", others[i], r.status, r.err);
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(strchr(others[i], '=') - others[i]), others[i]);
+        tu_assert_contains(r.err, name);
+        tu_run_free(&r);
+    }
+    tu_sha256_file(db, after);
+    assert_string_equal(before, after);
+    free(db);
+}
+
+static void test_unknown_setting_is_warned_with_the_closest_name(void **state)
+{
+    (void)state;
+    char *db = upgraded("u.db");
+    const char *env[] = {"TURSO_DATABASE_URL=", "DATABASE_PATH=", "CRYPTIC_BENCH_MAX_MODEL=3", NULL};
+    struct tu_run r = cli_db(db, env, (const char *const[]){"status", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.err, "CRYPTIC_BENCH_MAX_MODEL is not a setting");
+    tu_assert_contains(r.err, "CRYPTIC_BENCH_MAX_MODELS");
+    tu_run_free(&r);
+    free(db);
+}
+
+static void test_db_location_must_be_a_path_or_a_libsql_url(void **state)
+{
+    (void)state;
+    struct tu_run r = tu_run_cli(work, clean_env, (const char *const[]){"--db", "ftp://x/y.db", "init-db", NULL});
+    assert_int_equal(r.status, 2);
+    tu_assert_contains(r.err, "ftp://x/y.db");
+    tu_assert_contains(r.err, "libsql://, https:// or http://");
+    tu_run_free(&r);
+    char *made = tu_path(work, "ftp:");
+    assert_false(tu_exists(made));
+    free(made);
+    /* The scheme is read in any case: HTTP:// is a server (here, none). */
+    r = tu_run_cli(work, clean_env, (const char *const[]){"--db", "HTTP://127.0.0.1:1", "status", NULL});
+    assert_int_equal(r.status, 1);
+    made = tu_path(work, "HTTP:");
+    assert_false(tu_exists(made));
+    free(made);
+    tu_run_free(&r);
+}
+
+/* ---- schema: only init-db upgrades ------------------------------------ */
+
+static void test_only_init_db_upgrades_the_old_file(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *original = tu_path(tu_shared_dir(), "data/original-cryptic-bench.db");
+    char *db = tu_path(work, "old.db");
+    tu_copy_file(original, db);
+    chmod(db, 0644);
+    char before[65], after[65];
+    tu_sha256_file(db, before);
+    static const char *const commands[][6] = {
+        {"leaderboard", NULL},
+        {"leaderboard", "--all-time", NULL},
+        {"models", NULL},
+        {"puzzles", "list", NULL},
+        {"runs", "list", NULL},
+        {"rank", "--all", NULL},
+        {"rescore", NULL},
+        {"evaluate", "--week", "2026-W10", NULL},
+        {"run", NULL},
+        {"send", "benchmark/scrape.requested", NULL},
+        {"backfill", "anthropic/claude-opus-4.5", NULL},
+        {"clues", "exclude", "1", "--reason", "x"},
+        {"scrape", NULL},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        struct tu_run r = cli_db(db, NULL, commands[i]);
+        if (r.status != 1)
+            fail_msg("%s: exit %d, expected 1; stderr: %s", commands[i][0], r.status, r.err);
+        tu_assert_contains(r.err, "schema 1, this program needs");
+        tu_assert_contains(r.err, "run `cryptic-bench init-db` (it keeps a copy of the file first)");
+        assert_int_equal(tu_count_lines(r.err), 1);
+        tu_run_free(&r);
+        tu_sha256_file(db, after);
+        if (strcmp(before, after) != 0)
+            fail_msg("%s changed the old file", commands[i][0]);
+    }
+    /* status reads it and says what to do. */
+    struct tu_run r = cli_db(db, NULL, (const char *const[]){"status", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "schema version:   1");
+    tu_assert_contains(r.out, "init-db");
+    tu_run_free(&r);
+    /* serve refuses it the same way. */
+    r = cli_db(db, NULL, (const char *const[]){"serve", "--listen", "127.0.0.1:0", "--no-cron", NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "schema 1, this program needs");
+    tu_run_free(&r);
+    tu_sha256_file(db, after);
+    assert_string_equal(before, after);
+
+    /* init-db keeps a copy first, as it was, and says so. */
+    static const char *const content[] = {
+        "SELECT * FROM puzzles ORDER BY id", "SELECT * FROM clues ORDER BY id",
+        "SELECT * FROM evaluations ORDER BY id", "SELECT * FROM weekly_rankings ORDER BY id",
+        "SELECT * FROM models ORDER BY id",
+    };
+    char *rows_before = tu_sql_many(original, content, 5);
+    r = cli_db(db, NULL, (const char *const[]){"init-db", "--models", getenv("CB_MODELS_JSON"), NULL});
+    assert_int_equal(r.status, 0);
+    char *copy = tu_path(work, "old.db.schema-1.bak");
+    tu_assert_contains(r.out, "kept a copy of schema version 1: ");
+    tu_assert_contains(r.out, copy);
+    tu_run_free(&r);
+    assert_true(tu_exists(copy));
+    char *rows_copy = tu_sql_many(copy, content, 5);
+    assert_string_equal(rows_before, rows_copy);
+    assert_int_equal(tu_sql_int(copy, "SELECT value FROM metadata WHERE key = 'schema_version'"), 1);
+    /* Current now: a second init-db makes no copy. */
+    r = cli_db(db, NULL, (const char *const[]){"init-db", "--models", getenv("CB_MODELS_JSON"), NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "up to date");
+    assert_null(strstr(r.out, "kept a copy"));
+    tu_run_free(&r);
+
+    /* An existing copy is never replaced: init-db stops, the file unchanged. */
+    char *db2 = tu_path(work, "old2.db"), *copy2 = tu_path(work, "old2.db.schema-1.bak");
+    tu_copy_file(original, db2);
+    tu_write_file(copy2, "an earlier copy");
+    tu_sha256_file(db2, before);
+    r = cli_db(db2, NULL, (const char *const[]){"init-db", "--models", getenv("CB_MODELS_JSON"), NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "old2.db.schema-1.bak already exists");
+    tu_run_free(&r);
+    tu_sha256_file(db2, after);
+    assert_string_equal(before, after);
+    char *kept = tu_read_file(copy2, NULL);
+    assert_string_equal(kept, "an earlier copy");
+    free(kept);
+    free(db2);
+    free(copy2);
+    free(rows_before);
+    free(rows_copy);
+    free(copy);
+    free(db);
+    free(original);
+}
+
+/* ---- read-only commands write nothing --------------------------------- */
+
+static const char *const readonly_commands[][4] = {
+    {"status", NULL},       {"status", "--json", NULL}, {"leaderboard", NULL}, {"leaderboard", "--all-time", NULL},
+    {"runs", "list", NULL}, {"puzzles", "list", NULL},  {"models", NULL},      {"models", "--json", NULL},
+};
+
+static void test_read_only_commands_on_a_read_only_file(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *db = upgraded("ro.db");
+    struct tu_run ranked = cli_db(db, NULL, (const char *const[]){"rank", "--all", NULL});
+    assert_int_equal(ranked.status, 0);
+    tu_run_free(&ranked);
+    chmod(db, 0444);
+    char before[65], after[65];
+    tu_sha256_file(db, before);
+    for (size_t i = 0; i < sizeof readonly_commands / sizeof readonly_commands[0]; i++) {
+        struct tu_run r = cli_db(db, NULL, readonly_commands[i]);
+        if (r.status != 0)
+            fail_msg("%s: exit %d; stderr: %s", readonly_commands[i][0], r.status, r.err);
+        tu_run_free(&r);
+    }
+    tu_sha256_file(db, after);
+    assert_string_equal(before, after);
+    chmod(db, 0644);
+    free(db);
+}
+
+static void test_a_corrupt_file_is_refused_by_every_command(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *db = upgraded("bad.db");
+    /* Page 41 (a table's b-tree page) overwritten with garbage. */
+    FILE *f = fopen(db, "r+b");
+    assert_non_null(f);
+    char junk[4096];
+    memset(junk, 0xff, sizeof junk);
+    assert_int_equal(fseek(f, 4096L * 40, SEEK_SET), 0);
+    assert_int_equal(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+    fclose(f);
+    char before[65], after[65];
+    tu_sha256_file(db, before);
+    static const char *const commands[][4] = {
+        {"status", NULL},      {"leaderboard", NULL}, {"runs", "list", NULL},
+        {"puzzles", "list", NULL}, {"models", NULL},  {"rank", "--all", NULL},
+        {"rescore", NULL},     {"run", NULL},         {"send", "benchmark/scrape.requested", NULL},
+        {"evaluate", NULL},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        struct tu_run r = cli_db(db, NULL, commands[i]);
+        if (r.status != 1)
+            fail_msg("%s: exit %d, expected 1; stderr: %s", commands[i][0], r.status, r.err);
+        tu_assert_contains(r.err, "is corrupt");
+        tu_assert_contains(r.err, "restore the latest backup");
+        assert_int_equal(tu_count_lines(r.err), 1);
+        tu_run_free(&r);
+        tu_sha256_file(db, after);
+        if (strcmp(before, after) != 0)
+            fail_msg("%s wrote to the corrupt file", commands[i][0]);
+    }
+    struct tu_run r = cli_db(db, NULL, (const char *const[]){"init-db", "--models", getenv("CB_MODELS_JSON"), NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "is corrupt");
+    tu_run_free(&r);
+    tu_sha256_file(db, after);
+    assert_string_equal(before, after);
+    free(db);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static const char *const bad_events[][2] = {
+    {"nosuch/event", "{}"},
+    {"", "{}"},
+    {"benchmark/evaluate.requested", "{\"week_id\":\"notaweek\"}"},
+    {"benchmark/evaluate.requested", "{}"},
+    {"benchmark/evaluate.requested", "{\"week_id\":\"2026-W07\",\"models\":[\"nobody/nothing\"]}"},
+    {"benchmark/scrape.requested", "{\"series\":[\"nope\"]}"},
+    {"benchmark/scrape.requested", "{\"weekid\":\"2026-W07\"}"},
+    {"benchmark/model.added", "{\"model\":\"anthropic/claude-opus-4.5\",\"weeks\":[\"W07\"]}"},
+};
+
+static void test_send_refuses_bad_events(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *db = upgraded("ev.db");
+    int64_t events = tu_sql_int(db, "SELECT count(*) FROM flow_events");
+    for (size_t i = 0; i < sizeof bad_events / sizeof bad_events[0]; i++) {
+        struct tu_run r = cli_db(db, NULL, (const char *const[]){"send", bad_events[i][0], "--data", bad_events[i][1], NULL});
+        if (r.status != 2)
+            fail_msg("send %s %s: exit %d, expected 2; stdout %s stderr %s", bad_events[i][0], bad_events[i][1],
+                     r.status, r.out, r.err);
+        assert_null(strstr(r.out, "\"status\":200"));
+        tu_run_free(&r);
+    }
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_events"), events);
+    /* A good one is stored. */
+    struct tu_run r = cli_db(db, NULL,
+                             (const char *const[]){"send", "benchmark/evaluate.requested", "--data",
+                                                   "{\"week_id\":\"2026-W07\"}", NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_events"), events + 1);
+    free(db);
+}
+
+static long post(int port, const char *body, char **reply)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/e/local", port);
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    struct http_request req = {"POST", url, headers, body, strlen(body)};
+    struct http_client *http = NULL;
+    struct http_client_opts ho = {.retries = 0, .timeout_ms = 10000};
+    struct http_response resp;
+    struct err err = {{0}};
+    assert_int_equal(http_client_new(&ho, &http, &err), 0);
+    if (http_do(http, &req, &resp, &err) != 0)
+        fail_msg("POST %s: %s", url, err.msg);
+    long status = resp.status;
+    *reply = strdup(resp.body.data ? resp.body.data : "");
+    http_response_free(&resp);
+    http_client_free(http);
+    return status;
+}
+
+static void test_event_api_refuses_bad_events(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *db = upgraded("api.db");
+    int64_t events = tu_sql_int(db, "SELECT count(*) FROM flow_events");
+    int port = 0;
+    const char *env[] = {"TURSO_DATABASE_URL=", "DATABASE_PATH=", "INNGEST_SIGNING_KEY=", "INNGEST_DEV=", NULL};
+    int pid = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron",
+                                                        "--workers", "1", NULL},
+                              &port);
+    for (size_t i = 0; i < sizeof bad_events / sizeof bad_events[0]; i++) {
+        char body[512], *reply = NULL;
+        snprintf(body, sizeof body, "{\"name\":\"%s\",\"data\":%s}", bad_events[i][0], bad_events[i][1]);
+        long status = post(port, body, &reply);
+        if (status != 400)
+            fail_msg("POST %s: HTTP %ld, expected 400: %s", body, status, reply);
+        free(reply);
+    }
+    /* A batch with one bad event stores none of them. */
+    char *reply = NULL;
+    long status = post(port,
+                       "[{\"name\":\"benchmark/evaluate.requested\",\"data\":{\"week_id\":\"2026-W07\"}},"
+                       "{\"name\":\"nosuch/event\",\"data\":{}}]",
+                       &reply);
+    assert_int_equal(status, 400);
+    tu_assert_contains(reply, "event 2");
+    tu_assert_contains(reply, "nosuch/event");
+    free(reply);
+    tu_stop_fake(pid);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_events"), events);
+    free(db);
+}
+
+/* ---- the command line itself ----------------------------------------- */
+
+/* The commands, from the global --help. */
+static size_t list_commands(char names[][32], size_t max)
+{
+    struct tu_run r = tu_run_cli(work, clean_env, (const char *const[]){"--help", NULL});
+    assert_int_equal(r.status, 0);
+    const char *p = strstr(r.out, "Commands:\n");
+    assert_non_null(p);
+    p += strlen("Commands:\n");
+    size_t n = 0;
+    while (*p == ' ' && n < max) {
+        sscanf(p, " %31s", names[n++]);
+        p = strchr(p, '\n');
+        if (!p)
+            break;
+        p++;
+    }
+    tu_run_free(&r);
+    return n;
+}
+
+static void test_version_help_and_usage_errors(void **state)
+{
+    (void)state;
+    struct tu_run r = tu_run_cli(work, clean_env, (const char *const[]){"--version", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "cryptic-bench ");
+    tu_run_free(&r);
+    r = tu_run_cli(work, clean_env, (const char *const[]){"help", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "Commands:");
+    tu_run_free(&r);
+    r = tu_run_cli(work, clean_env, (const char *const[]){"help", "nosuch", NULL});
+    assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+    r = tu_run_cli(work, clean_env, (const char *const[]){"serve", "--listen", "nonsense", NULL});
+    assert_int_equal(r.status, 2);
+    tu_assert_contains(r.err, "--listen");
+    tu_run_free(&r);
+
+    char names[64][32];
+    size_t n = list_commands(names, 64);
+    assert_true(n >= 15);
+    for (size_t i = 0; i < n; i++) {
+        /* help COMMAND is COMMAND --help. */
+        struct tu_run h = tu_run_cli(work, clean_env, (const char *const[]){"help", names[i], NULL});
+        struct tu_run o = tu_run_cli(work, clean_env, (const char *const[]){names[i], "--help", NULL});
+        assert_int_equal(h.status, 0);
+        assert_string_equal(h.out, o.out);
+        /* Every flag of the usage line has its own line in the help. */
+        const char *eol = strchr(h.out, '\n');
+        for (const char *p = h.out; (p = strstr(p, "--")) && p < eol; p++) {
+            char flag[40], want[48];
+            size_t len = strspn(p, "-abcdefghijklmnopqrstuvwxyz");
+            snprintf(flag, sizeof flag, "%.*s", (int)len, p);
+            snprintf(want, sizeof want, "\n  %s", flag);
+            char *at = strstr(eol, want);
+            if (!at)
+                fail_msg("`%s --help` does not explain %s:\n%s", names[i], flag, h.out);
+            p += len - 1;
+        }
+        /* An unknown option is a usage error. */
+        struct tu_run u = tu_run_cli(work, clean_env, (const char *const[]){names[i], "--no-such-flag", NULL});
+        if (u.status != 2)
+            fail_msg("%s --no-such-flag: exit %d, expected 2", names[i], u.status);
+        tu_run_free(&u);
+        tu_run_free(&h);
+        tu_run_free(&o);
+    }
+}
+
+static void test_man_page_shows_every_command(void **state)
+{
+    (void)state;
+    const char *bin = getenv("CRYPTIC_BENCH_BIN");
+    assert_non_null(bin);
+    char *dir = strdup(bin);
+    *strrchr(dir, '/') = '\0';
+    char *page_path = tu_path(dir, "cryptic-bench.1");
+    char *page = tu_read_file(page_path, NULL);
+    tu_assert_contains(page, ".TH CRYPTIC");
+    tu_assert_contains(page, ".SH ENVIRONMENT");
+    tu_assert_contains(page, "CRYPTIC_BENCH_RUN_BUDGET_USD");
+    char names[64][32];
+    size_t n = list_commands(names, 64);
+    for (size_t i = 0; i < n; i++) {
+        /* roff spells a hyphen \- */
+        char roff[64] = ".SS ", *o = roff + 4;
+        for (const char *c = names[i]; *c && o < roff + sizeof roff - 3; c++) {
+            if (*c == '-')
+                *o++ = '\\';
+            *o++ = *c;
+        }
+        *o = '\0';
+        tu_assert_contains(page, roff);
+    }
+    free(page);
+    free(page_path);
+    free(dir);
+}
+
+/* ---- make start -------------------------------------------------------- */
+
+static int health(int port)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/health", port);
+    struct http_request req = {"GET", url, NULL, NULL, 0};
+    struct http_client *http = NULL;
+    struct http_client_opts ho = {.retries = 0, .timeout_ms = 2000};
+    struct http_response resp;
+    struct err err = {{0}};
+    int ok = 0;
+    if (http_client_new(&ho, &http, &err) == 0 && http_do(http, &req, &resp, &err) == 0) {
+        ok = resp.status == 200;
+        http_response_free(&resp);
+    }
+    http_client_free(http);
+    return ok;
+}
+
+static void test_start_serves_on_listen_and_database_path(void **state)
+{
+    (void)state;
+    const char *tests = getenv("CB_TESTS_DIR");
+    assert_non_null(tests);
+    char script[4096];
+    snprintf(script, sizeof script, "%s/../scripts/start", tests);
+    int want = tu_free_port();
+    char listen[64], models[4200];
+    snprintf(listen, sizeof listen, "LISTEN=127.0.0.1:%d", want);
+    snprintf(models, sizeof models, "MODELS_FILE=%s", getenv("CB_MODELS_JSON"));
+    const char *env[] = {listen, "DATABASE_PATH=state/bench.db", models, "TURSO_DATABASE_URL=", "OPENROUTER_API_KEY=",
+                         "INNGEST_SIGNING_KEY=", "INNGEST_DEV=", NULL};
+    int port = 0;
+    int pid = tu_start_program(work, env, (const char *const[]){"sh", script, getenv("CRYPTIC_BENCH_BIN"), NULL}, &port);
+    assert_int_equal(port, want);
+    int up = 0;
+    for (int i = 0; i < 300 && !(up = health(port)); i++) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (!up)
+        fail_msg("no answer on /health at 127.0.0.1:%d within 15 s", port);
+    char *db = tu_path(work, "state/bench.db");
+    assert_true(tu_exists(db));
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM models WHERE is_active = 1") > 0, 1);
+    /* Ctrl-C: a clean stop, exit 0. */
+    kill(pid, SIGINT);
+    int wstatus = 0, reaped = 0;
+    for (int i = 0; i < 600 && !(reaped = waitpid(pid, &wstatus, WNOHANG)); i++) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (reaped != pid)
+        fail_msg("serve did not stop within 30 s of SIGINT");
+    assert_true(WIFEXITED(wstatus));
+    assert_int_equal(WEXITSTATUS(wstatus), 0);
+    tu_stop_fake(pid); /* forget it (already reaped) */
+    free(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_bad_setting_values_exit_2_naming_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_setting_is_warned_with_the_closest_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_location_must_be_a_path_or_a_libsql_url, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_only_init_db_upgrades_the_old_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_commands_on_a_read_only_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_corrupt_file_is_refused_by_every_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_refuses_bad_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_api_refuses_bad_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_help_and_usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_man_page_shows_every_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_serves_on_listen_and_database_path, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("the operator's first hour (issue 20)", tests, NULL, NULL);
+}
