@@ -1,6 +1,6 @@
 /*
  * db_hrana.c - the remote backend: a libSQL server (Turso, sqld) over
- * Hrana over HTTP (../shared/docs/hrana.md).
+ * Hrana over HTTP (docs/hrana.md).
  *
  * Every call is one `POST {base}/v2/pipeline` that opens a stream and
  * closes it again (a pipeline ending in `close`): no baton is ever kept,
