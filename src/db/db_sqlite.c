@@ -28,6 +28,7 @@ struct sqlite_impl {
     sqlite3 *conn;
     char *path;
     int wal_checked; /* journal mode set to WAL (or found unchangeable) */
+    int readonly;    /* opened for a command that only reads: batches refused */
 };
 
 static int fail_sqlite(struct sqlite_impl *s, struct err *err, const char *what, const char *sql)
@@ -96,8 +97,7 @@ int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **imp
         free(s);
         return err_set(err, "out of memory");
     }
-    int flags = (opts->readonly && !opts->create ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-                SQLITE_OPEN_NOMUTEX | (opts->create ? SQLITE_OPEN_CREATE : 0);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (opts->create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path, &s->conn, flags, NULL);
     if (rc != SQLITE_OK) {
         if (s->conn)
@@ -109,6 +109,15 @@ int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **imp
     sqlite3_extended_result_codes(s->conn, 1);
     sqlite3_busy_timeout(s->conn, BUSY_TIMEOUT_MS);
     if (sqlite3_exec(s->conn, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK) {
+        fail_sqlite(s, err, path, NULL);
+        goto fail;
+    }
+    /* Read-only by query_only rather than SQLITE_OPEN_READONLY: SQLite then
+     * still removes the -wal and -shm files of a WAL database when the last
+     * connection closes, where a read-only connection would leave them. A
+     * write-protected file is opened for reading by SQLite on its own. */
+    s->readonly = opts->readonly && !opts->create;
+    if (s->readonly && sqlite3_exec(s->conn, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK) {
         fail_sqlite(s, err, path, NULL);
         goto fail;
     }
@@ -295,6 +304,8 @@ static int sqlite_batch(void *impl, const struct db_stmt *stmts, size_t n, struc
                         struct err *err)
 {
     struct sqlite_impl *s = impl;
+    if (s->readonly)
+        return err_set(err, "%s was opened for reading only", s->path);
     ensure_wal(s);
     if (sqlite3_exec(s->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return fail_sqlite(s, err, "cannot start a write", NULL);

@@ -425,17 +425,25 @@ int store_flow_active_runs(struct store *store, const char *functions_json, int6
     return 0;
 }
 
-int store_run_progress(struct store *store, char *out, size_t size, struct err *err)
+int store_run_progress(struct store *store, int64_t since_ms, char *out, size_t size, struct err *err)
 {
     struct db_result *runs = NULL, *totals = NULL;
     struct db *db = store_db(store);
-    if (db_query(db, &DB_SQL("SELECT function_id, sum(status = 'completed'), count(*), sum(status = 'failed')\n"
-                             "FROM flow_runs GROUP BY function_id ORDER BY min(created_at)"),
+    /* The evaluations are those of this run's eval-<clue> steps (their
+     * outputs hold the outcome and cost), not rows by time: evaluated_at has
+     * whole seconds only, and a run started just before would count. */
+    if (db_query(db, &DB_STMT("SELECT function_id, sum(status = 'completed'), count(*), sum(status = 'failed')\n"
+                              "FROM flow_runs WHERE created_at >= ? GROUP BY function_id ORDER BY min(created_at)",
+                              db_int(since_ms)),
                  &runs, err) < 0 ||
-        db_query(db, &DB_SQL("SELECT (SELECT count(*) FROM flow_steps WHERE status = 'done'),\n"
-                             "       (SELECT count(*) FROM evaluations), \n"
-                             "       (SELECT count(*) FROM evaluations WHERE outcome = 'error'),\n"
-                             "       (SELECT coalesce(sum(cost), 0) FROM evaluations)"),
+        db_query(db, &DB_STMT("SELECT (SELECT count(*) FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
+                              "        WHERE s.status = 'done' AND r.created_at >= ?1),\n"
+                              "       count(*), coalesce(sum(json_extract(s.output, '$.outcome') = 'error'), 0),\n"
+                              "       coalesce(sum(json_extract(s.output, '$.cost')), 0)\n"
+                              "FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
+                              "WHERE r.created_at >= ?1 AND r.function_id = 'evaluate-model' AND s.status = 'done'\n"
+                              "  AND s.name LIKE 'eval-%'",
+                              db_int(since_ms)),
                  &totals, err) < 0) {
         db_result_free(runs);
         return -1;

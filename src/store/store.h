@@ -408,9 +408,11 @@ int store_flow_cancel_matching(struct store *store, const char *function_id, con
  * have not finished (queued, running, sleeping, waiting). */
 int store_flow_active_runs(struct store *store, const char *functions_json, int64_t *n, struct err *err);
 
-/* One progress line for `run`: runs per function (done / all), steps
- * checkpointed, evaluations stored (errors), cost. */
-int store_run_progress(struct store *store, char *out, size_t size, struct err *err);
+/* One progress line for `run`, counting only the runs created at since_ms
+ * or later (this run, not the database's history): runs per function (done
+ * / all), their steps checkpointed, the evaluations their steps stored
+ * (errors), and the cost. */
+int store_run_progress(struct store *store, int64_t since_ms, char *out, size_t size, struct err *err);
 
 /* The summary of the runs created since since_ms: per function how many
  * completed and failed (with the failures' errors), and the weeks ranked.

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/http.h"
+#include "pipeline_fakes.h"
 
 static char *work;
 
@@ -434,6 +435,60 @@ static void test_event_api_refuses_bad_events(void **state)
     free(db);
 }
 
+/* ---- run's progress ------------------------------------------------------ */
+
+/* The last progress line ("runs: ...") of a run's stderr (malloc'd, NULL
+ * when none), and whether two lines in a row were the same. */
+static char *last_progress(const char *err, int *repeated)
+{
+    char *prev = NULL;
+    *repeated = 0;
+    for (const char *p = err; (p = strstr(p, "runs: ")); p++) {
+        const char *eol = strchr(p, '\n');
+        char *line = strndup(p, eol ? (size_t)(eol - p) : strlen(p));
+        if (prev && strcmp(prev, line) == 0)
+            *repeated = 1;
+        free(prev);
+        prev = line;
+    }
+    return prev; /* the caller's */
+}
+
+static void test_run_progress_counts_this_run_only(void **state)
+{
+    (void)state;
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, NULL, 0);
+    char *db = pf_make_db(work, "progress.db");
+    struct tu_run r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "run", NULL});
+    if (r.status != 0)
+        fail_msg("run failed (%d): %s", r.status, r.err);
+    int repeated = 0;
+    char *line = last_progress(r.err, &repeated);
+    assert_non_null(line);
+    assert_false(repeated);
+    tu_run_free(&r);
+    free(line);
+    int64_t before = tu_sql_int(db, "SELECT count(*) FROM evaluations");
+    /* The second run asks only the clues of the one post the first missed:
+     * its progress counts those, not the database's history. */
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "run", NULL});
+    assert_int_equal(r.status, 0);
+    line = last_progress(r.err, &repeated);
+    assert_non_null(line);
+    if (repeated)
+        fail_msg("the same progress line twice in a row off a terminal:\n%s", r.err);
+    int64_t added = tu_sql_int(db, "SELECT count(*) FROM evaluations") - before;
+    char want[64];
+    snprintf(want, sizeof want, "; %lld evaluations (0 errors)", (long long)added);
+    tu_assert_contains(line, "scrape-puzzles 1/1");
+    tu_assert_contains(line, want);
+    assert_null(strstr(line, "failures"));
+    free(line);
+    tu_run_free(&r);
+    free(db);
+}
+
 /* ---- the command line itself ----------------------------------------- */
 
 /* The commands, from the global --help. */
@@ -608,6 +663,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_corrupt_file_is_refused_by_every_command, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_refuses_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_api_refuses_bad_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_progress_counts_this_run_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_help_and_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_man_page_shows_every_command, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_serves_on_listen_and_database_path, setup, teardown),
