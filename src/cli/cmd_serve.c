@@ -9,6 +9,7 @@
 #include "core/http.h"
 #include "core/log.h"
 #include "pipeline/events.h"
+#include "pipeline/runlog.h"
 #include "web/server.h"
 
 int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
@@ -61,7 +62,8 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     struct flow_inngest_opts io;
     int on_inngest = pipeline_env_inngest(&io);
     int run_engine = !on_inngest || embedded;
-    struct flow_engine_opts eo = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron};
+    struct flow_engine_opts eo = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron,
+                                  .on_run = pipeline_log_run};
     pipeline_env_engine_opts(&eo, "serve");
     if (workers_s) /* the flag wins over CRYPTIC_BENCH_FLOW_WORKERS */
         eo.workers = workers;

@@ -340,6 +340,23 @@ int store_flow_run_get(struct store *store, const char *id, struct store_flow_ru
     return 0;
 }
 
+int store_flow_run_cost(struct store *store, const char *id, double *cost, struct err *err)
+{
+    struct db_result *r = NULL;
+    *cost = 0;
+    if (db_query(store_db(store),
+                 &DB_STMT("WITH RECURSIVE tree(id) AS (SELECT ?1 UNION ALL\n"
+                          "  SELECT r.id FROM flow_runs r JOIN tree t ON r.parent_run_id = t.id)\n"
+                          "SELECT coalesce(sum(json_extract(s.output, '$.cost')), 0) FROM flow_steps s\n"
+                          "WHERE s.run_id IN (SELECT id FROM tree) AND s.status = 'done' AND s.name LIKE 'eval-%'",
+                          db_text(id)),
+                 &r, err) < 0)
+        return -1;
+    *cost = db_result_real(r, 0, 0);
+    db_result_free(r);
+    return 0;
+}
+
 int store_flow_run_cancel(struct store *store, const char *id, int64_t now, int *changed, struct err *err)
 {
     struct db_stmt stmt = DB_STMT("UPDATE flow_runs SET status = 'cancelled', ended_at = ?, lease_owner = NULL,\n"

@@ -425,6 +425,9 @@ int store_flow_runs_list(struct store *store, int limit, struct store_flow_run *
                          struct err *err);
 int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
                        struct err *err);
+/* What a run and the runs it invoked spent: the cost its evaluation steps
+ * (eval-<clue>) report, in US dollars. */
+int store_flow_run_cost(struct store *store, const char *id, double *cost, struct err *err);
 /* The run of function_id that event_id started. */
 int store_flow_run_by_event(struct store *store, const char *function_id, const char *event_id,
                             struct store_flow_run *out, int *found, struct err *err);

@@ -489,6 +489,88 @@ static void test_run_progress_counts_this_run_only(void **state)
     free(db);
 }
 
+/* ---- serve's log -------------------------------------------------------------- */
+
+static void test_serve_logs_each_run_start_and_end(void **state)
+{
+    (void)state;
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, NULL, 0);
+    char *db = pf_make_db(work, "served.db");
+    char *log = tu_path(work, "serve.log");
+    char redirect[4200];
+    snprintf(redirect, sizeof redirect, "exec \"$0\" \"$@\" 2>%s", log);
+    /* The pipeline's environment, with the server's stderr kept in a file. */
+    const char *const *penv = pf_env("2");
+    const char *env[24];
+    size_t n = 0;
+    for (; penv[n] && n < 20; n++)
+        env[n] = penv[n];
+    env[n++] = "INNGEST_SIGNING_KEY=";
+    env[n++] = "INNGEST_DEV=";
+    env[n] = NULL;
+    int port = 0;
+    int pid = tu_start_program(work, env,
+                               (const char *const[]){"sh", "-c", redirect, getenv("CRYPTIC_BENCH_BIN"), "--db", db,
+                                                     "serve", "--listen", "127.0.0.1:0", "--no-cron", NULL},
+                               &port);
+    char *reply = NULL;
+    assert_int_equal(post(port, "{\"name\":\"benchmark/scrape.requested\",\"data\":{}}", &reply), 200);
+    free(reply);
+    /* Wait for every run the event started to finish. */
+    int64_t open_runs = -1, runs = 0;
+    for (int i = 0; i < 1200; i++) {
+        runs = tu_sql_int(db, "SELECT count(*) FROM flow_runs");
+        open_runs = tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status NOT IN ('completed', 'failed', "
+                                   "'cancelled')");
+        if (runs >= 6 && open_runs == 0)
+            break;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (open_runs != 0 || runs < 6) {
+        char *seen = tu_sql(db, "SELECT function_id, status FROM flow_runs");
+        fail_msg("the pipeline did not finish within 60 s: %s", seen);
+    }
+    /* The end of the last run is logged after its status is stored: wait
+     * for the log to say so, rather than a fixed time. */
+    char *text = NULL;
+    int ended = 0;
+    for (int i = 0; i < 200 && ended < runs; i++) {
+        free(text);
+        text = tu_read_file(log, NULL);
+        ended = 0;
+        for (const char *p = text; (p = strstr(p, " completed: ")); p++)
+            ended++;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    tu_stop_fake(pid);
+    free(text);
+    text = tu_read_file(log, NULL);
+    tu_assert_contains(text, "started: scrape-puzzles");
+    tu_assert_contains(text, "completed: scrape-puzzles in ");
+    char want[200];
+    snprintf(want, sizeof want, "started: evaluate-model (week 2026-W14, model %s)", pf_models[0]);
+    tu_assert_contains(text, want);
+    snprintf(want, sizeof want, "completed: evaluate-model (week 2026-W14, model %s) in ", pf_models[0]);
+    tu_assert_contains(text, want);
+    tu_assert_contains(text, "completed: evaluate-week (week 2026-W14) in ");
+    tu_assert_contains(text, "completed: calculate-rankings (week ");
+    /* Each run: one start and one end line. */
+    int starts = 0;
+    for (const char *p = text; (p = strstr(p, " started: ")); p++)
+        starts++;
+    assert_int_equal(starts, (int)runs);
+    int ends = 0;
+    for (const char *p = text; (p = strstr(p, " completed: ")); p++)
+        ends++;
+    assert_int_equal(ends, (int)runs);
+    free(text);
+    free(log);
+    free(db);
+}
+
 /* ---- the command line itself ----------------------------------------- */
 
 /* The commands, from the global --help. */
@@ -664,6 +746,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_send_refuses_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_api_refuses_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_progress_counts_this_run_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serve_logs_each_run_start_and_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_help_and_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_man_page_shows_every_command, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_serves_on_listen_and_database_path, setup, teardown),
