@@ -279,14 +279,16 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "runs",
-        .usage = "[list | show ID | cancel ID | retry ID]",
+        .usage = "[list [--json] | show ID [--json] | cancel ID | retry ID]",
         .summary = "workflow runs, and one run's steps as a timeline",
-        .help = "  list         the 50 newest runs (default)\n"
+        .help = "  list         the 50 newest runs (default): function, week, status, model,\n"
+                "               when, how long, error\n"
                 "  show ID      one run: status, output or error, its steps (kind, status,\n"
                 "               attempts, duration, error)\n"
                 "  cancel ID    stop a run that has not finished\n"
                 "  retry ID     queue a failed or cancelled run again: its checkpointed steps\n"
-                "               are kept, its failed ones run again\n",
+                "               are kept, its failed ones run again\n"
+                "  --json       list: a JSON array of runs; show: the run with its steps\n",
         .run = cmd_runs,
     },
     {

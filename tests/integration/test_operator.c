@@ -13,6 +13,7 @@
  */
 #include "testutil.h"
 
+#include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,6 +486,54 @@ static void test_run_progress_counts_this_run_only(void **state)
     tu_assert_contains(line, want);
     assert_null(strstr(line, "failures"));
     free(line);
+    tu_run_free(&r);
+
+    /* `runs` names each run's week and model, in text and in JSON. */
+    r = cli_db(db, NULL, (const char *const[]){"runs", "list", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "WEEK");
+    tu_assert_contains(r.out, "MODEL");
+    tu_assert_contains(r.out, pf_models[0]);
+    tu_assert_contains(r.out, "2026-W14");
+    tu_run_free(&r);
+    r = cli_db(db, NULL, (const char *const[]){"runs", "list", "--json", NULL});
+    assert_int_equal(r.status, 0);
+    json_error_t jerr;
+    json_t *runs = json_loads(r.out, 0, &jerr);
+    if (!json_is_array(runs))
+        fail_msg("runs list --json is not a JSON array: %s", r.out);
+    size_t i, models = 0;
+    json_t *run;
+    const char *one = NULL;
+    json_array_foreach(runs, i, run) {
+        const char *fn = json_string_value(json_object_get(run, "function"));
+        char q[256];
+        /* What the run's stored event names, read with plain SQLite. */
+        snprintf(q, sizeof q, "SELECT coalesce(json_extract(event, '$.data.model'), ''), "
+                              "coalesce(json_extract(event, '$.data.week_id'), '') FROM flow_runs WHERE id = '%s'",
+                 json_string_value(json_object_get(run, "id")));
+        char *stored = tu_sql(db, q);
+        char got[256];
+        snprintf(got, sizeof got, "%s|%s\n", json_string_value(json_object_get(run, "model")) ?
+                 json_string_value(json_object_get(run, "model")) : "",
+                 json_string_value(json_object_get(run, "week")) ? json_string_value(json_object_get(run, "week")) : "");
+        assert_string_equal(stored, got);
+        free(stored);
+        if (strcmp(fn, "evaluate-model") == 0) {
+            models++;
+            one = json_string_value(json_object_get(run, "id"));
+        }
+    }
+    assert_true(models >= PF_NMODELS);
+    struct tu_run shown = cli_db(db, NULL, (const char *const[]){"runs", "show", one, "--json", NULL});
+    assert_int_equal(shown.status, 0);
+    json_t *detail = json_loads(shown.out, 0, &jerr);
+    assert_non_null(detail);
+    assert_true(json_array_size(json_object_get(detail, "steps")) > 0);
+    assert_non_null(json_string_value(json_object_get(detail, "model")));
+    json_decref(detail);
+    tu_run_free(&shown);
+    json_decref(runs);
     tu_run_free(&r);
     free(db);
 }
