@@ -269,10 +269,15 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "clues",
-        .usage = "exclude ID --reason TEXT | restore ID",
-        .summary = "take one bad clue out of scoring, or put it back",
-        .help = "As `puzzles quarantine` for a single clue (e.g. a wrong answer in the blog's\n"
-                "table); the rankings are recomputed from its week on.\n"
+        .usage = "list --puzzle ID [--json] | exclude ID --reason TEXT | restore ID",
+        .summary = "list a puzzle's clues; take one bad clue out of scoring, or put it back",
+        .help = "  list        a puzzle's clues with their ids (the ids exclude takes)\n"
+                "  exclude     as `puzzles quarantine` for a single clue (e.g. a wrong answer in\n"
+                "              the blog's table); the rankings are recomputed from its week on\n"
+                "  restore     it counts again\n"
+                "\n"
+                "  --puzzle ID     list: the puzzle (ids from `puzzles list`)\n"
+                "  --json          list: print a JSON array\n"
                 "\n"
                 "  --reason TEXT   exclude: why (kept and shown)\n",
         .run = cmd_clues,

@@ -313,6 +313,11 @@ int store_model_cost_per_call(struct store *store, const char *model, double *co
 
 /* Every puzzle with its clue count, excluded clues and quarantine reason. */
 int store_puzzles_json(struct store *store, json_t **out, struct err *err);
+/* One puzzle's clues as a JSON array of {id, number, direction, clue,
+ * enumeration, answer, exclude_reason} in the puzzle's order (across, then
+ * down, by number); *found is 0 (and *out NULL) when there is no such
+ * puzzle. The caller owns *out. */
+int store_clues_json(struct store *store, int64_t puzzle_id, json_t **out, int *found, struct err *err);
 /* Quarantines a puzzle with reason (NULL: restores it): its clues stop
  * counting (rankings, coverage, what is asked) but stay stored. week gets
  * the puzzle's week; *found says whether the id exists. */

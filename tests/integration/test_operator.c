@@ -274,9 +274,10 @@ static void test_only_init_db_upgrades_the_old_file(void **state)
 
 /* ---- read-only commands write nothing --------------------------------- */
 
-static const char *const readonly_commands[][4] = {
+static const char *const readonly_commands[][5] = {
     {"status", NULL},       {"status", "--json", NULL}, {"leaderboard", NULL}, {"leaderboard", "--all-time", NULL},
-    {"runs", "list", NULL}, {"puzzles", "list", NULL},  {"models", NULL},      {"models", "--json", NULL},
+    {"runs", "list", NULL}, {"runs", "list", "--json", NULL}, {"puzzles", "list", NULL}, {"models", NULL},
+    {"models", "--json", NULL}, {"clues", "list", "--puzzle", "1", NULL},
 };
 
 static void test_read_only_commands_on_a_read_only_file(void **state)
@@ -341,6 +342,51 @@ static void test_a_corrupt_file_is_refused_by_every_command(void **state)
     tu_run_free(&r);
     tu_sha256_file(db, after);
     assert_string_equal(before, after);
+    free(db);
+}
+
+static void test_clues_list_gives_the_ids_exclude_takes(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *db = upgraded("clues.db");
+    struct tu_run r = cli_db(db, NULL, (const char *const[]){"clues", "list", "--puzzle", "2", "--json", NULL});
+    assert_int_equal(r.status, 0);
+    json_error_t jerr;
+    json_t *list = json_loads(r.out, 0, &jerr);
+    assert_true(json_is_array(list));
+    /* The same clues as the table holds, read here with plain SQLite. */
+    size_t n = json_array_size(list);
+    assert_int_equal((int64_t)n, tu_sql_int(db, "SELECT count(*) FROM clues WHERE puzzle_id = 2"));
+    size_t i;
+    json_t *c;
+    json_array_foreach(list, i, c) {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(c, "id")));
+        char q[128];
+        snprintf(q, sizeof q, "SELECT puzzle_id FROM clues WHERE id = %s", id);
+        assert_int_equal(tu_sql_int(db, q), 2);
+    }
+    char first[32];
+    snprintf(first, sizeof first, "%lld", (long long)json_integer_value(json_object_get(json_array_get(list, 0), "id")));
+    json_decref(list);
+    tu_run_free(&r);
+    /* The listed id is what exclude takes; the list then shows it excluded. */
+    r = cli_db(db, NULL, (const char *const[]){"clues", "exclude", first, "--reason", "wrong answer in the blog", NULL});
+    if (r.status != 0)
+        fail_msg("clues exclude %s: %s", first, r.err);
+    tu_run_free(&r);
+    r = cli_db(db, NULL, (const char *const[]){"clues", "list", "--puzzle", "2", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "excluded: wrong answer in the blog");
+    tu_run_free(&r);
+    r = cli_db(db, NULL, (const char *const[]){"clues", "list", "--puzzle", "99999", NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "no puzzle 99999");
+    tu_run_free(&r);
+    r = cli_db(db, NULL, (const char *const[]){"clues", "list", NULL});
+    assert_int_equal(r.status, 2);
+    tu_run_free(&r);
     free(db);
 }
 
@@ -792,6 +838,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_only_init_db_upgrades_the_old_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_commands_on_a_read_only_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_corrupt_file_is_refused_by_every_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clues_list_gives_the_ids_exclude_takes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_refuses_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_api_refuses_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_progress_counts_this_run_only, setup, teardown),
