@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/http.h"
+#include "core/pct.h"
 #include "pipeline_fakes.h"
 
 static char *work;
@@ -386,6 +387,66 @@ static void test_clues_list_gives_the_ids_exclude_takes(void **state)
     tu_run_free(&r);
     r = cli_db(db, NULL, (const char *const[]){"clues", "list", NULL});
     assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+    free(db);
+}
+
+/* ---- percentages: the same in the CLI and the dashboard ------------------ */
+
+static void test_cli_and_dashboard_round_percentages_alike(void **state)
+{
+    (void)state;
+    /* The dashboard's pct(), taken from app.js as it ships, run by node. */
+    const char *tests = getenv("CB_TESTS_DIR");
+    assert_non_null(tests);
+    char app[4096];
+    snprintf(app, sizeof app, "%s/../src/web/dashboard/app.js", tests);
+    char *js = tu_read_file(app, NULL);
+    char *start = strstr(js, "const pct = ");
+    assert_non_null(start);
+    char *end = strstr(start, ";\n");
+    assert_non_null(end);
+    static const double values[] = {6.25, 0.05, 12.35, 99.95, 33.333333333333336, 66.66666666666667, 0.0, 100.0,
+                                    18.75, 43.75};
+    char script[8192];
+    int n = snprintf(script, sizeof script, "%.*s;\nfor (const v of [", (int)(end - start), start);
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        n += snprintf(script + n, sizeof script - (size_t)n, "%s%.17g", i ? "," : "", values[i]);
+    snprintf(script + n, sizeof script - (size_t)n, "]) console.log(pct(v));\n");
+    free(js);
+    struct tu_run r = tu_run_program(work, NULL, (const char *const[]){"node", "-e", script, NULL});
+    if (r.status != 0)
+        fail_msg("node failed: %s", r.err);
+    char want[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        used += (size_t)snprintf(want + used, sizeof want - used, "%.1f%%\n", pct_round1(values[i]));
+    assert_string_equal(r.out, want);
+    tu_assert_contains(r.out, "6.3%\n"); /* 6.25: a half rounds up, in both */
+    tu_run_free(&r);
+
+    /* And the CLI's leaderboard prints each accuracy that way. */
+    TU_REQUIRE_SHARED();
+    char *db = upgraded("pct.db");
+    r = cli_db(db, NULL, (const char *const[]){"rank", "--all", NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    char *week = tu_sql(db, "SELECT max(week_id) FROM weekly_rankings");
+    week[strcspn(week, "\n")] = '\0';
+    r = cli_db(db, NULL, (const char *const[]){"leaderboard", "--week", week, NULL});
+    assert_int_equal(r.status, 0);
+    char q[256];
+    snprintf(q, sizeof q, "SELECT accuracy FROM weekly_rankings WHERE week_id = '%s'", week);
+    char *accs = tu_sql(db, q);
+    for (char *line = accs, *next; *line; line = next) {
+        next = strchr(line, '\n');
+        *next++ = '\0';
+        char shown[32];
+        snprintf(shown, sizeof shown, " %.1f%%", pct_round1(strtod(line, NULL)));
+        tu_assert_contains(r.out, shown);
+    }
+    free(accs);
+    free(week);
     tu_run_free(&r);
     free(db);
 }
@@ -839,6 +900,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_only_commands_on_a_read_only_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_corrupt_file_is_refused_by_every_command, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clues_list_gives_the_ids_exclude_takes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_and_dashboard_round_percentages_alike, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_refuses_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_api_refuses_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_progress_counts_this_run_only, setup, teardown),
