@@ -48,8 +48,11 @@ static int scrape_step(void *arg, json_t **out, struct flow_step_error *e)
     }
     struct pipeline_scrape_report report;
     struct err err = {{0}};
+    /* Not retried as a step: every fetch already had its retries
+     * (FIFTEENSQUARED_RETRIES, with backoff). Retrying the step on top
+     * would multiply them (a name that does not resolve: 4 x 3 attempts). */
     if (pipeline_scrape(cfg->store, &opts, cfg->on_scrape, NULL, &report, &err) < 0) {
-        return step_error(e, &err, 1);
+        return step_error(e, &err, 0);
     }
     json_t *weeks = json_array();
     for (int i = 0; i < report.nweeks; i++)
@@ -308,12 +311,13 @@ struct alert_arg {
 };
 
 /* POSTs the alert; a webhook that keeps failing must not hold the week up:
- * the step's retries run out and the week ends anyway. */
+ * the step's retries run out and the week ends anyway. The step's retries
+ * are the only ones (the HTTP call itself is not retried). */
 static int alert_step(void *arg, json_t **out, struct flow_step_error *e)
 {
     struct alert_arg *a = arg;
     struct http_client *http = NULL;
-    struct http_client_opts ho = {.retries = 1, .timeout_ms = 15000};
+    struct http_client_opts ho = {.retries = 0, .timeout_ms = 15000};
     struct http_response resp = {0};
     struct err err = {{0}};
     const char *headers[] = {"Content-Type: application/json", NULL};

@@ -645,6 +645,53 @@ static void test_run_progress_counts_this_run_only(void **state)
     free(db);
 }
 
+/* ---- one retry policy per call ------------------------------------------------- */
+
+static void test_a_failing_feed_is_retried_by_one_policy(void **state)
+{
+    (void)state;
+    /* The feed answers 503 every time; the fake logs each request. */
+    char *log = tu_path(work, "feed.jsonl"), *config = tu_path(work, "down.json");
+    json_t *c = json_pack("{s:{s:i, s:s}, s:s}", "feed", "status", 503, "body", "down for maintenance", "log", log);
+    json_dump_file(c, config, 0);
+    json_decref(c);
+    int port = 0;
+    tu_start_fake("fifteensquared.py", config, &port);
+    char *db = pf_make_db(work, "retry.db");
+    char url[96];
+    snprintf(url, sizeof url, "FIFTEENSQUARED_URL=http://127.0.0.1:%d", port);
+    const char *env[] = {url, "FIFTEENSQUARED_RETRIES=2", "FIFTEENSQUARED_BACKOFF_MS=10",
+                         "FIFTEENSQUARED_MIN_INTERVAL_MS=1", "CRYPTIC_BENCH_FLOW_BACKOFF_MS=10",
+                         "TURSO_DATABASE_URL=", "DATABASE_PATH=", "OPENROUTER_API_KEY=x", NULL};
+    struct tu_run r = cli_db(db, env, (const char *const[]){"run", NULL});
+    assert_int_equal(r.status, 1);
+    tu_run_free(&r);
+    /* 1 request + FIFTEENSQUARED_RETRIES retries, not multiplied by the
+     * step's retries. */
+    char *text = tu_read_file(log, NULL);
+    assert_int_equal(tu_count_lines(text), 3);
+    free(text);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_steps WHERE status = 'failed'"), 1);
+    assert_int_equal(tu_sql_int(db, "SELECT max(attempts) FROM flow_steps"), 1);
+
+    /* A refused connection: reported once, after those retries, quickly. */
+    char refused[96];
+    snprintf(refused, sizeof refused, "FIFTEENSQUARED_URL=http://127.0.0.1:%d", tu_free_port());
+    env[0] = refused;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    r = cli_db(db, env, (const char *const[]){"run", NULL});
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(r.status, 1);
+    assert_int_equal(tu_count_lines(r.err) >= 1, 1);
+    assert_true(t1.tv_sec - t0.tv_sec < 20);
+    assert_int_equal(tu_sql_int(db, "SELECT max(attempts) FROM flow_steps"), 1);
+    tu_run_free(&r);
+    free(db);
+    free(config);
+    free(log);
+}
+
 /* ---- serve's log -------------------------------------------------------------- */
 
 static void test_serve_logs_each_run_start_and_end(void **state)
@@ -904,6 +951,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_send_refuses_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_api_refuses_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_progress_counts_this_run_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_failing_feed_is_retried_by_one_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_logs_each_run_start_and_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_help_and_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_man_page_shows_every_command, setup, teardown),
