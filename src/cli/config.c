@@ -189,56 +189,90 @@ int config_check_listen(const char *v)
     return parse_int(colon + 1, 0, 65535, &port);
 }
 
-/* Checks one value; on failure err says what is allowed. */
+/* What a setting of this type allows, in words (errors and the man page). */
+static void allowed(const struct config_setting *s, char *out, size_t size)
+{
+    switch (s->type) {
+    case CONFIG_TEXT:
+        snprintf(out, size, "any text");
+        break;
+    case CONFIG_INT:
+        snprintf(out, size, "a whole number from %.0f to %.0f (digits only, no unit)", s->min, s->max);
+        break;
+    case CONFIG_DECIMAL:
+        snprintf(out, size,
+                 "a number %s %g, at most %g, written with digits and a decimal point (e.g. 0.50; no currency sign, "
+                 "comma or unit)",
+                 s->min_open ? "above" : "from", s->min, s->max);
+        break;
+    case CONFIG_BOOL:
+        snprintf(out, size, "1, true, yes, on, or 0, false, no, off");
+        break;
+    case CONFIG_URL:
+        snprintf(out, size, "an http:// or https:// URL");
+        break;
+    case CONFIG_DB:
+        snprintf(out, size, "a file path, or a libsql://, https:// or http:// URL");
+        break;
+    case CONFIG_LISTEN:
+        snprintf(out, size, "IPV4ADDRESS:PORT, e.g. " CONFIG_DEFAULT_LISTEN);
+        break;
+    case CONFIG_CRON:
+        snprintf(out, size, "a cron expression such as \"TZ=UTC 0 6 * * 0\"");
+        break;
+    case CONFIG_DATETIME:
+        snprintf(out, size, "an ISO date or date-time in UTC, e.g. 2026-03-01 or 2026-03-01T06:00:00Z");
+        break;
+    }
+}
+
+/* Whether v is a good value; on failure err says what is allowed (and,
+ * for a cron expression, what the parser found wrong). */
 static int check_value(const struct config_setting *s, const char *v, struct err *err)
 {
     long n;
     double d;
-    int b;
+    int b, ok = 1;
+    int64_t ms;
+    struct cron_expr expr;
     struct err inner = {{0}};
     switch (s->type) {
     case CONFIG_TEXT:
-        return 0;
+        break;
     case CONFIG_INT:
-        if (parse_int(v, s->min, s->max, &n) == 0)
-            return 0;
-        return err_set(err, "a whole number from %.0f to %.0f (digits only, no unit)", s->min, s->max);
+        ok = parse_int(v, s->min, s->max, &n) == 0;
+        break;
     case CONFIG_DECIMAL:
-        if (parse_decimal(v, &d) == 0 && (s->min_open ? d > s->min : d >= s->min) && d <= s->max)
-            return 0;
-        return err_set(err, "a number %s %g, at most %g, written with digits and a decimal point (e.g. 0.50; "
-                            "no currency sign, comma or unit)",
-                       s->min_open ? "above" : "from", s->min, s->max);
+        ok = parse_decimal(v, &d) == 0 && (s->min_open ? d > s->min : d >= s->min) && d <= s->max;
+        break;
     case CONFIG_BOOL:
-        if (parse_bool(v, &b) == 0)
-            return 0;
-        return err_set(err, "1, true, yes, on, or 0, false, no, off");
+        ok = parse_bool(v, &b) == 0;
+        break;
     case CONFIG_URL:
-        if (has_scheme(v, "http://") || has_scheme(v, "https://"))
-            return 0;
-        return err_set(err, "an http:// or https:// URL");
+        ok = has_scheme(v, "http://") || has_scheme(v, "https://");
+        break;
     case CONFIG_DB:
-        if (config_check_db_location(v, &inner) == 0)
-            return 0;
-        return err_set(err, "a file path, or a libsql://, https:// or http:// URL");
+        ok = config_check_db_location(v, &inner) == 0;
+        inner.msg[0] = '\0';
+        break;
     case CONFIG_LISTEN:
-        if (config_check_listen(v) == 0)
-            return 0;
-        return err_set(err, "IPV4ADDRESS:PORT, e.g. " CONFIG_DEFAULT_LISTEN);
-    case CONFIG_CRON: {
-        struct cron_expr expr;
-        if (cron_parse(v, &expr, &inner) == 0)
-            return 0;
-        return err_set(err, "a cron expression such as \"TZ=UTC 0 6 * * 0\" (%s)", inner.msg);
+        ok = config_check_listen(v) == 0;
+        break;
+    case CONFIG_CRON:
+        ok = cron_parse(v, &expr, &inner) == 0;
+        break;
+    case CONFIG_DATETIME:
+        ok = utc_parse_datetime(v, &ms, &inner) == 0;
+        inner.msg[0] = '\0';
+        break;
     }
-    case CONFIG_DATETIME: {
-        int64_t ms;
-        if (utc_parse_datetime(v, &ms, &inner) == 0)
-            return 0;
-        return err_set(err, "an ISO date or date-time in UTC, e.g. 2026-03-01 or 2026-03-01T06:00:00Z");
-    }
-    }
-    return 0;
+    if (ok)
+        return 0;
+    char what[300];
+    allowed(s, what, sizeof what);
+    if (inner.msg[0])
+        return err_set(err, "%s (%s)", what, inner.msg);
+    return err_set(err, "%s", what);
 }
 
 size_t config_edit_distance(const char *a, size_t la, const char *b)
@@ -379,11 +413,11 @@ void config_print_man(FILE *out)
         man_text(out, s->name);
         fputc('\n', out);
         man_text(out, s->what);
-        struct err allowed = {{0}};
         if (s->type != CONFIG_TEXT) {
-            check_value(s, "\x01", &allowed);
+            char what[300];
+            allowed(s, what, sizeof what);
             fputs(" \\(em ", out);
-            man_text(out, allowed.msg);
+            man_text(out, what);
         }
         fputc('\n', out);
     }
