@@ -184,7 +184,7 @@ int config_check_listen(const char *v)
         return -1;
     snprintf(host, sizeof host, "%.*s", (int)(colon - v), v);
     struct in_addr a;
-    if (inet_pton(AF_INET, host, &a) != 1 && strcmp(host, "localhost") != 0)
+    if (inet_pton(AF_INET, host, &a) != 1)
         return -1;
     return parse_int(colon + 1, 0, 65535, &port);
 }

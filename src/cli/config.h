@@ -36,7 +36,7 @@ void config_resolve(struct config *cfg, const char *db_flag, const char *token_f
  * file path. Returns 0, or -1 with err saying what is allowed. */
 int config_check_db_location(const char *location, struct err *err);
 
-/* Checks a listen address: IPV4ADDRESS:PORT (or localhost:PORT), port
+/* Checks a listen address: IPV4ADDRESS:PORT (what serve can bind), port
  * 0-65535. Returns 0 or -1. */
 int config_check_listen(const char *listen);
 
