@@ -1,5 +1,7 @@
 # The two ways in on a fresh machine (see README):
-#   make start   install what is missing, build, create/upgrade the database, show its status
+#   make start   install what is missing, build, create (or check) the database, then serve
+#                the dashboard and the weekly schedule in the foreground (Ctrl-C stops it;
+#                LISTEN and DATABASE_PATH from the environment or .env are honoured)
 #   make check   install what is missing, build with ASan + UBSan, run every test
 BUILD ?= build
 CHECK_BUILD ?= build-check
@@ -21,8 +23,7 @@ build: deps
 	@ninja -C $(BUILD)
 
 start: build
-	./$(BUILD)/cryptic-bench init-db
-	./$(BUILD)/cryptic-bench status
+	@./scripts/start ./$(BUILD)/cryptic-bench
 
 check: test-deps
 	@./scripts/test-tools

@@ -28,6 +28,7 @@ struct sqlite_impl {
     sqlite3 *conn;
     char *path;
     int wal_checked; /* journal mode set to WAL (or found unchangeable) */
+    int readonly;    /* opened for a command that only reads: batches refused */
 };
 
 static int fail_sqlite(struct sqlite_impl *s, struct err *err, const char *what, const char *sql)
@@ -37,6 +38,47 @@ static int fail_sqlite(struct sqlite_impl *s, struct err *err, const char *what,
     if (sql)
         return err_set(err, "%s: %s [%s]", what, sqlite3_errmsg(s->conn), snippet);
     return err_set(err, "%s: %s", what, sqlite3_errmsg(s->conn));
+}
+
+static int corrupt(const char *path, const char *detail, struct err *err)
+{
+    return err_set(err, "%s is corrupt (%s); nothing was written to it: restore the latest backup "
+                        "(`cryptic-bench backup FILE` makes one, `init-db` keeps FILE.schema-N.bak)",
+                   path, detail);
+}
+
+/* PRAGMA quick_check(1): the b-tree structure of every page, without the
+ * index-content comparison of integrity_check (linear in the file size).
+ * Reading only, so a corrupt file is found out before anything writes. */
+static int check_integrity(struct sqlite_impl *s, const char *path, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->conn, "PRAGMA quick_check(1)", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int result = 0;
+    if (rc == SQLITE_ROW) {
+        const char *verdict = (const char *)sqlite3_column_text(st, 0);
+        if (!verdict || strcmp(verdict, "ok") != 0) {
+            /* One line: "*** in database main ***\nPage 41: ..." */
+            char detail[200];
+            const char *from = verdict ? verdict : "no verdict";
+            const char *nl = strchr(from, '\n');
+            if (strncmp(from, "***", 3) == 0 && nl)
+                from = nl + 1;
+            snprintf(detail, sizeof detail, "%s", from);
+            for (char *p = detail; *p; p++)
+                if (*p == '\n')
+                    *p = ' ';
+            result = corrupt(path, detail, err);
+        }
+    } else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+        result = corrupt(path, sqlite3_errmsg(s->conn), err);
+    } else {
+        result = fail_sqlite(s, err, path, "PRAGMA quick_check(1)");
+    }
+    sqlite3_finalize(st);
+    return result;
 }
 
 int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **impl, struct err *err)
@@ -70,16 +112,29 @@ int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **imp
         fail_sqlite(s, err, path, NULL);
         goto fail;
     }
+    /* Read-only by query_only rather than SQLITE_OPEN_READONLY: SQLite then
+     * still removes the -wal and -shm files of a WAL database when the last
+     * connection closes, where a read-only connection would leave them. A
+     * write-protected file is opened for reading by SQLite on its own. */
+    s->readonly = opts->readonly && !opts->create;
+    if (s->readonly && sqlite3_exec(s->conn, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK) {
+        fail_sqlite(s, err, path, NULL);
+        goto fail;
+    }
     /* Reading the schema is the first access to the file: this is where a
      * file that is not a database is found out, before anything writes. */
     rc = sqlite3_exec(s->conn, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         if ((rc & 0xff) == SQLITE_NOTADB)
             err_set(err, "%s is not an SQLite database", path);
+        else if ((rc & 0xff) == SQLITE_CORRUPT)
+            corrupt(path, sqlite3_errmsg(s->conn), err);
         else
             fail_sqlite(s, err, path, NULL);
         goto fail;
     }
+    if (opts->check && exists && check_integrity(s, path, err) < 0)
+        goto fail;
     *impl = s;
     return 0;
 fail:
@@ -249,6 +304,8 @@ static int sqlite_batch(void *impl, const struct db_stmt *stmts, size_t n, struc
                         struct err *err)
 {
     struct sqlite_impl *s = impl;
+    if (s->readonly)
+        return err_set(err, "%s was opened for reading only", s->path);
     ensure_wal(s);
     if (sqlite3_exec(s->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return fail_sqlite(s, err, "cannot start a write", NULL);

@@ -844,7 +844,10 @@ int flow_engine_new(const char *location, const char *token, const struct flow_e
     pthread_mutex_init(&e->lock, NULL);
     snprintf(e->functions_json, sizeof e->functions_json, "[]");
     struct store_open_opts sopts = {.token = token};
-    if (store_open(location, &sopts, &e->store, err) < 0 || store_migrate(e->store, NULL, NULL, err) < 0 ||
+    /* A new, empty database gets the schema; an older one is init-db's to
+     * upgrade (after its backup), never the engine's. */
+    if (store_open(location, &sopts, &e->store, err) < 0 ||
+        (store_schema_version(e->store) == 0 && store_migrate(e->store, NULL, NULL, err) < 0) ||
         store_require_current(e->store, err) < 0) {
         store_close(e->store);
         pthread_mutex_destroy(&e->lock);
@@ -962,12 +965,26 @@ static int work_once(struct flow_engine *e, struct err *err)
 {
     struct store_flow_run run;
     int found = 0;
-    if (store_flow_claim(e->store, e->owner, now_ms(), e->opts.lease_ms, e->functions_json, &run, &found, err) < 0)
+    int64_t claimed_at = now_ms();
+    if (store_flow_claim(e->store, e->owner, claimed_at, e->opts.lease_ms, e->functions_json, &run, &found, err) < 0)
         return -1;
     if (!found)
         return 0;
     log_debug("run %s (%s) claimed", run.id, run.function_id);
+    if (e->opts.on_run && run.started_at == claimed_at) /* the claim set started_at: its first start */
+        e->opts.on_run(e->opts.on_run_ctx, e->store, &run);
     int rc = process_run(e, &run, err);
+    if (e->opts.on_run && rc >= 0) {
+        struct store_flow_run after;
+        struct err ignored = {{0}};
+        int still = 0;
+        if (store_flow_run_get(e->store, run.id, &after, &still, &ignored) == 0 && still) {
+            if (strcmp(after.status, "completed") == 0 || strcmp(after.status, "failed") == 0 ||
+                strcmp(after.status, "cancelled") == 0)
+                e->opts.on_run(e->opts.on_run_ctx, e->store, &after);
+            store_flow_run_clear(&after);
+        }
+    }
     store_flow_run_clear(&run);
     return rc < 0 ? -1 : 1;
 }

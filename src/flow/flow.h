@@ -115,6 +115,11 @@ struct flow_engine_opts {
     int max_steps;           /* per run; default 1 000 */
     int parallel_steps;      /* run steps executed at once for one run; default 8 */
     int cron;                /* fire cron triggers (serve --no-cron turns this off) */
+    /* Told, from a worker thread, when a run starts for the first time
+     * (status "running") and when it ends ("completed", "failed",
+     * "cancelled"); for `serve`'s log. NULL: nobody. */
+    void (*on_run)(void *ctx, struct store *store, const struct store_flow_run *run);
+    void *on_run_ctx;
 };
 
 struct flow_engine;

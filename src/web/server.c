@@ -60,6 +60,8 @@ struct web_server {
     struct web_pool *sql_pool;        /* runs the pipelines, off the HTTP threads */
     struct flow_inngest *inngest;
     const struct flow_inngest_opts *inngest_events;
+    int (*event_check)(void *ctx, const char *name, const json_t *data, struct err *err);
+    void *event_check_ctx;
     char inngest_path[256];
     int port;
     size_t body_budget;          /* bytes of bodies in flight, at most */
@@ -410,6 +412,21 @@ static int events_invalid(const json_t *body, char *why, size_t size)
     return 0;
 }
 
+/* Every event of the body, before any is stored: all or nothing. */
+static int check_events(struct web_server *s, const json_t *body, struct err *err)
+{
+    size_t n = json_is_array(body) ? json_array_size(body) : 1;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *ev = json_is_array(body) ? json_array_get(body, i) : body;
+        if (!json_is_object(ev))
+            return err_set(err, "event %zu: expected an object {name, data}", i + 1);
+        if (s->event_check(s->event_check_ctx, json_string_value(json_object_get(ev, "name")),
+                           json_object_get(ev, "data"), err) < 0)
+            return n > 1 ? err_prefix(err, "event %zu", i + 1) : -1;
+    }
+    return 0;
+}
+
 static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection *c, const char *key,
                                      struct request *req)
 {
@@ -424,11 +441,17 @@ static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection
     json_t *body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
     if (!body)
         return error_json(c, 400, "the body is not JSON");
-    /* All or nothing: every event is checked before any is stored. */
+    /* All or nothing: every event is checked before any is stored, first
+     * its shape, then whether a function reads it (name and data). */
     char why[160];
     if (events_invalid(body, why, sizeof why)) {
         json_decref(body);
         return error_json(c, 400, why);
+    }
+    struct err bad = {{0}};
+    if (s->event_check && check_events(s, body, &bad) < 0) {
+        json_decref(body);
+        return error_json(c, 400, bad.msg);
     }
     json_t *ids = json_array();
     if (s->inngest_events) {
@@ -905,6 +928,8 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
         s->public_sql = opts->public_sql;
         s->inngest = opts->inngest;
         s->inngest_events = opts->inngest_events;
+        s->event_check = opts->event_check;
+        s->event_check_ctx = opts->event_check_ctx;
         snprintf(s->inngest_path, sizeof s->inngest_path, "%s",
                  opts->inngest_events && opts->inngest_events->serve_path ? opts->inngest_events->serve_path
                                                                           : "/api/inngest");

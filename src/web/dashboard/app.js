@@ -95,7 +95,9 @@ function weekLabel(week) {
   return m ? `Week ${Number(m[2])}, ${m[1]}` : String(week);
 }
 
-const pct = (v) => (v === null || v === undefined ? "—" : `${Number(v).toFixed(1)}%`);
+// One decimal, a half rounded up (6.25 -> 6.3), as the command line does
+// (src/core/pct.h); toFixed alone rounds the binary value.
+const pct = (v) => (v === null || v === undefined ? "—" : `${(Math.round(Number(v) * 10) / 10).toFixed(1)}%`);
 
 function duration(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return "—";
