@@ -489,10 +489,13 @@ static void test_send_refuses_bad_events(void **state)
     free(db);
 }
 
+/* The event key every HTTP sender needs (the servers below get it). */
+#define EVENT_KEY "operator-test-key"
+
 static long post(int port, const char *body, char **reply)
 {
     char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/e/local", port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/e/" EVENT_KEY, port);
     const char *headers[] = {"Content-Type: application/json", NULL};
     struct http_request req = {"POST", url, headers, body, strlen(body)};
     struct http_client *http = NULL;
@@ -516,7 +519,8 @@ static void test_event_api_refuses_bad_events(void **state)
     char *db = upgraded("api.db");
     int64_t events = tu_sql_int(db, "SELECT count(*) FROM flow_events");
     int port = 0;
-    const char *env[] = {"TURSO_DATABASE_URL=", "DATABASE_PATH=", "INNGEST_SIGNING_KEY=", "INNGEST_DEV=", NULL};
+    const char *env[] = {"TURSO_DATABASE_URL=", "DATABASE_PATH=", "INNGEST_SIGNING_KEY=", "INNGEST_DEV=",
+                         "INNGEST_EVENT_KEY=" EVENT_KEY, NULL};
     int pid = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron",
                                                         "--workers", "1", NULL},
                               &port);
@@ -711,6 +715,7 @@ static void test_serve_logs_each_run_start_and_end(void **state)
         env[n] = penv[n];
     env[n++] = "INNGEST_SIGNING_KEY=";
     env[n++] = "INNGEST_DEV=";
+    env[n++] = "INNGEST_EVENT_KEY=" EVENT_KEY;
     env[n] = NULL;
     int port = 0;
     int pid = tu_start_program(work, env,
