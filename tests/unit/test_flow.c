@@ -1,6 +1,7 @@
 /*
  * test_flow.c - the embedded workflow engine on a real SQLite file: memoized
- * replay, parallel steps, retries (backoff, Retry-After, non-retriable,
+ * replay, parallel steps, sequential steps run in the call (and parallel ones
+ * after them still in parallel), retries (backoff, Retry-After, non-retriable,
  * exhausted), sleep and wake-up across a restart, send-event, invoke (output
  * and failure), wait-for-event (match and timeout), concurrency per key,
  * idempotent event ids, the step cap, cancel and retry, cron across DST.
@@ -236,6 +237,108 @@ static void test_parallel_steps(void **state)
     free(row);
     assert_true(max_in_flight >= 2);
     assert_true(took < 4 * 150);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(calls[10 + i], 1);
+    flow_engine_free(e);
+}
+
+/* Sequential steps from one call site: after the first round, the engine
+ * executes each new step during the call (no replay per step). Each step
+ * checks, through a connection of its own, that every earlier step's
+ * result is already committed: nothing runs before what it depends on is
+ * durable. */
+static int body_calls;
+static int committed_before[64];
+
+static int sequential_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    (void)e;
+    int n = (int)(intptr_t)arg;
+    committed_before[n] = (int)tu_sql_int(db, "SELECT count(*) FROM flow_steps WHERE status = 'done'");
+    pthread_mutex_lock(&lock);
+    calls[n]++;
+    pthread_mutex_unlock(&lock);
+    *out = json_integer(n);
+    return 0;
+}
+
+static int sequential_body(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    body_calls++;
+    json_int_t sum = 0;
+    for (int i = 0; i < 30; i++) {
+        const json_t *r;
+        char id[16];
+        snprintf(id, sizeof id, "s-%d", i);
+        if (flow_step_run(ctx, id, sequential_step, (void *)(intptr_t)i, 0, &r) == FLOW_PENDING)
+            return flow_yield(ctx);
+        sum += json_integer_value(r);
+    }
+    json_t *out = json_integer(sum);
+    int rc = flow_complete(ctx, out);
+    json_decref(out);
+    return rc;
+}
+
+static void test_sequential_steps_run_in_the_call(void **state)
+{
+    (void)state;
+    body_calls = 0;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "seq", .event = "test/seq", .retries = -1, .body = sequential_body});
+    send(e, "test/seq", json_object(), NULL);
+    drain(e, 10000);
+    char *row = run_row("seq");
+    assert_string_equal(row, "completed|435|\n"); /* 0 + 1 + ... + 29 */
+    free(row);
+    for (int i = 0; i < 30; i++) {
+        assert_int_equal(calls[i], 1);
+        assert_int_equal(committed_before[i], i);
+    }
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_steps WHERE status = 'done'"), 30);
+    assert_int_equal(tu_sql_int(db, "SELECT count(DISTINCT seq) FROM flow_steps"), 30);
+    /* One round to learn that the call site is sequential, one for the rest:
+     * not one replay per step. */
+    assert_int_equal(body_calls, 2);
+    flow_engine_free(e);
+}
+
+/* A sequential step, then parallel ones from another call site: the
+ * parallel ones still run at the same time. */
+static int plan_then_parallel(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    if (flow_step_run(ctx, "plan", counted, (void *)30, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_run(ctx, "plan-2", counted, (void *)31, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    int pending = 0;
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "part-%d", i);
+        pending |= flow_step_run(ctx, id, slow, (void *)(intptr_t)(10 + i), 0, NULL) == FLOW_PENDING;
+    }
+    if (pending)
+        return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+static void test_parallel_after_sequential(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "mixed", .event = "test/mixed", .retries = -1, .body = plan_then_parallel});
+    send(e, "test/mixed", json_object(), NULL);
+    drain(e, 5000);
+    char *row = run_row("mixed");
+    assert_string_equal(row, "completed|null|\n");
+    free(row);
+    assert_true(max_in_flight >= 2);
+    assert_int_equal(calls[30], 1);
+    assert_int_equal(calls[31], 1);
     for (int i = 0; i < 4; i++)
         assert_int_equal(calls[10 + i], 1);
     flow_engine_free(e);
@@ -1025,6 +1128,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_memoized_replay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_steps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sequential_steps_run_in_the_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_after_sequential, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_after_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sleep_survives_a_restart, setup, teardown),
