@@ -9,7 +9,9 @@
  * INSERT of a row the size of a checkpoint per BEGIN IMMEDIATE / COMMIT,
  * in a file next to the engine's, WAL mode, the same `synchronous` setting
  * as the engine's connection. It prints steps/s, microseconds per step and
- * the ratio step / commit (target: at most 2 at every length). The machine's
+ * the ratio step / commit (target: at most 2 at every length), and the
+ * engine's CPU time per step next to a bare commit's (flat with the run's
+ * length when a step costs no replay). The machine's
  * fsync speed sets both figures, so only the ratio compares across
  * machines.
  *
@@ -53,6 +55,15 @@ static int body(struct flow_ctx *ctx, const json_t *event, void *user)
     return flow_complete(ctx, NULL);
 }
 
+/* CPU seconds of this process (user + system). */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -62,13 +73,15 @@ static double now_s(void)
 
 /* Seconds per bare commit: n transactions of one INSERT each, the
  * statement prepared once. */
+static double bare_cpu; /* CPU seconds the bare commits took, in total */
+
 static double bare_commit(sqlite3 *conn, int n)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(conn, "INSERT INTO t (run_id, hash, output) VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
         return -1;
     static int serial;
-    double start = now_s();
+    double start = now_s(), cpu_start = cpu_s();
     for (int i = 0; i < n; i++) {
         char hash[48];
         snprintf(hash, sizeof hash, "%040d", serial++);
@@ -82,6 +95,7 @@ static double bare_commit(sqlite3 *conn, int n)
             return -1;
     }
     double elapsed = now_s() - start;
+    bare_cpu += cpu_s() - cpu_start;
     sqlite3_finalize(st);
     return elapsed / n;
 }
@@ -141,7 +155,8 @@ int main(int argc, char **argv)
     }
     printf("bench_flow: sequential trivial steps, one worker thread, SQLite files in WAL mode under /tmp, "
            "synchronous=%d\n", sync);
-    printf("  %-14s %12s %12s %16s %8s\n", "steps per run", "steps/s", "us per step", "us per commit", "ratio");
+    printf("  %-14s %10s %12s %14s %8s %18s\n", "steps per run", "steps/s", "us per step", "us per commit", "ratio",
+           "CPU us step/commit");
     double worst = 0;
     for (int l = 0; l < nlengths; l++) {
         steps_per_run = lengths[l];
@@ -149,7 +164,8 @@ int main(int argc, char **argv)
         /* Slices of bare commits and engine runs alternate, so that both
          * see the same load on a shared machine. */
         int slices = runs < SLICES ? runs : SLICES;
-        double elapsed = 0, commit_total = 0;
+        double elapsed = 0, commit_total = 0, cpu = 0;
+        bare_cpu = 0;
         for (int k = 0; k < slices; k++) {
             double c = bare_commit(conn, BARE_COMMITS / slices);
             if (c < 0) {
@@ -163,12 +179,13 @@ int main(int argc, char **argv)
                     fprintf(stderr, "bench_flow: %s\n", err.msg);
                     return 1;
                 }
-            double start = now_s();
+            double start = now_s(), cpu_start = cpu_s();
             if (flow_engine_drain(e, 600000, &err) < 0) {
                 fprintf(stderr, "bench_flow: %s\n", err.msg);
                 return 1;
             }
             elapsed += now_s() - start;
+            cpu += cpu_s() - cpu_start;
         }
         /* Every run must have finished, or the figure means nothing. */
         struct db_result *r = NULL;
@@ -186,8 +203,9 @@ int main(int argc, char **argv)
         double ratio = elapsed / steps / commit;
         if (ratio > worst)
             worst = ratio;
-        printf("  %-14d %12.0f %12.1f %16.1f %7.2fx\n", steps_per_run, steps / elapsed, elapsed / steps * 1e6,
-               commit * 1e6, ratio);
+        int commits = slices * (BARE_COMMITS / slices);
+        printf("  %-14d %10.0f %12.1f %14.1f %7.2fx %11.1f/%.1f\n", steps_per_run, steps / elapsed,
+               elapsed / steps * 1e6, commit * 1e6, ratio, cpu / steps * 1e6, bare_cpu / commits * 1e6);
     }
     flow_engine_free(e);
     sqlite3_close(conn);
