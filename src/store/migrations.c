@@ -342,6 +342,14 @@ static const char *const m11_answer_quality[] = {
     NULL,
 };
 
+/* The model page reads a model's weeks newest first (answer quality, weeks
+ * left unranked); week_coverage's key starts with the week, so without this
+ * each of those reads scanned every week of every model. */
+static const char *const m12_coverage_by_model[] = {
+    "CREATE INDEX idx_week_coverage_model ON week_coverage(model_id, week_id)",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -359,6 +367,7 @@ const struct store_migration store_migrations[] = {
     {11, "answer quality per week and model and all-time: wrong-length, no-answer and error rates, "
          "average completion tokens",
      m11_answer_quality, -1, NULL},
+    {12, "week coverage by model (the dashboard's model page)", m12_coverage_by_model, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 struct store;
 

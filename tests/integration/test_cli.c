@@ -121,12 +121,12 @@ static void test_init_db_new_then_again_changes_nothing(void **state)
     struct tu_run r = RUN("--db", db, "init-db", "--models", models_json());
     if (r.status != 0)
         fail_msg("init-db failed: %s", r.err);
-    tu_assert_contains(r.out, "creating schema version 11");
+    tu_assert_contains(r.out, "creating schema version 12");
     tu_assert_contains(r.out, "added anthropic/claude-opus-4.5");
     tu_assert_contains(r.out, "11 added");
     tu_run_free(&r);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM models WHERE is_active"), 11);
-    assert_int_equal(tu_sql_int(db, "SELECT value FROM metadata WHERE key = 'schema_version'"), 11);
+    assert_int_equal(tu_sql_int(db, "SELECT value FROM metadata WHERE key = 'schema_version'"), 12);
 
     char before[65], after[65];
     char *rows_before = tu_sql(db, "SELECT * FROM models ORDER BY id");
@@ -134,7 +134,7 @@ static void test_init_db_new_then_again_changes_nothing(void **state)
     tu_sha256_file(db, before);
     r = RUN("--db", db, "init-db", "--models", models_json());
     assert_int_equal(r.status, 0);
-    tu_assert_contains(r.out, "schema version 11, up to date");
+    tu_assert_contains(r.out, "schema version 12, up to date");
     tu_assert_contains(r.out, "0 added, 0 updated, 0 activated, 0 deactivated, 11 unchanged");
     tu_run_free(&r);
     tu_sha256_file(db, after);
@@ -152,7 +152,7 @@ static void test_init_db_new_then_again_changes_nothing(void **state)
     assert_int_equal(r.status, 0);
     json_t *st = json_loads(r.out, 0, NULL);
     assert_non_null(st);
-    assert_int_equal(json_integer_value(json_object_get(st, "schema_version")), 11);
+    assert_int_equal(json_integer_value(json_object_get(st, "schema_version")), 12);
     assert_true(json_is_true(json_object_get(st, "schema_current")));
     assert_int_equal(json_integer_value(json_object_get(st, "active_models")), 11);
     assert_int_equal(json_integer_value(json_object_get(st, "puzzles")), 0);
@@ -281,7 +281,7 @@ static void test_upgrade_old_database_keeps_every_row(void **state)
     r = RUN("--db", db, "init-db", "--models", models_json());
     if (r.status != 0)
         fail_msg("init-db failed: %s", r.err);
-    tu_assert_contains(r.out, "upgrading from schema version 1 to 11");
+    tu_assert_contains(r.out, "upgrading from schema version 1 to 12");
     char moved_line[128];
     snprintf(moved_line, sizeof moved_line, "(%lld evaluations moved to their puzzle's week)",
              (long long)expected_count);
@@ -302,7 +302,7 @@ static void test_upgrade_old_database_keeps_every_row(void **state)
     char *meta_after = tu_sql(db, "SELECT key, value, updated_at FROM metadata "
                                   "WHERE key <> 'schema_version' ORDER BY key");
     assert_string_equal(meta_before, meta_after);
-    assert_int_equal(tu_sql_int(db, "SELECT value FROM metadata WHERE key = 'schema_version'"), 11);
+    assert_int_equal(tu_sql_int(db, "SELECT value FROM metadata WHERE key = 'schema_version'"), 12);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM metadata"),
                      tu_sql_int(original, "SELECT count(*) FROM metadata"));
 
@@ -363,7 +363,7 @@ static void test_upgrade_old_database_keeps_every_row(void **state)
 
     r = RUN("--db", db, "status");
     assert_int_equal(r.status, 0);
-    tu_assert_contains(r.out, "schema version:   11 (current)");
+    tu_assert_contains(r.out, "schema version:   12 (current)");
     tu_assert_contains(r.out, "evaluations:      2035 (763 errors)");
     tu_assert_contains(r.out, "puzzles:          7");
     tu_run_free(&r);
@@ -562,7 +562,7 @@ static void test_database_newer_than_binary(void **state)
     char before[65], after[65];
     tu_sha256_file(db, before);
     r = RUN("--db", db, "init-db", "--models", models_json());
-    tu_assert_failed_with(&r, "schema version 42, newer than this cryptic-bench knows (11)");
+    tu_assert_failed_with(&r, "schema version 42, newer than this cryptic-bench knows (12)");
     tu_run_free(&r);
     r = RUN("--db", db, "status");
     tu_assert_failed_with(&r, "newer than this cryptic-bench");

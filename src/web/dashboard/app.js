@@ -253,7 +253,7 @@ const Q = {
   unranked: `SELECT w.week_id, w.coverage, w.evaluated, w.clues, w.errors FROM week_coverage w
              JOIN models m ON m.id = w.model_id
              WHERE m.openrouter_id = ? AND NOT EXISTS (SELECT 1 FROM weekly_rankings r
-                   WHERE r.week_id = w.week_id AND r.model_id = w.model_id) ORDER BY w.week_id DESC`,
+                   WHERE r.week_id = w.week_id AND r.model_id = w.model_id) ORDER BY w.week_id DESC LIMIT ?`,
   runs: `SELECT r.id, r.function_id, r.status, r.attempt, r.created_at, r.started_at, r.ended_at,
                 substr(r.error, 1, 300) AS error, r.parent_run_id, substr(r.event, 1, 300) AS event,
                 (SELECT count(*) FROM flow_steps s WHERE s.run_id = r.id) AS steps,
@@ -634,7 +634,7 @@ async function modelView(id) {
   const [models, history, unranked, quality, qualityAllTime] = await client.query([
     q(Q.model, id),
     q(Q.history, id),
-    q(Q.unranked, id),
+    q(Q.unranked, id, RECENT_WEEKS),
     q(Q.quality, id),
     q(Q.qualityAllTime, id),
   ]);
@@ -703,10 +703,31 @@ async function modelView(id) {
           "section.incomplete",
           {},
           h("h3", {}, "Weeks with results missing (not ranked)"),
-          h("ul", {}, unranked.map((u) => h("li", {}, `${weekLabel(u.week_id)}: ${pct(u.coverage)} covered, ${u.evaluated}/${u.clues} evaluated, ${u.errors} errors`))),
+          unrankedList(unranked, id),
         )
       : null,
   );
+}
+
+// A model's unranked weeks, the newest RECENT_WEEKS; a button loads the rest.
+function unrankedList(unranked, id) {
+  const item = (u) => h("li", {}, `${weekLabel(u.week_id)}: ${pct(u.coverage)} covered, ${u.evaluated}/${u.clues} evaluated, ${u.errors} errors`);
+  const list = h("ul", {}, unranked.map(item));
+  if (unranked.length < RECENT_WEEKS) return list;
+  const more = h("button", {
+    type: "button",
+    onclick: async () => {
+      more.disabled = true;
+      try {
+        const [all] = await client.query([q(Q.unranked, id, -1)]);
+        list.replaceChildren(...all.map(item));
+        more.remove();
+      } catch (e) {
+        more.disabled = false;
+      }
+    },
+  }, "Older weeks…");
+  return [list, more];
 }
 
 // Answer quality as rank/ stored it (week_coverage, alltime_quality): percent
