@@ -342,11 +342,14 @@ static const char *const m11_answer_quality[] = {
     NULL,
 };
 
-/* The model page reads a model's weeks newest first (answer quality, weeks
- * left unranked); week_coverage's key starts with the week, so without this
- * each of those reads scanned every week of every model. */
-static const char *const m12_coverage_by_model[] = {
+/* The model page reads a model's weeks newest first (history, answer
+ * quality, weeks left unranked): week_coverage's key starts with the week,
+ * so without an index each of those reads scanned every week of every
+ * model, and weekly_rankings' index by model alone left a sort of all of
+ * the model's weeks (bench/bench_scale.py). */
+static const char *const m12_by_model[] = {
     "CREATE INDEX idx_week_coverage_model ON week_coverage(model_id, week_id)",
+    "CREATE INDEX idx_rankings_model_week ON weekly_rankings(model_id, week_id)",
     NULL,
 };
 
@@ -367,7 +370,8 @@ const struct store_migration store_migrations[] = {
     {11, "answer quality per week and model and all-time: wrong-length, no-answer and error rates, "
          "average completion tokens",
      m11_answer_quality, -1, NULL},
-    {12, "week coverage by model (the dashboard's model page)", m12_coverage_by_model, -1, NULL},
+    {12, "a model's weeks by (model, week): week_coverage and weekly_rankings (the dashboard's model page)",
+     m12_by_model, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];
