@@ -111,11 +111,13 @@ static int movement(struct buf *b, const json_t *row, struct err *err)
         return buf_append_str(b, "<span class=\"move new\" data-movement=\"new\">NEW</span>", err);
     int c = isnan(change) ? 0 : (int)change;
     if (c > 0)
-        return buf_printf(b, err, "<span class=\"move up\" data-movement=\"up %d\" title=\"up %d\">\xe2\x96\xb2 %d</span>",
+        return buf_printf(b, err,
+                          "<span class=\"move up\" data-movement=\"up %d\" title=\"up %d\">\xe2\x96\xb2 %d</span>",
                           c, c, c);
     if (c < 0)
         return buf_printf(b, err,
-                          "<span class=\"move down\" data-movement=\"down %d\" title=\"down %d\">\xe2\x96\xbc %d</span>",
+                          "<span class=\"move down\" data-movement=\"down %d\" title=\"down %d\">"
+                          "\xe2\x96\xbc %d</span>",
                           -c, -c, -c);
     return buf_append_str(b, "<span class=\"move same\" data-movement=\"unchanged\" title=\"unchanged\">=</span>", err);
 }
@@ -127,7 +129,8 @@ static int tenure(struct buf *b, int rank, double weeks, struct err *err)
     int w = (int)weeks;
     if (buf_append_str(b, "<span class=\"tenure\">", err) < 0)
         return -1;
-    if (rank == 1 && w >= 3 && buf_printf(b, err, "<span class=\"crown\" title=\"%d weeks at #1\">\xe2\x99\x9b </span>", w) < 0)
+    if (rank == 1 && w >= 3 &&
+        buf_printf(b, err, "<span class=\"crown\" title=\"%d weeks at #1\">\xe2\x99\x9b </span>", w) < 0)
         return -1;
     return buf_printf(b, err, "%d %s at #%d</span>", w, w == 1 ? "week" : "weeks", rank);
 }
@@ -143,9 +146,12 @@ static int board_row(struct buf *b, const json_t *row, struct err *err)
     for (; provider[i] && i + 1 < sizeof lower; i++)
         lower[i] = (char)(provider[i] >= 'A' && provider[i] <= 'Z' ? provider[i] - 'A' + 'a' : provider[i]);
     lower[i] = '\0';
-    if (buf_append_str(b, "<tr class=\"board-row\" tabindex=\"0\" role=\"button\" aria-expanded=\"false\" data-model-id=\"", err) < 0 ||
+    if (buf_append_str(b, "<tr class=\"board-row\" tabindex=\"0\" role=\"button\" aria-expanded=\"false\" "
+                          "data-model-id=\"", err) < 0 ||
         web_html_escape(b, str(row, "model_id"), err) < 0 ||
-        buf_printf(b, err, "\" data-rank=\"%d\"><td class=\"rank\"><span class=\"rank-badge %s\" aria-label=\"rank %d\">%d</span></td>",
+        buf_printf(b, err,
+                   "\" data-rank=\"%d\"><td class=\"rank\"><span class=\"rank-badge %s\" aria-label=\"rank %d\">"
+                   "%d</span></td>",
                    rank, medal, rank, rank) < 0 ||
         buf_append_str(b, "<td class=\"model\"><a class=\"model-name\" href=\"#/model/", err) < 0)
         return -1;
@@ -159,7 +165,8 @@ static int board_row(struct buf *b, const json_t *row, struct err *err)
         buf_append_str(b, "</a> <span class=\"provider\" data-provider=\"", err) < 0 ||
         web_html_escape(b, lower, err) < 0 || buf_append_str(b, "\">", err) < 0 ||
         web_html_escape(b, *provider ? provider : "?", err) < 0 ||
-        buf_append_str(b, "</span><div class=\"sub\">", err) < 0 || tenure(b, rank, num(row, "tenure_weeks"), err) < 0 ||
+        buf_append_str(b, "</span><div class=\"sub\">", err) < 0 ||
+        tenure(b, rank, num(row, "tenure_weeks"), err) < 0 ||
         buf_append_str(b, "</div></td><td class=\"score\"><span class=\"accuracy\">", err) < 0 ||
         pct(b, num(row, "accuracy"), err) < 0 ||
         buf_printf(b, err, "</span><div class=\"sub correct\">%.0f/%.0f</div></td>", num(row, "correct"),
@@ -183,7 +190,8 @@ static int render_view(struct buf *b, const json_t *board, struct err *err)
         buf_append_str(b, "\"><div class=\"toolbar\"><label for=\"week\">Week </label>"
                           "<select id=\"week\" aria-label=\"week\" disabled><option selected>", err) < 0 ||
         week_label(b, week, err) < 0 ||
-        buf_append_str(b, "</option></select></div><section class=\"summary\" aria-label=\"week summary\"><h2>", err) < 0 ||
+        buf_append_str(b, "</option></select></div>"
+                          "<section class=\"summary\" aria-label=\"week summary\"><h2>", err) < 0 ||
         week_label(b, week, err) < 0 ||
         buf_printf(b, err, "</h2><p class=\"counts\"><span data-count=\"clues\">%.0f clues</span> \xc2\xb7 "
                            "<span data-count=\"models\">%zu %s ranked</span></p></section>",
@@ -193,7 +201,8 @@ static int render_view(struct buf *b, const json_t *board, struct err *err)
         buf_append_str(b, ": ranked models</caption><thead><tr><th scope=\"col\">Rank</th><th scope=\"col\">Model</th>"
                           "<th scope=\"col\">Accuracy</th><th class=\"wide\" scope=\"col\">95% interval </th>"
                           "<th class=\"narrow-hide\" scope=\"col\">Avg time</th>"
-                          "<th class=\"narrow-hide\" scope=\"col\">Cost</th><th scope=\"col\">Move</th></tr></thead><tbody>",
+                          "<th class=\"narrow-hide\" scope=\"col\">Cost</th><th scope=\"col\">Move</th>"
+                          "</tr></thead><tbody>",
                        err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)

@@ -327,13 +327,14 @@ static enum MHD_Result handle_asset(struct MHD_Connection *c, const struct web_a
 
 /* GET /: index.html with the newest ranked week's board in it (firstrow.h)
  * for a client that may read the data anyway; the plain file otherwise, or
- * when there is nothing ranked yet or the read fails. */
+ * when there is nothing ranked yet or the read fails. Only on an embedded
+ * file (the SQL endpoint's), so the page never waits on a remote database. */
 static enum MHD_Result handle_index(struct web_server *s, struct MHD_Connection *c, const struct web_asset *a)
 {
     char *page = NULL;
     size_t len = 0;
     struct err err = {{0}};
-    int rc = sql_allowed(s, c) ? web_firstrow_page(flow_engine_store(s->engine), &page, &len, &err) : 0;
+    int rc = s->sql_db && sql_allowed(s, c) ? web_firstrow_page(flow_engine_store(s->engine), &page, &len, &err) : 0;
     if (rc < 0)
         log_warn("GET /: %s", err.msg);
     if (rc <= 0)
