@@ -23,12 +23,24 @@
 #include "db/db_backend.h"
 
 #define BUSY_TIMEOUT_MS 10000
+/* Prepared statements kept per connection. Preparing the workflow engine's
+ * checkpoint upsert costs about as much CPU as committing it; the store's
+ * statements are a fixed set of static strings, so a small cache keeps all
+ * the hot ones. */
+#define STMT_CACHE_SIZE 48
+
+struct cached_stmt {
+    sqlite3_stmt *st;   /* reset, bindings cleared; NULL: free slot */
+    unsigned long used; /* when it was last handed out, for eviction */
+};
 
 struct sqlite_impl {
     sqlite3 *conn;
     char *path;
     int wal_checked; /* journal mode set to WAL (or found unchangeable) */
     int readonly;    /* opened for a command that only reads: batches refused */
+    struct cached_stmt cache[STMT_CACHE_SIZE];
+    unsigned long clock;
 };
 
 static int fail_sqlite(struct sqlite_impl *s, struct err *err, const char *what, const char *sql)
@@ -148,11 +160,20 @@ fail:
     return -1;
 }
 
+static void cache_clear(struct sqlite_impl *s)
+{
+    for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+        sqlite3_finalize(s->cache[i].st);
+        s->cache[i].st = NULL;
+    }
+}
+
 static void sqlite_close(void *impl)
 {
     struct sqlite_impl *s = impl;
     if (!s)
         return;
+    cache_clear(s);
     sqlite3_close(s->conn);
     free(s->path);
     free(s);
@@ -186,10 +207,56 @@ static int bind_args(struct sqlite_impl *s, sqlite3_stmt *st, const struct db_st
     return 0;
 }
 
+/* A cached statement for sql, taken out of the cache (the caller gives it
+ * back with release), or NULL. Calls are serialised by db.c's lock. */
+static sqlite3_stmt *cache_take(struct sqlite_impl *s, const char *sql)
+{
+    for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+        sqlite3_stmt *st = s->cache[i].st;
+        if (st && strcmp(sqlite3_sql(st), sql) == 0) {
+            s->cache[i].st = NULL;
+            return st;
+        }
+    }
+    return NULL;
+}
+
+/* Done with st: reset and kept for the next use of its SQL, evicting the
+ * least recently used one when the cache is full. A reset statement holds
+ * no lock and no read transaction. */
+static void release(struct sqlite_impl *s, sqlite3_stmt *st)
+{
+    if (!st)
+        return;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    size_t slot = 0;
+    for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+        if (!s->cache[i].st) {
+            slot = i;
+            break;
+        }
+        if (s->cache[i].used < s->cache[slot].used)
+            slot = i;
+    }
+    sqlite3_finalize(s->cache[slot].st);
+    s->cache[slot].st = st;
+    s->cache[slot].used = ++s->clock;
+}
+
 static int prepare(struct sqlite_impl *s, const struct db_stmt *stmt, sqlite3_stmt **out,
                    struct err *err)
 {
     const char *tail = NULL;
+    *out = cache_take(s, stmt->sql);
+    if (*out) {
+        if (bind_args(s, *out, stmt, err) < 0) {
+            release(s, *out);
+            *out = NULL;
+            return -1;
+        }
+        return 0;
+    }
     if (sqlite3_prepare_v2(s->conn, stmt->sql, -1, out, &tail) != SQLITE_OK)
         return fail_sqlite(s, err, "cannot prepare", stmt->sql);
     if (!*out)
@@ -287,7 +354,7 @@ static int sqlite_query(void *impl, const struct db_stmt *stmt, struct db_result
     }
     rc = collect(s, st, stmt->sql, out, err);
 out:
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -315,7 +382,7 @@ static int sqlite_batch(void *impl, const struct db_stmt *stmts, size_t n, struc
         int rc = prepare(s, &stmts[i], &st, err);
         if (rc == 0)
             rc = collect(s, st, stmts[i].sql, &r, err);
-        sqlite3_finalize(st);
+        release(s, st);
         if (rc < 0) {
             err_prefix(err, "statement %zu of %zu", i + 1, n);
             goto rollback;

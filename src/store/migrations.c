@@ -370,6 +370,17 @@ static const char *const m13_extract_rule[] = {
     NULL,
 };
 
+/* The model page reads a model's weeks newest first (history, answer
+ * quality, weeks left unranked): week_coverage's key starts with the week,
+ * so without an index each of those reads scanned every week of every
+ * model, and weekly_rankings' index by model alone left a sort of all of
+ * the model's weeks (bench/bench_scale.py). */
+static const char *const m14_by_model[] = {
+    "CREATE INDEX idx_week_coverage_model ON week_coverage(model_id, week_id)",
+    "CREATE INDEX idx_rankings_model_week ON weekly_rankings(model_id, week_id)",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -390,6 +401,8 @@ const struct store_migration store_migrations[] = {
     {12, "rejected posts (url, series, number, reason, first and last seen, attempts); linked lights of a clue",
      m12_rejected_posts, -1, NULL},
     {13, "evaluations record the extraction rule that decided each answer", m13_extract_rule, -1, NULL},
+    {14, "a model's weeks by (model, week): week_coverage and weekly_rankings (the dashboard's model page)",
+     m14_by_model, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -20,6 +20,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "web/assets.h"
+#include "web/firstrow.h"
 #include "web/metrics.h"
 #include "web/pool.h"
 #include "web/sqlapi.h"
@@ -719,6 +720,35 @@ static enum MHD_Result handle_asset(struct MHD_Connection *c, const struct web_a
     return rc;
 }
 
+/* GET /: index.html with the newest ranked week's board in it (firstrow.h)
+ * for a client that may read the data anyway; the plain file otherwise, or
+ * when there is nothing ranked yet or the read fails. Only on an embedded
+ * file (the SQL endpoint's), so the page never waits on a remote database. */
+static enum MHD_Result handle_index(struct web_server *s, struct MHD_Connection *c, const struct web_asset *a)
+{
+    char *page = NULL;
+    size_t len = 0;
+    struct err err = {{0}};
+    int rc = s->sql_db && sql_allowed(s, c) ? web_firstrow_page(flow_engine_store(s->engine), &page, &len, &err) : 0;
+    if (rc < 0)
+        log_warn("GET /: %s", err.msg);
+    if (rc <= 0)
+        return handle_asset(c, a);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, page, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(page);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", a->type);
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Content-Security-Policy", dashboard_csp);
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result handle_inngest(struct web_server *s, struct MHD_Connection *c, const char *method,
                                       struct request *req)
 {
@@ -865,6 +895,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (strncmp(url, "/api/runs/", 10) == 0 && url[10])
             return handle_runs(s, c, url + 10);
         const struct web_asset *asset = web_asset_find(url);
+        if (asset && strcmp(asset->path, "/index.html") == 0)
+            return handle_index(s, c, asset);
         if (asset)
             return handle_asset(c, asset);
     } else if (strcmp(method, "POST") == 0 && strncmp(url, "/e/", 3) == 0) {
