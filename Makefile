@@ -1,5 +1,7 @@
 # The two ways in on a fresh machine (see README):
-#   make start   install what is missing, build, create/upgrade the database, show its status
+#   make start   install what is missing, build, create (or check) the database, then serve
+#                the dashboard and the weekly schedule in the foreground (Ctrl-C stops it;
+#                LISTEN and DATABASE_PATH from the environment or .env are honoured)
 #   make check   install what is missing, build with ASan + UBSan, run every test
 # `make` / `make build` only build: they never install anything or ask for
 # sudo (`make deps` does, and start and check call it). Warnings are errors
@@ -28,8 +30,7 @@ build:
 
 start: deps
 	@$(MAKE) --no-print-directory build
-	./$(BUILD)/cryptic-bench init-db
-	./$(BUILD)/cryptic-bench status
+	@./scripts/start ./$(BUILD)/cryptic-bench
 
 check: test-deps
 	@./scripts/test-tools

@@ -2,6 +2,7 @@
 # old database: copies ../shared/data/original-cryptic-bench.db into a
 # temporary directory, upgrades and ranks it, and starts
 # `serve --workers 2` on a free loopback port.
+# With SCALE_WEEKS set, the copy is grown to that many weeks first.
 # Needs $name (for messages); sets $tmp, $pid and $port, and an EXIT trap
 # that stops the server and removes $tmp.
 bin=./build/cryptic-bench
@@ -14,6 +15,9 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 cp "$original" "$tmp/bench.db"
 export TURSO_DATABASE_URL=
 "$bin" -q --db "$tmp/bench.db" init-db >/dev/null
+if [ -n "${SCALE_WEEKS:-}" ]; then
+    python3 bench/bench_scale.py --grow "$tmp/bench.db" --weeks "$SCALE_WEEKS" >/dev/null
+fi
 "$bin" -q --db "$tmp/bench.db" rank --all >/dev/null
 "$bin" -q --db "$tmp/bench.db" serve --listen 127.0.0.1:0 --no-cron --workers 2 >"$tmp/serve.out" 2>/dev/null &
 pid=$!

@@ -7,6 +7,7 @@
 
 #include "core/dotenv.h"
 #include "core/log.h"
+#include "store/store.h"
 
 static const struct cli_command commands[] = {
     {
@@ -17,6 +18,9 @@ static const struct cli_command commands[] = {
                 "place (an old TypeScript cryptic-bench file included), then makes the models\n"
                 "table match the model list: listed models are added or updated and active,\n"
                 "others inactive. Prints what changed; a second run changes nothing.\n"
+                "Only this command upgrades: every other one refuses an older schema. Before an\n"
+                "upgrade it keeps a copy of the file next to it, DB.schema-N.bak (SQLite's online\n"
+                "backup), and refuses to go on when that file exists already.\n"
                 "\n"
                 "  --models FILE   the model list (default: MODELS_FILE or ./models.json)\n",
         .run = cmd_init_db,
@@ -88,8 +92,9 @@ static const struct cli_command commands[] = {
                 "(min_interval_ms, default 500) with its clues in order. Every reply is\n"
                 "extracted, checked and stored at once. A clue already answered is skipped;\n"
                 "errors are always asked again. Errors never count as wrong answers and never\n"
-                "replace a stored success. Exits 1 when a model (404, 403) or the whole run\n"
-                "(401, 402) had to stop.\n"
+                "replace a stored success. Then the rankings are recomputed from the week on\n"
+                "(as `rank --week W`), or it says why they were not. Exits 1 when a model (404,\n"
+                "403) or the whole run (401, 402) had to stop.\n"
                 "\n"
                 "  --week W            the week, e.g. 2026-W14\n"
                 "  --model ID          only this model (repeatable)\n"
@@ -102,8 +107,13 @@ static const struct cli_command commands[] = {
         .usage = "[--week W]",
         .summary = "re-extract and re-check stored replies (no API calls)",
         .help = "Runs answer extraction and checking again over the stored replies (one week,\n"
-                "or all) and stores the new verdicts in one batch; prints per model how many\n"
-                "changed. Stored verdicts change only here.\n",
+                "or all) and stores the new verdicts and the rule that decided each in one batch;\n"
+                "prints the verdicts that changed grouped by rule (\"wrong->correct 9 (answer-is 7,\n"
+                "final-line 2)\") and per model, then recomputes the rankings from the earliest\n"
+                "week whose verdicts changed, as `rank --week` does. Stored verdicts change only\n"
+                "here.\n"
+                "\n"
+                "  --week W   only the replies of week W (default: every week)\n",
         .run = cmd_rescore,
     },
     {
@@ -173,7 +183,7 @@ static const struct cli_command commands[] = {
                 "  --public-host NAMES     the names clients use (comma-separated); other Host\n"
                 "                  headers get 421; the first is the Inngest serve URL's host\n"
                 "  --allow-origin ORIGINS  origins whose pages may read the SQL endpoint\n"
-                "LIMITS (each also CRYPTIC_BENCH_<NAME>; README \"Running in public\"):\n"
+                "LIMITS (each also CRYPTIC_BENCH_<NAME>; docs/deployment.md, \"Running in public\"):\n"
                 "  --sql-deadline-ms N (5000)  --sql-statement-ms N  --sql-max-rows N (10000)\n"
                 "  --sql-threads N (2)  --sql-per-client N (2)  --body-budget-mb N (32)\n"
                 "  --max-connections N (512)  --max-connections-per-ip N (64)\n"
@@ -207,7 +217,11 @@ static const struct cli_command commands[] = {
                 "SRC and DST are file paths or libsql://, https:// or http:// URLs (the token is\n"
                 "TURSO_AUTH_TOKEN). The source is only read. A target with tables is refused\n"
                 "unless --force (which replaces them) or it holds an unfinished copy of the same\n"
-                "source, which is resumed.\n",
+                "source, which is resumed.\n"
+                "\n"
+                "  --from SRC   the database to copy (a file or a URL); only read\n"
+                "  --to DST     where to copy it (a file or a URL)\n"
+                "  --force      replace the tables DST already has\n",
         .run = cmd_migrate,
     },
     {
@@ -237,6 +251,10 @@ static const struct cli_command commands[] = {
                 "refused. index.html carries a Content-Security-Policy that allows its own origin\n"
                 "and the database's only.\n"
                 "\n"
+                "  --out DIR         the directory to write (created when missing)\n"
+                "  --db-url URL      the database the page reads (default: --db or\n"
+                "                    TURSO_DATABASE_URL when it is a URL)\n"
+                "  --read-token T    the read-only JWT (default TURSO_READ_TOKEN)\n"
                 "  --token-header H  Authorization (default, what libSQL clients send) or\n"
                 "                    x-authorization, which sqld also reads: its CORS answer\n"
                 "                    (Allow-Headers: *) covers that one in every browser\n",
@@ -252,7 +270,9 @@ static const struct cli_command commands[] = {
                 "(comma-separated, e.g. 2026-W01,2026-W04), one evaluate-model run per week, and\n"
                 "the rankings are recomputed from the earliest of them. The estimated cost is\n"
                 "printed first and checked against CRYPTIC_BENCH_RUN_BUDGET_USD and the credits\n"
-                "left. Killed, the same command again resumes where it stopped.\n",
+                "left. Killed, the same command again resumes where it stopped.\n"
+                "\n"
+                "  --weeks LIST   only these weeks (comma-separated week ids)\n",
         .run = cmd_backfill,
     },
     {
@@ -267,39 +287,53 @@ static const struct cli_command commands[] = {
                 "  quarantine    its clues stop counting (rankings, coverage, what models are\n"
                 "                asked) but stay stored; the reason is kept and shown\n"
                 "  restore       it counts again\n"
-                "After a change the rankings are recomputed from the puzzle's week on.\n",
+                "After a change the rankings are recomputed from the puzzle's week on.\n"
+                "\n"
+                "  --json          list: print a JSON array\n"
+                "  --reason TEXT   quarantine: why (kept and shown)\n",
         .run = cmd_puzzles,
     },
     {
         .name = "clues",
-        .usage = "exclude ID --reason TEXT | restore ID",
-        .summary = "take one bad clue out of scoring, or put it back",
-        .help = "As `puzzles quarantine` for a single clue (e.g. a wrong answer in the blog's\n"
-                "table); the rankings are recomputed from its week on.\n",
+        .usage = "list --puzzle ID [--json] | exclude ID --reason TEXT | restore ID",
+        .summary = "list a puzzle's clues; take one bad clue out of scoring, or put it back",
+        .help = "  list        a puzzle's clues with their ids (the ids exclude takes)\n"
+                "  exclude     as `puzzles quarantine` for a single clue (e.g. a wrong answer in\n"
+                "              the blog's table); the rankings are recomputed from its week on\n"
+                "  restore     it counts again\n"
+                "\n"
+                "  --puzzle ID     list: the puzzle (ids from `puzzles list`)\n"
+                "  --json          list: print a JSON array\n"
+                "\n"
+                "  --reason TEXT   exclude: why (kept and shown)\n",
         .run = cmd_clues,
     },
     {
         .name = "runs",
-        .usage = "[list | show ID | cancel ID | retry ID]",
+        .usage = "[list [--json] | show ID [--json] | cancel ID | retry ID]",
         .summary = "workflow runs, and one run's steps as a timeline",
-        .help = "  list         the 50 newest runs (default)\n"
+        .help = "  list         the 50 newest runs (default): function, week, status, model,\n"
+                "               when, how long, error\n"
                 "  show ID      one run: status, output or error, its steps (kind, status,\n"
                 "               attempts, duration, error)\n"
                 "  cancel ID    stop a run that has not finished\n"
                 "  retry ID     queue a failed or cancelled run again: its checkpointed steps\n"
-                "               are kept, its failed ones run again\n",
+                "               are kept, its failed ones run again\n"
+                "  --json       list: a JSON array of runs; show: the run with its steps\n",
         .run = cmd_runs,
     },
     {
         .name = "extract",
-        .usage = "--enumeration E [--answer A]",
+        .usage = "--enumeration E [--answer A] [--explain]",
         .summary = "read one model reply on stdin and print the answer it committed to",
-        .help = "Prints {\"answer\": \"HALF HITCH\" | null, \"method\": \"...\", \"correct\": true | false | null}:\n"
-                "the answer the reply finally committed to (null when it never did), the rule\n"
-                "that found it, and with --answer whether it is right (letters A-Z compared).\n"
+        .help = "Prints {\"answer\": \"HALF HITCH\" | null, \"rule\": \"answer-is\", \"method\": \"...\",\n"
+                "\"correct\": true | false | null}: the answer the reply finally committed to (null\n"
+                "when it never did), the rule that decided (as stored in evaluations.extract_rule)\n"
+                "and what it means, and with --answer whether it is right (letters A-Z compared).\n"
                 "\n"
                 "  --enumeration E   the clue's enumeration, e.g. \"(4,5)\"\n"
-                "  --answer A        the correct answer, to check against\n",
+                "  --answer A        the correct answer, to check against\n"
+                "  --explain         first print every candidate met, kept or dropped and why\n",
         .run = cmd_extract,
     },
 };
@@ -311,22 +345,95 @@ static void print_global_usage(FILE *out)
     fprintf(out, "usage: cryptic-bench [--db PATH|URL] [--token TOKEN] [-v|-q] COMMAND [ARGS]\n");
 }
 
+static const char about[] = "A weekly benchmark of language models on fresh cryptic crossword clues.";
+
+/* The global options, for --help and the man page alike. */
+static const char global_options[] =
+    "  --db PATH|URL   the database: a file, or a libsql://, https:// or http:// URL\n"
+    "                  (default: TURSO_DATABASE_URL, else DATABASE_PATH, else\n"
+    "                  " CONFIG_DEFAULT_DATABASE_PATH ")\n"
+    "  --token TOKEN   auth token for a remote database (default: TURSO_AUTH_TOKEN)\n"
+    "  -v, --verbose   debug detail on stderr\n"
+    "  -q, --quiet     only warnings and errors on stderr\n"
+    "  -h, --help      this help (help COMMAND, or COMMAND --help: a command's)\n"
+    "  --version       the program's version\n";
+
+static const char exit_status[] =
+    "0 success, 1 failure (one line on stderr says what failed), 2 usage error: an unknown\n"
+    "command or option, or a bad value of an option or a setting (the message names it\n"
+    "and what is allowed).\n";
+
 static void print_global_help(void)
 {
     print_global_usage(stdout);
-    printf("\nA weekly benchmark of language models on fresh cryptic crossword clues.\n\n"
-           "Commands:\n");
+    printf("\n%s\n\nCommands:\n", about);
     for (size_t i = 0; i < ncommands; i++)
-        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-    printf("\nOptions:\n"
-           "  --db PATH|URL   the database: a file, or a libSQL URL (default: TURSO_DATABASE_URL,\n"
-           "                  else DATABASE_PATH, else " CONFIG_DEFAULT_DATABASE_PATH ")\n"
-           "  --token TOKEN   auth token for a remote database (default: TURSO_AUTH_TOKEN)\n"
-           "  -v, --verbose   debug detail on stderr\n"
-           "  -q, --quiet     only warnings and errors on stderr\n"
-           "  -h, --help      this help\n"
-           "\nSettings are also read from a .env file in the working directory.\n"
-           "Run `cryptic-bench COMMAND --help` for a command's options.\n");
+        printf("  %-16s %s\n", commands[i].name, commands[i].summary);
+    printf("\nOptions:\n%s"
+           "\nSettings are also read from a .env file in the working directory; `man\n"
+           "cryptic-bench` lists them. Run `cryptic-bench help COMMAND` for a command's options.\n",
+           global_options);
+}
+
+/* ---- the man page, from the same table ------------------------------- */
+
+/* Text for roff: backslashes and hyphens escaped, a line starting with '.'
+ * or '\'' protected. */
+static void man_text(FILE *out, const char *s)
+{
+    int line_start = 1;
+    for (; *s; s++) {
+        if (line_start && (*s == '.' || *s == '\''))
+            fputs("\\&", out);
+        line_start = *s == '\n';
+        if (*s == '\\')
+            fputs("\\e", out);
+        else if (*s == '-')
+            fputs("\\-", out);
+        else
+            fputc(*s, out);
+    }
+}
+
+/* A preformatted block (the --help text keeps its columns). */
+static void man_block(FILE *out, const char *text)
+{
+    fputs(".nf\n", out);
+    man_text(out, text);
+    if (text[0] && text[strlen(text) - 1] != '\n')
+        fputc('\n', out);
+    fputs(".fi\n", out);
+}
+
+static void print_man(FILE *out)
+{
+    fprintf(out, ".TH CRYPTIC\\-BENCH 1 \"\" \"cryptic-bench %s\" \"User Commands\"\n", CB_VERSION);
+    fputs(".SH NAME\ncryptic\\-bench \\- ", out);
+    man_text(out, about);
+    fputs("\n.SH SYNOPSIS\n.B cryptic\\-bench\n[\\-\\-db PATH|URL] [\\-\\-token TOKEN] [\\-v|\\-q] "
+          "COMMAND [ARGS]\n.SH OPTIONS\n", out);
+    man_block(out, global_options);
+    fputs(".SH COMMANDS\n", out);
+    for (size_t i = 0; i < ncommands; i++) {
+        const struct cli_command *c = &commands[i];
+        fputs(".SS ", out);
+        man_text(out, c->name);
+        fputc(' ', out);
+        man_text(out, c->usage);
+        fputc('\n', out);
+        man_text(out, c->summary);
+        fputs(".\n", out);
+        if (c->help[0])
+            man_block(out, c->help);
+    }
+    fputs(".SH ENVIRONMENT\nSettings come from the environment and from a .env file in the working "
+          "directory; flags win. Every value is checked before a command runs: a bad one stops the "
+          "program with exit status 2.\n", out);
+    config_print_man(out);
+    fputs(".SH EXIT STATUS\n", out);
+    man_text(out, exit_status);
+    fputs(".SH FILES\n.TP\n.I models.json\nthe model list init\\-db syncs into the database\n"
+          ".TP\n.I .env\nsettings, one NAME=VALUE a line\n", out);
 }
 
 int cli_print_help(const struct cli_command *cmd)
@@ -404,6 +511,13 @@ int cli_main(int argc, char **argv)
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             print_global_help();
             return CLI_OK;
+        } else if (strcmp(arg, "--version") == 0) {
+            printf("cryptic-bench %s (database schema %d)\n", CB_VERSION, STORE_SCHEMA_VERSION);
+            return CLI_OK;
+        } else if (strcmp(arg, "--man") == 0) {
+            /* Undocumented: the build writes cryptic-bench.1 with it. */
+            print_man(stdout);
+            return CLI_OK;
         } else if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
             log_set_level(LOG_DEBUG);
             i++;
@@ -429,6 +543,19 @@ int cli_main(int argc, char **argv)
         fprintf(stderr, "Run `cryptic-bench --help` for the commands.\n");
         return CLI_USAGE;
     }
+    if (strcmp(argv[i], "help") == 0) {
+        if (i + 1 >= argc) {
+            print_global_help();
+            return CLI_OK;
+        }
+        const struct cli_command *topic = find_command(argv[i + 1]);
+        if (!topic || i + 2 < argc) {
+            fprintf(stderr, "cryptic-bench help: no command \"%s\"\nusage: cryptic-bench help [COMMAND]\n",
+                    topic ? argv[i + 2] : argv[i + 1]);
+            return CLI_USAGE;
+        }
+        return cli_print_help(topic);
+    }
     const struct cli_command *cmd = find_command(argv[i]);
     if (!cmd) {
         fprintf(stderr, "cryptic-bench: unknown command \"%s\"\n", argv[i]);
@@ -445,7 +572,16 @@ int cli_main(int argc, char **argv)
         fprintf(stderr, "cryptic-bench: %s\n", err.msg);
         return CLI_FAILED;
     }
+    if (config_check_env(&err) < 0) {
+        fprintf(stderr, "cryptic-bench: %s\n", err.msg);
+        return CLI_USAGE;
+    }
     struct cli_ctx ctx = {{0}};
     config_resolve(&ctx.config, db_flag, token_flag);
+    if (config_check_db_location(ctx.config.db_location, &err) < 0) {
+        fprintf(stderr, "cryptic-bench: %s %s\n", ctx.config.db_source, err.msg);
+        print_global_usage(stderr);
+        return CLI_USAGE;
+    }
     return cmd->run(&ctx, cmd, argc - i - 1, argv + i + 1);
 }

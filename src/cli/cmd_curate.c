@@ -128,7 +128,7 @@ int cmd_puzzles(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
     struct err err = {{0}};
     struct store *store = NULL;
     json_t *list = NULL;
-    int rc = pipeline_env_open_store(ctx, &store, &err) < 0 ? -1 : store_puzzles_json(store, &list, &err);
+    int rc = pipeline_env_open_readonly(ctx, &store, &err) < 0 ? -1 : store_puzzles_json(store, &list, &err);
     store_close(store);
     if (rc < 0)
         return cli_fail(cmd, err.msg);
@@ -160,10 +160,66 @@ int cmd_puzzles(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
     return CLI_OK;
 }
 
+/* clues list --puzzle ID [--json]: the ids `clues exclude` takes. */
+static int list_clues(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+    const char *puzzle = NULL;
+    int json = 0;
+    for (int i = 1; i < argc;) {
+        int taken = cli_take_value(argc, argv, &i, "--puzzle", &puzzle);
+        if (taken < 0)
+            return cli_usage_error(cmd, "--puzzle needs a puzzle id (see `cryptic-bench puzzles list`)");
+        if (taken > 0)
+            continue;
+        if (strcmp(argv[i], "--json") != 0)
+            return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[i]);
+        json = 1;
+        i++;
+    }
+    int64_t id;
+    if (parse_id(puzzle, &id) < 0)
+        return cli_usage_error(cmd, "clues list needs --puzzle ID, a puzzle id (see `cryptic-bench puzzles list`)");
+    struct err err = {{0}};
+    struct store *store = NULL;
+    json_t *list = NULL;
+    int found = 0;
+    int rc = pipeline_env_open_readonly(ctx, &store, &err) < 0 ? -1 : store_clues_json(store, id, &list, &found, &err);
+    store_close(store);
+    if (rc < 0)
+        return cli_fail(cmd, err.msg);
+    if (!found) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "no puzzle %lld (see `cryptic-bench puzzles list`)", (long long)id);
+        return cli_fail(cmd, msg);
+    }
+    if (json) {
+        json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    } else {
+        printf("%6s  %-10s %-6s %-44s %-16s %s\n", "id", "clue", "enum", "text", "answer", "status");
+        size_t i;
+        json_t *c;
+        json_array_foreach(list, i, c) {
+            const char *why = json_string_value(json_object_get(c, "exclude_reason"));
+            char where[32];
+            snprintf(where, sizeof where, "%s %s", json_string_value(json_object_get(c, "number")),
+                     json_string_value(json_object_get(c, "direction")));
+            printf("%6lld  %-10s %-6s %-44.44s %-16.16s %s%.200s\n",
+                   (long long)json_integer_value(json_object_get(c, "id")), where,
+                   json_string_value(json_object_get(c, "enumeration")), json_string_value(json_object_get(c, "clue")),
+                   json_string_value(json_object_get(c, "answer")), why ? "excluded: " : "scored", why ? why : "");
+        }
+    }
+    json_decref(list);
+    return CLI_OK;
+}
+
 int cmd_clues(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     if (argc == 0)
-        return cli_usage_error(cmd, "which action? exclude ID --reason TEXT, or restore ID");
+        return cli_usage_error(cmd, "which action? list --puzzle ID, exclude ID --reason TEXT, or restore ID");
+    if (strcmp(argv[0], "list") == 0)
+        return list_clues(ctx, cmd, argc, argv);
     if (strcmp(argv[0], "exclude") == 0 || strcmp(argv[0], "restore") == 0)
         return change(ctx, cmd, argc, argv, "clue", store_clue_exclude, strcmp(argv[0], "restore") == 0);
     return cli_usage_error(cmd, "unknown action \"%s\"", argv[0]);

@@ -138,6 +138,65 @@ static int mark_stopped(struct store *store, const char *week_run, struct pipeli
     return 0;
 }
 
+/* A model's STATUS: what happened to it, in words. A model that was never
+ * asked anything says why (retired, the week's run refused), not
+ * "complete". */
+static void model_status(const struct pipeline_model_progress *m, const struct store_model_list *models,
+                         const struct store_flow_run *week_run, char *out, size_t size)
+{
+    if (m->stopped) {
+        snprintf(out, size, "stopped: %s", m->stop_reason);
+        return;
+    }
+    if (!m->started_ms) {
+        const char *retired = NULL;
+        for (size_t i = 0; i < models->n; i++)
+            if (strcmp(models->items[i].openrouter_id, m->model) == 0)
+                retired = models->items[i].retired_reason;
+        if (retired)
+            snprintf(out, size, "skipped: retired (%.300s); `cryptic-bench models activate %s` brings it back",
+                     retired, m->model);
+        else if (strcmp(week_run->status, "completed") != 0)
+            snprintf(out, size, "not asked: %.400s", week_run->error ? week_run->error : week_run->status);
+        else
+            snprintf(out, size, "not asked");
+        return;
+    }
+    if (m->total == 0)
+        snprintf(out, size, "nothing to ask: every clue already answered");
+    else
+        snprintf(out, size, "%s", m->done == m->total ? "complete" : "incomplete");
+}
+
+/* The rankings step that followed the evaluation (calculate-rankings, from
+ * the benchmark/evaluate.complete the week's run sent): its report, or why
+ * the rankings were not recomputed. */
+static void report_rankings(struct store *store, const char *week, int64_t since_ms)
+{
+    struct store_flow_run *runs = NULL;
+    size_t n = 0;
+    struct err err = {{0}};
+    const struct store_flow_run *rank = NULL;
+    if (store_flow_runs_list(store, 50, &runs, &n, &err) == 0)
+        for (size_t i = 0; i < n && !rank; i++)
+            if (strcmp(runs[i].function_id, "calculate-rankings") == 0 && runs[i].created_at >= since_ms)
+                rank = &runs[i];
+    if (rank && strcmp(rank->status, "completed") == 0) {
+        printf("rankings recomputed from %s:\n", week);
+        if (store_rank_report(store, week, stdout, &err) < 0)
+            printf("  (cannot show them: %s)\n", err.msg);
+    } else if (rank) {
+        printf("rankings NOT recomputed: %s; `cryptic-bench rank --week %s` recomputes them\n",
+               rank->error ? rank->error : rank->status, week);
+    } else {
+        printf("rankings NOT recomputed (the week's evaluation did not finish); `cryptic-bench rank --week %s` "
+               "recomputes them\n", week);
+    }
+    for (size_t i = 0; i < n; i++)
+        store_flow_run_clear(&runs[i]);
+    free(runs);
+}
+
 int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     struct pipeline_evaluate_opts opts = {0};
@@ -177,6 +236,7 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     struct pipeline_config cfg;
     struct store_flow_run run = {0};
     char fatal[800] = "";
+    struct store_model_list models = {0};
     struct tally *t = calloc(1, sizeof *t);
     json_t *data = NULL;
     char newest[16];
@@ -221,9 +281,12 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     if (workers <= 0 || workers > t->report.nmodels)
         workers = t->report.nmodels;
     log_info("evaluating week %s", week);
-    if (pipeline_env_run_job(ctx, &cfg, PIPELINE_EVALUATE, "evaluate", workers + 1, "benchmark/evaluate.requested",
-                             data, "evaluate-week", &run, &err) < 0 ||
-        mark_stopped(store, run.id, &t->report, fatal, sizeof fatal, &err) < 0)
+    int64_t started = utc_now_real_ms();
+    /* With calculate-rankings: the evaluation ends with the rankings step,
+     * as it does in `run` and `serve`. */
+    if (pipeline_env_run_job(ctx, &cfg, PIPELINE_EVALUATE | PIPELINE_RANK, "evaluate", workers + 1,
+                             "benchmark/evaluate.requested", data, "evaluate-week", &run, &err) < 0 ||
+        mark_stopped(store, run.id, &t->report, fatal, sizeof fatal, &err) < 0 || store_models_list(store, &models, &err) < 0)
         goto done;
 
     struct pipeline_evaluate_report *report = &t->report;
@@ -233,15 +296,18 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     int stopped = 0;
     for (int i = 0; i < report->nmodels; i++) {
         const struct pipeline_model_progress *m = &report->models[i];
-        char done[32];
-        snprintf(done, sizeof done, "%d/%d", m->done, m->total < 0 ? 0 : m->total);
-        printf("%-36s %9s %7d %6d %9d %6d %9.4f  %s%s\n", m->model, done, m->correct, m->wrong,
-               m->no_answer, m->errors, m->cost,
-               m->stopped ? "stopped: " : m->done == m->total ? "complete" : "incomplete",
-               m->stopped ? m->stop_reason : "");
+        char done[32], what[1024];
+        if (m->started_ms)
+            snprintf(done, sizeof done, "%d/%d", m->done, m->total < 0 ? 0 : m->total);
+        else
+            snprintf(done, sizeof done, "-");
+        model_status(m, &models, &run, what, sizeof what);
+        printf("%-36s %9s %7d %6d %9d %6d %9.4f  %s\n", m->model, done, m->correct, m->wrong, m->no_answer,
+               m->errors, m->cost, what);
         stopped += m->stopped;
     }
     printf("total cost: $%.4f\n", report->cost);
+    report_rankings(store, week, started);
     fflush(stdout);
     if (strcmp(run.status, "completed") != 0) {
         /* A run-fatal error: the model that met it says why. */
@@ -256,6 +322,7 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
 done:
     json_decref(data);
     store_flow_run_clear(&run);
+    store_model_list_free(&models);
     store_close(store);
     if (t) {
         pthread_mutex_destroy(&t->lock);

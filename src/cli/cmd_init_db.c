@@ -39,6 +39,30 @@ static void remove_created_file(const char *path)
     remove(side);
 }
 
+/* Before an upgrade: the file as it was, next to it (<db>.schema-N.bak),
+ * through SQLite's online backup (a consistent copy even with a server
+ * writing). An existing copy is never replaced: it may be the only one. */
+static int keep_copy(struct store *store, const char *location, int from, struct err *err)
+{
+    if (db_is_remote(location)) {
+        printf("  no copy kept of the remote database: take one first with "
+               "`cryptic-bench migrate --from %s --to FILE` if you need it\n", location);
+        return 0;
+    }
+    char copy[4096];
+    if ((size_t)snprintf(copy, sizeof copy, "%s.schema-%d.bak", location, from) >= sizeof copy)
+        return err_set(err, "path too long: %s", location);
+    if (fs_exists(copy))
+        return err_set(err, "%s already exists (a copy from an earlier upgrade): move it away, then run "
+                            "init-db again", copy);
+    struct db_backup_opts bopts = {0};
+    struct db_backup_report report = {0};
+    if (db_backup(store_db(store), copy, &bopts, &report, err) < 0)
+        return err_prefix(err, "cannot keep a copy before the upgrade (nothing was changed)");
+    printf("  kept a copy of schema version %d: %s (%.1f MB)\n", from, copy, (double)report.bytes / 1e6);
+    return 0;
+}
+
 int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *models_path = config_env("MODELS_FILE");
@@ -63,7 +87,7 @@ int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
      * so bad input never reaches it. */
     if (models_file_load(models_path, &models, &err) < 0)
         goto out;
-    struct store_open_opts opts = {.token = ctx->config.db_token, .create = 1};
+    struct store_open_opts opts = {.token = ctx->config.db_token, .create = 1, .check = 1};
     if (store_open(location, &opts, &store, &err) < 0)
         goto out;
     int from = store_schema_version(store);
@@ -76,6 +100,8 @@ int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
     else
         printf("database %s (%s): upgrading from schema version %d to %d\n", db_location(store_db(store)),
                db_backend(store_db(store)), from, STORE_SCHEMA_VERSION);
+    if (from != 0 && from != STORE_SCHEMA_VERSION && keep_copy(store, location, from, &err) < 0)
+        goto out;
     if (store_migrate(store, from == 0 ? NULL : print_migration, NULL, &err) < 0)
         goto out;
 

@@ -13,7 +13,7 @@ static int activate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
         return cli_usage_error(cmd, "models activate needs one model id");
     struct err err = {{0}};
     struct store *store = NULL;
-    struct store_open_opts opts = {.token = ctx->config.db_token, .create = 0};
+    struct store_open_opts opts = {.token = ctx->config.db_token, .create = 0, .check = 1};
     int found = 0;
     int rc = store_open(ctx->config.db_location, &opts, &store, &err) < 0 || store_require_current(store, &err) < 0
                  ? -1
@@ -40,7 +40,7 @@ int cmd_models(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
     struct err err = {{0}};
     struct store *store = NULL;
     struct store_model_list list = {0};
-    struct store_open_opts opts = {.token = ctx->config.db_token, .create = 0};
+    struct store_open_opts opts = {.token = ctx->config.db_token, .readonly = 1, .check = 1};
     if (store_open(ctx->config.db_location, &opts, &store, &err) < 0 ||
         store_require_current(store, &err) < 0 || store_models_list(store, &list, &err) < 0) {
         store_close(store);

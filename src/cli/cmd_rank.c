@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/pipeline_env.h"
+#include "core/pct.h"
 #include "core/utc.h"
 #include "rank/rank.h"
 #include "store/store.h"
@@ -100,7 +101,7 @@ int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
     json_t *board = NULL;
     char newest[16];
     int status = CLI_FAILED;
-    if (pipeline_env_open_store(ctx, &store, &err) < 0)
+    if (pipeline_env_open_readonly(ctx, &store, &err) < 0)
         goto done;
     if (alltime) {
         if (store_alltime_json(store, &board, &err) < 0)
@@ -144,21 +145,21 @@ int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
         char correct[32], ci[32], move[32];
         snprintf(correct, sizeof correct, "%lld/%lld", (long long)json_integer_value(json_object_get(row, "correct")),
                  (long long)json_integer_value(json_object_get(row, "total")));
-        snprintf(ci, sizeof ci, "[%.1f, %.1f]", json_number_value(json_object_get(row, "ci_low")),
-                 json_number_value(json_object_get(row, "ci_high")));
+        snprintf(ci, sizeof ci, "[%.1f, %.1f]", pct_round1(json_number_value(json_object_get(row, "ci_low"))),
+                 pct_round1(json_number_value(json_object_get(row, "ci_high"))));
         long rank = (long)json_integer_value(json_object_get(row, "rank"));
         if (alltime) {
             printf("%4ld  %-24s %-10s %5lld %9s %7.1f%%  %s\n", rank, json_string_value(json_object_get(row, "model")),
                    json_string_value(json_object_get(row, "provider")),
                    (long long)json_integer_value(json_object_get(row, "weeks")), correct,
-                   json_number_value(json_object_get(row, "accuracy")), ci);
+                   pct_round1(json_number_value(json_object_get(row, "accuracy"))), ci);
             continue;
         }
         movement(row, move, sizeof move);
         long tenure = (long)json_integer_value(json_object_get(row, "tenure_weeks"));
         printf("%4ld  %-24s %-10s %9s %7.1f%%  %-14s %-7s %ld week%s at #%ld\n", rank,
                json_string_value(json_object_get(row, "model")), json_string_value(json_object_get(row, "provider")),
-               correct, json_number_value(json_object_get(row, "accuracy")), ci, move, tenure,
+               correct, pct_round1(json_number_value(json_object_get(row, "accuracy"))), ci, move, tenure,
                tenure == 1 ? "" : "s", rank);
     }
     json_t *incomplete = json_object_get(board, "incomplete");
@@ -173,7 +174,7 @@ int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
         printf("Incomplete (not ranked):");
         json_array_foreach(incomplete, i, row)
             printf("%s %s %.1f%% of clues (%lld errors)", i ? "," : "", json_string_value(json_object_get(row, "model")),
-                   json_number_value(json_object_get(row, "coverage")),
+                   pct_round1(json_number_value(json_object_get(row, "coverage"))),
                    (long long)json_integer_value(json_object_get(row, "errors")));
         printf("\n");
     }

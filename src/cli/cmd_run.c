@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/pipeline_env.h"
@@ -12,16 +13,27 @@
 
 struct progress {
     struct store *store;
+    int64_t since_ms; /* this run's start: earlier runs are not counted */
+    int tty;          /* stderr is a terminal: redraw one line in place */
+    char last[512];   /* the line shown last */
 };
 
-/* Steps done per function, errors, cost: one line. */
+/* Runs done per function, steps, evaluations, errors, cost: one line, for
+ * this run only. Off a terminal a line is written only when it changed. */
 static void tick(void *ctx)
 {
     struct progress *p = ctx;
     char line[512];
     struct err err = {{0}};
-    if (store_run_progress(p->store, line, sizeof line, &err) == 0)
+    if (store_run_progress(p->store, p->since_ms, line, sizeof line, &err) < 0 || strcmp(line, p->last) == 0)
+        return;
+    snprintf(p->last, sizeof p->last, "%s", line);
+    if (p->tty && log_get_level() >= LOG_INFO) {
+        fprintf(stderr, "\r\033[K%s", line);
+        fflush(stderr);
+    } else {
         log_info("%s", line);
+    }
 }
 
 int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
@@ -59,9 +71,12 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
     json_decref(data);
     if (rc < 0 || flow_engine_start(engine, &err) < 0)
         goto out;
-    struct progress p = {flow_engine_store(engine)};
+    struct progress p = {flow_engine_store(engine), started, isatty(STDERR_FILENO), ""};
     rc = flow_engine_wait_idle(engine, 24LL * 3600 * 1000, tick, &p, &err);
     flow_engine_stop(engine);
+    tick(&p); /* the final counts */
+    if (p.tty && p.last[0] && log_get_level() >= LOG_INFO)
+        fputc('\n', stderr);
     if (rc < 0)
         goto out;
     char summary[4096];

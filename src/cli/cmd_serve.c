@@ -9,6 +9,8 @@
 #include "cli/pipeline_env.h"
 #include "core/http.h"
 #include "core/log.h"
+#include "pipeline/events.h"
+#include "pipeline/runlog.h"
 #include "web/server.h"
 
 /* A whole-number setting of serve: a flag, or else its environment
@@ -103,8 +105,7 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
 {
     const char *listen = config_env("LISTEN"), *workers_s = NULL, *read_token = config_env("CRYPTIC_BENCH_READ_TOKEN");
     int cron = 1, embedded = 0;
-    const char *public_env = config_env("CRYPTIC_BENCH_PUBLIC_SQL");
-    int public_sql = public_env && strcmp(public_env, "0") != 0;
+    int public_sql = config_bool("CRYPTIC_BENCH_PUBLIC_SQL", 0);
     struct serve_setting settings[SET_COUNT] = {
         [SET_SQL_DEADLINE] = {"--sql-deadline-ms", "CRYPTIC_BENCH_SQL_DEADLINE_MS", 10, 600000, 5000, NULL},
         [SET_SQL_STATEMENT] = {"--sql-statement-ms", "CRYPTIC_BENCH_SQL_STATEMENT_MS", 0, 600000, 0, NULL},
@@ -155,6 +156,8 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     int workers = 4;
     if (workers_s && ((workers = atoi(workers_s)) <= 0 || workers > 64))
         return cli_usage_error(cmd, "--workers must be 1 to 64");
+    if (listen && config_check_listen(listen) < 0)
+        return cli_usage_error(cmd, "--listen \"%s\": expected IPV4ADDRESS:PORT, e.g. " CONFIG_DEFAULT_LISTEN, listen);
     for (int k = 0; k < SET_COUNT; k++) {
         int rc = setting_parse(cmd, &settings[k]);
         if (rc)
@@ -213,7 +216,8 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     struct flow_inngest_opts io;
     int on_inngest = pipeline_env_inngest(&io);
     int run_engine = !on_inngest || embedded;
-    struct flow_engine_opts eo = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron};
+    struct flow_engine_opts eo = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron,
+                                  .on_run = pipeline_log_run};
     char owner[PIPELINE_ENV_OWNER_SIZE];
     pipeline_env_engine_opts(&eo, "serve", owner);
     if (workers_s) /* the flag wins over CRYPTIC_BENCH_FLOW_WORKERS */
@@ -234,7 +238,9 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
                                  .allow_origins = origins,
                                  .public_hosts = hosts,
                                  .inngest = inngest,
-                                 .inngest_events = on_inngest && !embedded ? &io : NULL};
+                                 .inngest_events = on_inngest && !embedded ? &io : NULL,
+                                 .event_check = pipeline_event_check_hook,
+                                 .event_check_ctx = store};
     wo.sql_limits.request_ms = settings[SET_SQL_DEADLINE].value;
     wo.sql_limits.statement_ms = settings[SET_SQL_STATEMENT].value;
     wo.sql_limits.max_rows = settings[SET_SQL_MAX_ROWS].value;
@@ -297,6 +303,11 @@ int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
         return cli_usage_error(cmd, "--data must be a JSON object");
     }
     struct err err = {{0}};
+    /* The shape here; whether the models exist where the event is stored. */
+    if (pipeline_event_check(NULL, name, data, &err) < 0) {
+        json_decref(data);
+        return cli_usage_error(cmd, "%s", err.msg);
+    }
     int status = CLI_FAILED;
     struct flow_inngest_opts io;
     if (url) {
@@ -349,7 +360,13 @@ int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
         struct flow_engine *engine = NULL;
         struct flow_engine_opts eo = {.workers = 1};
         char id[64];
-        if (pipeline_env_open(ctx, &cfg, &store, &err) == 0 &&
+        int opened = pipeline_env_open(ctx, &cfg, &store, &err) == 0;
+        if (opened && pipeline_event_check(store, name, data, &err) < 0) {
+            store_close(store);
+            json_decref(data);
+            return cli_usage_error(cmd, "%s", err.msg);
+        }
+        if (opened &&
             flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) == 0 &&
             pipeline_register(engine, &cfg, PIPELINE_ALL, &err) == 0 &&
             flow_engine_send(engine, name, data, NULL, id, &err) == 0) {

@@ -23,7 +23,7 @@ int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
         return CLI_USAGE;
     struct err err = {{0}};
     struct store *store = NULL;
-    struct store_open_opts opts = {.token = ctx->config.db_token, .create = 0};
+    struct store_open_opts opts = {.token = ctx->config.db_token, .readonly = 1, .check = 1};
     if (store_open(ctx->config.db_location, &opts, &store, &err) < 0)
         return cli_fail(cmd, err.msg);
     struct store_status st;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cli/config.h"
 #include "core/jsonx.h"
 
 static const char *const top_keys[] = {"defaults", "models", "description", NULL};
@@ -18,14 +19,37 @@ static const char *const entry_keys[] = {"id", "provider", "model_name", "displa
 static const char *const secret_names[] = {"api_key", "apikey", "key", "token", "secret",
                                            "password", "authorization", "bearer", NULL};
 
-static int is_secret_name(const char *name)
+static int is_exact_secret_name(const char *name)
 {
     for (const char *const *s = secret_names; *s; s++)
         if (strcasecmp(name, *s) == 0)
             return 1;
+    return 0;
+}
+
+static int is_secret_name(const char *name)
+{
+    if (is_exact_secret_name(name))
+        return 1;
     size_t len = strlen(name);
     return (len > 4 && strcasecmp(name + len - 4, "_key") == 0) ||
            (len > 6 && strcasecmp(name + len - 6, "_token") == 0);
+}
+
+/* Whether name is a field name with a letter or two wrong. */
+static int near_known_field(const char *name)
+{
+    for (const char *const *k = entry_keys; *k; k++)
+        if (config_edit_distance(name, strlen(name), *k) <= 2)
+            return 1;
+    return 0;
+}
+
+/* A secret's name: one of the list exactly, or *_key / *_token unless it
+ * is a typo of a known field ("max_token" is max_tokens misspelt). */
+static int is_secret_field(const char *name)
+{
+    return is_exact_secret_name(name) || (is_secret_name(name) && !near_known_field(name));
 }
 
 /* Values that look like a credential: provider key prefixes and bearer
@@ -48,7 +72,7 @@ static int check_no_secrets(const json_t *value, const char *path, struct err *e
         json_object_foreach((json_t *)value, key, child) {
             char child_path[256];
             snprintf(child_path, sizeof child_path, "%s.%s", path, key);
-            if (is_secret_name(key) && json_is_string(child))
+            if (is_secret_field(key) && json_is_string(child))
                 return err_set(err, "field \"%s\" would put a secret in a file; keys belong in "
                                     "the environment (name the variable in api_key_env)",
                                child_path);
@@ -121,11 +145,12 @@ static int load_entry(const json_t *entry, int64_t default_max_tokens, int64_t d
     if (!json_is_object(entry))
         return err_set(err, "expected an object, got %s", jsonx_type_name(entry));
     /* Secrets first: a key under a wrong name is reported as a secret, not
-     * merely as an unknown field. */
+     * merely as an unknown field; but a typo of a known field ("max_token")
+     * is that typo, whatever its suffix. */
     const char *key;
     json_t *value;
     json_object_foreach((json_t *)entry, key, value) {
-        if (strcmp(key, "api_key_env") != 0 && is_secret_name(key))
+        if (strcmp(key, "api_key_env") != 0 && is_secret_field(key))
             return err_set(err, "field \"%s\" would put a secret in a file; keys belong in the "
                                 "environment (set api_key_env to the variable's name)",
                            key);

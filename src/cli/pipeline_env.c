@@ -9,12 +9,15 @@
 
 long pipeline_env_long(const char *name, long fallback)
 {
-    const char *v = config_env(name);
-    if (!v)
-        return fallback;
-    char *end;
-    long n = strtol(v, &end, 10);
-    return *end == '\0' && n >= 0 ? n : fallback;
+    return config_long(name, fallback);
+}
+
+static int open_store(struct cli_ctx *ctx, int readonly, struct store **store, struct err *err)
+{
+    struct store_open_opts opts = {.token = ctx->config.db_token, .readonly = readonly, .check = 1};
+    if (store_open(ctx->config.db_location, &opts, store, err) < 0 || store_require_current(*store, err) < 0)
+        return -1;
+    return 0;
 }
 
 int pipeline_env_scrape_max_pages(int *out, struct err *err)
@@ -34,11 +37,12 @@ int pipeline_env_scrape_max_pages(int *out, struct err *err)
 
 int pipeline_env_open_store(struct cli_ctx *ctx, struct store **store, struct err *err)
 {
-    struct store_open_opts opts = {.token = ctx->config.db_token};
-    if (store_open(ctx->config.db_location, &opts, store, err) < 0 || store_migrate(*store, NULL, NULL, err) < 0 ||
-        store_require_current(*store, err) < 0)
-        return -1;
-    return 0;
+    return open_store(ctx, 0, store, err);
+}
+
+int pipeline_env_open_readonly(struct cli_ctx *ctx, struct store **store, struct err *err)
+{
+    return open_store(ctx, 1, store, err);
 }
 
 int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct store **store, struct err *err)
@@ -61,17 +65,13 @@ int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct s
     cfg->evaluate.retries = (int)pipeline_env_long("CRYPTIC_BENCH_EVAL_RETRIES", 3);
     cfg->evaluate.backoff_ms = pipeline_env_long("CRYPTIC_BENCH_EVAL_BACKOFF_MS", 1000);
     cfg->evaluate.timeout_ms = pipeline_env_long("CRYPTIC_BENCH_EVAL_TIMEOUT_MS", 120000);
-    const char *t = config_env("CRYPTIC_BENCH_COVERAGE_THRESHOLD");
-    cfg->coverage_threshold = t ? strtod(t, NULL) : 100;
+    cfg->coverage_threshold = config_double("CRYPTIC_BENCH_COVERAGE_THRESHOLD", 100);
     cfg->scrape_cron = config_env("CRYPTIC_BENCH_SCRAPE_CRON");
     cfg->step_retries = -1;
     cfg->alert_webhook = config_env("CRYPTIC_BENCH_ALERT_WEBHOOK");
-    const char *budget = config_env("CRYPTIC_BENCH_RUN_BUDGET_USD");
-    const char *per_call = config_env("CRYPTIC_BENCH_COST_PER_CALL_USD");
-    const char *credits = config_env("CRYPTIC_BENCH_CHECK_CREDITS");
-    cfg->spend.budget_usd = budget ? strtod(budget, NULL) : 0;
-    cfg->spend.default_cost_per_call = per_call ? strtod(per_call, NULL) : 0.005;
-    cfg->spend.skip_credits = credits && (strcmp(credits, "0") == 0 || strcmp(credits, "false") == 0);
+    cfg->spend.budget_usd = config_double("CRYPTIC_BENCH_RUN_BUDGET_USD", 0);
+    cfg->spend.default_cost_per_call = config_double("CRYPTIC_BENCH_COST_PER_CALL_USD", 0.005);
+    cfg->spend.skip_credits = !config_bool("CRYPTIC_BENCH_CHECK_CREDITS", 1);
     return 0;
 }
 
@@ -151,14 +151,7 @@ int pipeline_env_inngest(struct flow_inngest_opts *o)
 
 int pipeline_env_rank(struct cli_ctx *ctx, const char *week, struct err *err)
 {
-    double threshold = 100;
-    const char *t = config_env("CRYPTIC_BENCH_COVERAGE_THRESHOLD");
-    if (t) {
-        char *end;
-        threshold = strtod(t, &end);
-        if (*end || threshold <= 0 || threshold > 100)
-            return err_set(err, "CRYPTIC_BENCH_COVERAGE_THRESHOLD must be a percentage above 0, at most 100");
-    }
+    double threshold = config_double("CRYPTIC_BENCH_COVERAGE_THRESHOLD", 100);
     struct store *store = NULL;
     struct pipeline_config cfg;
     struct store_flow_run run = {0};

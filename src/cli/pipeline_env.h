@@ -19,8 +19,14 @@ long pipeline_env_long(const char *name, long fallback);
  * 100000; anything else fails naming the variable. */
 int pipeline_env_scrape_max_pages(int *out, struct err *err);
 
-/* Opens the database, creating nothing and upgrading an older schema. */
+/* Opens the database, creating nothing: a corrupt file, an empty one and
+ * an older schema are refused (only init-db upgrades). */
 int pipeline_env_open_store(struct cli_ctx *ctx, struct store **store, struct err *err);
+
+/* The same for the commands that only read (status, leaderboard, runs
+ * list/show, puzzles list, models): a file is opened read-only, so
+ * nothing they do can write to it. */
+int pipeline_env_open_readonly(struct cli_ctx *ctx, struct store **store, struct err *err);
 
 /* Opens the database (as pipeline_env_open_store) and
  * fills cfg; *store is the caller's and must outlive the engine. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/http.h"
 #include "core/log.h"
@@ -28,8 +29,8 @@ struct db_value db_text(const char *s)
 
 int db_is_remote(const char *location)
 {
-    return strncmp(location, "libsql://", 9) == 0 || strncmp(location, "https://", 8) == 0 ||
-           strncmp(location, "http://", 7) == 0;
+    return strncasecmp(location, "libsql://", 9) == 0 || strncasecmp(location, "https://", 8) == 0 ||
+           strncasecmp(location, "http://", 7) == 0;
 }
 
 void db_redact_location(const char *location, char *out, size_t size)

@@ -100,6 +100,9 @@ struct db;
 struct db_open_opts {
     const char *token; /* bearer token for a remote server; NULL for none */
     int create;        /* create the database file (and its directory) if missing */
+    int readonly;      /* file: nothing can write through it (PRAGMA query_only; batches
+                          refused; not with create) */
+    int check;         /* file: run PRAGMA quick_check first and refuse a corrupt one */
 };
 
 /* Opens location: a file path for the embedded SQLite backend, or a

@@ -1,6 +1,6 @@
 /*
  * db_hrana.c - the remote backend: a libSQL server (Turso, sqld) over
- * Hrana over HTTP (../shared/docs/hrana.md).
+ * Hrana over HTTP (docs/hrana.md).
  *
  * Every call is one `POST {base}/v2/pipeline` that opens a stream and
  * closes it again (a pipeline ending in `close`): no baton is ever kept,
@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -379,11 +380,11 @@ int db_hrana_open(const char *url, const struct db_open_opts *opts, void **impl,
     /* libsql://host is https://host, as the official clients read it. */
     const char *rest = url;
     const char *scheme = "https://";
-    if (strncmp(url, "libsql://", 9) == 0)
+    if (strncasecmp(url, "libsql://", 9) == 0)
         rest = url + 9;
-    else if (strncmp(url, "https://", 8) == 0)
+    else if (strncasecmp(url, "https://", 8) == 0)
         rest = url + 8;
-    else if (strncmp(url, "http://", 7) == 0)
+    else if (strncasecmp(url, "http://", 7) == 0)
         rest = url + 7, scheme = "http://";
     size_t len = strcspn(rest, "?#");
     while (len && rest[len - 1] == '/')

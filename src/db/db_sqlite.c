@@ -23,11 +23,24 @@
 #include "db/db_backend.h"
 
 #define BUSY_TIMEOUT_MS 10000
+/* Prepared statements kept per connection. Preparing the workflow engine's
+ * checkpoint upsert costs about as much CPU as committing it; the store's
+ * statements are a fixed set of static strings, so a small cache keeps all
+ * the hot ones. */
+#define STMT_CACHE_SIZE 48
+
+struct cached_stmt {
+    sqlite3_stmt *st;   /* reset, bindings cleared; NULL: free slot */
+    unsigned long used; /* when it was last handed out, for eviction */
+};
 
 struct sqlite_impl {
     sqlite3 *conn;
     char *path;
     int wal_checked; /* journal mode set to WAL (or found unchangeable) */
+    int readonly;    /* opened for a command that only reads: batches refused */
+    struct cached_stmt cache[STMT_CACHE_SIZE];
+    unsigned long clock;
 };
 
 static int fail_sqlite(struct sqlite_impl *s, struct err *err, const char *what, const char *sql)
@@ -37,6 +50,47 @@ static int fail_sqlite(struct sqlite_impl *s, struct err *err, const char *what,
     if (sql)
         return err_set(err, "%s: %s [%s]", what, sqlite3_errmsg(s->conn), snippet);
     return err_set(err, "%s: %s", what, sqlite3_errmsg(s->conn));
+}
+
+static int corrupt(const char *path, const char *detail, struct err *err)
+{
+    return err_set(err, "%s is corrupt (%s); nothing was written to it: restore the latest backup "
+                        "(`cryptic-bench backup FILE` makes one, `init-db` keeps FILE.schema-N.bak)",
+                   path, detail);
+}
+
+/* PRAGMA quick_check(1): the b-tree structure of every page, without the
+ * index-content comparison of integrity_check (linear in the file size).
+ * Reading only, so a corrupt file is found out before anything writes. */
+static int check_integrity(struct sqlite_impl *s, const char *path, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->conn, "PRAGMA quick_check(1)", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int result = 0;
+    if (rc == SQLITE_ROW) {
+        const char *verdict = (const char *)sqlite3_column_text(st, 0);
+        if (!verdict || strcmp(verdict, "ok") != 0) {
+            /* One line: "*** in database main ***\nPage 41: ..." */
+            char detail[200];
+            const char *from = verdict ? verdict : "no verdict";
+            const char *nl = strchr(from, '\n');
+            if (strncmp(from, "***", 3) == 0 && nl)
+                from = nl + 1;
+            snprintf(detail, sizeof detail, "%s", from);
+            for (char *p = detail; *p; p++)
+                if (*p == '\n')
+                    *p = ' ';
+            result = corrupt(path, detail, err);
+        }
+    } else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+        result = corrupt(path, sqlite3_errmsg(s->conn), err);
+    } else {
+        result = fail_sqlite(s, err, path, "PRAGMA quick_check(1)");
+    }
+    sqlite3_finalize(st);
+    return result;
 }
 
 int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **impl, struct err *err)
@@ -70,16 +124,29 @@ int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **imp
         fail_sqlite(s, err, path, NULL);
         goto fail;
     }
+    /* Read-only by query_only rather than SQLITE_OPEN_READONLY: SQLite then
+     * still removes the -wal and -shm files of a WAL database when the last
+     * connection closes, where a read-only connection would leave them. A
+     * write-protected file is opened for reading by SQLite on its own. */
+    s->readonly = opts->readonly && !opts->create;
+    if (s->readonly && sqlite3_exec(s->conn, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK) {
+        fail_sqlite(s, err, path, NULL);
+        goto fail;
+    }
     /* Reading the schema is the first access to the file: this is where a
      * file that is not a database is found out, before anything writes. */
     rc = sqlite3_exec(s->conn, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         if ((rc & 0xff) == SQLITE_NOTADB)
             err_set(err, "%s is not an SQLite database", path);
+        else if ((rc & 0xff) == SQLITE_CORRUPT)
+            corrupt(path, sqlite3_errmsg(s->conn), err);
         else
             fail_sqlite(s, err, path, NULL);
         goto fail;
     }
+    if (opts->check && exists && check_integrity(s, path, err) < 0)
+        goto fail;
     *impl = s;
     return 0;
 fail:
@@ -93,11 +160,20 @@ fail:
     return -1;
 }
 
+static void cache_clear(struct sqlite_impl *s)
+{
+    for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+        sqlite3_finalize(s->cache[i].st);
+        s->cache[i].st = NULL;
+    }
+}
+
 static void sqlite_close(void *impl)
 {
     struct sqlite_impl *s = impl;
     if (!s)
         return;
+    cache_clear(s);
     sqlite3_close(s->conn);
     free(s->path);
     free(s);
@@ -131,10 +207,56 @@ static int bind_args(struct sqlite_impl *s, sqlite3_stmt *st, const struct db_st
     return 0;
 }
 
+/* A cached statement for sql, taken out of the cache (the caller gives it
+ * back with release), or NULL. Calls are serialised by db.c's lock. */
+static sqlite3_stmt *cache_take(struct sqlite_impl *s, const char *sql)
+{
+    for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+        sqlite3_stmt *st = s->cache[i].st;
+        if (st && strcmp(sqlite3_sql(st), sql) == 0) {
+            s->cache[i].st = NULL;
+            return st;
+        }
+    }
+    return NULL;
+}
+
+/* Done with st: reset and kept for the next use of its SQL, evicting the
+ * least recently used one when the cache is full. A reset statement holds
+ * no lock and no read transaction. */
+static void release(struct sqlite_impl *s, sqlite3_stmt *st)
+{
+    if (!st)
+        return;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    size_t slot = 0;
+    for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+        if (!s->cache[i].st) {
+            slot = i;
+            break;
+        }
+        if (s->cache[i].used < s->cache[slot].used)
+            slot = i;
+    }
+    sqlite3_finalize(s->cache[slot].st);
+    s->cache[slot].st = st;
+    s->cache[slot].used = ++s->clock;
+}
+
 static int prepare(struct sqlite_impl *s, const struct db_stmt *stmt, sqlite3_stmt **out,
                    struct err *err)
 {
     const char *tail = NULL;
+    *out = cache_take(s, stmt->sql);
+    if (*out) {
+        if (bind_args(s, *out, stmt, err) < 0) {
+            release(s, *out);
+            *out = NULL;
+            return -1;
+        }
+        return 0;
+    }
     if (sqlite3_prepare_v2(s->conn, stmt->sql, -1, out, &tail) != SQLITE_OK)
         return fail_sqlite(s, err, "cannot prepare", stmt->sql);
     if (!*out)
@@ -232,7 +354,7 @@ static int sqlite_query(void *impl, const struct db_stmt *stmt, struct db_result
     }
     rc = collect(s, st, stmt->sql, out, err);
 out:
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -249,6 +371,8 @@ static int sqlite_batch(void *impl, const struct db_stmt *stmts, size_t n, struc
                         struct err *err)
 {
     struct sqlite_impl *s = impl;
+    if (s->readonly)
+        return err_set(err, "%s was opened for reading only", s->path);
     ensure_wal(s);
     if (sqlite3_exec(s->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return fail_sqlite(s, err, "cannot start a write", NULL);
@@ -258,7 +382,7 @@ static int sqlite_batch(void *impl, const struct db_stmt *stmts, size_t n, struc
         int rc = prepare(s, &stmts[i], &st, err);
         if (rc == 0)
             rc = collect(s, st, stmts[i].sql, &r, err);
-        sqlite3_finalize(st);
+        release(s, st);
         if (rc < 0) {
             err_prefix(err, "statement %zu of %zu", i + 1, n);
             goto rollback;

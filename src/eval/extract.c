@@ -11,12 +11,70 @@
 
 #define MAX_LINES 2000
 #define LINE_MAX 1024
+#define MAX_CANDS 4096
+#define MAX_REVS 4096
 
-struct candidate {
-    int line;
-    char text[EVAL_ANSWER_MAX];
-    const char *method;
+/* ---- names ------------------------------------------------------------- */
+
+static const char *const rule_names[EVAL_RULE_COUNT] = {
+    [EVAL_RULE_NONE] = "none",
+    [EVAL_RULE_EMPTY] = "empty",
+    [EVAL_RULE_WITHDRAWN] = "withdrawn",
+    [EVAL_RULE_WHOLE_REPLY] = "whole-reply",
+    [EVAL_RULE_ARROW] = "arrow",
+    [EVAL_RULE_FIRST_LINE] = "first-line",
+    [EVAL_RULE_FINAL_LINE] = "final-line",
+    [EVAL_RULE_BARE_LINE] = "bare-line",
+    [EVAL_RULE_ANSWER_IS] = "answer-is",
+    [EVAL_RULE_BOLD] = "bold",
+    [EVAL_RULE_HEADING] = "heading",
+    [EVAL_RULE_REVISION] = "revision",
 };
+
+static const char *const rule_sentences[EVAL_RULE_COUNT] = {
+    [EVAL_RULE_NONE] = "the reply never commits to an answer",
+    [EVAL_RULE_EMPTY] = "the reply is empty",
+    [EVAL_RULE_WITHDRAWN] = "the reply withdrew its answer and never settled",
+    [EVAL_RULE_WHOLE_REPLY] = "the whole one-line reply is the answer",
+    [EVAL_RULE_ARROW] = "the answer after an arrow in a one-line reply",
+    [EVAL_RULE_FIRST_LINE] = "the answer on the first line, then notes",
+    [EVAL_RULE_FINAL_LINE] = "a bare answer line ends the reply",
+    [EVAL_RULE_BARE_LINE] = "a line in capitals fitting the enumeration, the last commitment",
+    [EVAL_RULE_ANSWER_IS] = "an answer marker (\"The answer is X\", \"Answer: X\")",
+    [EVAL_RULE_BOLD] = "a line all in bold",
+    [EVAL_RULE_HEADING] = "a heading",
+    [EVAL_RULE_REVISION] = "the last commitment after the reply revised an earlier one",
+};
+
+static const char *const drop_names[EVAL_DROP_COUNT] = {
+    [EVAL_KEPT] = "kept",
+    [EVAL_DROP_RETRACTED] = "taken back in the same breath",
+    [EVAL_DROP_QUESTION] = "asked, not answered",
+    [EVAL_DROP_PROSE] = "prose after a marker, not an answer",
+    [EVAL_DROP_HEDGE] = "X or Y, not exactly one fitting the enumeration",
+    [EVAL_DROP_MATERIAL] = "introduced as material (fodder, letters)",
+    [EVAL_DROP_NO_FIT] = "a bare line in the reasoning that does not fit the enumeration",
+    [EVAL_DROP_EXPLANATION] = "a bare line in the explanation after an explicit answer",
+    [EVAL_DROP_SUPERSEDED] = "a later commitment replaces it",
+    [EVAL_DROP_WITHDRAWN] = "a later revision withdrew it and nothing followed",
+};
+
+const char *eval_rule_name(enum eval_rule rule)
+{
+    return rule >= 0 && rule < EVAL_RULE_COUNT ? rule_names[rule] : "unknown";
+}
+
+const char *eval_rule_describe(enum eval_rule rule)
+{
+    return rule >= 0 && rule < EVAL_RULE_COUNT ? rule_sentences[rule] : "unknown";
+}
+
+const char *eval_drop_name(enum eval_drop drop)
+{
+    return drop >= 0 && drop < EVAL_DROP_COUNT ? drop_names[drop] : "unknown";
+}
+
+/* ---- text helpers ------------------------------------------------------ */
 
 static int is_space(char c)
 {
@@ -67,13 +125,66 @@ static size_t quote_at(const unsigned char *p)
     return 0;
 }
 
+static int has_lowercase(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 'a' && *p <= 'z')
+            return 1;
+        if (p[0] == 0xc3 && p[1] >= 0xa0 && p[1] <= 0xbf)
+            return 1;
+    }
+    return 0;
+}
+
+static int count_words(const char *s)
+{
+    int words = *s ? 1 : 0;
+    for (; *s; s++)
+        words += *s == ' ';
+    return words;
+}
+
+/* Does text have exactly the enumeration's letter count? */
+static int fits(const char *text, int want)
+{
+    char tmp[EVAL_ANSWER_MAX];
+    return want > 0 && (int)letters_az(text, tmp, sizeof tmp) == want;
+}
+
+/* Are text's words the enumeration's, one for one: "Oral Health" for
+ * (4,6), "look-see" for (4-3)? Words split at spaces, hyphens and
+ * apostrophes; separators in the enumeration at any of ",-' ". */
+static int has_shape(const char *text, const char *enumeration)
+{
+    if (!enumeration || *enumeration != '(')
+        return 0;
+    const char *e = enumeration + 1;
+    const unsigned char *t = (const unsigned char *)text;
+    for (;;) {
+        while (*e && !isdigit((unsigned char)*e) && *e != ')')
+            e++;
+        while (*t && !(*t < 0x80 && isalpha(*t)))
+            t++;
+        if (!isdigit((unsigned char)*e) || !*t)
+            return !isdigit((unsigned char)*e) && !*t;
+        long part = strtol(e, (char **)&e, 10), n = 0;
+        while (*t && *t != ' ' && *t != '-' && *t != '\'')
+            n += *t < 0x80 && isalpha(*t), t++;
+        if (n != part)
+            return 0;
+    }
+}
+
+/* ---- one candidate's text ---------------------------------------------- */
+
 /* Does a note after an answer take it back? "(no, that's 10)", "- but that's 8 letters". */
 static int is_retraction(const char *note)
 {
-    static const char *const words[] = {"no,", "no ", "no)", "no.", "not ", "but ", "wait", "hmm",
+    static const char *const words[] = {"no,", "no ", "no)", "no.", "no!", "not ", "but ", "wait", "hmm",
                                         "doesn't", "does not", "that's not", "that is not", "wrong",
-                                        "too ", "only ", "incorrect", NULL};
-    while (*note == ' ' || *note == '(' || *note == '-' || *note == ',')
+                                        "too ", "only ", "incorrect", "scratch", "\xe2\x9c\x97", "\xe2\x9d\x8c",
+                                        NULL};
+    while (*note == ' ' || *note == '(' || *note == '-' || *note == ',' || *note == '.')
         note++;
     for (const char *const *w = words; *w; w++)
         if (starts_ci(note, *w))
@@ -81,19 +192,57 @@ static int is_retraction(const char *note)
     return 0;
 }
 
-static const char *const not_answers[] = {"likely", "unclear", "unknown", "uncertain", "none",
-                                          "n/a", "or", "the", "a", "an", "is", "this", "that",
-                                          "it", "correct", "incorrect", "yes", "no", NULL};
+/* Does a note after a bare line say it is material, not an answer?
+ * "(anagram fodder)"; not "(anagram of HALE HARLOT)", which derives it. */
+static int is_material_note(const char *note)
+{
+    static const char *const words[] = {"fodder", "to be rearranged", "to rearrange", "to anagram", "letters to",
+                                        "the letters", "letters available", NULL};
+    while (*note == ' ' || *note == '(' || *note == '-' || *note == ',')
+        note++;
+    for (const char *const *w = words; *w; w++)
+        if (find_ci(note, *w))
+            return 1;
+    return 0;
+}
 
-/* Cleans a candidate: markup, surrounding quotes, trailing notes and
- * punctuation. Returns 1 when what is left looks like an answer (letters,
- * spaces, hyphens, apostrophes; at most six words); sets *retracted when a
- * note takes it back. */
-static int clean_candidate(const char *in, char *out, size_t size, int *retracted)
+static const char *const not_answers[] = {"likely", "unclear", "unknown", "uncertain", "none", "n/a", "or", "the",
+                                          "a", "an", "is", "this", "that", "it", "correct", "incorrect", "yes",
+                                          "no", "answer", "solution", NULL};
+
+enum clean {
+    CLEAN_OK,
+    CLEAN_NOT,        /* not answer-like */
+    CLEAN_RETRACTED,  /* answer-like, taken back by its note */
+    CLEAN_QUESTION,   /* answer-like, followed by a question mark */
+    CLEAN_MATERIAL,   /* answer-like, its note says it is material */
+};
+
+/* Letter-by-letter: three or more single letters in a row, "G-A-R-L-I-C", "G A R". */
+static int is_spelling(const char *s)
+{
+    int run = 0;
+    for (const char *p = s; *p;) {
+        const char *q = p;
+        while (*q && *q != ' ' && *q != '-')
+            q++;
+        run = q - p == 1 ? run + 1 : 0;
+        if (run >= 3)
+            return 1;
+        p = *q ? q + 1 : q;
+    }
+    return 0;
+}
+
+/* Cleans a candidate: markup, surrounding quotes, a note after it
+ * (cut at the first "(", " - ", ". ", "?", ...) and punctuation. Writes
+ * what is left into out when it looks like an answer (letters, spaces,
+ * hyphens, apostrophes; at most six words; no spelling unless
+ * allow_spelling) and says what the note made of it. */
+static enum clean clean_candidate(const char *in, char *out, size_t size, int allow_spelling)
 {
     char buf[LINE_MAX];
     snprintf(buf, sizeof buf, "%s", in);
-    *retracted = 0;
     remove_all(buf, "**");
     remove_all(buf, "__");
     remove_all(buf, "`");
@@ -101,21 +250,35 @@ static int clean_candidate(const char *in, char *out, size_t size, int *retracte
     while (buf[0] == '#')
         memmove(buf, buf + 1, strlen(buf));
     trim(buf);
-    /* Notes after the answer: "(...)", " - ...", " because ...". */
-    static const char *const cuts[] = {" (", "(", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " because",
-                                       ", which", ", as ", "; ", ", but", " but ", NULL};
+    /* The note after the answer starts at the earliest of these. */
+    static const char *const cuts[] = {" (", "(", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " because", ", which",
+                                       ", as ", "; ", ", but", " but ", ". ", "! ", "?", "...", "\xe2\x80\xa6",
+                                       ", no", ", not ", " \xe2\x9c\x93", " \xe2\x9c\x94", " \xe2\x9c\x97",
+                                       " \xe2\x9d\x8c", NULL};
+    char *cut = NULL;
+    const char *cut_token = NULL;
     for (const char *const *c = cuts; *c; c++) {
         char *p = strstr(buf, *c);
-        if (p && p > buf) {
-            if (is_retraction(p + strlen(*c)) || is_retraction(p))
-                *retracted = 1;
-            *p = '\0';
+        if (p && p > buf && (!cut || p < cut)) {
+            cut = p;
+            cut_token = *c;
         }
+    }
+    enum clean verdict = CLEAN_OK;
+    if (cut) {
+        const char *note = cut + strlen(cut_token);
+        if (strcmp(cut_token, "?") == 0)
+            verdict = is_retraction(note) ? CLEAN_RETRACTED : CLEAN_QUESTION; /* "X? No, ..." */
+        else if (is_retraction(note) || is_retraction(cut))
+            verdict = CLEAN_RETRACTED;
+        else if (is_material_note(note))
+            verdict = CLEAN_MATERIAL;
+        *cut = '\0';
     }
     trim(buf);
     size_t len = strlen(buf);
-    while (len && (buf[len - 1] == '.' || buf[len - 1] == '!' || buf[len - 1] == ',' ||
-                   buf[len - 1] == ':' || buf[len - 1] == ';' || is_space(buf[len - 1])))
+    while (len && (buf[len - 1] == '.' || buf[len - 1] == '!' || buf[len - 1] == ',' || buf[len - 1] == ':' ||
+                   buf[len - 1] == ';' || is_space(buf[len - 1])))
         buf[--len] = '\0';
     /* Surrounding quotes. */
     size_t q;
@@ -127,7 +290,6 @@ static int clean_candidate(const char *in, char *out, size_t size, int *retracte
         again = 0;
         for (size_t k = 1; k <= 3 && k <= len; k++)
             if (quote_at((const unsigned char *)buf + len - k) == k) {
-                /* an apostrophe ending a word ("JONES'") is kept only if unquoted */
                 buf[len - k] = '\0';
                 len -= k;
                 again = 1;
@@ -145,7 +307,7 @@ static int clean_candidate(const char *in, char *out, size_t size, int *retracte
             p++;
         } else if (*p == ' ') {
             if (p[1] == ' ')
-                return 0;
+                return CLEAN_NOT;
             words++;
             p++;
         } else if (*p == '-' || *p == '\'') {
@@ -156,70 +318,140 @@ static int clean_candidate(const char *in, char *out, size_t size, int *retracte
         } else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x99 || p[2] == 0x90 || p[2] == 0x91)) {
             p += 3; /* curly apostrophe, hyphens */
         } else {
-            return 0;
+            return CLEAN_NOT;
         }
     }
-    if (letters == 0 || words > 6)
-        return 0;
+    if (letters == 0 || words > 6 || len >= size)
+        return CLEAN_NOT;
+    if (!allow_spelling && is_spelling(buf))
+        return CLEAN_NOT;
     for (const char *const *w = not_answers; *w; w++)
         if (strcasecmp(buf, *w) == 0)
-            return 0;
-    if (len >= size)
-        return 0; /* longer than any answer */
+            return CLEAN_NOT;
     memcpy(out, buf, len + 1);
+    return verdict;
+}
+
+/* Words after a marker that are prose, not an answer: lower case with
+ * function words, and not the enumeration's length ("an anagram of
+ * garlic oil"; "piece of eight" for a (5,2,5) is an answer). */
+static int is_prose(const char *text, int want)
+{
+    static const char *const function_words[] = {"a", "an", "the", "of", "to", "in", "that", "which", "with",
+                                                 "for", "from", "is", "are", "be", "not", "word", "words",
+                                                 "letters", "phrase", "clue", "something", "one", "it", "this",
+                                                 "and", "as", "by", NULL};
+    if (!has_lowercase(text) || fits(text, want))
+        return 0;
+    char buf[EVAL_ANSWER_MAX];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *save = NULL, *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+        for (const char *const *f = function_words; *f; f++)
+            if (strcmp(w, *f) == 0)
+                return 1;
+    return 0;
+}
+
+/* "X or Y": the whole when it fits, else the one alternative that fits;
+ * 0 (a hedge) when both or neither do. */
+static int choose_alternative(char *text, int want)
+{
+    char *or = strstr(text, " or ");
+    if (!or)
+        or = strstr(text, " OR ");
+    if (!or || want <= 0 || fits(text, want))
+        return 1;
+    char first[EVAL_ANSWER_MAX], second[EVAL_ANSWER_MAX];
+    snprintf(first, sizeof first, "%.*s", (int)(or - text), text);
+    snprintf(second, sizeof second, "%s", or + 4);
+    int a = fits(first, want), b = fits(second, want);
+    if (a == b)
+        return 0;
+    memcpy(text, a ? first : second, strlen(a ? first : second) + 1);
     return 1;
 }
 
-static int has_lowercase(const char *s)
+/* ---- revisions --------------------------------------------------------- */
+
+/* Skips bullets and punctuation opening a line. */
+static const char *skip_bullets(const char *line)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p >= 'a' && *p <= 'z')
-            return 1;
-        if (p[0] == 0xc3 && p[1] >= 0xa0 && p[1] <= 0xbf)
-            return 1;
+    for (;;) {
+        if (*line == ' ' || *line == '-' || *line == '*' || *line == '(' || *line == '>' || *line == '_')
+            line++;
+        else if ((unsigned char)line[0] == 0xe2 && (unsigned char)line[1] == 0x80 &&
+                 (unsigned char)line[2] == 0xa2)
+            line += 3; /* bullet */
+        else
+            return line;
     }
+}
+
+/* Does a line opening like a revision ("Wait, let me double-check",
+ * "Hmm, that works") check or confirm instead of withdrawing? */
+static int confirms(const char *line)
+{
+    static const char *const checks[] = {"verify", "double-check", "double check", "confirm", "check", NULL};
+    static const char *const good[] = {"works", "fits", "correct", "that's it", "yes", "perfect", NULL};
+    static const char *const bad[] = {"n't", "not ", "no ", "no,", "wrong", NULL};
+    for (const char *const *c = checks; *c; c++)
+        if (find_ci(line, *c))
+            return 1;
+    for (const char *const *b = bad; *b; b++)
+        if (find_ci(line, *b))
+            return 0;
+    for (const char *const *g = good; *g; g++)
+        if (find_ci(line, *g))
+            return 1;
     return 0;
 }
 
-/* A line opening a revision. strong = one that withdraws what came before. */
-static int revision_at(const char *line, int *strong)
+/* A line opening a revision: 2 strong (withdraws what came before), 1
+ * weak (reconsiders), 0 none. */
+static int revision_at(const char *line)
 {
     static const char *const strong_words[] = {
-        "wait", "hmm", "no,", "no.", "no -", "no!", "let me reconsider", "let me re-", "let me try",
-        "let me think", "let me check", "on second thought", "scratch that", "correction", "but wait",
-        "oops", "that's not", "that doesn't", NULL};
-    static const char *const weak_words[] = {"actually", "however", "alternatively", "or maybe",
-                                             "rethinking", "reconsidering", NULL};
-    while (*line == ' ' || *line == '-' || *line == '*' || *line == '(' || *line == '>' ||
-           (unsigned char)*line == 0xe2) {
-        if ((unsigned char)*line == 0xe2) {
-            if ((unsigned char)line[1] == 0x80 && (unsigned char)line[2] == 0xa2)
-                line += 3; /* bullet */
-            else
-                break;
-        } else {
-            line++;
-        }
-    }
+        "wait", "hmm", "no,", "no.", "no -", "no!", "no wait", "nope", "let me reconsider", "let me re-",
+        "let me try again", "let me try another", "let me think again", "let me think differently",
+        "let me think about this differently", "on second thought", "scratch that", "correction", "but wait",
+        "oops", "that's not", "that doesn't", "that isn't", "this doesn't", "that does not", "not quite",
+        "doesn't work", "doesn't fit", NULL};
+    static const char *const weak_words[] = {"actually", "however", "alternatively", "or maybe", "rethinking",
+                                             "reconsidering", "instead", NULL};
+    line = skip_bullets(line);
     for (const char *const *w = strong_words; *w; w++)
-        if (starts_ci(line, *w)) {
-            *strong = 1;
-            return 1;
-        }
+        if (starts_ci(line, *w))
+            return confirms(line) ? 0 : 2;
     for (const char *const *w = weak_words; *w; w++)
-        if (starts_ci(line, *w)) {
-            *strong = 0;
+        if (starts_ci(line, *w))
             return 1;
-        }
     return 0;
 }
+
+/* A clear withdrawal inside a line ("... No wait, ..."); its offset or -1. */
+static long inline_withdrawal(const char *line)
+{
+    static const char *const phrases[] = {"no wait", "no, wait", " wait,", " wait -", " wait.", " wait!",
+                                          "hmm", "that's not right", "not a word", "that's wrong",
+                                          "scratch that", "let me reconsider", "let me think again",
+                                          "let me try again", "on second thought", NULL};
+    long best = -1;
+    for (const char *const *p = phrases; *p; p++) {
+        const char *at = find_ci(line, *p);
+        if (at && at > line && (best < 0 || at - line < best))
+            best = at - line;
+    }
+    return best;
+}
+
+/* ---- answer markers ---------------------------------------------------- */
 
 /* Skips what may stand between an answer marker and the answer. */
 static const char *skip_filler(const char *p)
 {
-    static const char *const filler[] = {"likely", "probably", "definitely", "clearly", "simply",
-                                         "therefore", "then", "now", "indeed", "still", "most likely",
-                                         "actually", NULL};
+    static const char *const filler[] = {"likely", "probably", "definitely", "clearly", "simply", "therefore",
+                                         "then", "now", "indeed", "still", "most likely", "actually", "thus",
+                                         NULL};
     for (int again = 1; again;) {
         again = 0;
         while (*p == ' ' || *p == ':' || *p == '\t')
@@ -236,223 +468,608 @@ static const char *skip_filler(const char *p)
     return p;
 }
 
-/* Finds an answer marker in line; returns the text after it (may be ""),
- * or NULL when the line has none. */
-static const char *marker_rest(const char *line)
+/* After "answer to the clue \"...\" (5)", the verb that introduces the
+ * answer, outside quotes and within the sentence; NULL if none. */
+static const char *verb_after(const char *p)
 {
-    static const char *const simple[] = {"final answer:", "final answer is", "conclusion:",
-                                         "solution:", "i'll go with", "i will go with",
-                                         "i'm going with", "going with:", NULL};
-    for (const char *const *m = simple; *m; m++) {
-        const char *p = find_ci(line, *m);
-        if (p && (p == line || !isalpha((unsigned char)p[-1])))
-            return skip_filler(p + strlen(*m));
-    }
-    for (const char *p = line; (p = find_ci(p, "answer")) != NULL; p += 6) {
-        if (p > line && isalpha((unsigned char)p[-1]))
+    static const char *const verbs[] = {" is:", " is ", " would be", " should be", " must be", " could be",
+                                        " might be", " will be", " has to be", " appears to be", " seems to be",
+                                        " ought to be", NULL};
+    int in_quote = 0;
+    for (; *p; p++) {
+        size_t q = quote_at((const unsigned char *)p);
+        if (q && *p != '\'') {
+            in_quote = !in_quote;
+            p += q - 1;
             continue;
-        const char *q = p + 6;
-        if (*q == ':')
-            return skip_filler(q + 1);
-        if (*q != ' ')
-            continue;
-        q++;
-        static const char *const verbs[] = {"is:", "is ", "would be", "should be", "might be",
-                                            "must be", "could be", "here is", NULL};
-        for (const char *const *v = verbs; *v; v++)
-            if (starts_ci(q, *v))
-                return skip_filler(q + strlen(*v));
-        if (starts_ci(q, "to ")) {
-            /* "The answer to the clue \"...\" (5) is:" */
-            const char *is = find_ci(q, " is:");
-            if (!is)
-                is = find_ci(q, " is ");
-            if (is)
-                return skip_filler(is + 4);
         }
+        if (in_quote)
+            continue;
+        if (p[0] == '.' && (p[1] == ' ' || p[1] == '\0'))
+            return NULL;
+        for (const char *const *v = verbs; *v; v++)
+            if (starts_ci(p, *v))
+                return p + strlen(*v);
     }
     return NULL;
 }
 
-/* Picks from "X or Y" the alternative that fits the enumeration. */
-static void choose_alternative(char *text, int want)
+/* Finds the first answer marker in line at or after from; returns where
+ * it starts (NULL: none) and sets *rest to the text after it (may be ""). */
+static const char *next_marker(const char *line, const char *from, const char **rest)
 {
-    char *or = strstr(text, " or ");
-    if (!or)
-        or = strstr(text, " OR ");
-    if (!or || want <= 0)
-        return;
-    char first[EVAL_ANSWER_MAX], second[EVAL_ANSWER_MAX], tmp[EVAL_ANSWER_MAX];
-    snprintf(first, sizeof first, "%.*s", (int)(or - text), text);
-    snprintf(second, sizeof second, "%s", or + 4);
-    int a = (int)letters_az(first, tmp, sizeof tmp), b = (int)letters_az(second, tmp, sizeof tmp);
-    if (a == want || b != want)
-        memcpy(text, first, strlen(first) + 1);
-    else
-        memcpy(text, second, strlen(second) + 1);
+    static const char *const simple[] = {"final answer:", "final answer is", "final answer -", "conclusion:",
+                                         "solution:", "the solution is", "i'll go with", "i will go with",
+                                         "i'm going with", "going with:", "the word is", "the word must be", NULL};
+    const char *best = NULL, *best_rest = NULL;
+    for (const char *const *m = simple; *m; m++) {
+        const char *p = find_ci(from, *m);
+        if (p && (p == line || !isalpha((unsigned char)p[-1])) && (!best || p < best)) {
+            best = p;
+            best_rest = p + strlen(*m);
+        }
+    }
+    for (const char *p = from; (p = find_ci(p, "answer")) != NULL && (!best || p < best); p += 6) {
+        if (p > line && isalpha((unsigned char)p[-1]))
+            continue;
+        /* "X is the answer: ..." names X before it (answer_before). */
+        if ((p - line >= 7 && (strncasecmp(p - 7, "is the ", 7) == 0 || strncasecmp(p - 7, "be the ", 7) == 0)) ||
+            (p - line >= 6 && strncasecmp(p - 6, "is my ", 6) == 0))
+            continue;
+        const char *q = p + 6;
+        const char *r = NULL;
+        static const char *const openers[] = {"to ", "for ", "here ", "is", "would", "should", "must", "could",
+                                              "might", "will", "has ", "appears", "seems", "ought", NULL};
+        if (*q == ':')
+            r = q + 1;
+        else if (starts_ci(q, " - ") || starts_ci(q, " = "))
+            r = q + 3; /* "Answer - X" */
+        else if (starts_ci(q, " \xe2\x80\x93 ") || starts_ci(q, " \xe2\x80\x94 "))
+            r = q + 5; /* en and em dashes */
+        else if (*q == ' ')
+            for (const char *const *o = openers; *o && !r; o++)
+                if (starts_ci(q + 1, *o))
+                    r = verb_after(q);
+        if (r) {
+            best = p;
+            best_rest = r;
+            break;
+        }
+    }
+    if (best)
+        *rest = skip_filler(best_rest);
+    return best;
 }
 
-static int add(struct candidate *c, int *n, int max, int line, const char *text, const char *method)
+/* ---- the reply --------------------------------------------------------- */
+
+struct cand {
+    long pos;             /* reading order: line * LINE_MAX + column */
+    int line;             /* 0-based */
+    enum eval_rule kind;
+    enum eval_drop drop;
+    char text[EVAL_ANSWER_MAX];
+};
+
+struct rev {
+    long pos;
+    int strong;
+};
+
+struct work {
+    char **lines;
+    int n;        /* lines considered (after the cut) */
+    int all;      /* all non-empty lines */
+    int want;     /* the enumeration's letters, -1 unknown */
+    const char *enumeration; /* may be NULL */
+    struct cand *c;
+    int nc;
+    struct rev *r;
+    int nr;
+};
+
+static void add_rev(struct work *w, long pos, int strong)
 {
-    if (*n >= max)
+    if (w->nr < MAX_REVS)
+        w->r[w->nr++] = (struct rev){pos, strong};
+}
+
+static struct cand *add_cand(struct work *w, int line, long col, enum eval_rule kind, const char *text,
+                             enum eval_drop drop)
+{
+    if (w->nc >= MAX_CANDS)
+        return NULL;
+    struct cand *c = &w->c[w->nc++];
+    c->pos = (long)line * LINE_MAX + col;
+    c->line = line;
+    c->kind = kind;
+    c->drop = drop;
+    snprintf(c->text, sizeof c->text, "%s", text);
+    return c;
+}
+
+/* A cleaning verdict as a drop reason; a retraction is also a revision. */
+static enum eval_drop drop_of(struct work *w, enum clean cl, long pos)
+{
+    switch (cl) {
+    case CLEAN_RETRACTED:
+        add_rev(w, pos + 1, 2);
+        return EVAL_DROP_RETRACTED;
+    case CLEAN_QUESTION:
+        return EVAL_DROP_QUESTION;
+    case CLEAN_MATERIAL:
+        return EVAL_DROP_MATERIAL;
+    default:
+        return EVAL_KEPT;
+    }
+}
+
+/* The enumeration ending a line ("... (5)"), or -1. */
+static int line_enumeration(const char *line)
+{
+    size_t len = strlen(line);
+    while (len && (line[len - 1] == '.' || line[len - 1] == ':' || is_space(line[len - 1])))
+        len--;
+    if (!len || line[len - 1] != ')')
+        return -1;
+    const char *open = NULL;
+    for (const char *p = line; p < line + len; p++)
+        if (*p == '(')
+            open = p;
+    if (!open)
+        return -1;
+    char buf[64];
+    if ((size_t)(line + len - open) >= sizeof buf)
+        return -1;
+    snprintf(buf, sizeof buf, "%.*s", (int)(line + len - open), open);
+    return letters_enumeration_total(buf);
+}
+
+/* Does line i start a run-on into other clues? after_candidate: a
+ * commitment came before it. Before one, only a clue that is clearly
+ * another (another length, with its own "Answer:" line) starts one: the
+ * prompt or this clue quoted first ("Clue: \"...\" (5)" then "Answer: X")
+ * is this clue's. */
+static int runs_on_at(const struct work *w, int i, int after_candidate)
+{
+    const char *line = w->lines[i];
+    static const char *const openers[] = {"+++", "solve this cryptic", "human:", "user:", "assistant:",
+                                          "here are the answers", "sure, here are", "next clue", NULL};
+    if (after_candidate)
+        for (const char *const *o = openers; *o; o++)
+            if (starts_ci(line, *o))
+                return 1;
+    const char *p = line;
+    int numbered = 0;
+    if (isdigit((unsigned char)*p)) {
+        while (isdigit((unsigned char)*p))
+            p++;
+        if (*p != '.' && *p != ')')
+            return 0;
+        p++;
+        while (*p == ' ')
+            p++;
+        numbered = 1;
+    }
+    p = skip_bullets(p);
+    int labelled = starts_ci(p, "clue");
+    int enumeration = line_enumeration(line);
+    if (enumeration < 0 || !(labelled || numbered || quote_at((const unsigned char *)p)))
         return 0;
-    c[*n].line = line;
-    snprintf(c[*n].text, sizeof c[*n].text, "%s", text);
-    c[*n].method = method;
-    (*n)++;
+    int answer_follows = 0;
+    for (int j = i + 1; j < w->all && j <= i + 3; j++)
+        answer_follows |= starts_ci(skip_bullets(w->lines[j]), "answer:");
+    if (!after_candidate)
+        return answer_follows && enumeration != w->want;
+    /* After an answer, a clue with its enumeration (quoted, numbered or
+     * "Clue 2: ...") is another clue when numbered, when an "Answer:" line
+     * follows it, or when of another length; this clue quoted again has
+     * none of these. */
+    return numbered || answer_follows || enumeration != w->want;
+}
+
+/* Only notes ("(...)", "Note: ...") after line i. */
+static int only_notes_after(const struct work *w, int i)
+{
+    for (int j = i + 1; j < w->n; j++) {
+        const char *l = w->lines[j];
+        while (*l == '*' || *l == '_' || *l == '[')
+            l++;
+        if (*l != '(' && !starts_ci(l, "note"))
+            return 0;
+    }
     return 1;
 }
 
-/* "**X**" (or "**X**."): the whole line in bold. */
-static int is_bold_line(const char *line)
+/* Is the bare line i introduced, or followed, as material or something to
+ * try? "Anagram of:", "Let me try:", "HALE HARLOT" / "rearranged gives ...". */
+static int material_around(const struct work *w, int i)
 {
-    size_t len = strlen(line);
-    if (len < 5 || strncmp(line, "**", 2) != 0)
-        return 0;
-    const char *close = strstr(line + 2, "**");
-    return close && (close[2] == '\0' || (close[2] == '.' && close[3] == '\0'));
-}
-
-static int starts_with_quote(const char *s)
-{
-    return quote_at((const unsigned char *)s) > 0;
-}
-
-void eval_extract(const char *reply, const char *enumeration, struct eval_extraction *out)
-{
-    memset(out, 0, sizeof *out);
-    out->method = "none: empty reply";
-    int want = enumeration ? letters_enumeration_total(enumeration) : -1;
-
-    /* Split into trimmed non-empty lines. */
-    char **lines = calloc(MAX_LINES, sizeof *lines);
-    struct candidate *cands = calloc(MAX_LINES, sizeof *cands);
-    int nlines = 0, ncands = 0;
-    if (!lines || !cands) {
-        out->method = "none: out of memory";
-        goto done;
+    static const char *const intro[] = {"anagram", "letters", "fodder", "rearrang", "spell", "unscrambl",
+                                        "jumble", "reverse", "hidden", "try", "what about", "could", "maybe",
+                                        "perhaps", "consider", "check", "test", "candidate", NULL};
+    static const char *const after[] = {"\xe2\x86\x92", "->", "=>", "=", "rearrang", "anagram", "reversed",
+                                        "becomes", "gives", NULL};
+    if (i > 0) {
+        const char *prev = w->lines[i - 1];
+        size_t len = strlen(prev);
+        if (len && prev[len - 1] == ':' && !next_marker(prev, prev, &(const char *){NULL}))
+            for (const char *const *m = intro; *m; m++)
+                if (find_ci(prev, *m))
+                    return 1;
     }
-    for (const char *p = reply ? reply : ""; *p && nlines < MAX_LINES;) {
+    if (i + 1 < w->n)
+        for (const char *const *m = after; *m; m++)
+            if (starts_ci(w->lines[i + 1], *m))
+                return 1;
+    return 0;
+}
+
+/* "**X**", "*X*", "_X_" (or with a full stop after): the whole line
+ * emphasised; writes X into inner. A bullet ("* X") is not. */
+static int is_bold_line(const char *line, char *inner, size_t size)
+{
+    size_t len = strlen(line), d = strncmp(line, "**", 2) == 0 || strncmp(line, "__", 2) == 0 ? 2 : 1;
+    if (len && line[len - 1] == '.')
+        len--;
+    if (len < 2 * d + 1 || (line[0] != '*' && line[0] != '_') || line[d] == ' ' || line[d] == line[0] ||
+        strncmp(line + len - d, line, d) != 0 || line[len - d - 1] == ' ')
+        return 0;
+    snprintf(inner, size, "%.*s", (int)(len - 2 * d), line + d);
+    return strstr(inner, d == 2 ? (line[0] == '*' ? "**" : "__") : (line[0] == '*' ? "*" : "_")) == NULL;
+}
+
+/* A conclusion in another form: "So: X", "Therefore: X", "-> X"; the
+ * text after it, or NULL. */
+static const char *conclusion_at(const char *line)
+{
+    static const char *const leads[] = {"\xe2\x86\x92", "->", "=>", "so:", "therefore:", "thus:", "hence:",
+                                        "result:", "giving:", "which gives:", "that gives:", "final:", NULL};
+    for (const char *const *l = leads; *l; l++)
+        if (starts_ci(line, *l))
+            return skip_filler(line + strlen(*l));
+    return NULL;
+}
+
+/* "X fits", "X works", "X it is": the capitals opening the line, into
+ * out; 0 when none. A bare line, as weak as one: fodder fits too. */
+static int affirmed_before(const char *line, char *out, size_t size)
+{
+    static const char *const tails[] = {" fits", " works", " seems right", " seems correct", " is correct",
+                                        " is right", " it is", " checks out", NULL};
+    for (const char *const *t = tails; *t; t++) {
+        const char *p = find_ci(line, *t);
+        if (p && p > line && (size_t)(p - line) < size && !isalpha((unsigned char)p[strlen(*t)])) {
+            snprintf(out, size, "%.*s", (int)(p - line), line);
+            return !has_lowercase(out);
+        }
+    }
+    return 0;
+}
+
+/* "X is the answer": the X opening the line, into out; 0 when none. */
+static int answer_before(const char *line, char *out, size_t size)
+{
+    static const char *const tails[] = {" is the answer", " is my answer", " is the final answer",
+                                        " must be the answer", " is the solution", NULL};
+    for (const char *const *t = tails; *t; t++) {
+        const char *p = find_ci(line, *t);
+        if (p && p > line && (size_t)(p - line) < size) {
+            snprintf(out, size, "%.*s", (int)(p - line), line);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Finds the candidates and revisions of line i; sets *consumed when the
+ * answer of a marker ending the line is on the next line. */
+static void scan_line(struct work *w, int i, int *consumed)
+{
+    const char *line = w->lines[i];
+    char norm[LINE_MAX], text[EVAL_ANSWER_MAX];
+    int rev = revision_at(line);
+    if (rev)
+        add_rev(w, (long)i * LINE_MAX, rev == 2);
+    long inline_rev = inline_withdrawal(line);
+    if (inline_rev > 0)
+        add_rev(w, (long)i * LINE_MAX + inline_rev, 1);
+
+    /* Answer markers, in markup-free text. */
+    snprintf(norm, sizeof norm, "%s", line);
+    remove_all(norm, "**");
+    remove_all(norm, "__");
+    int markers = 0;
+    const char *rest;
+    for (const char *m, *from = norm; (m = next_marker(norm, from, &rest)) != NULL; from = m + 1) {
+        markers++;
+        int at = i;
+        long col = rest - norm;
+        const char *source = rest;
+        if (!*rest) {
+            if (i + 1 >= w->n)
+                continue;
+            at = i + 1; /* "The answer is:" then the answer */
+            col = 0;
+            source = w->lines[i + 1];
+            *consumed = 1;
+        }
+        enum clean cl = clean_candidate(source, text, sizeof text, 1);
+        if (cl == CLEAN_NOT)
+            continue;
+        enum eval_drop drop = drop_of(w, cl, (long)at * LINE_MAX + col);
+        if (drop == EVAL_KEPT && is_prose(text, w->want))
+            drop = EVAL_DROP_PROSE;
+        if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
+            drop = EVAL_DROP_HEDGE;
+        add_cand(w, at, col, EVAL_RULE_ANSWER_IS, text, drop);
+    }
+    if (markers)
+        return;
+    char inner[LINE_MAX];
+    if (answer_before(norm, inner, sizeof inner)) {
+        enum clean cl = clean_candidate(inner, text, sizeof text, 0);
+        if (cl != CLEAN_NOT) {
+            enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX);
+            if (drop == EVAL_KEPT && is_prose(text, w->want))
+                drop = EVAL_DROP_PROSE;
+            if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
+                drop = EVAL_DROP_HEDGE;
+            add_cand(w, i, 0, EVAL_RULE_ANSWER_IS, text, drop);
+            return;
+        }
+    }
+
+    /* A line all in bold, or a heading: explicit, when it reads as an answer. */
+    int bold = is_bold_line(line, inner, sizeof inner);
+    if (bold || line[0] == '#') {
+        enum clean cl = clean_candidate(bold ? inner : line, text, sizeof text, 0);
+        if (cl != CLEAN_NOT && (!has_lowercase(text) || fits(text, w->want))) {
+            enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX);
+            if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
+                drop = EVAL_DROP_HEDGE;
+            add_cand(w, i, 0, line[0] == '#' ? EVAL_RULE_HEADING : EVAL_RULE_BOLD, text, drop);
+        }
+        return;
+    }
+
+    /* A bare answer line: not a bullet, a numbered item or a quotation;
+     * or a conclusion in capitals ("So: X", "-> X"). */
+    const char *conclusion = conclusion_at(line);
+    if (!conclusion && (line[0] == '-' || line[0] == '*' || line[0] == '>' || quote_at((const unsigned char *)line) ||
+                        (unsigned char)line[0] == 0xe2 || isdigit((unsigned char)line[0])))
+        return;
+    char affirmed[LINE_MAX];
+    if (!conclusion && affirmed_before(line, affirmed, sizeof affirmed))
+        conclusion = affirmed;
+    char buf[LINE_MAX];
+    snprintf(buf, sizeof buf, "%s", conclusion ? conclusion : line);
+    size_t len = strlen(buf);
+    /* A one-line reply in capitals ending in "?" is an answer that asks ("WHAT IS THE POINT?"). */
+    if (w->all == 1 && len > 1 && buf[len - 1] == '?' && !has_lowercase(buf))
+        buf[--len] = '\0';
+    if (len && buf[len - 1] == ':')
+        return; /* "GARLIC OIL:" introduces what follows */
+    enum clean cl = clean_candidate(buf, text, sizeof text, 0);
+    if (cl == CLEAN_NOT)
+        return;
+    int words = count_words(text);
+    /* A short first line in any case ("Rim") when it ends without
+     * punctuation, as answers do and sentences do not; a final line in
+     * any case when its words are the enumeration's ("Oral Health"). */
+    int short_first = i == 0 && words <= 4 && len && strchr(".:;", buf[len - 1]) == NULL;
+    int shaped_last = i == w->n - 1 && len && strchr(":;", buf[len - 1]) == NULL &&
+                      has_shape(text, w->enumeration);
+    if (has_lowercase(text) && (conclusion || (w->all != 1 && !short_first && !shaped_last)))
+        return;
+    enum eval_rule kind = w->all == 1            ? EVAL_RULE_WHOLE_REPLY
+                          : i == 0               ? EVAL_RULE_FIRST_LINE
+                          : i == w->n - 1 && !conclusion ? EVAL_RULE_FINAL_LINE
+                                                 : EVAL_RULE_BARE_LINE;
+    enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX);
+    if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
+        drop = EVAL_DROP_HEDGE;
+    add_cand(w, i, 0, kind, text, drop);
+}
+
+static int explicit_kind(enum eval_rule k)
+{
+    return k == EVAL_RULE_ANSWER_IS || k == EVAL_RULE_BOLD || k == EVAL_RULE_HEADING;
+}
+
+/* A revision strictly between two positions: 2 strong, 1 weak, 0 none. */
+static int revision_between(const struct work *w, long from, long to)
+{
+    int best = 0;
+    for (int k = 0; k < w->nr; k++)
+        if (w->r[k].pos > from && w->r[k].pos < to)
+            best = w->r[k].strong ? 2 : best > 1 ? best : 1;
+    return best;
+}
+
+/* Rule 4: which bare lines are commitments. */
+static void judge_bare_lines(struct work *w)
+{
+    const struct cand *last_explicit = NULL;
+    for (int k = 0; k < w->nc; k++) {
+        struct cand *c = &w->c[k];
+        if (c->drop != EVAL_KEPT) {
+            continue;
+        } else if (c->kind == EVAL_RULE_FIRST_LINE) {
+            if (!fits(c->text, w->want) && !only_notes_after(w, c->line))
+                c->drop = EVAL_DROP_NO_FIT;
+        } else if (c->kind == EVAL_RULE_BARE_LINE) {
+            if (material_around(w, c->line))
+                c->drop = EVAL_DROP_MATERIAL;
+            else if (last_explicit && !revision_between(w, last_explicit->pos, c->pos))
+                c->drop = EVAL_DROP_EXPLANATION;
+            else if (!fits(c->text, w->want))
+                c->drop = EVAL_DROP_NO_FIT;
+        } else if (c->kind == EVAL_RULE_FINAL_LINE) {
+            if (material_around(w, c->line))
+                c->drop = EVAL_DROP_MATERIAL;
+        }
+        /* A first line that fits is a commitment too: capitals after it explain it. */
+        if (c->drop == EVAL_KEPT && (explicit_kind(c->kind) || c->kind == EVAL_RULE_FIRST_LINE))
+            last_explicit = c;
+    }
+}
+
+/* A one-line reply in another form: "wordplay -> ANSWER", "Lace up, doc". */
+static void one_line_forms(struct work *w)
+{
+    char text[EVAL_ANSWER_MAX], buf[LINE_MAX];
+    const char *arrow = NULL;
+    for (const char *p = w->lines[0]; (p = strstr(p, "\xe2\x86\x92")) != NULL; p += 3)
+        arrow = p + 3;
+    if (!arrow)
+        for (const char *p = w->lines[0]; (p = strstr(p, "=>")) != NULL; p += 2)
+            arrow = p + 2;
+    if (arrow) {
+        if (clean_candidate(arrow, text, sizeof text, 0) == CLEAN_OK)
+            add_cand(w, 0, arrow - w->lines[0], EVAL_RULE_ARROW, text, EVAL_KEPT);
+        return;
+    }
+    snprintf(buf, sizeof buf, "%s", w->lines[0]);
+    remove_all(buf, ",");
+    if (clean_candidate(buf, text, sizeof text, 0) == CLEAN_OK)
+        add_cand(w, 0, 0, EVAL_RULE_WHOLE_REPLY, text, EVAL_KEPT);
+}
+
+/* Rules 5 and 6: the last commitment, unless withdrawn; names the rule. */
+static void decide(struct work *w, struct eval_extraction *out)
+{
+    int winner = -1;
+    for (int k = 0; k < w->nc; k++)
+        if (w->c[k].drop == EVAL_KEPT) {
+            if (winner >= 0)
+                w->c[winner].drop = EVAL_DROP_SUPERSEDED;
+            winner = k;
+        }
+    if (winner < 0) {
+        out->rule = EVAL_RULE_NONE;
+        return;
+    }
+    struct cand *win = &w->c[winner];
+    for (int k = 0; k < w->nr; k++)
+        if (w->r[k].strong && w->r[k].pos > win->pos) {
+            win->drop = EVAL_DROP_WITHDRAWN;
+            out->rule = EVAL_RULE_WITHDRAWN;
+            return;
+        }
+    out->found = 1;
+    size_t n = 0;
+    for (const char *p = win->text; *p && n + 1 < sizeof out->answer; p++)
+        out->answer[n++] = (char)toupper((unsigned char)*p);
+    out->answer[n] = '\0';
+    /* Revised: an earlier, different answer-like candidate, then a revision, then this one. */
+    char mine[EVAL_ANSWER_MAX], theirs[EVAL_ANSWER_MAX];
+    letters_az(win->text, mine, sizeof mine);
+    out->rule = win->kind;
+    for (int k = 0; k < winner; k++) {
+        const struct cand *c = &w->c[k];
+        if (c->drop != EVAL_DROP_SUPERSEDED && c->drop != EVAL_DROP_RETRACTED && c->drop != EVAL_DROP_QUESTION &&
+            c->drop != EVAL_DROP_NO_FIT)
+            continue;
+        letters_az(c->text, theirs, sizeof theirs);
+        if (strcmp(mine, theirs) != 0 && revision_between(w, c->pos, win->pos + 1)) {
+            out->rule = EVAL_RULE_REVISION;
+            break;
+        }
+    }
+}
+
+/* Splits reply into trimmed non-empty lines, each cut at LINE_MAX. */
+static void split_lines(struct work *w, const char *reply)
+{
+    for (const char *p = reply ? reply : ""; *p && w->all < MAX_LINES;) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         char *line = strndup(p, len < LINE_MAX - 1 ? len : LINE_MAX - 1);
         if (!line)
-            break;
+            return;
         trim(line);
         if (line[0])
-            lines[nlines++] = line;
+            w->lines[w->all++] = line;
         else
             free(line);
         p = nl ? nl + 1 : p + len;
     }
-    if (nlines == 0)
-        goto done;
+}
 
-    int last_strong_revision = -1;
-    int any_revision_line[MAX_LINES];
-    memset(any_revision_line, 0, sizeof any_revision_line);
-    for (int i = 0; i < nlines; i++) {
-        const char *line = lines[i];
-        char text[EVAL_ANSWER_MAX];
-        int retracted = 0, strong = 0;
-        if (revision_at(line, &strong)) {
-            any_revision_line[i] = 1;
-            if (strong)
-                last_strong_revision = i;
-        }
-        /* An answer marker. */
-        const char *rest = marker_rest(line);
-        if (rest) {
-            const char *source = rest;
-            if (!*rest && i + 1 < nlines)
-                source = lines[i + 1]; /* "The answer is:" then the answer */
-            if (clean_candidate(source, text, sizeof text, &retracted)) {
-                if (retracted) {
-                    any_revision_line[i] = 1;
-                    last_strong_revision = i;
-                } else {
-                    choose_alternative(text, want);
-                    add(cands, &ncands, MAX_LINES, i, text, "answer marker");
-                }
-                continue;
-            }
-        }
-        /* A line that is all bold, or a heading. */
-        size_t len = strlen(line);
-        if ((is_bold_line(line) || line[0] == '#') &&
-            clean_candidate(line, text, sizeof text, &retracted) && !retracted) {
-            add(cands, &ncands, MAX_LINES, i, text, line[0] == '#' ? "heading" : "bold line");
-            continue;
-        }
-        /* A bare answer line. */
-        if (line[0] != '-' && line[0] != '*' && line[0] != '>' && !starts_with_quote(line) &&
-            clean_candidate(line, text, sizeof text, &retracted) && !retracted) {
-            int words = 1;
-            for (const char *w = text; *w; w++)
-                words += *w == ' ';
-            int caps = !has_lowercase(text);
-            /* A short first line in any case ("Rim") when it ends without
-             * punctuation, as answers do and sentences do not. */
-            int short_first = i == 0 && words <= 4 && strchr(".:;?", line[len - 1]) == NULL;
-            if (caps || nlines == 1 || short_first)
-                add(cands, &ncands, MAX_LINES, i, text, nlines == 1 ? "whole reply" : "bare answer line");
-        }
+/* Rule 1: the 0-based line where the reply runs on into other clues, or
+ * w->all. Scans what comes before it only to know whether a commitment
+ * did; the caller scans again over what stays. */
+static int find_cut(struct work *w)
+{
+    w->n = w->all;
+    for (int i = 1; i < w->all; i++) {
+        int consumed = 0;
+        scan_line(w, i - 1, &consumed);
+        if (runs_on_at(w, i, w->nc > 0))
+            return i;
     }
+    return w->all;
+}
 
-    /* A one-line reply in another form: "wordplay -> ANSWER", "Lace up, doc", "WHAT IS IT?". */
-    if (ncands == 0 && nlines == 1) {
-        char text[EVAL_ANSWER_MAX], buf[LINE_MAX];
-        int retracted;
-        const char *arrow = NULL;
-        for (const char *p = lines[0]; (p = strstr(p, "\xe2\x86\x92")) != NULL; p += 3)
-            arrow = p + 3;
-        if (!arrow)
-            for (const char *p = lines[0]; (p = strstr(p, "=>")) != NULL; p += 2)
-                arrow = p + 2;
-        if (arrow && clean_candidate(arrow, text, sizeof text, &retracted) && !retracted) {
-            add(cands, &ncands, MAX_LINES, 0, text, "after an arrow");
-        } else {
-            snprintf(buf, sizeof buf, "%s", lines[0]);
-            remove_all(buf, ",");
-            size_t len = strlen(buf);
-            if (len && buf[len - 1] == '?' && !has_lowercase(buf))
-                buf[len - 1] = '\0';
-            if (clean_candidate(buf, text, sizeof text, &retracted) && !retracted)
-                add(cands, &ncands, MAX_LINES, 0, text, "whole reply");
-        }
-    }
-
-    if (ncands == 0) {
-        out->method = "none: the reply never commits to an answer";
+void eval_extract_explained(const char *reply, const char *enumeration, struct eval_extraction *out,
+                            struct eval_explain *why)
+{
+    memset(out, 0, sizeof *out);
+    out->rule = EVAL_RULE_EMPTY;
+    if (why)
+        memset(why, 0, sizeof *why);
+    struct work w = {0};
+    w.want = enumeration ? letters_enumeration_total(enumeration) : -1;
+    w.enumeration = enumeration;
+    w.lines = calloc(MAX_LINES, sizeof *w.lines);
+    w.c = calloc(MAX_CANDS, sizeof *w.c);
+    w.r = calloc(MAX_REVS, sizeof *w.r);
+    if (!w.lines || !w.c || !w.r) {
+        out->rule = EVAL_RULE_NONE;
         goto done;
     }
-    /* Revised after the first commitment: the last one stands, unless a
-     * revision withdrew it and nothing followed. */
-    int first = cands[0].line, revised = 0;
-    for (int i = first + 1; i < nlines; i++)
-        revised |= any_revision_line[i];
-    const struct candidate *winner = &cands[0];
-    if (revised) {
-        winner = &cands[ncands - 1];
-        if (last_strong_revision > winner->line) {
-            out->method = "none: the reply withdrew its answer and never settled";
-            goto done;
-        }
+    split_lines(&w, reply);
+    if (w.all == 0)
+        goto done;
+    int cut = find_cut(&w);
+    w.n = cut;
+    w.nc = w.nr = 0;
+    for (int i = 0; i < w.n; i++) {
+        int consumed = 0;
+        scan_line(&w, i, &consumed);
+        if (consumed && i + 1 < w.n && revision_at(w.lines[i + 1]) == 0)
+            i++; /* the marker's answer line is not a bare line of its own */
     }
-    out->found = 1;
-    size_t n = 0;
-    for (const char *p = winner->text; *p && n + 1 < sizeof out->answer; p++)
-        out->answer[n++] = (char)toupper((unsigned char)*p);
-    out->answer[n] = '\0';
-    out->method = revised ? (strcmp(winner->method, "answer marker") == 0 ? "last answer marker after revisions"
-                                                                             : "last answer after revisions")
-                          : winner->method;
+    if (w.nc == 0 && w.all == 1)
+        one_line_forms(&w);
+    judge_bare_lines(&w);
+    decide(&w, out);
+    if (why)
+        why->cut_line = cut < w.all ? cut + 1 : 0;
 done:
-    if (lines)
-        for (int i = 0; i < nlines; i++)
-            free(lines[i]);
-    free(lines);
-    free(cands);
+    if (why) {
+        why->lines = w.all;
+        why->n_total = w.nc;
+        for (int k = 0; k < w.nc && why->n < EVAL_EXPLAIN_MAX; k++) {
+            struct eval_candidate *e = &why->items[why->n++];
+            e->line = w.c[k].line + 1;
+            e->kind = w.c[k].kind;
+            e->drop = w.c[k].drop;
+            snprintf(e->text, sizeof e->text, "%s", w.c[k].text);
+        }
+    }
+    if (w.lines)
+        for (int i = 0; i < w.all; i++)
+            free(w.lines[i]);
+    free(w.lines);
+    free(w.c);
+    free(w.r);
+}
+
+void eval_extract(const char *reply, const char *enumeration, struct eval_extraction *out)
+{
+    eval_extract_explained(reply, enumeration, out, NULL);
 }
 
 int eval_check(const char *answer, const char *expected)

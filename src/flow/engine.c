@@ -83,34 +83,52 @@ const char *flow_run_id(const struct flow_ctx *ctx)
     return ctx->run->id;
 }
 
-/* The step's full id ("name", then "name:1", "name:2" for repeats) and hash. */
+/* The step's full id ("name", then "name:1", "name:2" for repeats) and hash.
+ * Replays ask for the same ids again and again: the repeat count and the
+ * hash of each are looked up, not recomputed. */
 static int step_identity(struct flow_ctx *ctx, const char *name, char *full, size_t size, char hash[48])
 {
-    struct name_count *nc = NULL;
-    for (size_t i = 0; i < ctx->nnames; i++)
-        if (strcmp(ctx->names[i].name, name) == 0)
-            nc = &ctx->names[i];
-    if (!nc) {
-        struct name_count *grown = realloc(ctx->names, (ctx->nnames + 1) * sizeof *grown);
-        if (grown) {
-            ctx->names = grown;
-            nc = &ctx->names[ctx->nnames++];
-            nc->name = strdup(name);
+    struct stepmap_entry *nc = stepmap_put(&ctx->names, name);
+    int count = 0;
+    if (nc) {
+        if (nc->round != ctx->round) {
+            nc->round = ctx->round;
             nc->count = 0;
         }
+        count = nc->count++;
     }
-    int count = nc ? nc->count++ : 0;
     if (count == 0)
         snprintf(full, size, "%s", name);
     else
         snprintf(full, size, "%s:%d", name, count);
+    struct stepmap_entry *id = stepmap_put(&ctx->ids, full);
+    if (id && id->hash[0]) {
+        memcpy(hash, id->hash, sizeof id->hash);
+        return count;
+    }
     flow_hash_id(full, hash);
+    if (id)
+        memcpy(id->hash, hash, sizeof id->hash);
     return count;
 }
 
 static struct store_flow_step *find_step(struct flow_ctx *ctx, const char *hash, size_t *index)
 {
-    for (size_t i = 0; i < ctx->nsteps; i++)
+    /* Steps are only ever appended (or updated in place, same hash). */
+    for (; ctx->indexed < ctx->nsteps; ctx->indexed++) {
+        struct stepmap_entry *e = stepmap_put(&ctx->by_hash, ctx->steps[ctx->indexed].hash);
+        if (!e)
+            break;
+        e->index = ctx->indexed;
+    }
+    struct stepmap_entry *e = stepmap_get(&ctx->by_hash, hash);
+    if (e && e->index < ctx->nsteps) {
+        if (index)
+            *index = e->index;
+        return &ctx->steps[e->index];
+    }
+    /* Out of memory while indexing: the rest by a search. */
+    for (size_t i = ctx->indexed; i < ctx->nsteps; i++)
         if (strcmp(ctx->steps[i].hash, hash) == 0) {
             if (index)
                 *index = i;
@@ -177,11 +195,92 @@ static int lookup(struct flow_ctx *ctx, const char *hash, const json_t **out, st
     return FLOW_PENDING;
 }
 
+/* ---- inline execution ----------------------------------------------------
+ *
+ * Replaying a body from the top after every step makes a run of n
+ * sequential steps cost n^2 step calls. Most bodies are sequential: they
+ * ask for one step and, if it is pending, return at once. When the engine
+ * has seen a call site do that (the body returned right after that site's
+ * pending step, with nothing else asked for), the next new run step from
+ * that site executes during the call: its result is checkpointed (the
+ * same single write as after a round) and the call returns DONE, so the
+ * body goes on without a replay. A site whose pending step was followed by
+ * another step call is starting steps in parallel (the Promise.all shape)
+ * and is never executed inline, so parallel rounds stay parallel. What a
+ * site did is learnt per claim, from the return address of the call; a
+ * site's first pending step always goes through a round. */
+
+static int checkpoint_run_step(struct flow_ctx *ctx, struct pending *p, int *progressed, struct err *err);
+
+static struct call_site *call_site(struct flow_ctx *ctx, const void *addr)
+{
+    for (int i = 0; i < ctx->nsites; i++)
+        if (ctx->sites[i].addr == addr)
+            return &ctx->sites[i];
+    if (ctx->nsites == MAX_CALL_SITES)
+        return NULL;
+    struct call_site *site = &ctx->sites[ctx->nsites++];
+    memset(site, 0, sizeof *site);
+    site->addr = addr;
+    return site;
+}
+
+/* Every step call: a pending step followed by another call was parallel. */
+static void note_call(struct flow_ctx *ctx)
+{
+    if (ctx->open_site) {
+        ctx->open_site->parallel = 1;
+        ctx->open_site = NULL;
+    }
+}
+
+/* The body returned: the site that gave the round's only pending step, with
+ * nothing asked after it, is sequential. */
+static void note_return(struct flow_ctx *ctx)
+{
+    if (ctx->open_site && ctx->npending == 1)
+        ctx->open_site->sequential = 1;
+    ctx->open_site = NULL;
+}
+
+static int may_inline(struct flow_ctx *ctx, const struct call_site *site)
+{
+    return ctx->inline_ok && site && site->sequential && !site->parallel && ctx->npending == 0 && !ctx->blocked &&
+           !ctx->lost && !ctx->inline_failed && !ctx->engine->stopping &&
+           ctx->nsteps < (size_t)ctx->engine->opts.max_steps;
+}
+
+/* Executes a new run step now and checkpoints it; the step's state then
+ * answers as on a replay. */
+static int run_inline(struct flow_ctx *ctx, const char *full, const char *hash, flow_step_fn fn, void *arg,
+                      int attempts, const json_t **out)
+{
+    struct pending p = {.kind = STEP_RUN, .name = (char *)full, .fn = fn, .arg = arg, .attempts = attempts};
+    snprintf(p.hash, sizeof p.hash, "%s", hash);
+    flow_execute_run_step(&p);
+    int progressed = 0;
+    int rc = checkpoint_run_step(ctx, &p, &progressed, &ctx->inline_err);
+    json_decref(p.output);
+    if (rc < 0) {
+        ctx->inline_failed = 1;
+        return FLOW_PENDING;
+    }
+    struct store_flow_step *s;
+    if (ctx->lost || lookup(ctx, hash, out, &s) != FLOW_DONE) {
+        if (out)
+            *out = NULL;
+        return FLOW_PENDING; /* retrying (the round is blocked), or no longer ours */
+    }
+    return FLOW_DONE;
+}
+
 int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const void *arg, size_t arg_size,
                   const json_t **out)
 {
+    const void *addr = __builtin_return_address(0);
     char full[256], hash[48];
     struct store_flow_step *s;
+    note_call(ctx);
     int index = step_identity(ctx, id, full, sizeof full, hash);
     if (out)
         *out = NULL;
@@ -191,6 +290,9 @@ int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const v
         block_until(ctx, s->wake_at, 0);
         return FLOW_PENDING;
     }
+    struct call_site *site = ctx->inline_ok ? call_site(ctx, addr) : NULL;
+    if (may_inline(ctx, site))
+        return run_inline(ctx, full, hash, fn, (void *)arg, s ? s->attempts : 0, out);
     struct pending *p = add_pending(ctx, STEP_RUN, id, index, full, hash);
     if (p) {
         p->fn = fn;
@@ -202,12 +304,15 @@ int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const v
             p->arg = p->arg_copy;
         }
         p->attempts = s ? s->attempts : 0;
+        if (site && ctx->npending == 1)
+            ctx->open_site = site;
     }
     return FLOW_PENDING;
 }
 
 int flow_step_sleep_until(struct flow_ctx *ctx, const char *id, int64_t until_ms)
 {
+    note_call(ctx);
     char full[256], hash[48];
     struct store_flow_step *s;
     int index = step_identity(ctx, id, full, sizeof full, hash);
@@ -226,6 +331,7 @@ int flow_step_sleep(struct flow_ctx *ctx, const char *id, int64_t duration_ms)
 
 int flow_step_send_event(struct flow_ctx *ctx, const char *id, const json_t *events, const json_t **out)
 {
+    note_call(ctx);
     char full[256], hash[48];
     struct store_flow_step *s;
     int index = step_identity(ctx, id, full, sizeof full, hash);
@@ -242,6 +348,7 @@ int flow_step_send_event(struct flow_ctx *ctx, const char *id, const json_t *eve
 int flow_step_invoke(struct flow_ctx *ctx, const char *id, const char *function_id, const json_t *data,
                      const json_t **out)
 {
+    note_call(ctx);
     char full[256], hash[48];
     struct store_flow_step *s;
     int index = step_identity(ctx, id, full, sizeof full, hash);
@@ -279,6 +386,7 @@ char *flow_field_text(const json_t *event, const char *field)
 int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *name, const char *field,
                              int64_t timeout_ms, const json_t **out)
 {
+    note_call(ctx);
     char full[256], hash[48];
     struct store_flow_step *s;
     int index = step_identity(ctx, id, full, sizeof full, hash);
@@ -413,7 +521,7 @@ static int64_t backoff(struct flow_engine *e, int attempt)
 static int put(struct flow_ctx *ctx, struct store_flow_step *s, struct err *err)
 {
     int held = 0;
-    if (store_flow_step_put(ctx->engine->store, ctx->run->id, ctx->engine->owner, s,
+    if (store_flow_step_put(ctx->engine->store, ctx->run->id, ctx->holder, s,
                             now_ms() + ctx->engine->opts.lease_ms, &held, err) < 0)
         return -1;
     if (!held)
@@ -479,13 +587,53 @@ static int send_events(struct flow_engine *e, const json_t *events, json_t *ids,
     return 0;
 }
 
+/* Checkpoints the result of an executed run step: done, retrying (with its
+ * wake time, blocking the round) or failed. Sets *progressed when the body
+ * can go on. */
+static int checkpoint_run_step(struct flow_ctx *ctx, struct pending *p, int *progressed, struct err *err)
+{
+    struct flow_engine *e = ctx->engine;
+    int retries = ctx->fn->retries < 0 ? 4 : ctx->fn->retries;
+    struct store_flow_step s = {0};
+    snprintf(s.hash, sizeof s.hash, "%s", p->hash);
+    s.name = p->name;
+    snprintf(s.kind, sizeof s.kind, "run");
+    s.attempts = p->attempts + 1;
+    s.seq = ctx->seq++;
+    s.started_at = p->started_at;
+    s.ended_at = p->ended_at;
+    s.error_class = p->error.error_class;
+    s.error_status = p->error.status;
+    char *text = NULL;
+    if (p->ok) {
+        snprintf(s.status, sizeof s.status, "done");
+        text = json_dumps(p->output, JSON_COMPACT | JSON_ENCODE_ANY);
+        s.output = text;
+        *progressed = 1;
+    } else if (p->error.retriable && s.attempts <= retries) {
+        snprintf(s.status, sizeof s.status, "retrying");
+        s.error = p->error.message;
+        int64_t delay = p->error.retry_after_ms >= 0 ? p->error.retry_after_ms : backoff(e, s.attempts);
+        s.wake_at = now_ms() + delay;
+        block_until(ctx, s.wake_at, 0);
+        log_debug("run %s: step %s failed (attempt %d): %s; retrying in %lld ms", ctx->run->id, p->name,
+                  s.attempts, p->error.message, (long long)delay);
+    } else {
+        snprintf(s.status, sizeof s.status, "failed");
+        s.error = p->error.message;
+        *progressed = 1;
+    }
+    int rc = put(ctx, &s, err);
+    free(text);
+    return rc;
+}
+
 /* Executes the pending steps of a round; returns 1 when a step finished
  * (the body should replay now), 0 when all that is left waits. */
 static int execute_pending(struct flow_ctx *ctx, struct err *err)
 {
     struct flow_engine *e = ctx->engine;
     int progressed = 0;
-    int retries = ctx->fn->retries < 0 ? 4 : ctx->fn->retries;
     /* Run steps in parallel, in batches of parallel_steps. */
     size_t batch[64];
     size_t limit = e->opts.parallel_steps < 64 ? (size_t)e->opts.parallel_steps : 64;
@@ -508,38 +656,7 @@ static int execute_pending(struct flow_ctx *ctx, struct err *err)
             if (started[k])
                 pthread_join(threads[k], NULL);
         for (size_t k = 0; k < nbatch; k++) {
-            struct pending *p = &ctx->pending[batch[k]];
-            struct store_flow_step s = {0};
-            snprintf(s.hash, sizeof s.hash, "%s", p->hash);
-            s.name = p->name;
-            snprintf(s.kind, sizeof s.kind, "run");
-            s.attempts = p->attempts + 1;
-            s.seq = ctx->seq++;
-            s.started_at = p->started_at;
-            s.ended_at = p->ended_at;
-            s.error_class = p->error.error_class;
-            s.error_status = p->error.status;
-            char *text = NULL;
-            if (p->ok) {
-                snprintf(s.status, sizeof s.status, "done");
-                text = json_dumps(p->output, JSON_COMPACT | JSON_ENCODE_ANY);
-                s.output = text;
-                progressed = 1;
-            } else if (p->error.retriable && s.attempts <= retries) {
-                snprintf(s.status, sizeof s.status, "retrying");
-                s.error = p->error.message;
-                int64_t delay = p->error.retry_after_ms >= 0 ? p->error.retry_after_ms : backoff(e, s.attempts);
-                s.wake_at = now_ms() + delay;
-                block_until(ctx, s.wake_at, 0);
-                log_debug("run %s: step %s failed (attempt %d): %s; retrying in %lld ms", ctx->run->id, p->name,
-                          s.attempts, p->error.message, (long long)delay);
-            } else {
-                snprintf(s.status, sizeof s.status, "failed");
-                s.error = p->error.message;
-                progressed = 1;
-            }
-            int rc = put(ctx, &s, err);
-            free(text);
+            int rc = checkpoint_run_step(ctx, &ctx->pending[batch[k]], &progressed, err);
             if (rc < 0)
                 return -1;
         }
@@ -674,11 +791,7 @@ static void round_clear(struct flow_ctx *ctx)
         free(p->value);
     }
     ctx->npending = 0;
-    for (size_t i = 0; i < ctx->nnames; i++)
-        free(ctx->names[i].name);
-    free(ctx->names);
-    ctx->names = NULL;
-    ctx->nnames = 0;
+    ctx->round++; /* every name's repeat count starts again */
     json_decref(ctx->scratch);
     ctx->scratch = json_array();
     ctx->blocked = 0;
@@ -702,11 +815,10 @@ void flow_ctx_clear(struct flow_ctx *ctx)
     free(ctx->pending);
     ctx->pending = NULL;
     ctx->npending = ctx->cap = 0;
-    for (size_t i = 0; i < ctx->nnames; i++)
-        free(ctx->names[i].name);
-    free(ctx->names);
-    ctx->names = NULL;
-    ctx->nnames = 0;
+    stepmap_free(&ctx->names);
+    stepmap_free(&ctx->ids);
+    stepmap_free(&ctx->by_hash);
+    ctx->indexed = 0;
     if (ctx->results)
         for (size_t i = 0; i < ctx->nsteps; i++)
             json_decref(ctx->results[i]);
@@ -749,16 +861,18 @@ static int load_steps(struct flow_ctx *ctx, struct err *err)
 }
 
 /* Replays a claimed run until it finishes or only waiting is left. */
-static int process_run(struct flow_engine *e, struct store_flow_run *run, struct err *err)
+static int process_run(struct flow_engine *e, struct store_flow_run *run, const char *holder, struct err *err)
 {
     const struct flow_function *fn = find_function(e, run->function_id);
     if (!fn)
-        return store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL,
+        return store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL,
                                       "no such function in this process", now_ms(), err);
     struct flow_ctx ctx = {0};
     ctx.engine = e;
     ctx.run = run;
+    ctx.holder = holder;
     ctx.fn = fn;
+    ctx.inline_ok = 1;
     ctx.event = json_loads(run->event ? run->event : "{}", 0, NULL);
     if (!ctx.event)
         ctx.event = json_object();
@@ -772,36 +886,46 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, struct
         if (ctx.lost)
             break;
         if (e->stopping && round > 0) {
-            rc = store_flow_run_release(e->store, run, e->owner, "queued", now_ms(), NULL, NULL, now_ms(), err);
+            rc = store_flow_run_release(e->store, run, holder, "queued", now_ms(), NULL, NULL, now_ms(), err);
             break;
         }
         round_clear(&ctx);
         if ((int)ctx.nsteps > e->opts.max_steps) {
             char msg[128];
             snprintf(msg, sizeof msg, "the run exceeded %d steps", e->opts.max_steps);
-            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL, msg, now_ms(), err);
+            rc = store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL, msg, now_ms(), err);
             break;
         }
         int result = fn->body(&ctx, ctx.event, fn->user);
+        note_return(&ctx);
+        if (ctx.inline_failed) { /* a checkpoint inside a step call failed */
+            *err = ctx.inline_err;
+            rc = -1;
+            break;
+        }
+        if (ctx.lost) {
+            log_info("run %s (%s) is no longer this worker's: stopped", run->id, run->function_id);
+            break;
+        }
         if (result == FLOW_RETURN_COMPLETE) {
             char *out = json_dumps(ctx.output, JSON_COMPACT | JSON_ENCODE_ANY);
-            rc = store_flow_run_release(e->store, run, e->owner, "completed", now_ms(), out, NULL, now_ms(), err);
+            rc = store_flow_run_release(e->store, run, holder, "completed", now_ms(), out, NULL, now_ms(), err);
             free(out);
             break;
         }
         if (result == FLOW_RETURN_FAIL) {
-            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL, ctx.fail_message,
+            rc = store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL, ctx.fail_message,
                                         now_ms(), err);
             break;
         }
         if (ctx.nsteps + ctx.npending > (size_t)e->opts.max_steps) {
             char msg[128];
             snprintf(msg, sizeof msg, "the run exceeded %d steps", e->opts.max_steps);
-            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL, msg, now_ms(), err);
+            rc = store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL, msg, now_ms(), err);
             break;
         }
         if (ctx.npending == 0 && !ctx.blocked) {
-            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL,
+            rc = store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL,
                                         "the body yielded with no step pending", now_ms(), err);
             break;
         }
@@ -819,7 +943,7 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, struct
             continue;
         /* Only waiting is left. */
         const char *status = ctx.waits_only ? "waiting" : "sleeping";
-        rc = store_flow_run_release(e->store, run, e->owner, status, ctx.wake_at, NULL, NULL, now_ms(), err);
+        rc = store_flow_run_release(e->store, run, holder, status, ctx.wake_at, NULL, NULL, now_ms(), err);
         break;
     }
     flow_ctx_clear(&ctx);
@@ -863,7 +987,10 @@ int flow_engine_new(const char *location, const char *token, const struct flow_e
     pthread_mutex_init(&e->lock, NULL);
     snprintf(e->functions_json, sizeof e->functions_json, "[]");
     struct store_open_opts sopts = {.token = token};
-    if (store_open(location, &sopts, &e->store, err) < 0 || store_migrate(e->store, NULL, NULL, err) < 0 ||
+    /* A new, empty database gets the schema; an older one is init-db's to
+     * upgrade (after its backup), never the engine's. */
+    if (store_open(location, &sopts, &e->store, err) < 0 ||
+        (store_schema_version(e->store) == 0 && store_migrate(e->store, NULL, NULL, err) < 0) ||
         store_require_current(e->store, err) < 0) {
         store_close(e->store);
         pthread_mutex_destroy(&e->lock);
@@ -976,17 +1103,40 @@ int flow_engine_send(struct flow_engine *e, const char *name, const json_t *data
     return rc;
 }
 
-/* Claims and processes one run; 1 when there was one. */
+/* Claims and processes one run; 1 when there was one. Each claim holds the
+ * lease under a name of its own, the owner then a fresh id: when a stalled
+ * worker's lease expires and another worker of the same owner (this
+ * process, or its restart) takes the run, the stalled one's late
+ * checkpoints and release no longer match and do not land. A restart still
+ * reclaims everything its owner held (store_flow_reclaim matches the
+ * prefix). */
 static int work_once(struct flow_engine *e, struct err *err)
 {
     struct store_flow_run run;
     int found = 0;
-    if (store_flow_claim(e->store, e->owner, now_ms(), e->opts.lease_ms, e->functions_json, &run, &found, err) < 0)
+    char claim[40], holder[sizeof e->owner + 48];
+    new_id(claim);
+    snprintf(holder, sizeof holder, "%s/%s", e->owner, claim);
+    int64_t claimed_at = now_ms();
+    if (store_flow_claim(e->store, holder, claimed_at, e->opts.lease_ms, e->functions_json, &run, &found, err) < 0)
         return -1;
     if (!found)
         return 0;
     log_debug("run %s (%s) claimed", run.id, run.function_id);
-    int rc = process_run(e, &run, err);
+    if (e->opts.on_run && run.started_at == claimed_at) /* the claim set started_at: its first start */
+        e->opts.on_run(e->opts.on_run_ctx, e->store, &run);
+    int rc = process_run(e, &run, holder, err);
+    if (e->opts.on_run && rc >= 0) {
+        struct store_flow_run after;
+        struct err ignored = {{0}};
+        int still = 0;
+        if (store_flow_run_get(e->store, run.id, &after, &still, &ignored) == 0 && still) {
+            if (strcmp(after.status, "completed") == 0 || strcmp(after.status, "failed") == 0 ||
+                strcmp(after.status, "cancelled") == 0)
+                e->opts.on_run(e->opts.on_run_ctx, e->store, &after);
+            store_flow_run_clear(&after);
+        }
+    }
     store_flow_run_clear(&run);
     return rc < 0 ? -1 : 1;
 }

@@ -77,7 +77,11 @@ struct flow_function {
  * result: see flow_step_failed(). Ids repeated in one run get ":1", ":2".
  * A run step executes after the body has returned: with arg_size > 0 the
  * engine copies arg_size bytes of arg and hands the copy to fn (pointers in
- * it must point into the event or outlive the run); with 0, arg itself. */
+ * it must point into the event or outlive the run); with 0, arg itself.
+ * On the embedded engine a new run step may instead execute during the
+ * call, with arg itself, when the engine has seen the body return right
+ * after a pending step from the same call site (a sequential body): the
+ * result is checkpointed before the call returns DONE. */
 int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const void *arg, size_t arg_size,
                   const json_t **out);
 int flow_step_sleep(struct flow_ctx *ctx, const char *id, int64_t duration_ms);
@@ -129,6 +133,11 @@ struct flow_engine_opts {
     int max_steps;           /* per run; default 1 000 */
     int parallel_steps;      /* run steps executed at once for one run; default 8 */
     int cron;                /* fire cron triggers (serve --no-cron turns this off) */
+    /* Told, from a worker thread, when a run starts for the first time
+     * (status "running") and when it ends ("completed", "failed",
+     * "cancelled"); for `serve`'s log. NULL: nobody. */
+    void (*on_run)(void *ctx, struct store *store, const struct store_flow_run *run);
+    void *on_run_ctx;
 };
 
 struct flow_engine;

@@ -1,7 +1,7 @@
 /*
  * inngest.h - the engine's functions behind an Inngest serve endpoint, so a
  * hosted or self-hosted Inngest server schedules, retries and fans them
- * out (../shared/docs/inngest.md; where the written spec and the server
+ * out (docs/inngest-protocol.md; where the written spec and the server
  * disagree, this follows the server and the official JS SDK).
  *
  * The same C bodies run here as in the embedded engine: each call request

@@ -1,6 +1,6 @@
 /*
  * inngest_sig.h - Inngest's request signatures and key hashes, as the
- * server and the official SDKs compute them (../shared/docs/inngest.md §4):
+ * server and the official SDKs compute them (docs/inngest-protocol.md, "Signatures"):
  *
  *   X-Inngest-Signature: t=<unix seconds>&s=<hex HMAC-SHA256>
  *   MAC = HMAC-SHA256(key, body || decimal(t)), where key is the signing key

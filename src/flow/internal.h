@@ -6,6 +6,9 @@
 #ifndef CB_FLOW_INTERNAL_H
 #define CB_FLOW_INTERNAL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "flow/flow.h"
 
 enum step_kind { STEP_RUN, STEP_SLEEP, STEP_SEND, STEP_INVOKE, STEP_WAIT };
@@ -31,14 +34,41 @@ struct pending {
     int64_t started_at, ended_at;
 };
 
-struct name_count {
-    char *name;
-    int count;
+/* A string map for the replay's lookups (stepmap.c). Keys are copied;
+ * what a value means is the user's: a step's index, a name's repeat count,
+ * a full id's hash. Entries are never removed, only the map as a whole. */
+struct stepmap_entry {
+    char *key;          /* NULL: free slot */
+    uint32_t h;
+    size_t index;       /* by hash: the step's index in ctx->steps */
+    int count;          /* by name: repeats seen in round `round` */
+    unsigned round;
+    char hash[48];      /* by full id: its hex SHA-1 */
+};
+
+struct stepmap {
+    struct stepmap_entry *slots;
+    size_t cap, n;      /* cap is a power of two, n <= cap / 2 */
+};
+
+/* The entry for key, or NULL. */
+struct stepmap_entry *stepmap_get(struct stepmap *m, const char *key);
+/* The entry for key, added zeroed if new; NULL when out of memory. */
+struct stepmap_entry *stepmap_put(struct stepmap *m, const char *key);
+void stepmap_free(struct stepmap *m);
+
+/* Where a body calls flow_step_run, and what the engine has seen it do. */
+#define MAX_CALL_SITES 32
+struct call_site {
+    const void *addr;       /* the caller's return address */
+    int sequential;         /* the body returned right after this site's pending step */
+    int parallel;           /* the body asked for more after this site's pending step */
 };
 
 struct flow_ctx {
     struct flow_engine *engine;
     struct store_flow_run *run;
+    const char *holder;     /* this claim's lease holder: "<owner>/<claim id>" */
     const struct flow_function *fn;
     json_t *event;
     struct store_flow_step *steps;
@@ -46,8 +76,18 @@ struct flow_ctx {
     json_t **results;       /* parsed outputs of the steps, by index */
     struct pending *pending;
     size_t npending, cap;
-    struct name_count *names;
-    size_t nnames;
+    struct stepmap names;   /* step name -> repeats asked for in this round */
+    unsigned round;         /* the replay's number, so names need no clearing */
+    struct stepmap ids;     /* full id -> its hash, so a replay hashes nothing */
+    struct stepmap by_hash; /* hash -> index in steps */
+    size_t indexed;         /* steps[0..indexed) are in by_hash */
+    /* Inline execution (engine only; see flow_step_run in engine.c). */
+    int inline_ok;          /* this context may execute run steps in the call */
+    struct call_site sites[MAX_CALL_SITES];
+    int nsites;
+    struct call_site *open_site; /* gave this round's only pending step, nothing asked since */
+    int inline_failed;      /* a checkpoint failed inside a call: inline_err says why */
+    struct err inline_err;
     int blocked;            /* a step waits (retry backoff, sleep, event, child) */
     int lost;               /* a checkpoint did not land: the run is no longer ours */
     int64_t wake_at;        /* earliest time a blocked step can go on */

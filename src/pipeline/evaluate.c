@@ -55,6 +55,7 @@ static int store_reply(struct store *store, int64_t model_id, const struct store
         row.model_response = reply->content;
         row.reasoning = reply->reasoning;
         row.extracted_answer = x.found ? x.answer : NULL;
+        row.extract_rule = eval_rule_name(x.rule);
         row.is_correct = x.found && eval_check(x.answer, clue->answer);
         row.outcome = !x.found ? "no_answer" : row.is_correct ? "correct" : "wrong";
     } else {

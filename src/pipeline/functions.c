@@ -39,11 +39,12 @@ struct alert_arg {
     char detail[2400];          /* why: the week's message, or the models that stopped */
 };
 
-/* POSTs a JSON alert body to the webhook; fails on no answer or a non-2xx. */
+/* POSTs a JSON alert body to the webhook; fails on no answer or a non-2xx.
+ * Not retried here: the step's retries are the only ones. */
 static int post_alert(const char *url, const char *body, struct err *err)
 {
     struct http_client *http = NULL;
-    struct http_client_opts ho = {.retries = 1, .timeout_ms = 15000};
+    struct http_client_opts ho = {.retries = 0, .timeout_ms = 15000};
     struct http_response resp = {0};
     const char *headers[] = {"Content-Type: application/json", NULL};
     int rc = http_client_new(&ho, &http, err);
@@ -164,8 +165,11 @@ static int scrape_step(void *arg, json_t **out, struct flow_step_error *e)
     }
     struct pipeline_scrape_report report;
     struct err err = {{0}};
+    /* Not retried as a step: every fetch already had its retries
+     * (FIFTEENSQUARED_RETRIES, with backoff). Retrying the step on top
+     * would multiply them (a name that does not resolve: 4 x 3 attempts). */
     if (pipeline_scrape(cfg->store, &opts, cfg->on_scrape, NULL, &report, &err) < 0) {
-        return step_error(e, &err, 1);
+        return step_error(e, &err, 0);
     }
     json_t *weeks = json_array();
     for (int i = 0; i < report.nweeks; i++)

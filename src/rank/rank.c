@@ -178,18 +178,19 @@ static int cmp_error_count(const void *pa, const void *pb)
     return a->status - b->status;
 }
 
-/* "2026-W24: 0 of 11 models complete; 308 of 308 calls failed (HTTP 402 ×280, 404 ×28)". */
+/* "2026-W24: 0 of 11 models complete; 308 of 308 calls failed (HTTP 402 ×280, 404 ×28)",
+ * or, for a week no model was asked about yet, "2026-W07: not evaluated yet". */
 static void no_ranking_reason(const struct rank_input *in, const char *week, int models, int calls,
                               int failed, char *out, size_t size)
 {
+    if (calls == 0) {
+        snprintf(out, size, "%s: not evaluated yet", week);
+        return;
+    }
     int n = snprintf(out, size, "%s: 0 of %d models complete", week, models);
     if (n < 0 || (size_t)n >= size)
         return;
     size_t used = (size_t)n;
-    if (calls == 0) {
-        snprintf(out + used, size - used, "; no calls made");
-        return;
-    }
     n = snprintf(out + used, size - used, "; %d of %d calls failed", failed, calls);
     if (n < 0 || (size_t)n >= size - used || failed == 0)
         return;

@@ -46,6 +46,46 @@ int store_puzzles_json(struct store *store, json_t **out, struct err *err)
     return 0;
 }
 
+static const char *const sql_puzzle_exists = "SELECT count(*) FROM puzzles WHERE id = ?";
+
+static const char *const sql_puzzle_clues =
+    "SELECT id, clue_number, direction, clue_text, letter_count, coalesce(display_answer, answer), exclude_reason\n"
+    "FROM clues WHERE puzzle_id = ?\n"
+    "ORDER BY direction <> 'across', CAST(clue_number AS INTEGER), clue_number, id";
+
+int store_clues_json(struct store *store, int64_t puzzle_id, json_t **out, int *found, struct err *err)
+{
+    static const char *const names[] = {"id", "number", "direction", "clue", "enumeration", "answer",
+                                        "exclude_reason", NULL};
+    struct db_result *r = NULL;
+    *out = NULL;
+    *found = 0;
+    if (db_query(store_db(store), &DB_STMT(sql_puzzle_exists, db_int(puzzle_id)), &r, err) < 0)
+        return err_prefix(err, "cannot read puzzle %lld", (long long)puzzle_id);
+    *found = db_result_int(r, 0, 0) > 0;
+    db_result_free(r);
+    r = NULL;
+    if (!*found)
+        return 0;
+    if (db_query(store_db(store), &DB_STMT(sql_puzzle_clues, db_int(puzzle_id)), &r, err) < 0)
+        return err_prefix(err, "cannot list the clues of puzzle %lld", (long long)puzzle_id);
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->nrows; i++) {
+        json_t *o = json_object();
+        for (size_t c = 0; names[c]; c++) {
+            const struct db_value *v = db_result_value(r, i, c);
+            json_t *j = v->type == DB_INTEGER ? json_integer(v->i)
+                        : v->type == DB_TEXT  ? json_stringn(v->p, v->len)
+                                              : json_null();
+            json_object_set_new(o, names[c], j);
+        }
+        json_array_append_new(list, o);
+    }
+    db_result_free(r);
+    *out = list;
+    return 0;
+}
+
 static int set_reason(struct store *store, const char *sql, int64_t id, const char *reason, char week[16],
                       int *found, struct err *err)
 {

@@ -23,8 +23,8 @@ static const char *const sql_save =
     "INSERT INTO evaluations (clue_id, model_id, week_id, model_response, extracted_answer,\n"
     "    is_correct, response_time_ms, tokens_used, cost, error_message, prompt_tokens,\n"
     "    completion_tokens, reasoning_tokens, finish_reason, attempts, prompt_version, outcome,\n"
-    "    reasoning, provider_model, evaluated_at)\n"
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)\n"
+    "    reasoning, provider_model, extract_rule, evaluated_at)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)\n"
     "ON CONFLICT (clue_id, model_id) DO UPDATE SET\n"
     "    week_id = excluded.week_id, model_response = excluded.model_response,\n"
     "    extracted_answer = excluded.extracted_answer, is_correct = excluded.is_correct,\n"
@@ -34,18 +34,19 @@ static const char *const sql_save =
     "    reasoning_tokens = excluded.reasoning_tokens, finish_reason = excluded.finish_reason,\n"
     "    attempts = excluded.attempts, prompt_version = excluded.prompt_version,\n"
     "    outcome = excluded.outcome, reasoning = excluded.reasoning,\n"
-    "    provider_model = excluded.provider_model, evaluated_at = excluded.evaluated_at\n"
+    "    provider_model = excluded.provider_model, extract_rule = excluded.extract_rule,\n"
+    "    evaluated_at = excluded.evaluated_at\n"
     "WHERE excluded.outcome <> 'error' OR evaluations.outcome IS NULL OR evaluations.outcome = 'error'";
 
 static const char *const sql_replies =
     "SELECT e.id, e.model_id, m.openrouter_id, e.model_response, c.letter_count, c.answer,\n"
-    "       e.extracted_answer, e.is_correct, e.outcome\n"
+    "       e.extracted_answer, e.is_correct, e.outcome, e.extract_rule, e.week_id\n"
     "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN models m ON m.id = e.model_id\n"
     "WHERE e.outcome <> 'error' AND e.model_response IS NOT NULL AND (? IS NULL OR e.week_id = ?)\n"
     "ORDER BY e.id";
 
 static const char *const sql_rescore =
-    "UPDATE evaluations SET extracted_answer = ?, is_correct = ?, outcome = ? WHERE id = ?";
+    "UPDATE evaluations SET extracted_answer = ?, extract_rule = ?, is_correct = ?, outcome = ? WHERE id = ?";
 
 void store_week_clues_free(struct store_week_clues *list)
 {
@@ -141,6 +142,7 @@ int store_evaluation_save(struct store *store, const struct store_evaluation_row
         db_text(e->outcome),
         db_text(e->reasoning),
         db_text(e->provider_model),
+        db_text(e->extract_rule),
     };
     struct db_stmt stmt = {sql_save, args, sizeof args / sizeof args[0]};
     struct db_result *r = NULL;
@@ -162,6 +164,8 @@ void store_stored_replies_free(struct store_stored_replies *list)
         free(s->answer);
         free(s->extracted_answer);
         free(s->outcome);
+        free(s->extract_rule);
+        free(s->week_id);
     }
     free(list->items);
     list->items = NULL;
@@ -190,7 +194,9 @@ int store_stored_replies(struct store *store, const char *week_id, struct store_
         s->extracted_answer = str_dup_or_null(db_result_text(r, i, 6));
         s->is_correct = db_result_int(r, i, 7) != 0;
         s->outcome = str_dup_or_null(db_result_text(r, i, 8));
-        if (!s->model || !s->reply || !s->enumeration || !s->answer || !s->outcome)
+        s->extract_rule = str_dup_or_null(db_result_text(r, i, 9));
+        s->week_id = str_dup_or_null(db_result_text(r, i, 10));
+        if (!s->model || !s->reply || !s->enumeration || !s->answer || !s->outcome || !s->week_id)
             rc = err_set(err, "evaluation %lld has a missing field", (long long)s->id);
     }
     db_result_free(r);
@@ -204,19 +210,20 @@ int store_rescore_apply(struct store *store, const struct store_rescore *u, size
     if (n == 0)
         return 0;
     struct db_stmt *stmts = calloc(n, sizeof *stmts);
-    struct db_value *args = calloc(n * 4, sizeof *args);
+    struct db_value *args = calloc(n * 5, sizeof *args);
     int rc = -1;
     if (!stmts || !args) {
         err_set(err, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        struct db_value *a = &args[i * 4];
+        struct db_value *a = &args[i * 5];
         a[0] = db_text(u[i].extracted_answer);
-        a[1] = db_int(u[i].is_correct);
-        a[2] = db_text(u[i].outcome);
-        a[3] = db_int(u[i].id);
-        stmts[i] = (struct db_stmt){sql_rescore, a, 4};
+        a[1] = db_text(u[i].extract_rule);
+        a[2] = db_int(u[i].is_correct);
+        a[3] = db_text(u[i].outcome);
+        a[4] = db_int(u[i].id);
+        stmts[i] = (struct db_stmt){sql_rescore, a, 5};
     }
     rc = db_batch(store_db(store), stmts, n, NULL, err);
     if (rc < 0)

@@ -170,8 +170,10 @@ int store_flow_claim(struct store *store, const char *owner, int64_t now, int64_
 
 int store_flow_reclaim(struct store *store, const char *owner, int64_t now, struct err *err)
 {
-    struct db_stmt stmt = DB_STMT("UPDATE flow_runs SET status = 'queued', ready_at = ?, lease_owner = NULL,\n"
-                                  "    lease_until = NULL WHERE status = 'running' AND lease_owner = ?",
+    /* The engine holds each claim as "<owner>/<claim id>". */
+    struct db_stmt stmt = DB_STMT("UPDATE flow_runs SET status = 'queued', ready_at = ?1, lease_owner = NULL,\n"
+                                  "    lease_until = NULL WHERE status = 'running'\n"
+                                  "    AND (lease_owner = ?2 OR substr(lease_owner, 1, length(?2) + 1) = ?2 || '/')",
                                   db_int(now), db_text(owner));
     return db_batch(store_db(store), &stmt, 1, NULL, err);
 }
@@ -347,6 +349,23 @@ int store_flow_run_get(struct store *store, const char *id, struct store_flow_ru
     return 0;
 }
 
+int store_flow_run_cost(struct store *store, const char *id, double *cost, struct err *err)
+{
+    struct db_result *r = NULL;
+    *cost = 0;
+    if (db_query(store_db(store),
+                 &DB_STMT("WITH RECURSIVE tree(id) AS (SELECT ?1 UNION ALL\n"
+                          "  SELECT r.id FROM flow_runs r JOIN tree t ON r.parent_run_id = t.id)\n"
+                          "SELECT coalesce(sum(json_extract(s.output, '$.cost')), 0) FROM flow_steps s\n"
+                          "WHERE s.run_id IN (SELECT id FROM tree) AND s.status = 'done' AND s.name LIKE 'eval-%'",
+                          db_text(id)),
+                 &r, err) < 0)
+        return -1;
+    *cost = db_result_real(r, 0, 0);
+    db_result_free(r);
+    return 0;
+}
+
 int store_flow_run_cancel(struct store *store, const char *id, int64_t now, int *changed, struct err *err)
 {
     struct db_stmt stmt = DB_STMT("UPDATE flow_runs SET status = 'cancelled', ended_at = ?, lease_owner = NULL,\n"
@@ -433,17 +452,25 @@ int store_flow_active_runs(struct store *store, const char *functions_json, int6
     return 0;
 }
 
-int store_run_progress(struct store *store, char *out, size_t size, struct err *err)
+int store_run_progress(struct store *store, int64_t since_ms, char *out, size_t size, struct err *err)
 {
     struct db_result *runs = NULL, *totals = NULL;
     struct db *db = store_db(store);
-    if (db_query(db, &DB_SQL("SELECT function_id, sum(status = 'completed'), count(*), sum(status = 'failed')\n"
-                             "FROM flow_runs GROUP BY function_id ORDER BY min(created_at)"),
+    /* The evaluations are those of this run's eval-<clue> steps (their
+     * outputs hold the outcome and cost), not rows by time: evaluated_at has
+     * whole seconds only, and a run started just before would count. */
+    if (db_query(db, &DB_STMT("SELECT function_id, sum(status = 'completed'), count(*), sum(status = 'failed')\n"
+                              "FROM flow_runs WHERE created_at >= ? GROUP BY function_id ORDER BY min(created_at)",
+                              db_int(since_ms)),
                  &runs, err) < 0 ||
-        db_query(db, &DB_SQL("SELECT (SELECT count(*) FROM flow_steps WHERE status = 'done'),\n"
-                             "       (SELECT count(*) FROM evaluations), \n"
-                             "       (SELECT count(*) FROM evaluations WHERE outcome = 'error'),\n"
-                             "       (SELECT coalesce(sum(cost), 0) FROM evaluations)"),
+        db_query(db, &DB_STMT("SELECT (SELECT count(*) FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
+                              "        WHERE s.status = 'done' AND r.created_at >= ?1),\n"
+                              "       count(*), coalesce(sum(json_extract(s.output, '$.outcome') = 'error'), 0),\n"
+                              "       coalesce(sum(json_extract(s.output, '$.cost')), 0)\n"
+                              "FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
+                              "WHERE r.created_at >= ?1 AND r.function_id = 'evaluate-model' AND s.status = 'done'\n"
+                              "  AND s.name LIKE 'eval-%'",
+                              db_int(since_ms)),
                  &totals, err) < 0) {
         db_result_free(runs);
         return -1;

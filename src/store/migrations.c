@@ -362,11 +362,30 @@ static const char *const m12_rejected_posts[] = {
     NULL,
 };
 
+/* The extraction rule that decided each answer ("answer-is", "final-line",
+ * "revision", "none", ...: eval_rule_name()), so a reviewer can audit any
+ * verdict. Rows stored before it have none until `rescore` fills it in. */
+static const char *const m13_extract_rule[] = {
+    "ALTER TABLE evaluations ADD COLUMN extract_rule TEXT",
+    NULL,
+};
+
+/* The model page reads a model's weeks newest first (history, answer
+ * quality, weeks left unranked): week_coverage's key starts with the week,
+ * so without an index each of those reads scanned every week of every
+ * model, and weekly_rankings' index by model alone left a sort of all of
+ * the model's weeks (bench/bench_scale.py). */
+static const char *const m14_by_model[] = {
+    "CREATE INDEX idx_week_coverage_model ON week_coverage(model_id, week_id)",
+    "CREATE INDEX idx_rankings_model_week ON weekly_rankings(model_id, week_id)",
+    NULL,
+};
+
 /* A workflow failure's class and HTTP status as data (issue 18): the
  * message stays in `error` as people read it; what the pipeline decides on
  * (run-fatal stops the week, a 404 retires the model) is here, never
  * parsed back out of the text. NULL: not classified (and older rows). */
-static const char *const m13_flow_error_class[] = {
+static const char *const m15_flow_error_class[] = {
     "ALTER TABLE flow_runs ADD COLUMN error_class TEXT",
     "ALTER TABLE flow_runs ADD COLUMN error_status INTEGER",
     "ALTER TABLE flow_steps ADD COLUMN error_class TEXT",
@@ -393,7 +412,10 @@ const struct store_migration store_migrations[] = {
      m11_answer_quality, -1, NULL},
     {12, "rejected posts (url, series, number, reason, first and last seen, attempts); linked lights of a clue",
      m12_rejected_posts, -1, NULL},
-    {13, "workflow errors carry their class and HTTP status as data", m13_flow_error_class, -1, NULL},
+    {13, "evaluations record the extraction rule that decided each answer", m13_extract_rule, -1, NULL},
+    {14, "a model's weeks by (model, week): week_coverage and weekly_rankings (the dashboard's model page)",
+     m14_by_model, -1, NULL},
+    {15, "workflow errors carry their class and HTTP status as data", m15_flow_error_class, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

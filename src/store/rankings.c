@@ -5,6 +5,7 @@
 
 #include "rank/rank.h"
 #include "store/store.h"
+#include "core/pct.h"
 
 /* Only clues that count: not in a quarantined puzzle, not excluded. A week
  * whose every clue is out still appears, with none. */
@@ -502,7 +503,7 @@ int store_rank_report(struct store *store, const char *from, FILE *out, struct e
                 if (strcmp(db_result_text(inc, k, 0), week) != 0)
                     continue;
                 fprintf(out, "%s%s %.1f%% (%lld errors)", first ? "; incomplete: " : ", ", db_result_text(inc, k, 1),
-                        db_result_real(inc, k, 2), (long long)db_result_int(inc, k, 3));
+                        pct_round1(db_result_real(inc, k, 2)), (long long)db_result_int(inc, k, 3));
                 first = 0;
             }
             fprintf(out, "\n");

@@ -70,6 +70,8 @@ int store_open(const char *location, const struct store_open_opts *opts, struct 
     if (opts) {
         db_opts.token = opts->token;
         db_opts.create = opts->create;
+        db_opts.readonly = opts->readonly;
+        db_opts.check = opts->check;
     }
     struct store *store = calloc(1, sizeof *store);
     if (!store)
@@ -120,7 +122,8 @@ int store_require_current(const struct store *store, struct err *err)
         return 0;
     if (store->version == 0)
         return err_set(err, "%s is empty: run `cryptic-bench init-db` first", db_location(store->db));
-    return err_set(err, "%s has schema version %d, this cryptic-bench needs %d: run `cryptic-bench init-db` to upgrade it",
+    return err_set(err, "%s has schema %d, this program needs %d: run `cryptic-bench init-db` "
+                        "(it keeps a copy of the file first)",
                    db_location(store->db), store->version, STORE_SCHEMA_VERSION);
 }
 

@@ -21,19 +21,22 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 15
 
 struct store;
 
 struct store_open_opts {
     const char *token; /* remote database token, or NULL */
     int create;        /* create a missing database file */
+    int readonly;      /* a file is opened read-only: the command cannot write */
+    int check;         /* refuse a corrupt file (PRAGMA quick_check) before anything */
 };
 
 /* Opens the database at location and checks that it is empty or a
  * cryptic-bench database no newer than this binary. It does NOT migrate:
- * call store_migrate() (init-db does, and so does every command that
- * writes). *out is the caller's, released with store_close(). */
+ * only init-db calls store_migrate(); every other command refuses an older
+ * schema with store_require_current(). *out is the caller's, released with
+ * store_close(). */
 int store_open(const char *location, const struct store_open_opts *opts, struct store **out,
                struct err *err);
 
@@ -61,7 +64,8 @@ typedef void (*store_migration_fn)(void *ctx, const struct store_migration_repor
  * database at the last completed version and names the failing migration. */
 int store_migrate(struct store *store, store_migration_fn on_applied, void *ctx, struct err *err);
 
-/* Fails unless the schema is current (for commands that need it). */
+/* Fails unless the schema is current, saying "schema N, this program needs
+ * M: run `cryptic-bench init-db` ..." (every command but init-db). */
 int store_require_current(const struct store *store, struct err *err);
 
 /* ---- models (store/models.c) ------------------------------------------ */
@@ -232,6 +236,7 @@ struct store_evaluation_row {
     const char *model_response;  /* NULL for an error */
     const char *reasoning;
     const char *extracted_answer;
+    const char *extract_rule;    /* eval_rule_name() of the rule that decided; NULL for an error */
     int is_correct;
     int64_t response_time_ms;
     int64_t prompt_tokens, completion_tokens, reasoning_tokens, total_tokens; /* -1: unknown */
@@ -257,6 +262,8 @@ struct store_stored_reply {
     char *enumeration;
     char *answer;            /* the clue's answer */
     char *extracted_answer;  /* may be NULL */
+    char *extract_rule;      /* NULL before rescore recorded one */
+    char *week_id;           /* the clue's puzzle week */
     int is_correct;
     char *outcome;
 };
@@ -275,11 +282,12 @@ int store_stored_replies(struct store *store, const char *week_id, struct store_
 struct store_rescore {
     int64_t id;
     const char *extracted_answer; /* NULL when the reply has none */
+    const char *extract_rule;     /* the rule that decided */
     int is_correct;
     const char *outcome;          /* "correct" | "wrong" | "no_answer" */
 };
 
-/* Applies new verdicts in one atomic batch. */
+/* Applies new verdicts (answer, rule, correctness, outcome) in one atomic batch. */
 int store_rescore_apply(struct store *store, const struct store_rescore *updates, size_t n,
                         struct err *err);
 
@@ -349,6 +357,11 @@ int store_model_cost_per_call(struct store *store, const char *model, double *co
 
 /* Every puzzle with its clue count, excluded clues and quarantine reason. */
 int store_puzzles_json(struct store *store, json_t **out, struct err *err);
+/* One puzzle's clues as a JSON array of {id, number, direction, clue,
+ * enumeration, answer, exclude_reason} in the puzzle's order (across, then
+ * down, by number); *found is 0 (and *out NULL) when there is no such
+ * puzzle. The caller owns *out. */
+int store_clues_json(struct store *store, int64_t puzzle_id, json_t **out, int *found, struct err *err);
 /* Quarantines a puzzle with reason (NULL: restores it): its clues stop
  * counting (rankings, coverage, what is asked) but stay stored. week gets
  * the puzzle's week; *found says whether the id exists. */
@@ -414,7 +427,8 @@ int store_flow_send(struct store *store, const char *event_id, const char *name,
 int store_flow_claim(struct store *store, const char *owner, int64_t now, int64_t lease_ms,
                      const char *functions_json, struct store_flow_run *out, int *found, struct err *err);
 
-/* Requeues the runs owner holds (a restart reclaims its own at once). */
+/* Requeues the runs owner holds, as owner itself or as "<owner>/<anything>"
+ * (one claim of it): a restart reclaims its own at once. */
 int store_flow_reclaim(struct store *store, const char *owner, int64_t now, struct err *err);
 
 int store_flow_steps(struct store *store, const char *run_id, struct store_flow_step **out, size_t *n,
@@ -450,9 +464,11 @@ int store_flow_cancel_matching(struct store *store, const char *function_id, con
  * have not finished (queued, running, sleeping, waiting). */
 int store_flow_active_runs(struct store *store, const char *functions_json, int64_t *n, struct err *err);
 
-/* One progress line for `run`: runs per function (done / all), steps
- * checkpointed, evaluations stored (errors), cost. */
-int store_run_progress(struct store *store, char *out, size_t size, struct err *err);
+/* One progress line for `run`, counting only the runs created at since_ms
+ * or later (this run, not the database's history): runs per function (done
+ * / all), their steps checkpointed, the evaluations their steps stored
+ * (errors), and the cost. */
+int store_run_progress(struct store *store, int64_t since_ms, char *out, size_t size, struct err *err);
 
 /* The summary of the runs created since since_ms: per function how many
  * completed and failed (with the failures' errors), and the weeks ranked.
@@ -465,6 +481,9 @@ int store_flow_runs_list(struct store *store, int limit, struct store_flow_run *
                          struct err *err);
 int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
                        struct err *err);
+/* What a run and the runs it invoked spent: the cost its evaluation steps
+ * (eval-<clue>) report, in US dollars. */
+int store_flow_run_cost(struct store *store, const char *id, double *cost, struct err *err);
 /* The run of function_id that event_id started. */
 int store_flow_run_by_event(struct store *store, const char *function_id, const char *event_id,
                             struct store_flow_run *out, int *found, struct err *err);

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/utc.h"
 #include "web/assets.h"
+#include "web/firstrow.h"
 #include "web/metrics.h"
 #include "web/pool.h"
 #include "web/sqlapi.h"
@@ -61,6 +62,8 @@ struct web_server {
     struct web_pool *sql_pool;        /* runs the pipelines, off the HTTP threads */
     struct flow_inngest *inngest;
     const struct flow_inngest_opts *inngest_events;
+    int (*event_check)(void *ctx, const char *name, const json_t *data, struct err *err);
+    void *event_check_ctx;
     char inngest_path[256];
     int port;
     size_t body_budget;          /* bytes of bodies in flight, at most */
@@ -404,6 +407,21 @@ static int events_invalid(const json_t *body, char *why, size_t size)
     return 0;
 }
 
+/* Every event of the body, before any is stored: all or nothing. */
+static int check_events(struct web_server *s, const json_t *body, struct err *err)
+{
+    size_t n = json_is_array(body) ? json_array_size(body) : 1;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *ev = json_is_array(body) ? json_array_get(body, i) : body;
+        if (!json_is_object(ev))
+            return err_set(err, "event %zu: expected an object {name, data}", i + 1);
+        if (s->event_check(s->event_check_ctx, json_string_value(json_object_get(ev, "name")),
+                           json_object_get(ev, "data"), err) < 0)
+            return n > 1 ? err_prefix(err, "event %zu", i + 1) : -1;
+    }
+    return 0;
+}
+
 static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection *c, const char *key,
                                      struct request *req)
 {
@@ -418,11 +436,17 @@ static enum MHD_Result handle_events(struct web_server *s, struct MHD_Connection
     json_t *body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
     if (!body)
         return error_json(c, 400, "the body is not JSON");
-    /* All or nothing: every event is checked before any is stored. */
+    /* All or nothing: every event is checked before any is stored, first
+     * its shape, then whether a function reads it (name and data). */
     char why[160];
     if (events_invalid(body, why, sizeof why)) {
         json_decref(body);
         return error_json(c, 400, why);
+    }
+    struct err bad = {{0}};
+    if (s->event_check && check_events(s, body, &bad) < 0) {
+        json_decref(body);
+        return error_json(c, 400, bad.msg);
     }
     json_t *ids = json_array();
     if (s->inngest_events) {
@@ -690,6 +714,35 @@ static enum MHD_Result handle_asset(struct MHD_Connection *c, const struct web_a
     return rc;
 }
 
+/* GET /: index.html with the newest ranked week's board in it (firstrow.h)
+ * for a client that may read the data anyway; the plain file otherwise, or
+ * when there is nothing ranked yet or the read fails. Only on an embedded
+ * file (the SQL endpoint's), so the page never waits on a remote database. */
+static enum MHD_Result handle_index(struct web_server *s, struct MHD_Connection *c, const struct web_asset *a)
+{
+    char *page = NULL;
+    size_t len = 0;
+    struct err err = {{0}};
+    int rc = s->sql_db && sql_allowed(s, c) ? web_firstrow_page(flow_engine_store(s->engine), &page, &len, &err) : 0;
+    if (rc < 0)
+        log_warn("GET /: %s", err.msg);
+    if (rc <= 0)
+        return handle_asset(c, a);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, page, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(page);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", a->type);
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Content-Security-Policy", dashboard_csp);
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result handle_inngest(struct web_server *s, struct MHD_Connection *c, const char *method,
                                       struct request *req)
 {
@@ -836,6 +889,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (strncmp(url, "/api/runs/", 10) == 0 && url[10])
             return handle_runs(s, c, url + 10);
         const struct web_asset *asset = web_asset_find(url);
+        if (asset && strcmp(asset->path, "/index.html") == 0)
+            return handle_index(s, c, asset);
         if (asset)
             return handle_asset(c, asset);
     } else if (strcmp(method, "POST") == 0 && strncmp(url, "/e/", 3) == 0) {
@@ -899,6 +954,8 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
         s->public_sql = opts->public_sql;
         s->inngest = opts->inngest;
         s->inngest_events = opts->inngest_events;
+        s->event_check = opts->event_check;
+        s->event_check_ctx = opts->event_check_ctx;
         snprintf(s->inngest_path, sizeof s->inngest_path, "%s",
                  opts->inngest_events && opts->inngest_events->serve_path ? opts->inngest_events->serve_path
                                                                           : "/api/inngest");

@@ -48,6 +48,11 @@ struct web_server_opts {
     size_t body_budget;     /* bytes of request bodies held at once, all connections; default 32 MB (then 503) */     /* pipelines one client may have queued or running; default 2 (then 429) */
     struct flow_inngest *inngest; /* Inngest mode: serves /api/inngest (or serve_path); NULL: off */
     const struct flow_inngest_opts *inngest_events; /* Inngest mode: POST /e/ goes to Inngest's event API */
+    /* Checks each event of a POST /e/ before any is stored or forwarded
+     * (pipeline_event_check_hook); a failure answers 400 with err's text.
+     * NULL: no check. */
+    int (*event_check)(void *ctx, const char *name, const json_t *data, struct err *err);
+    void *event_check_ctx;
 };
 
 struct web_server;

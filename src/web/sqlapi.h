@@ -1,6 +1,6 @@
 /*
  * sqlapi.h - a read-only Hrana-over-HTTP endpoint over the embedded SQLite
- * file (../shared/docs/hrana.md): what @libsql/client sends to
+ * file (docs/hrana.md): what @libsql/client sends to
  * `POST /v2/pipeline` (and /v3/pipeline) — execute, batch with conditions,
  * store_sql / close_sql, sequence, describe, close — answered in the
  * protocol's shape, so the dashboard (or any libSQL client) reads the live

@@ -114,6 +114,7 @@ try {
             model_answer: tr.querySelector(".model-answer-text").textContent,
             explanation: tr.querySelector(".explanation").textContent,
             before_release: !!tr.querySelector(".seen-badge"),
+            rule: tr.querySelector(".extract-rule .rule")?.textContent ?? null,
           })),
         ),
       };

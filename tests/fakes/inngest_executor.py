@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A fake Inngest server and executor for tests: drives any Inngest serve
-endpoint through the real wire protocol (docs: /work/shared/docs/inngest.md).
+endpoint through the real wire protocol (docs/inngest.md).
 
 Started as `python3 inngest_executor.py CONFIG.json`; binds 127.0.0.1:0 and
 prints "PORT <n>" as its first stdout line once listening.

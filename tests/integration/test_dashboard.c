@@ -61,6 +61,10 @@ static int setup(void **state)
     struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--db", db, "rank", "--all", NULL});
     assert_int_equal(r.status, 0);
     tu_run_free(&r);
+    /* Every reply gets the extraction rule that decided it. */
+    r = tu_run_cli(work, env, (const char *const[]){"--db", db, "rescore", NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
 
     /* The weeks and models come from the data, not from this file. */
     char *ranked = tu_sql(db, "SELECT week_id FROM week_status WHERE status = 'ranked' ORDER BY week_id DESC LIMIT 2");
@@ -83,6 +87,16 @@ static int setup(void **state)
              weeks[1], xss_model);
     xss_clue = (int)tu_sql_int(db, sql);
     assert_true(xss_clue > 0);
+    /* One reply of the expanded row keeps no rule, as before rescore. */
+    snprintf(sql, sizeof sql,
+             "UPDATE evaluations SET extract_rule = NULL WHERE id = (SELECT min(e.id) FROM evaluations e "
+             "JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id JOIN models m ON m.id = e.model_id "
+             "WHERE p.week_id = '%s' AND m.openrouter_id = '%s' AND coalesce(e.model_response, '') <> '')",
+             weeks[0], expand_model);
+    free(tu_sql(db, sql));
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE extract_rule IS NULL "
+                                    "AND coalesce(model_response, '') <> ''"),
+                     1);
     /* The first model was released the day after its newest week's puzzle:
      * every result it has may have been seen in training. */
     snprintf(sql, sizeof sql,
@@ -265,7 +279,8 @@ static void check_results(const json_t *expanded, const char *week, const char *
                                         "SELECT c.id, c.clue_text, c.letter_count, p.setter,\n"
                                         "       coalesce(c.display_answer, c.answer), e.extracted_answer, e.outcome,\n"
                                         "       c.explanation, e.error_message,\n"
-                                        "       coalesce(p.publication_date < m.release_date, 0)\n"
+                                        "       coalesce(p.publication_date < m.release_date, 0),\n"
+                                        "       coalesce(e.model_response, '') <> '', e.extract_rule\n"
                                         "FROM evaluations e JOIN clues c ON c.id = e.clue_id\n"
                                         "JOIN puzzles p ON p.id = c.puzzle_id JOIN models m ON m.id = e.model_id\n"
                                         "WHERE p.week_id = ? AND m.openrouter_id = ?",
@@ -298,6 +313,14 @@ static void check_results(const json_t *expanded, const char *week, const char *
         assert_string_equal(json_string_value(json_object_get(row, "explanation")), shown(st, 7));
         /* Marked when published before the model's release. */
         assert_int_equal(json_is_true(json_object_get(row, "before_release")), sqlite3_column_int(st, 9));
+        /* The reply view shows the rule that decided, as stored. */
+        const char *rule = json_string_value(json_object_get(row, "rule"));
+        if (!sqlite3_column_int(st, 10))
+            assert_null(rule);
+        else if (sqlite3_column_text(st, 11))
+            assert_string_equal(rule, (const char *)sqlite3_column_text(st, 11));
+        else
+            assert_string_equal(rule, "not recorded (run rescore)");
     }
     sqlite3_finalize(st);
     sqlite3_close(h);
@@ -745,6 +768,81 @@ static void test_files_and_public_sql(void **state)
     free(dir);
 }
 
+/* GET / holds the newest ranked week's board (src/web/firstrow.c) for a
+ * client that may read the data: one row per ranked model, as the database
+ * has them, markup in a model's name as text; with a read token, a
+ * visitor without it gets the plain page and no data. */
+static void test_first_view_in_the_html(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    static const char markup[] = "<img src=x onerror=\"window.__xss=5\"><script>window.__xss=6</script>";
+    static const char escaped[] =
+        "&lt;img src=x onerror=&quot;window.__xss=5&quot;&gt;&lt;script&gt;window.__xss=6&lt;/script&gt;";
+    char sql[512], *name = NULL;
+    snprintf(sql, sizeof sql, "SELECT display_name FROM models WHERE openrouter_id = '%s'", expand_model);
+    name = tu_sql(db, sql);
+    name[strcspn(name, "\n")] = '\0';
+    snprintf(sql, sizeof sql, "UPDATE models SET display_name = display_name || '%s' WHERE openrouter_id = '%s'",
+             markup, expand_model);
+    free(tu_sql(db, sql));
+    int port;
+    int pid = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron", NULL},
+                              &port);
+    char args[256];
+    snprintf(args, sizeof args, "http://127.0.0.1:%d/", port);
+    char *page = curl(args);
+    tu_assert_contains(page, "HTTP/1.1 200");
+    tu_assert_contains(page, "Content-Security-Policy: default-src 'self'; script-src 'self';");
+    tu_assert_contains(page, "<script type=\"module\" src=\"app.js\">");
+    char want[128];
+    snprintf(want, sizeof want, "<div class=\"first-view\" data-week=\"%s\">", weeks[0]);
+    tu_assert_contains(page, want);
+    /* Every ranked model of the week, in rank order, and nothing else. */
+    snprintf(sql, sizeof sql,
+             "SELECT m.openrouter_id FROM weekly_rankings r JOIN models m ON m.id = r.model_id WHERE r.week_id = '%s' "
+             "ORDER BY r.rank, m.display_name, m.id",
+             weeks[0]);
+    char *ids = tu_sql(db, sql);
+    int rows = 0;
+    const char *at = page;
+    for (char *save = NULL, *id = strtok_r(ids, "\n", &save); id; id = strtok_r(NULL, "\n", &save), rows++) {
+        char attr[192];
+        snprintf(attr, sizeof attr, "data-model-id=\"%s\"", id);
+        const char *next = strstr(at, attr);
+        if (!next)
+            fail_msg("row %d (%s) is missing or out of order in the first view", rows + 1, id);
+        at = next + 1;
+    }
+    assert_true(rows > 0);
+    int shown = 0;
+    for (const char *p = strstr(page, "<tr class=\"board-row\""); p; p = strstr(p + 1, "<tr class=\"board-row\""))
+        shown++;
+    assert_int_equal(shown, rows);
+    /* The markup in the name is text. */
+    tu_assert_contains(page, escaped);
+    assert_null(strstr(page, "<img"));
+    assert_null(strstr(page, "window.__xss=6</script>"));
+    tu_stop_fake(pid);
+    /* With a read token, no data for a visitor without it. */
+    pid = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron",
+                                                     "--read-token", "sekrit", NULL},
+                          &port);
+    snprintf(args, sizeof args, "http://127.0.0.1:%d/", port);
+    char *closed = curl(args);
+    tu_assert_contains(closed, "HTTP/1.1 200");
+    tu_assert_contains(closed, "<p class=\"loading\" role=\"status\">");
+    assert_null(strstr(closed, "board-row"));
+    assert_null(strstr(closed, "window.__xss"));
+    tu_stop_fake(pid);
+    snprintf(sql, sizeof sql, "UPDATE models SET display_name = '%s' WHERE openrouter_id = '%s'", name, expand_model);
+    free(tu_sql(db, sql));
+    free(ids);
+    free(page);
+    free(closed);
+    free(name);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -753,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_served),
         cmocka_unit_test(test_exported_on_sqld),
         cmocka_unit_test(test_exported_with_read_token),
+        cmocka_unit_test(test_first_view_in_the_html),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

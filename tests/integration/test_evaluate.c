@@ -189,6 +189,12 @@ static void test_outcomes_and_protocol(void **state)
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations e JOIN models m ON m.id = e.model_id "
                                     "WHERE m.openrouter_id IN ('test/short', 'test/dither') AND e.outcome = 'no_answer' "
                                     "AND e.is_correct = 0 AND e.error_message IS NULL"), 12);
+    /* Each evaluation records the extraction rule that decided it. */
+    char *rules = tu_sql(db, "SELECT m.openrouter_id, group_concat(DISTINCT e.extract_rule) FROM evaluations e "
+                             "JOIN models m ON m.id = e.model_id GROUP BY m.openrouter_id ORDER BY m.openrouter_id");
+    assert_string_equal(rules, "local/own|whole-reply\ntest/correct|whole-reply\ntest/dither|none\n"
+                               "test/reasoner|answer-is\ntest/short|empty\ntest/wrong|whole-reply\n");
+    free(rules);
     char *row = tu_sql(db, "SELECT e.week_id, e.prompt_version, e.prompt_tokens, e.completion_tokens, e.reasoning_tokens, "
                            "e.tokens_used, e.cost, e.finish_reason, e.provider_model, e.attempts, e.extracted_answer, "
                            "e.reasoning FROM evaluations e JOIN models m ON m.id = e.model_id "
@@ -345,6 +351,23 @@ static void test_model_fatal_stops_one_model(void **state)
     assert_int_equal(r.status, 1);
     tu_assert_contains(r.err, "1 of 3 models stopped");
     tu_assert_contains(r.out, "stopped: HTTP 404: Retired Model is deprecated");
+    /* The evaluation ends with the rankings step: the others are complete,
+     * the retired one is not, so the week is ranked without it. */
+    tu_assert_contains(r.out, "rankings recomputed from ");
+    tu_run_free(&r);
+    assert_true(tu_sql_int(db, "SELECT count(*) FROM week_status") > 0);
+    /* Evaluated again, the retired model is shown as skipped, with why and
+     * how to bring it back, not as "0/0 complete". */
+    r = evaluate(NULL);
+    const char *row = strstr(r.out, "test/retired ");
+    if (!row)
+        fail_msg("no row for test/retired:\n%s", r.out);
+    char line[1024];
+    snprintf(line, sizeof line, "%.*s", (int)(strchr(row, '\n') - row), row);
+    tu_assert_contains(line, "skipped: retired (");
+    tu_assert_contains(line, "models activate test/retired");
+    assert_null(strstr(line, "complete"));
+    assert_null(strstr(line, "0/0"));
     tu_run_free(&r);
     char *rows = outcomes();
     tu_assert_contains(rows, "test/retired|1|correct\ntest/retired|2|correct\ntest/retired|3|error\n");
@@ -381,7 +404,12 @@ static void test_run_fatal_stops_every_model(void **state)
     for (const char *p = r.err; (p = strstr(p, "cryptic-bench evaluate:")) != NULL; p++)
         messages++;
     assert_int_equal(messages, 1);
-    assert_int_equal(tu_count_lines(r.out) - 3, 3);
+    /* The model table: its rows end at the total (the rankings step's
+     * report follows). */
+    char *total = strstr(r.out, "total cost:");
+    assert_non_null(total);
+    *total = '\0';
+    assert_int_equal(tu_count_lines(r.out) - 2, 3);
     for (const char *p = r.out; (p = strstr(p, "test/")) != NULL; p++) {
         const char *eol = strchr(p, '\n');
         char line[512];
@@ -494,13 +522,26 @@ static void test_rescore_and_extract_commands(void **state)
                    (const char *const[]){"--db", db, "rescore", "--week", "2026-W14", NULL});
     assert_int_equal(r.status, 0);
     tu_assert_contains(r.out, "rescored 6 stored replies of 2026-W14");
-    tu_assert_contains(r.out, "6 verdicts changed");
+    tu_assert_contains(r.out, "6 verdicts changed: wrong->correct 6 (answer-is 6)\n");
+    tu_assert_contains(r.out, "recomputing rankings from 2026-W14");
     tu_run_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE extract_rule = 'answer-is'"), 6);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM weekly_rankings WHERE week_id = '2026-W14'"), 1);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'correct' AND is_correct = 1"), 6);
     r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
                    (const char *const[]){"--db", db, "rescore", NULL});
-    tu_assert_contains(r.out, "0 verdicts changed");
+    tu_assert_contains(r.out, "0 verdicts changed\n");
+    tu_assert_contains(r.out, "0 rows updated");
+    tu_assert_contains(r.out, "rankings unchanged");
     tu_run_free(&r);
+    /* A rule lost (a row stored before the rules were) is filled in without a verdict change. */
+    free(tu_sql(db, "UPDATE evaluations SET extract_rule = NULL WHERE id = (SELECT min(id) FROM evaluations)"));
+    r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
+                   (const char *const[]){"--db", db, "rescore", NULL});
+    tu_assert_contains(r.out, "0 verdicts changed\n");
+    tu_assert_contains(r.out, "1 rows updated");
+    tu_run_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE extract_rule IS NULL"), 0);
 
     char *reply = tu_path(work, "reply.txt");
     tu_write_file(reply, "HALF NELSON\n\nWait, let me reconsider.\n\nThe answer is: **HALF HITCH**\n");
@@ -511,8 +552,23 @@ static void test_rescore_and_extract_commands(void **state)
     assert_int_equal(system(cmd), 0);
     char *out_path = tu_path(work, "out.json");
     char *out = tu_read_file(out_path, NULL);
-    assert_string_equal(out, "{\"answer\":\"HALF HITCH\",\"method\":\"last answer marker after revisions\",\"correct\":true}\n");
+    assert_string_equal(out, "{\"answer\":\"HALF HITCH\",\"rule\":\"revision\",\"method\":\"the last commitment after "
+                             "the reply revised an earlier one\",\"correct\":true}\n");
     free(out);
+    /* --explain: every candidate, kept or dropped and why, then the JSON. */
+    snprintf(cmd, sizeof cmd, "%s extract --enumeration '(4,5)' --explain < %s > %s/out.json",
+             getenv("CRYPTIC_BENCH_BIN"), reply, work);
+    assert_int_equal(system(cmd), 0);
+    out = tu_read_file(out_path, NULL);
+    tu_assert_contains(out, "3 non-empty lines\n2 candidates:\n");
+    tu_assert_contains(out, "  line 1    first-line   HALF NELSON              a bare line in the reasoning that does "
+                            "not fit the enumeration\n");
+    tu_assert_contains(out, "  line 3    answer-is    HALF HITCH               kept\n");
+    tu_assert_contains(out, "rule: revision (the last commitment after the reply revised an earlier one)\n");
+    tu_assert_contains(out, "{\"answer\":\"HALF HITCH\",\"rule\":\"revision\",");
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s extract --enumeration '(4,5)' --answer half-hitch < %s > %s/out.json",
+             getenv("CRYPTIC_BENCH_BIN"), reply, work);
     tu_write_file(reply, "Let me think about the wordplay here. The first part");
     assert_int_equal(system(cmd), 0);
     out = tu_read_file(out_path, NULL);

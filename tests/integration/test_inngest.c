@@ -228,16 +228,18 @@ static void test_sdk_send_reaches_our_event_api(void **state)
                               &port);
     char base[64];
     snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
-    json_t *input = json_pack("{s:s, s:s, s:[{s:s, s:{s:s, s:i}}, {s:s, s:s, s:{s:s}}]}", "base_url", base,
-                              "event_key", "sdk-key", "events", "name", "test/from-sdk", "data", "week_id",
-                              "2026-W14", "n", 7, "name", "benchmark/evaluate.complete", "id", "dedup-1", "data",
-                              "week_id", "2026-W14");
+    /* Events a function listens for (the event API refuses others): a
+     * cancellation, which starts nothing, and a rankings request. */
+    json_t *input = json_pack("{s:s, s:s, s:[{s:s, s:{s:s, s:s}}, {s:s, s:s, s:{s:s}}]}", "base_url", base,
+                              "event_key", "sdk-key", "events", "name", "benchmark/evaluate.cancelled", "data",
+                              "week_id", "2026-W14", "reason", "7", "name", "benchmark/evaluate.complete", "id",
+                              "dedup-1", "data", "week_id", "2026-W14");
     json_t *out = node_json("inngest/sdk_send.mjs", input);
     assert_int_equal(json_array_size(json_object_get(out, "ids")), 2);
     /* Stored as sent; the second started the function it triggers. */
-    char *stored = tu_sql(db, "SELECT name, json_extract(data, '$.data.week_id'), json_extract(data, '$.data.n') FROM flow_events "
-                              "ORDER BY name");
-    assert_string_equal(stored, "benchmark/evaluate.complete|2026-W14|NULL\ntest/from-sdk|2026-W14|7\n");
+    char *stored = tu_sql(db, "SELECT name, json_extract(data, '$.data.week_id'), json_extract(data, '$.data.reason') "
+                              "FROM flow_events ORDER BY name");
+    assert_string_equal(stored, "benchmark/evaluate.cancelled|2026-W14|7\nbenchmark/evaluate.complete|2026-W14|NULL\n");
     free(stored);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE function_id = 'calculate-rankings'"), 1);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_events WHERE id = 'dedup-1'"), 1);

@@ -440,7 +440,7 @@ static void test_send_into_the_database(void **state)
     assert_int_equal(r.status, 2);
     tu_run_free(&r);
     r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                   (const char *const[]){"send", "x", "--url", "http://127.0.0.1:1", NULL});
+                   (const char *const[]){"send", "benchmark/scrape.requested", "--url", "http://127.0.0.1:1", NULL});
     assert_int_equal(r.status, 1);
     tu_run_free(&r);
     free(db);

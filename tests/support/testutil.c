@@ -515,6 +515,11 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
+int tu_free_port(void)
+{
+    return free_port();
+}
+
 static int accepts(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -92,6 +92,8 @@ int tu_start_server(const char *const *env, const char *const *args, int *port);
  * env as tu_start_server, and reads its stdout until it says "PORT <n>" or
  * names 127.0.0.1:PORT. Returns its pid; stop it with tu_stop_fake(). */
 int tu_start_program(const char *cwd, const char *const *env, const char *const *argv, int *port);
+/* A loopback port nothing listens on now (for a server told its port). */
+int tu_free_port(void);
 /* Stops every fake still running (for teardown after a failed test). */
 void tu_stop_all_fakes(void);
 

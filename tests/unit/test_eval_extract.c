@@ -14,62 +14,245 @@
 #include "core/letters.h"
 #include "eval/extract.h"
 
-static void expect(const char *reply, const char *enumeration, const char *answer, const char *method)
+static void expect(const char *reply, const char *enumeration, const char *answer, const char *rule)
 {
     struct eval_extraction x;
     eval_extract(reply, enumeration, &x);
     if (answer) {
         if (!x.found || strcmp(x.answer, answer) != 0)
             fail_msg("reply %s\n  expected %s, got %s (%s)", reply, answer, x.found ? x.answer : "none",
-                     x.method);
+                     eval_rule_name(x.rule));
     } else if (x.found) {
-        fail_msg("reply %s\n  expected no answer, got %s (%s)", reply, x.answer, x.method);
+        fail_msg("reply %s\n  expected no answer, got %s (%s)", reply, x.answer, eval_rule_name(x.rule));
     }
-    if (method)
-        tu_assert_contains(x.method, method);
+    if (rule && strcmp(eval_rule_name(x.rule), rule) != 0)
+        fail_msg("reply %s\n  expected rule %s, got %s", reply, rule, eval_rule_name(x.rule));
 }
 
-static void test_rules(void **state)
+/* The verdict the pipeline would store: "correct", "wrong" or "no_answer". */
+static const char *verdict(const char *reply, const char *enumeration, const char *solution)
+{
+    struct eval_extraction x;
+    eval_extract(reply, enumeration, &x);
+    return !x.found ? "no_answer" : eval_check(x.answer, solution) ? "correct" : "wrong";
+}
+
+static void expect_verdict(const char *reply, const char *enumeration, const char *solution, const char *want)
+{
+    const char *got = verdict(reply, enumeration, solution);
+    if (strcmp(got, want) != 0)
+        fail_msg("reply %s\n  solution %s: expected %s, got %s", reply, solution, want, got);
+}
+
+static void test_forms(void **state)
 {
     (void)state;
-    expect("PIRANHA", "(7)", "PIRANHA", "whole reply");
-    expect("  piranha.  ", "(7)", "PIRANHA", "whole reply");
-    expect("**Das Boot**", "(3,4)", "DAS BOOT", "bold line");
-    expect("The answer is: HALF HITCH", "(4,5)", "HALF HITCH", "answer marker");
-    expect("Answer: HALF-HITCH", "(4,5)", "HALF-HITCH", "answer marker");
-    expect("Let me think.\n\nFinal answer: REACTION TIME (8,4)", "(8,4)", "REACTION TIME", "answer marker");
+    expect("PIRANHA", "(7)", "PIRANHA", "whole-reply");
+    expect("  piranha.  ", "(7)", "PIRANHA", "whole-reply");
+    expect("**Das Boot**", "(3,4)", "DAS BOOT", "bold");
+    expect("The answer is: HALF HITCH", "(4,5)", "HALF HITCH", "answer-is");
+    expect("Answer: HALF-HITCH", "(4,5)", "HALF-HITCH", "answer-is");
+    expect("**Answer:** HALF HITCH", "(4,5)", "HALF HITCH", "answer-is");
+    expect("Let me think.\n\nFinal answer: REACTION TIME (8,4)", "(8,4)", "REACTION TIME", "answer-is");
     expect("Some reasoning here.\n\n# STAIR", "(5)", "STAIR", "heading");
-    expect("Reasoning about the clue.\nMore reasoning.\n\nSTAIR", "(5)", "STAIR", "bare answer line");
-    /* A later explicit revision overrides an earlier answer. */
-    expect("STAIN\n\nWait, let me reconsider.\n\nSTAIR", "(5)", "STAIR", "last answer after revisions");
-    expect("The answer is STAIN.\nActually, no: the answer is STAIR.", "(5)", "STAIR", NULL);
-    /* Trailing junk after a committed answer is not an answer. */
-    expect("SPINSTER\n\n+++++ notes.md\nHere are the answers:\n1. clue (5)\nNESTS\nCENTIMO", "(8)", "SPINSTER",
-           "bare answer line");
-    expect("Rim\n\n(Note: the explanation is omitted here.)", "(4)", "RIM", "bare answer line");
+    expect("Reasoning about the clue.\nMore reasoning.\n\nSTAIR", "(5)", "STAIR", "final-line");
+    expect("Reasoning about the clue.\n\nSTAIR \xe2\x9c\x93", "(5)", "STAIR", "final-line");
+    expect("The answer to the clue \"x\" (4) is:\n\nBANN\n\nThis works because...", "(4)", "BANN", "answer-is");
+    expect("The answer to the clue \"What is it\" (5) is: STAIR", "(5)", "STAIR", "answer-is");
     expect("The answer is **PLASTERING**.\n\nBreaking it down:\n- PLASTER contains AS", "(10)", "PLASTERING",
-           "answer marker");
-    /* "The answer is:" with the answer on the next line. */
-    expect("The answer to the clue \"x\" (4) is:\n\nBANN\n\nThis works because...", "(4)", "BANN", NULL);
-    /* Candidates fitting the enumeration are preferred among equals. */
-    expect("The answer is FULFILERS or TSHIRTFILLERS", "(13)", "TSHIRTFILLERS", NULL);
-    expect("The answer is FULFILERS or TSHIRTFILLERS", "(9)", "FULFILERS", NULL);
-    /* A commitment withdrawn in the same breath. */
-    expect("The answer is: REPLETIONS (no, that's 10)\n\nREPLETION", "(9)", "REPLETION", NULL);
-    /* Nothing, not a guess, when the reply never commits. */
-    expect("", "(5)", NULL, "empty");
-    expect("   \n\n  ", "(5)", NULL, "empty");
-    expect("I need to parse this clue.\n- \"Team leader\" = T\n- requests = ASKS\n\nSo the wordplay gives", "(5)", NULL,
-           "never commits");
-    expect("FIELDS OF GOLDEN\n(Wait, \"FIELDS OF GOLDEN\" is not a", "(6,2,8)", NULL, "withdrew");
-    expect(" RE\n    *   \"casual shirts\" = TEES\n    *   Wait, \"", "(9)", NULL, NULL);
-    expect(" \"FORBID\"\n    *   \"cheat\" = \"SHARK\"", "(9)", NULL, NULL);
-    expect("The answer is 9 letters long and I cannot find it.", "(9)", NULL, NULL);
+           "answer-is");
+    expect("Reasoning.\n\n*STAIR*", "(5)", "STAIR", "bold");
+    expect("Reasoning.\n\n* STAIR\n* STAIN", "(5)", NULL, "none");
+    expect("Reasoning.\n\nSo: STAIR", "(5)", "STAIR", "bare-line");
+    /* A final line in mixed case counts when its words are the enumeration's. */
+    expect("Reasoning.\n\nOral Health", "(4,6)", "ORAL HEALTH", "final-line");
+    expect("Reasoning.\n\nLook-see", "(4-3)", "LOOK-SEE", "final-line");
+    expect("Reasoning.\n\nLet me think", "(4,6)", NULL, "none");
+    expect("Reasoning.\n\nOral health.", "(4,6)", "ORAL HEALTH", "final-line");
+    expect("Reasoning.\n\nOral Healthy", "(4,6)", NULL, "none");
+    expect("Reasoning.\n\nTherefore: STAIR\n\n(a step)", "(5)", "STAIR", "bare-line");
+    expect("Reasoning.\n\nHALE HARLOT\n\xe2\x86\x92 ORAL HEALTH", "(4,6)", "ORAL HEALTH", "bare-line");
+    expect("Reasoning.\n\nSTAIR is the answer: a step.", "(5)", "STAIR", "answer-is");
+    expect("Reasoning.\n\nSo: something else entirely", "(5)", NULL, "none");
+    expect("Reasoning.\n\nAnswer - STAIR", "(5)", "STAIR", "answer-is");
+    expect("Reasoning.\n\nThe answer has to be STAIR.", "(5)", "STAIR", "answer-is");
+    expect("Reasoning.\n\nSTAIR fits perfectly: a step.", "(5)", "STAIR", "bare-line");
+    expect("CIGARILLO\n\nGARLIC OIL fits the anagram exactly.", "(9)", "CIGARILLO", "first-line");
+    /* Headings and bold lines that are not answers. */
+    expect("## Analysis\n\n**Breaking it down:**\n- STAIR fits", "(5)", NULL, "none");
     /* One-line oddities. */
     expect("Ranch gear stays crisp, trimmed this way \xe2\x86\x92 Rehar", "(5)", "REHAR", "arrow");
-    expect("WHAT IS THE POINT?", "(5,2,5)", "WHAT IS THE POINT", NULL);
-    expect("The answer is \"I C U\".", "(1,3,3)", "I C U", NULL);
-    expect("I\xe2\x80\x99" "D", "(1'1)", "I\xe2\x80\x99" "D", NULL);
+    expect("WHAT IS THE POINT?", "(5,2,5)", "WHAT IS THE POINT", "whole-reply");
+    expect("The answer is \"I C U\".", "(1,3,3)", "I C U", "answer-is");
+    expect("I\xe2\x80\x99" "D", "(1'1)", "I\xe2\x80\x99" "D", "whole-reply");
+    expect("Lace up, doc", "(4,2,3)", "LACE UP DOC", "whole-reply");
+    /* Nothing, not a guess, when the reply never commits. */
+    expect("", "(5)", NULL, "empty");
+    expect(NULL, "(5)", NULL, "empty");
+    expect("   \n\n  ", "(5)", NULL, "empty");
+    expect("I need to parse this clue.\n- \"Team leader\" = T\n- requests = ASKS\n\nSo the wordplay gives", "(5)", NULL,
+           "none");
+    expect("The answer is 9 letters long and I cannot find it.", "(9)", NULL, "none");
+    expect("I, for example, followed by church, e.g.", "(4)", NULL, "none");
+}
+
+/* Issue 15: quoted clue words, fodder, spellings, definitions and
+ * components are never answers unless the reply commits to them. */
+static void test_quoted_material(void **state)
+{
+    (void)state;
+    const char *garlic = "I need to solve this cryptic clue: \"Garlic oil turned into smoke\" (9)\n\n"
+                         "This looks like an anagram of 'garlic oil' (9), with \"turned\" as the indicator.\n\n"
+                         "GARLIC OIL\n\nG-A-R-L-I-C-O-I-L\n\n"
+                         "\"smoke\" is the definition: a small cigar.\n\nThe answer is: CIGARILLO";
+    expect(garlic, "(9)", "CIGARILLO", "answer-is");
+    expect_verdict(garlic, "(9)", "CIGARILLO", "correct");
+    const char *oral = "I need to parse this cryptic clue.\n\n"
+                       "- \"Hale harlot\" looks like anagram fodder: HALE HARLOT has 10 letters\n"
+                       "- \"upset\" is the anagram indicator\n\n"
+                       "Letters to rearrange:\nHALE HARLOT\n\nRearranging HALE HARLOT gives a phrase about teeth.\n\n"
+                       "ORAL HEALTH";
+    expect(oral, "(4,6)", "ORAL HEALTH", "final-line");
+    /* The fodder after the answer, introduced as material or noted as such. */
+    expect("CIGARILLO\n\nAnagram of:\nGARLIC OIL", "(9)", "CIGARILLO", "first-line");
+    expect("Reasoning.\n\nCIGARILLO\n\nGARLIC OIL (anagram fodder)\n\nThat is all.", "(9)", "CIGARILLO", "bare-line");
+    expect("The answer is: CIGARILLO\n\nWordplay:\nGARLIC OIL\nturned = anagram", "(9)", "CIGARILLO", "answer-is");
+    /* A note deriving the answer is not a note about material. */
+    expect("Reasoning.\n\nORAL HEALTH (anagram of HALE HARLOT)", "(4,6)", "ORAL HEALTH", "final-line");
+    /* Something to try is not a commitment, even when the reply stops there. */
+    expect("Reasoning.\n\nLet me try:\nSTEALTH\n- S + TEALTH, where", "(7)", NULL, "none");
+    /* Spellings, quoted words and prose after a marker are not answers. */
+    expect("Let me spell it:\nG-A-R-L-I-C\n\nand then", "(6)", NULL, "none");
+    expect("Thinking.\n\nS T A I R\n\nmore thinking", "(5)", NULL, "none");
+    expect("\"GARLIC OIL\"\n- anagram\n- of", "(9)", NULL, "none");
+    expect("The answer must be an anagram of garlic oil, meaning smoke.", "(9)", NULL, "none");
+    expect("Hmm.\nThe answer is something related to the origin of roots", "(7)", NULL, "none");
+    expect_verdict("The answer must be an anagram of garlic oil\n\nperhaps", "(9)", "CIGARILLO", "no_answer");
+    /* A spelling counts when the reply commits to it. */
+    expect("Working.\n\nThe answer is: S-T-A-I-R", "(5)", "S-T-A-I-R", "answer-is");
+    expect_verdict("Working.\n\nThe answer is: S-T-A-I-R", "(5)", "STAIR", "correct");
+    /* A definition or component in capitals mid-reasoning that does not fit. */
+    expect("I need to parse this.\n\nTIP\n\nthen something about booze and a town", "(9)", NULL, "none");
+}
+
+/* Issue 15: an explicit final commitment wins over an early candidate. */
+static void test_final_commitment_wins(void **state)
+{
+    (void)state;
+    expect("I need to parse this clue.\n\nSTAIN\n\nThe step is a stair, the heart of sister's.\n\nThe answer is: STAIR",
+           "(5)", "STAIR", "answer-is");
+    expect("Reasoning.\n\nSTAIN\n\nMore reasoning without any revision words.\n\nSTAIR", "(5)", "STAIR", "final-line");
+    expect("Reasoning.\n\nThe answer is likely STAIN\n\nLooking at the definition again, a step.\n\nAnswer: STAIR",
+           "(5)", "STAIR", "answer-is");
+    expect_verdict("Reasoning.\n\nSTAIN\n\nMore reasoning.\n\nSTAIR", "(5)", "STAIR", "correct");
+    /* ... unless the reply then takes it back. */
+    expect("Reasoning.\n\nThe answer is: STAIR\n\nWait, that doesn't account for the heart.", "(5)", NULL,
+           "withdrawn");
+    expect_verdict("Reasoning.\n\nThe answer is: STAIR\n\nHmm, let me reconsider the", "(5)", "STAIR", "no_answer");
+    /* Verification after the answer does not take it back, even opening like a revision. */
+    expect("The answer is: TENOR\n\nWait, let me double-check: T-E-N-O-R from", "(5)", "TENOR", "answer-is");
+    expect("The answer is: TENOR\n\nHmm, yes, that works: the Ronettes", "(5)", "TENOR", "answer-is");
+    expect("The answer is: TENOR\n\nHmm, that doesn't work: the Ronettes", "(5)", NULL, "withdrawn");
+    expect("The answer is: STAIR\n\nLet me verify: S + TAIR, a step.", "(5)", "STAIR", "answer-is");
+    expect("The answer is STAIR.\n\nActually, this fits perfectly: a step.", "(5)", "STAIR", "answer-is");
+    /* Notes and explanation after the answer are not answers. */
+    expect("Rim\n\n(Note: the explanation is omitted here.)", "(4)", "RIM", "first-line");
+    expect("CORKSCREW\n\n(Cork = town in Ireland; screw = booze)", "(9)", "CORKSCREW", "first-line");
+}
+
+/* Issue 15: revisions. */
+static void test_revisions(void **state)
+{
+    (void)state;
+    expect("STAIN\n\nWait, let me reconsider.\n\nSTAIR", "(5)", "STAIR", "revision");
+    expect("The answer is: STAIN\n\nNo wait, the heart of sister is not that.\n\nThe answer is: STAIR", "(5)",
+           "STAIR", "revision");
+    expect("The answer is STAIN.\nActually, no: the answer is STAIR.", "(5)", "STAIR", "revision");
+    expect("The answer is STAIN. No wait, the answer is STAIR.", "(5)", "STAIR", "revision");
+    expect("Reasoning.\n\nCASING? No, that is too short.\n\nCASELOAD", "(8)", "CASELOAD", "revision");
+    expect("Reasoning.\n\nCASING? No, that is too short.", "(8)", NULL, "none");
+    expect("The answer is: REPLETIONS (no, that's 10)\n\nREPLETION", "(9)", "REPLETION", "revision");
+    expect("The answer is \"SAGACIOUS\" - but that's only 8 letters. Let me reconsider.", "(9)", NULL, "none");
+    expect("Conclusion: NINBIES (No, that's not a word)\n        *   ", "(7)", NULL, "none");
+    expect("LITMUS \xe2\x9c\x97\n\nThe answer is: BOOTS", "(5)", "BOOTS", "revision");
+    /* A reply that ends in an unresolved revision has no answer. */
+    expect("STAIN\n\nWait, let me reconsider.", "(5)", NULL, "withdrawn");
+    expect("FIELDS OF GOLDEN\n(Wait, \"FIELDS OF GOLDEN\" is not a", "(6,2,8)", NULL, "withdrawn");
+    expect("The answer is: STAIR\n\nHmm, on second thought", "(5)", NULL, "withdrawn");
+    /* Issue 21: an answer marker on the same line as a revision settles it. */
+    expect("STAIN\n\nWait, the answer is STAIR.", "(5)", "STAIR", "revision");
+    expect_verdict("STAIN\n\nWait, the answer is STAIR.", "(5)", "STAIR", "correct");
+    expect_verdict("STAIN\n\nHmm, let me reconsider. The answer is: STAIR", "(5)", "STAIR", "correct");
+    expect_verdict("CASELOAD\n\nActually, I believe the answer is: **OILCLOTH**", "(8)", "OILCLOTH", "correct");
+    expect_verdict("The answer is STAIR. Wait, no.", "(5)", "STAIR", "no_answer");
+    expect_verdict("The answer is: STAIR\nWait - that's not right, the heart is missing", "(5)", "STAIR", "no_answer");
+}
+
+/* Issue 15: what answers other clues does not count. */
+static void test_run_on_transcripts(void **state)
+{
+    (void)state;
+    expect("SPINSTER\n\n+++++ notes.md\nHere are the answers:\n1. \"A clue\" (5)\nNESTS\nCENTIMO", "(8)", "SPINSTER",
+           "first-line");
+    expect("CASTANETS\n\nSolve this cryptic crossword clue:\n\n\"Another clue entirely\" (6)\n\nAnswer: BANANA", "(9)",
+           "CASTANETS", "first-line");
+    expect_verdict("CASTANETS\n\nSolve this cryptic crossword clue:\n\n\"Another clue\" (9)\n\nAnswer: BANANAMAN", "(9)",
+                   "CASTANETS", "correct");
+    /* Same enumeration: a quoted clue after the answer is another clue. */
+    expect("The answer is: TENOR\n\n\"Singer's range is wide\" (5)\nAnswer: RANGE\n\n\"Next\" (5)\nAnswer: NEXTS",
+           "(5)", "TENOR", "answer-is");
+    expect("I need to think.\n\nNULLS\n\nClue: \"Zero sums\" (5)\nAnswer: ZEROS", "(5)", "NULLS", "final-line");
+    expect("Human: what is 2 + 2?\n", "(4)", NULL, "none");
+    expect("NOTORIETY\n\nClue 2: Small bird in a tree (5)\nAnswer: ROBIN", "(9)", "NOTORIETY", "first-line");
+    /* The clue quoted before any answer is this clue, not a run-on. */
+    expect("I need to parse this clue.\n\n\"Team leader requests you do them\" (5)\n\n- T + ASKS\n\nTASKS", "(5)",
+           "TASKS", "final-line");
+    /* This clue quoted again after a candidate, with no "Answer" line after it. */
+    expect("STAIN\n\nWait, let me re-read the clue:\n\"Step-sister's heart put out\" (5)\n\n- heart = middle\n\nSTAIR",
+           "(5)", "STAIR", "revision");
+    /* Before any answer, only a clue that is clearly another starts a run-on. */
+    expect("Let me think.\n\n\"Bird's home, empty\" (6)\nAnswer: NESTED", "(5)", NULL, "none");
+    expect("Let's solve it.\n\nClue: \"Ten pirates slaughtered early Pope\" (5,5)\nAnswer: SAINT PETER", "(5,5)",
+           "SAINT PETER", "answer-is");
+    expect("Let's solve it.\n\n1. \"Ten pirates slaughtered early Pope\" (5,5)\n\nSAINT PETER", "(5,5)", "SAINT PETER",
+           "final-line");
+    expect("Solve this cryptic crossword clue:\n\n\"Ten pirates\" (5,5)\n\nAnswer: SAINT PETER", "(5,5)", "SAINT PETER",
+           "answer-is");
+}
+
+/* Issue 15: fragments of reasoning. */
+static void test_fragments(void **state)
+{
+    (void)state;
+    expect(" RE\n    *   \"casual shirts\" = TEES\n    *   Wait, \"", "(9)", NULL, "none");
+    expect(" \"FORBID\"\n    *   \"cheat\" = \"SHARK\"", "(9)", NULL, "none");
+    expect("rim river\".\n    *   The river in Antrim is the MAIN.\n    ", "(5)", NULL, "none");
+    expect("TEES\n    *   \"soldiers\" = MEN\n    *   so", "(9)", NULL, "none");
+    expect_verdict("TEES\n    *   \"soldiers\" = MEN", "(9)", "ENACTMENT", "no_answer");
+    /* A first line that fits the enumeration is a commitment. */
+    expect("NULLS\n    *   zero = NIL, sums = ...", "(5)", "NULLS", "first-line");
+    /* A fragment cut off mid-sentence with no commitment at all. */
+    expect("ous\" is the indicator...\n\n    *   \"Evil, strange, barbarous\" (", "(15)", NULL, "none");
+}
+
+/* Issue 21: "X or Y" commits only when exactly one fits; first lines of up to four words. */
+static void test_alternatives_and_first_lines(void **state)
+{
+    (void)state;
+    expect("The answer is FULFILERS or TSHIRTFILLERS", "(13)", "TSHIRTFILLERS", "answer-is");
+    expect("The answer is FULFILERS or TSHIRTFILLERS", "(9)", "FULFILERS", "answer-is");
+    expect_verdict("The answer is STAIR or STAIN", "(5)", "STAIR", "no_answer");
+    expect_verdict("The answer is STAIRS or STAINS", "(5)", "STAIR", "no_answer");
+    expect_verdict("Reasoning.\n\nSTAIR OR STAIN", "(5)", "STAIR", "no_answer");
+    expect_verdict("The answer is STAIR or STAIRWELL", "(5)", "STAIR", "correct");
+    expect_verdict("The answer is STAIRWELL or STAIR", "(5)", "STAIR", "correct");
+    expect_verdict("The answer is: MORE OR LESS", "(4,2,4)", "MORE OR LESS", "correct");
+    /* A short mixed-case first line: four words are an answer, five are a sentence. */
+    expect("Cheap at half price\n\n(Note: a song)", "(5,2,4,5)", "CHEAP AT HALF PRICE", "first-line");
+    expect_verdict("Cheap at half price\n\n(Note: a song)", "(5,2,4,5)", "CHEAP AT HALF PRICE", "correct");
+    expect_verdict("This is cheap at half\n\n(Note: a song)", "(5,2,4)", "CHEAP AT HALF", "no_answer");
+    expect_verdict("Rim\n\nThe wordplay hides it.", "(3)", "RIM", "correct");
+    expect_verdict("Let me think.\n\nThe wordplay", "(3,5)", "LET ME", "no_answer");
 }
 
 static void test_check(void **state)
@@ -135,6 +318,8 @@ static void test_old_database_replies(void **state)
         for (int i = 0; i < nlabels; i++)
             if (labels[i].id == id)
                 label = &labels[i];
+        if (!label && strchr(reply, '\n'))
+            fail_msg("evaluation %d: a multi-line reply without a hand label", id);
         char got[128], want[128];
         letters_az(x.found ? x.answer : "", got, sizeof got);
         if (label) {
@@ -145,7 +330,7 @@ static void test_old_database_replies(void **state)
             labelled_agree += agree;
             if (!agree)
                 fprintf(stderr, "  disagree with label: evaluation %d: label %s, extracted %s (%s)\n", id,
-                        label->answer, x.found ? x.answer : "none", x.method);
+                        label->answer, x.found ? x.answer : "none", eval_rule_name(x.rule));
             char first[128];
             letters_az(old ? old : "", first, sizeof first);
             old_first_line_right += agree && strcmp(first, none ? "" : want) == 0;
@@ -157,7 +342,7 @@ static void test_old_database_replies(void **state)
             plain_agree += agree;
             if (!agree)
                 fprintf(stderr, "  disagree: evaluation %d: reply \"%s\", extracted %s (%s)\n", id, reply,
-                        x.found ? x.answer : "none", x.method);
+                        x.found ? x.answer : "none", eval_rule_name(x.rule));
         }
     }
     sqlite3_finalize(st);
@@ -195,7 +380,13 @@ static void test_old_database_replies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_forms),
+        cmocka_unit_test(test_quoted_material),
+        cmocka_unit_test(test_final_commitment_wins),
+        cmocka_unit_test(test_revisions),
+        cmocka_unit_test(test_run_on_transcripts),
+        cmocka_unit_test(test_fragments),
+        cmocka_unit_test(test_alternatives_and_first_lines),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_old_database_replies),
     };

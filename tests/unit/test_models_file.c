@@ -120,6 +120,13 @@ static void test_malformed_files(void **state)
     expect_error("{\"models\": [{\"id\": \"a/x\", \"provider\": \"a\", \"display_name\": \"X\", "
                  "\"maxtokens\": 10}]}",
                  "unknown field \"maxtokens\"");
+    /* A typo that ends like a key name is still a typo, with the known fields. */
+    expect_error("{\"models\": [{\"id\": \"a/x\", \"provider\": \"a\", \"display_name\": \"X\", "
+                 "\"max_token\": 500}]}",
+                 "unknown field \"max_token\" (known: id, provider, model_name, display_name, max_tokens");
+    expect_error("{\"models\": [{\"id\": \"a/x\", \"provider\": \"a\", \"display_name\": \"X\", "
+                 "\"max_token\": \"500\"}]}",
+                 "unknown field \"max_token\"");
     expect_error("{\"models\": [{\"id\": \"a/x\", \"provider\": \"a\", \"display_name\": \"X\"},"
                  "{\"id\": \"a/x\", \"provider\": \"a\", \"display_name\": \"Y\"}]}",
                  "listed twice (entries 1 and 2)");

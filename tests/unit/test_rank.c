@@ -172,7 +172,9 @@ static void test_week_without_calls(void **state)
     struct rank_week_in weeks[] = {{"2026-W20", 30}};
     struct rank_output o = compute(weeks, 1, NULL, 0, NULL, 0, 0);
     assert_false(o.weeks[0].ranked);
-    assert_string_equal(o.weeks[0].reason, "2026-W20: 0 of 0 models complete; no calls made");
+    /* A week nobody was asked about yet says so (issue 20), not "0 of 0
+     * models complete; no calls made". */
+    assert_string_equal(o.weeks[0].reason, "2026-W20: not evaluated yet");
     rank_output_free(&o);
 }
 

@@ -52,6 +52,9 @@ function show(...nodes) {
 
 function loading(what) {
   main.setAttribute("aria-busy", "true");
+  // The leaderboard the server put into the page (src/web/firstrow.c) stays
+  // on screen until this view replaces it.
+  if (shown === "#/" && main.querySelector(".first-view")) return;
   main.replaceChildren(h("p.loading", { role: "status" }, "Loading " + what + "…"));
 }
 
@@ -95,7 +98,9 @@ function weekLabel(week) {
   return m ? `Week ${Number(m[2])}, ${m[1]}` : String(week);
 }
 
-const pct = (v) => (v === null || v === undefined ? "—" : `${Number(v).toFixed(1)}%`);
+// One decimal, a half rounded up (6.25 -> 6.3), as the command line does
+// (src/core/pct.h); toFixed alone rounds the binary value.
+const pct = (v) => (v === null || v === undefined ? "—" : `${(Math.round(Number(v) * 10) / 10).toFixed(1)}%`);
 
 function duration(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return "—";
@@ -182,10 +187,16 @@ function ciAxis(scale) {
 // The week shown when none is asked for: the newest ranked, else the newest with clues.
 const WEEK = "coalesce(?, (SELECT max(week_id) FROM week_status WHERE status = 'ranked'), (SELECT max(week_id) FROM puzzles))";
 
+// Reads that join evaluations to a week go puzzles -> clues -> evaluations
+// (CROSS JOIN fixes SQLite's join order): a week's few clues, then each
+// one's evaluation by (clue, model), instead of every evaluation of a model
+// (all weeks), which the planner picks without statistics and which grows
+// with every week the benchmark runs (bench/bench_scale.py).
 const Q = {
+  // Newest first, at most ? weeks (-1: all): the selector loads older weeks on demand.
   weeks: `SELECT p.week_id, count(DISTINCT p.id) AS puzzles, count(c.id) AS clues, s.status, s.reason
           FROM puzzles p JOIN clues c ON c.puzzle_id = p.id LEFT JOIN week_status s ON s.week_id = p.week_id
-          GROUP BY p.week_id ORDER BY p.week_id DESC`,
+          GROUP BY p.week_id ORDER BY p.week_id DESC LIMIT ?`,
   week: `SELECT ${WEEK} AS week_id,
                 (SELECT status FROM week_status WHERE week_id = ${WEEK}) AS status,
                 (SELECT reason FROM week_status WHERE week_id = ${WEEK}) AS reason,
@@ -193,14 +204,15 @@ const Q = {
   board: `SELECT r.rank, m.display_name, m.openrouter_id, m.provider, r.correct_count, r.total_clues, r.accuracy,
                  r.ci_low, r.ci_high, r.previous_rank, r.rank_change, r.tenure_weeks, r.avg_latency_ms, r.cost,
                  m.release_date,
-                 (SELECT count(*) FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id
+                 (SELECT count(*) FROM puzzles p CROSS JOIN clues c ON c.puzzle_id = p.id
+                  CROSS JOIN evaluations e ON e.clue_id = c.id
                   WHERE e.model_id = r.model_id AND p.week_id = r.week_id AND p.publication_date < m.release_date)
                    AS before_release
           FROM weekly_rankings r JOIN models m ON m.id = r.model_id
           WHERE r.week_id = ${WEEK} ORDER BY r.rank, m.display_name, m.id`,
   incomplete: `SELECT m.display_name, m.openrouter_id, m.provider, w.clues, w.evaluated, w.errors, w.coverage,
-                      (SELECT e.error_message FROM evaluations e JOIN clues c ON c.id = e.clue_id
-                       JOIN puzzles p ON p.id = c.puzzle_id
+                      (SELECT e.error_message FROM puzzles p CROSS JOIN clues c ON c.puzzle_id = p.id
+                       CROSS JOIN evaluations e ON e.clue_id = c.id
                        WHERE e.model_id = w.model_id AND p.week_id = w.week_id AND e.error_message IS NOT NULL
                        GROUP BY e.error_message ORDER BY count(*) DESC, max(e.id) DESC LIMIT 1) AS error
                FROM week_coverage w JOIN models m ON m.id = w.model_id
@@ -218,9 +230,10 @@ const Q = {
                    coalesce(e.outcome, CASE WHEN e.error_message IS NOT NULL THEN 'error'
                                             WHEN e.is_correct THEN 'correct' ELSE 'wrong' END) AS outcome,
                    c.explanation, e.error_message, e.response_time_ms, substr(e.model_response, 1, 4000) AS reply,
+                   e.extract_rule,
                    p.publication_date, m.release_date, p.publication_date < m.release_date AS before_release
-            FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id
-            JOIN models m ON m.id = e.model_id
+            FROM models m CROSS JOIN puzzles p CROSS JOIN clues c ON c.puzzle_id = p.id
+            CROSS JOIN evaluations e ON e.clue_id = c.id AND e.model_id = m.id
             WHERE p.week_id = ? AND m.openrouter_id = ?
             ORDER BY CASE outcome WHEN 'wrong' THEN 0 WHEN 'no_answer' THEN 1 WHEN 'error' THEN 2 ELSE 3 END,
                      p.publication_date, p.id, c.direction, CAST(c.clue_number AS INTEGER), c.clue_number`,
@@ -243,7 +256,7 @@ const Q = {
   unranked: `SELECT w.week_id, w.coverage, w.evaluated, w.clues, w.errors FROM week_coverage w
              JOIN models m ON m.id = w.model_id
              WHERE m.openrouter_id = ? AND NOT EXISTS (SELECT 1 FROM weekly_rankings r
-                   WHERE r.week_id = w.week_id AND r.model_id = w.model_id) ORDER BY w.week_id DESC`,
+                   WHERE r.week_id = w.week_id AND r.model_id = w.model_id) ORDER BY w.week_id DESC LIMIT ?`,
   runs: `SELECT r.id, r.function_id, r.status, r.attempt, r.created_at, r.started_at, r.ended_at,
                 substr(r.error, 1, 300) AS error, r.parent_run_id, substr(r.event, 1, 300) AS event,
                 (SELECT count(*) FROM flow_steps s WHERE s.run_id = r.id) AS steps,
@@ -258,6 +271,9 @@ const Q = {
 };
 
 const q = (sql, ...args) => ({ sql, args });
+// Weeks in the selector at first (a year); the rest load when asked for, so
+// the first view stays the same size however long the benchmark has run.
+const RECENT_WEEKS = 53;
 
 // ---- the leaderboard ------------------------------------------------------
 
@@ -265,8 +281,8 @@ async function leaderboardView(week) {
   const w = week || null;
   const seq = navigation;
   loading("the leaderboard");
-  const [weeks, [info], board, incomplete, puzzles, leaders] = await client.query([
-    q(Q.weeks),
+  let [weeks, [info], board, incomplete, puzzles, leaders] = await client.query([
+    q(Q.weeks, RECENT_WEEKS),
     q(Q.week, w, w, w, w),
     q(Q.board, w),
     q(Q.incomplete, w),
@@ -279,14 +295,24 @@ async function leaderboardView(week) {
     return;
   }
   const current = info.week_id;
+  let complete = false;
+  if (weeks.length === RECENT_WEEKS && !weeks.some((row) => row.week_id === current)) {
+    // An older week was asked for: the whole list, so the selector shows it.
+    [weeks] = await client.query([q(Q.weeks, -1)]);
+    if (seq !== navigation) return;
+    complete = true;
+  }
   const select = h(
     "select",
-    { id: "week", "aria-label": "week", onchange: (ev) => (location.hash = "#/week/" + ev.target.value) },
-    weeks.map((row) => {
-      const o = h("option", { value: row.week_id }, weekLabel(row.week_id) + (row.status === "ranked" ? "" : " (not ranked)"));
-      if (row.week_id === current) o.selected = true;
-      return o;
-    }),
+    {
+      id: "week",
+      "aria-label": "week",
+      onchange: (ev) => {
+        if (ev.target.value) location.hash = "#/week/" + ev.target.value;
+        else olderWeeks(ev.target, current);
+      },
+    },
+    weekOptions(weeks, current, weeks.length < RECENT_WEEKS || complete),
   );
   const thisWeek = weeks.find((row) => row.week_id === current) || { clues: 0, puzzles: 0 };
 
@@ -420,6 +446,30 @@ async function leaderboardView(week) {
   show(h("div.toolbar", {}, h("label", { for: "week" }, "Week "), select), summary, status, table, incompleteSection, leadersSection);
 }
 
+// The selector's options; unless the list is complete, a last, empty-valued
+// one loads the older weeks.
+function weekOptions(weeks, current, complete) {
+  const options = weeks.map((row) => {
+    const o = h("option", { value: row.week_id }, weekLabel(row.week_id) + (row.status === "ranked" ? "" : " (not ranked)"));
+    if (row.week_id === current) o.selected = true;
+    return o;
+  });
+  if (!complete) options.push(h("option", { value: "" }, "Older weeks…"));
+  return options;
+}
+
+async function olderWeeks(select, current) {
+  select.disabled = true;
+  try {
+    const [weeks] = await client.query([q(Q.weeks, -1)]);
+    select.replaceChildren(...weekOptions(weeks, current, true));
+  } catch (e) {
+    select.value = current;
+  } finally {
+    select.disabled = false;
+  }
+}
+
 function boardRow(row, week, scale) {
   const detail = h("tr.detail", { hidden: true }, h("td", { colspan: "7" }));
   const tr = h(
@@ -513,7 +563,20 @@ function resultsTable(results, model) {
               r.outcome === "error"
                 ? h("span.model-answer-text.error-text", {}, r.error_message || "error")
                 : h("span.model-answer-text", {}, r.extracted_answer || "—"),
-              r.reply ? h("details", {}, h("summary", {}, "reply"), h("pre.reply", {}, r.reply)) : null,
+              r.reply
+                ? h(
+                    "details",
+                    {},
+                    h("summary", {}, "reply"),
+                    h(
+                      "p.extract-rule",
+                      { title: "the extraction rule that decided the model's answer (docs/eval.md)" },
+                      "rule: ",
+                      h("code.rule", {}, r.extract_rule || "not recorded (run rescore)"),
+                    ),
+                    h("pre.reply", {}, r.reply),
+                  )
+                : null,
             ),
             h(
               "td.outcome",
@@ -587,7 +650,7 @@ async function modelView(id) {
   const [models, history, unranked, quality, qualityAllTime] = await client.query([
     q(Q.model, id),
     q(Q.history, id),
-    q(Q.unranked, id),
+    q(Q.unranked, id, RECENT_WEEKS),
     q(Q.quality, id),
     q(Q.qualityAllTime, id),
   ]);
@@ -656,10 +719,31 @@ async function modelView(id) {
           "section.incomplete",
           {},
           h("h3", {}, "Weeks with results missing (not ranked)"),
-          h("ul", {}, unranked.map((u) => h("li", {}, `${weekLabel(u.week_id)}: ${pct(u.coverage)} covered, ${u.evaluated}/${u.clues} evaluated, ${u.errors} errors`))),
+          unrankedList(unranked, id),
         )
       : null,
   );
+}
+
+// A model's unranked weeks, the newest RECENT_WEEKS; a button loads the rest.
+function unrankedList(unranked, id) {
+  const item = (u) => h("li", {}, `${weekLabel(u.week_id)}: ${pct(u.coverage)} covered, ${u.evaluated}/${u.clues} evaluated, ${u.errors} errors`);
+  const list = h("ul", {}, unranked.map(item));
+  if (unranked.length < RECENT_WEEKS) return list;
+  const more = h("button", {
+    type: "button",
+    onclick: async () => {
+      more.disabled = true;
+      try {
+        const [all] = await client.query([q(Q.unranked, id, -1)]);
+        list.replaceChildren(...all.map(item));
+        more.remove();
+      } catch (e) {
+        more.disabled = false;
+      }
+    },
+  }, "Older weeks…");
+  return [list, more];
 }
 
 // Answer quality as rank/ stored it (week_coverage, alltime_quality): percent
