@@ -3,10 +3,13 @@
 #                the dashboard and the weekly schedule in the foreground (Ctrl-C stops it;
 #                LISTEN and DATABASE_PATH from the environment or .env are honoured)
 #   make check   install what is missing, build with ASan + UBSan, run every test
+# `make` / `make build` only build: they never install anything or ask for
+# sudo (`make deps` does, and start and check call it). Warnings are errors
+# in `make check` and CI only (-Dwerror=true; meson's default is off).
 BUILD ?= build
 CHECK_BUILD ?= build-check
 SANITIZE_ARGS = -Db_sanitize=address,undefined -Db_lundef=false \
-                -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
+                -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug -Dwerror=true
 
 .PHONY: all deps test-deps build start check fuzz clean
 
@@ -18,16 +21,21 @@ deps:
 test-deps:
 	@./scripts/bootstrap --test
 
-build: deps
-	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) >/dev/null
+build:
+	@command -v meson >/dev/null && command -v ninja >/dev/null || \
+	    { echo "make: meson and ninja are missing: run \`make deps\` (installs them), or \`make start\`" >&2; exit 1; }
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) >/dev/null || \
+	    { echo "make: meson setup failed (a library missing? \`make deps\` installs them)" >&2; exit 1; }
 	@ninja -C $(BUILD)
 
-start: build
+start: deps
+	@$(MAKE) --no-print-directory build
 	@./scripts/start ./$(BUILD)/cryptic-bench
 
 check: test-deps
 	@./scripts/test-tools
 	@[ -f $(CHECK_BUILD)/build.ninja ] || meson setup $(CHECK_BUILD) $(SANITIZE_ARGS) >/dev/null
+	@meson configure $(CHECK_BUILD) -Dwerror=true >/dev/null
 	@ninja -C $(CHECK_BUILD)
 	@./scripts/run-tests $(CHECK_BUILD)
 

@@ -22,16 +22,9 @@ struct progress {
     int logged[PIPELINE_MAX_MODELS];
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void format_line(const struct pipeline_model_progress *m, char *out, size_t size)
 {
-    int64_t end = m->finished_ms ? m->finished_ms : mono_ms();
+    int64_t end = m->finished_ms ? m->finished_ms : utc_mono_ms();
     double secs = m->started_ms ? (double)(end - m->started_ms) / 1000.0 : 0;
     double rate = secs > 0 ? m->done / secs * 60 : 0;
     snprintf(out, size, "%-36s %3d/%-3d correct %3d  errors %2d  %5.1f/min%s", m->model, m->done,
@@ -45,7 +38,7 @@ static void on_progress(void *ctx, const struct pipeline_model_progress *models,
     struct progress *p = ctx;
     char line[256];
     if (p->tty) {
-        int64_t now = mono_ms();
+        int64_t now = utc_mono_ms();
         int all_done = 1;
         for (int i = 0; i < n; i++)
             all_done &= models[i].finished_ms != 0 || models[i].stopped;
@@ -92,7 +85,7 @@ static void on_clue(void *ctx, const char *model, int planned, const struct pipe
             continue;
         if (!res) {
             m->total = planned;
-            m->started_ms = mono_ms();
+            m->started_ms = utc_mono_ms();
         } else {
             m->done++;
             m->correct += strcmp(res->outcome, "correct") == 0;
@@ -104,15 +97,18 @@ static void on_clue(void *ctx, const char *model, int planned, const struct pipe
             r->cost += res->cost > 0 ? res->cost : 0;
         }
         if (m->done >= m->total && !m->finished_ms)
-            m->finished_ms = mono_ms();
+            m->finished_ms = utc_mono_ms();
         break;
     }
     on_progress(&t->progress, r->models, r->nmodels);
     pthread_mutex_unlock(&t->lock);
 }
 
-/* Marks the models whose evaluate-model run failed or was cancelled. */
-static int mark_stopped(struct store *store, const char *week_run, struct pipeline_evaluate_report *r, struct err *err)
+/* Marks the models whose evaluate-model run failed or was cancelled; a
+ * run-fatal failure (its class, as data) puts "every model stopped: m:
+ * why" into fatal. A model's run fails with the reason alone. */
+static int mark_stopped(struct store *store, const char *week_run, struct pipeline_evaluate_report *r,
+                        char *fatal, size_t fatal_size, struct err *err)
 {
     struct store_flow_run *children = NULL;
     size_t n = 0;
@@ -128,15 +124,9 @@ static int mark_stopped(struct store *store, const char *week_run, struct pipeli
             struct pipeline_model_progress *m = &r->models[k];
             if (strcmp(m->model, model) != 0)
                 continue;
-            /* The run's message names the model; the table already does. */
             const char *reason = c->error ? c->error : c->status;
-            char prefix[160];
-            snprintf(prefix, sizeof prefix, "%s stopped: ", model);
-            if (strncmp(reason, prefix, strlen(prefix)) == 0)
-                reason += strlen(prefix);
-            snprintf(prefix, sizeof prefix, "run-fatal: %s: ", model);
-            if (strncmp(reason, prefix, strlen(prefix)) == 0)
-                reason += strlen(prefix);
+            if (c->error_class == ERR_CLASS_RUN_FATAL && !fatal[0])
+                snprintf(fatal, fatal_size, "every model stopped: %s: %s", model, reason);
             m->stopped = 1;
             snprintf(m->stop_reason, sizeof m->stop_reason, "%s", reason);
         }
@@ -245,6 +235,7 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     struct store *store = NULL;
     struct pipeline_config cfg;
     struct store_flow_run run = {0};
+    char fatal[800] = "";
     struct store_model_list models = {0};
     struct tally *t = calloc(1, sizeof *t);
     json_t *data = NULL;
@@ -295,7 +286,7 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
      * as it does in `run` and `serve`. */
     if (pipeline_env_run_job(ctx, &cfg, PIPELINE_EVALUATE | PIPELINE_RANK, "evaluate", workers + 1,
                              "benchmark/evaluate.requested", data, "evaluate-week", &run, &err) < 0 ||
-        mark_stopped(store, run.id, &t->report, &err) < 0 || store_models_list(store, &models, &err) < 0)
+        mark_stopped(store, run.id, &t->report, fatal, sizeof fatal, &err) < 0 || store_models_list(store, &models, &err) < 0)
         goto done;
 
     struct pipeline_evaluate_report *report = &t->report;
@@ -319,10 +310,8 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     report_rankings(store, week, started);
     fflush(stdout);
     if (strcmp(run.status, "completed") != 0) {
-        /* A run-fatal error: the week's run says which model met it and why. */
-        const char *msg = run.error ? run.error : run.status;
-        const char *every = strstr(msg, "every model stopped: ");
-        err_set(&err, "%s", every ? every : msg);
+        /* A run-fatal error: the model that met it says why. */
+        err_set(&err, "%s", fatal[0] ? fatal : run.error ? run.error : run.status);
         goto done;
     }
     if (stopped) {

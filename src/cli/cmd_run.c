@@ -59,7 +59,8 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
     if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
         goto out;
     struct flow_engine_opts eo = {.workers = 16, .poll_ms = 50, .lease_ms = 300000};
-    pipeline_env_engine_opts(&eo, "run");
+    char owner[PIPELINE_ENV_OWNER_SIZE];
+    pipeline_env_engine_opts(&eo, "run", owner);
     if (flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) < 0 ||
         pipeline_register(engine, &cfg, PIPELINE_ALL, &err) < 0)
         goto out;

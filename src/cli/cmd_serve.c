@@ -218,7 +218,8 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     int run_engine = !on_inngest || embedded;
     struct flow_engine_opts eo = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron,
                                   .on_run = pipeline_log_run};
-    pipeline_env_engine_opts(&eo, "serve");
+    char owner[PIPELINE_ENV_OWNER_SIZE];
+    pipeline_env_engine_opts(&eo, "serve", owner);
     if (workers_s) /* the flag wins over CRYPTIC_BENCH_FLOW_WORKERS */
         eo.workers = workers;
     if (flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) < 0 ||

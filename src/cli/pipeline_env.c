@@ -75,13 +75,12 @@ int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct s
     return 0;
 }
 
-void pipeline_env_engine_opts(struct flow_engine_opts *opts, const char *role)
+void pipeline_env_engine_opts(struct flow_engine_opts *opts, const char *role, char owner[PIPELINE_ENV_OWNER_SIZE])
 {
-    static char owner[300]; /* copied by flow_engine_new */
     char host[256] = "cryptic-bench";
     gethostname(host, sizeof host);
     host[sizeof host - 1] = '\0';
-    snprintf(owner, sizeof owner, "%s:%s", host, role);
+    snprintf(owner, PIPELINE_ENV_OWNER_SIZE, "%.250s:%s", host, role);
     opts->owner = owner;
     opts->poll_ms = pipeline_env_long("CRYPTIC_BENCH_FLOW_POLL_MS", opts->poll_ms);
     opts->lease_ms = pipeline_env_long("CRYPTIC_BENCH_FLOW_LEASE_MS", opts->lease_ms);
@@ -102,7 +101,8 @@ int pipeline_env_run_job_id(struct cli_ctx *ctx, struct pipeline_config *cfg, un
 {
     struct flow_engine *engine = NULL;
     struct flow_engine_opts eo = {.workers = workers, .poll_ms = 20, .lease_ms = 300000, .backoff_base_ms = 1000};
-    pipeline_env_engine_opts(&eo, role);
+    char owner[PIPELINE_ENV_OWNER_SIZE];
+    pipeline_env_engine_opts(&eo, role, owner);
     char event_id[64];
     int rc = -1;
     memset(run, 0, sizeof *run);

@@ -32,10 +32,14 @@ int pipeline_env_open_readonly(struct cli_ctx *ctx, struct store **store, struct
  * fills cfg; *store is the caller's and must outlive the engine. */
 int pipeline_env_open(struct cli_ctx *ctx, struct pipeline_config *cfg, struct store **store, struct err *err);
 
+#define PIPELINE_ENV_OWNER_SIZE 300
+
 /* Engine durations from CRYPTIC_BENCH_FLOW_POLL_MS, _LEASE_MS, _BACKOFF_MS,
  * _WORKERS (when set), and the lease owner "<host>:<role>": stable across
- * restarts of the same command, different from a `serve` on the same host. */
-void pipeline_env_engine_opts(struct flow_engine_opts *opts, const char *role);
+ * restarts of the same command, different from a `serve` on the same host.
+ * The owner is written into the caller's owner buffer (opts->owner points
+ * at it; flow_engine_new copies it), so no two callers share one. */
+void pipeline_env_engine_opts(struct flow_engine_opts *opts, const char *role, char owner[PIPELINE_ENV_OWNER_SIZE]);
 
 /* Inngest mode: on when INNGEST_SIGNING_KEY is set or INNGEST_DEV is (not
  * "0" or "false"); fills opts from INNGEST_SIGNING_KEY(_FALLBACK),

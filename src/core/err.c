@@ -10,6 +10,26 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
 
+static const char *const class_names[] = {
+    [ERR_CLASS_RETRIABLE] = "retriable",
+    [ERR_CLASS_CALL_FATAL] = "call-fatal",
+    [ERR_CLASS_MODEL_FATAL] = "model-fatal",
+    [ERR_CLASS_RUN_FATAL] = "run-fatal",
+};
+
+const char *err_class_name(enum err_class c)
+{
+    return c > ERR_CLASS_NONE && c <= ERR_CLASS_RUN_FATAL ? class_names[c] : NULL;
+}
+
+enum err_class err_class_from_name(const char *name)
+{
+    for (int c = ERR_CLASS_RETRIABLE; name && c <= ERR_CLASS_RUN_FATAL; c++)
+        if (strcmp(name, class_names[c]) == 0)
+            return (enum err_class)c;
+    return ERR_CLASS_NONE;
+}
+
 void err_clear(struct err *err)
 {
     if (err)
@@ -54,6 +74,10 @@ int err_errno(struct err *err, int errnum, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, strerror(errnum));
+    /* strerror_r (XSI): strerror may share one buffer between threads. */
+    char why[256];
+    if (strerror_r(errnum, why, sizeof why) != 0)
+        snprintf(why, sizeof why, "error %d", errnum);
+    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, why);
     return -1;
 }

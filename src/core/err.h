@@ -14,6 +14,27 @@
 
 #define ERR_MSG_MAX 1024
 
+/* What kind of failure it is (DESIGN §4), carried as data next to the
+ * message and the HTTP status, never written into the message to be
+ * parsed back: retriable (408, 429, 5xx, no answer: try again), call-fatal
+ * (400: this call only), model-fatal (403, 404: this model stops),
+ * run-fatal (401, 402: every model of the run stops). */
+enum err_class {
+    ERR_CLASS_NONE = 0,       /* not classified */
+    ERR_CLASS_RETRIABLE,
+    ERR_CLASS_CALL_FATAL,
+    ERR_CLASS_MODEL_FATAL,
+    ERR_CLASS_RUN_FATAL,
+};
+
+/* The class's stable name, as stored and sent in JSON ("retriable",
+ * "call-fatal", "model-fatal", "run-fatal"); NULL for ERR_CLASS_NONE. */
+const char *err_class_name(enum err_class c);
+
+/* The class a stored name stands for; ERR_CLASS_NONE for NULL or a name
+ * this version does not know. */
+enum err_class err_class_from_name(const char *name);
+
 struct err {
     char msg[ERR_MSG_MAX]; /* NUL-terminated; empty while no error was set */
 };

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/utc.h"
 
 #define DEFAULT_USER_AGENT "cryptic-bench/0.1 (LLM cryptic crossword benchmark)"
 
@@ -26,22 +27,6 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
 }
 
 int http_client_new(const struct http_client_opts *opts, struct http_client **out, struct err *err)
@@ -69,7 +54,7 @@ int http_client_new(const struct http_client_opts *opts, struct http_client **ou
         free(c);
         return err_set(err, "cannot start libcurl");
     }
-    c->rand_state = (unsigned)mono_ms() ^ (unsigned)(uintptr_t)c;
+    c->rand_state = (unsigned)utc_mono_ms() ^ (unsigned)(uintptr_t)c;
     *out = c;
     return 0;
 }
@@ -163,10 +148,10 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
     char curl_error[CURL_ERROR_SIZE];
     for (int attempt = 1; attempt <= max_attempts; attempt++) {
         if (c->opts.min_interval_ms > 0 && c->last_start_ms) {
-            int64_t wait = c->last_start_ms + c->opts.min_interval_ms - mono_ms();
-            sleep_ms(wait);
+            int64_t wait = c->last_start_ms + c->opts.min_interval_ms - utc_mono_ms();
+            utc_sleep_ms(wait);
         }
-        c->last_start_ms = mono_ms();
+        c->last_start_ms = utc_mono_ms();
         buf_reset(&resp->body);
         struct sink sink = {&resp->body, 0};
         struct header_state hs = {-1};
@@ -209,7 +194,7 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
                 int64_t delay = backoff_delay(c, attempt);
                 log_warn("%s; retrying in %lld ms (attempt %d of %d)", err->msg, (long long)delay,
                          attempt + 1, max_attempts);
-                sleep_ms(delay);
+                utc_sleep_ms(delay);
                 continue;
             }
             if (attempt > 1)
@@ -222,7 +207,7 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
             log_warn("%s %s: HTTP %ld; retrying in %lld ms (attempt %d of %d)",
                      req->method ? req->method : "GET", req->url, resp->status, (long long)delay,
                      attempt + 1, max_attempts);
-            sleep_ms(delay);
+            utc_sleep_ms(delay);
             continue;
         }
         resp->retry_after_ms = hs.retry_after_s >= 0 ? hs.retry_after_s * 1000 : -1;

@@ -38,6 +38,15 @@ int64_t utc_now_ms(void);
  * CRYPTIC_BENCH_NOW: for sleeps, leases and timings. */
 int64_t utc_now_real_ms(void);
 
+/* Milliseconds on the monotonic clock (CLOCK_MONOTONIC, from an arbitrary
+ * start): for deadlines, pacing and durations inside one process, where
+ * the wall clock may jump. */
+int64_t utc_mono_ms(void);
+
+/* Sleeps ms milliseconds (nothing when ms <= 0), resuming after a signal
+ * until the whole time has passed. */
+void utc_sleep_ms(int64_t ms);
+
 /* Day number of a date (0 = 1970-01-01), and back. */
 int64_t utc_days_from_date(struct utc_date d);
 struct utc_date utc_date_from_days(int64_t days);

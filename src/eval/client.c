@@ -8,6 +8,7 @@
 
 #include "core/jsonx.h"
 #include "core/log.h"
+#include "core/utc.h"
 
 const char *eval_error_class_name(enum eval_error_class c)
 {
@@ -62,22 +63,6 @@ void eval_reply_free(struct eval_reply *r)
     free(r->finish_reason);
     free(r->provider_model);
     r->content = r->reasoning = r->finish_reason = r->provider_model = NULL;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
 }
 
 static char *body_for(const struct eval_target *t, const char *system, const char *user)
@@ -203,14 +188,14 @@ int eval_call(struct http_client *http, const struct eval_target *t, const char 
     if (!body)
         return -1;
     struct http_request req = {"POST", url, headers, body, strlen(body)};
-    unsigned seed = (unsigned)mono_ms() ^ (unsigned)(uintptr_t)out;
+    unsigned seed = (unsigned)utc_mono_ms() ^ (unsigned)(uintptr_t)out;
     int max_attempts = opts->retries + 1;
     for (int attempt = 1; attempt <= max_attempts; attempt++) {
         struct http_response resp;
         struct err err = {{0}};
-        int64_t start = mono_ms();
+        int64_t start = utc_mono_ms();
         int rc = http_do(http, &req, &resp, &err);
-        out->latency_ms = mono_ms() - start;
+        out->latency_ms = utc_mono_ms() - start;
         out->attempts = attempt;
         long retry_after = -1;
         out->error[0] = '\0';
@@ -244,7 +229,7 @@ int eval_call(struct http_client *http, const struct eval_target *t, const char 
             delay = retry_after;
         log_debug("%s: %s; retrying in %lld ms (attempt %d of %d)", t->model, out->error,
                   (long long)delay, attempt + 1, max_attempts);
-        sleep_ms(delay);
+        utc_sleep_ms(delay);
     }
     free(body);
     if (out->error_class != EVAL_OK) {

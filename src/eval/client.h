@@ -22,16 +22,19 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "core/http.h"
 
 #define EVAL_DEFAULT_BASE_URL "https://openrouter.ai/api/v1"
 
+/* A call's outcome: core's error classes (core/err.h), with the same
+ * values, so (enum err_class)c is the class a failure carries on. */
 enum eval_error_class {
-    EVAL_OK = 0,
-    EVAL_RETRIABLE,
-    EVAL_CALL_FATAL,
-    EVAL_MODEL_FATAL,
-    EVAL_RUN_FATAL,
+    EVAL_OK = ERR_CLASS_NONE,
+    EVAL_RETRIABLE = ERR_CLASS_RETRIABLE,
+    EVAL_CALL_FATAL = ERR_CLASS_CALL_FATAL,
+    EVAL_MODEL_FATAL = ERR_CLASS_MODEL_FATAL,
+    EVAL_RUN_FATAL = ERR_CLASS_RUN_FATAL,
 };
 
 const char *eval_error_class_name(enum eval_error_class c);

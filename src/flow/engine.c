@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/str.h"
 #include "core/utc.h"
 #include "flow/cron.h"
 #include "flow/internal.h"
@@ -39,7 +40,7 @@ struct flow_engine {
     pthread_t threads[MAX_WORKERS + 1];
     int nthreads;
     int started;
-    volatile int stopping;
+    _Atomic int stopping;   /* set by flow_engine_stop, read by every worker */
     pthread_mutex_t lock;
     unsigned seed;
     char functions_json[4096]; /* the registered function ids, for claims */
@@ -52,14 +53,6 @@ static const char *const kind_names[] = {"run", "sleep", "send", "invoke", "wait
 static int64_t now_ms(void)
 {
     return utc_now_real_ms();
-}
-
-static void sleep_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* Hex SHA-1 of a step id (Inngest keys step state the same way). */
@@ -192,7 +185,8 @@ static int lookup(struct flow_ctx *ctx, const char *hash, const json_t **out, st
     }
     if (strcmp(s->status, "failed") == 0) {
         if (out) {
-            json_t *e = json_pack("{s:{s:s}}", "error", "message", s->error ? s->error : "step failed");
+            json_t *e = json_pack("{s:o}", "error", flow_error_json(s->error ? s->error : "step failed",
+                                                                  s->error_class, s->error_status));
             json_array_append_new(ctx->scratch, e);
             *out = e;
         }
@@ -433,6 +427,26 @@ const char *flow_step_failed(const json_t *result)
     return e ? json_string_value(json_object_get(e, "message")) : NULL;
 }
 
+enum err_class flow_step_error_class(const json_t *result)
+{
+    return err_class_from_name(json_string_value(json_object_get(json_object_get(result, "error"), "class")));
+}
+
+int flow_step_error_status(const json_t *result)
+{
+    return (int)json_integer_value(json_object_get(json_object_get(result, "error"), "status"));
+}
+
+json_t *flow_error_json(const char *message, enum err_class error_class, int status)
+{
+    json_t *e = json_pack("{s:s}", "message", message ? message : "");
+    if (e && err_class_name(error_class))
+        json_object_set_new(e, "class", json_string(err_class_name(error_class)));
+    if (e && status)
+        json_object_set_new(e, "status", json_integer(status));
+    return e;
+}
+
 int flow_yield(struct flow_ctx *ctx)
 {
     (void)ctx;
@@ -448,7 +462,15 @@ int flow_complete(struct flow_ctx *ctx, const json_t *output)
 
 int flow_fail(struct flow_ctx *ctx, const char *message)
 {
+    return flow_fail_error(ctx, ERR_CLASS_NONE, 0, message);
+}
+
+/* The class and status go with the run record, which the release stores. */
+int flow_fail_error(struct flow_ctx *ctx, enum err_class error_class, int status, const char *message)
+{
     snprintf(ctx->fail_message, sizeof ctx->fail_message, "%s", message);
+    ctx->run->error_class = error_class;
+    ctx->run->error_status = status;
     return FLOW_RETURN_FAIL;
 }
 
@@ -494,11 +516,6 @@ static int64_t backoff(struct flow_engine *e, int attempt)
     return d + jitter;
 }
 
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 /* Checkpoints a step and keeps the checkpoint in the round's memory, so
  * the next replay of this claim needs no reload. */
 static int put(struct flow_ctx *ctx, struct store_flow_step *s, struct err *err)
@@ -541,12 +558,12 @@ static int put(struct flow_ctx *ctx, struct store_flow_step *s, struct err *err)
         ctx->results[i] = NULL;
     }
     *mine = *s;
-    mine->name = dup_or_null(s->name);
-    mine->output = dup_or_null(s->output);
-    mine->error = dup_or_null(s->error);
-    mine->wait_event = dup_or_null(s->wait_event);
-    mine->wait_field = dup_or_null(s->wait_field);
-    mine->wait_value = dup_or_null(s->wait_value);
+    mine->name = str_dup_or_null(s->name);
+    mine->output = str_dup_or_null(s->output);
+    mine->error = str_dup_or_null(s->error);
+    mine->wait_event = str_dup_or_null(s->wait_event);
+    mine->wait_field = str_dup_or_null(s->wait_field);
+    mine->wait_value = str_dup_or_null(s->wait_value);
     if (strcmp(mine->status, "done") == 0 && mine->output)
         ctx->results[i] = json_loads(mine->output, JSON_DECODE_ANY, NULL);
     return 0;
@@ -585,6 +602,8 @@ static int checkpoint_run_step(struct flow_ctx *ctx, struct pending *p, int *pro
     s.seq = ctx->seq++;
     s.started_at = p->started_at;
     s.ended_at = p->ended_at;
+    s.error_class = p->error.error_class;
+    s.error_status = p->error.status;
     char *text = NULL;
     if (p->ok) {
         snprintf(s.status, sizeof s.status, "done");
@@ -1131,7 +1150,7 @@ static void *worker_main(void *arg)
         if (rc < 0)
             log_warn("workflow worker: %s", err.msg);
         if (rc <= 0)
-            sleep_ms(e->opts.poll_ms);
+            utc_sleep_ms(e->opts.poll_ms);
     }
     return NULL;
 }
@@ -1190,7 +1209,7 @@ static void *scheduler_main(void *arg)
     struct flow_engine *e = arg;
     fire_due_crons(e, now_ms(), 1);
     while (!e->stopping) {
-        sleep_ms(e->opts.poll_ms);
+        utc_sleep_ms(e->opts.poll_ms);
         fire_due_crons(e, now_ms(), 0);
     }
     return NULL;
@@ -1246,7 +1265,7 @@ int flow_engine_drain(struct flow_engine *e, int64_t timeout_ms, struct err *err
             db_result_free(r);
             if (next < 0 || next > deadline)
                 return 0;
-            sleep_ms(next - now_ms() > e->opts.poll_ms ? e->opts.poll_ms : next - now_ms());
+            utc_sleep_ms(next - now_ms() > e->opts.poll_ms ? e->opts.poll_ms : next - now_ms());
         }
     }
     return 0;
@@ -1273,7 +1292,7 @@ int flow_engine_wait_idle(struct flow_engine *e, int64_t timeout_ms, void (*on_t
             on_tick(ctx);
             next_tick = now_ms() + 500;
         }
-        sleep_ms(e->opts.poll_ms < 50 ? e->opts.poll_ms : 50);
+        utc_sleep_ms(e->opts.poll_ms < 50 ? e->opts.poll_ms : 50);
     }
 }
 

@@ -34,12 +34,16 @@ enum flow_return {
 
 struct flow_ctx;
 
-/* A failed step: the message, whether a retry may help, and how long to
- * wait first (-1: the engine's backoff). */
+/* A failed step: the message, whether a retry may help, how long to wait
+ * first (-1: the engine's backoff), and what kind of failure it is with
+ * the HTTP status behind it (data the body decides on, next to the
+ * message people read; see flow_step_error_class). */
 struct flow_step_error {
     char message[512];
     int retriable;
     long retry_after_ms;
+    enum err_class error_class;   /* ERR_CLASS_NONE: not classified */
+    int status;                   /* HTTP status; 0: none */
 };
 
 /* A run step's work. On success set *output (a new reference, may be
@@ -95,13 +99,23 @@ int flow_step_invoke(struct flow_ctx *ctx, const char *id, const char *function_
 int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *name, const char *field,
                              int64_t timeout_ms, const json_t **out);
 
-/* The error message of a step result, or NULL when it succeeded. */
+/* The error message of a step result, or NULL when it succeeded. A failed
+ * result is {"error": {"message", "class"?, "status"?}} on both engines:
+ * a run step's flow_step_error, or an invoked child's flow_fail_error. */
 const char *flow_step_failed(const json_t *result);
+/* The class of a failed step result (ERR_CLASS_NONE: succeeded, or not
+ * classified) and its HTTP status (0: none). */
+enum err_class flow_step_error_class(const json_t *result);
+int flow_step_error_status(const json_t *result);
 
 int flow_yield(struct flow_ctx *ctx);
 /* Finishes the run with output (a new reference is taken: pass a borrowed one). */
 int flow_complete(struct flow_ctx *ctx, const json_t *output);
 int flow_fail(struct flow_ctx *ctx, const char *message);
+/* Fails the run with a class and HTTP status as data (stored with the run;
+ * a parent that invoked it sees them in its step's error; on Inngest they
+ * travel in the error object). flow_fail is this with ERR_CLASS_NONE, 0. */
+int flow_fail_error(struct flow_ctx *ctx, enum err_class error_class, int status, const char *message);
 
 /* This run's id. */
 const char *flow_run_id(const struct flow_ctx *ctx);

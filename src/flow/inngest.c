@@ -128,6 +128,17 @@ static void error_reply(struct flow_inngest_reply *r, unsigned status, const cha
     set_reply(r, status, json_pack("{s:s, s:s, s:s}", "name", "Error", "message", message, "stack", ""), no_retry);
 }
 
+/* A serialized error as the JS SDK writes one, plus the class and HTTP
+ * status as fields of their own (flow_error_json), so they survive the
+ * round trip through Inngest as data. */
+static json_t *sdk_error(const char *message, enum err_class error_class, int status)
+{
+    json_t *e = flow_error_json(message, error_class, status);
+    json_object_set_new(e, "name", json_string("Error"));
+    json_object_set_new(e, "stack", json_string(""));
+    return e;
+}
+
 /* ---- the call request ---------------------------------------------------------------- */
 
 void flow_inngest_call_clear(struct flow_inngest_call *call)
@@ -226,6 +237,8 @@ static int load_memo(struct flow_ctx *ctx, const json_t *steps, struct err *err)
             snprintf(s->status, sizeof s->status, "failed");
             const char *msg = json_string_value(json_object_get(error, "message"));
             s->error = msg ? strdup(msg) : json_dumps(error, JSON_COMPACT | JSON_ENCODE_ANY);
+            s->error_class = err_class_from_name(json_string_value(json_object_get(error, "class")));
+            s->error_status = (int)json_integer_value(json_object_get(error, "status"));
         } else {
             snprintf(s->status, sizeof s->status, "done");
             ctx->results[ctx->nsteps] = json_incref(data ? data : v);
@@ -371,8 +384,8 @@ static void execute_step(struct flow_inngest *ig, const struct flow_function *fn
     json_t *op = op_base(retry ? "StepError" : "StepFailed", p);
     /* As the JS SDK writes them: the error serialized, and for the last
      * attempt also as the op's data. */
-    json_t *error = json_pack("{s:s, s:s, s:s, s:b}", "name", "Error", "message", p->error.message, "stack", "",
-                              "__serialized", 1);
+    json_t *error = sdk_error(p->error.message, p->error.error_class, p->error.status);
+    json_object_set_new(error, "__serialized", json_true());
     if (!retry)
         json_object_set(op, "data", error);
     json_object_set_new(op, "error", error);
@@ -457,7 +470,7 @@ static void handle_call(struct flow_inngest *ig, const struct flow_inngest_reque
     } else if (ret == FLOW_RETURN_COMPLETE) {
         set_reply(reply, 200, json_incref(ctx.output ? ctx.output : json_null()), NULL);
     } else if (ret == FLOW_RETURN_FAIL) {
-        error_reply(reply, 400, ctx.fail_message, "true");
+        set_reply(reply, 400, sdk_error(ctx.fail_message, run.error_class, run.error_status), "true");
     } else if (strcmp(step_id, "step") != 0) {
         /* One planned step, by its hash. */
         struct pending *p = NULL;

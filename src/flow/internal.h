@@ -104,6 +104,10 @@ void flow_hash_id(const char *id, char out[48]);
 void flow_execute_run_step(struct pending *p);
 /* The text of a field ("data.week_id") of an event, or NULL; caller frees. */
 char *flow_field_text(const json_t *event, const char *field);
+/* A failed step's error object, as both engines hand it to bodies and
+ * Inngest carries it: {"message", "class"? (err_class_name), "status"?}.
+ * A new reference. */
+json_t *flow_error_json(const char *message, enum err_class error_class, int status);
 /* Frees what a context holds (steps, results, pending, names). */
 void flow_ctx_clear(struct flow_ctx *ctx);
 /* The registered functions. */

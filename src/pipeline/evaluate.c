@@ -10,6 +10,7 @@
 
 #include "core/http.h"
 #include "core/log.h"
+#include "core/utc.h"
 #include "eval/client.h"
 #include "eval/extract.h"
 #include "eval/prompt.h"
@@ -65,6 +66,7 @@ static int store_reply(struct store *store, int64_t model_id, const struct store
         return -1;
     res->outcome = row.outcome;
     res->error_class = reply->error_class;
+    res->http_status = (int)reply->http_status;
     snprintf(res->error, sizeof res->error, "%s", reply->error_class == EVAL_OK ? "" : reply->error);
     res->cost = reply->cost;
     return 0;
@@ -179,14 +181,6 @@ out:
     return rc;
 }
 
-/* Request starts per model in this process, for pacing inside steps. */
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static pthread_mutex_t pace_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
     char model[128];
@@ -204,7 +198,7 @@ static void wait_turn(const char *model, long interval_ms)
         slot = 0;
     if (!pace[slot].model[0])
         snprintf(pace[slot].model, sizeof pace[slot].model, "%s", model);
-    int64_t now = now_ms(), start = pace[slot].next_start > now ? pace[slot].next_start : now;
+    int64_t now = utc_mono_ms(), start = pace[slot].next_start > now ? pace[slot].next_start : now;
     pace[slot].next_start = start + interval_ms;
     pthread_mutex_unlock(&pace_lock);
     if (start > now) {

@@ -50,6 +50,7 @@ struct pipeline_model_progress {
 struct pipeline_clue_result {
     const char *outcome;  /* "correct" | "wrong" | "no_answer" | "error" (static) */
     int error_class;      /* enum eval_error_class */
+    int http_status;      /* of the call's last attempt; 0 without a response */
     char error[512];      /* for an error */
     double cost;          /* < 0: unknown */
     int kept;             /* an error not stored because a success was */

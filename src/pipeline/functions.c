@@ -28,9 +28,15 @@ static int step_error(struct flow_step_error *e, const struct err *err, int retr
     e->retry_after_ms = -1;
     return -1;
 }
+/* A week's alert. The step builds the JSON body from these with jansson
+ * (any text stays valid JSON, however long); the engine copies the struct
+ * for the step, so the texts are held here, cut at their sizes. */
 struct alert_arg {
     const char *url;
-    char body[3000];
+    char week[16];
+    char status[16];            /* "failed" | "partial" */
+    char run_id[64];
+    char detail[2400];          /* why: the week's message, or the models that stopped */
 };
 
 /* POSTs a JSON alert body to the webhook; fails on no answer or a non-2xx.
@@ -54,13 +60,30 @@ static int post_alert(const char *url, const char *body, struct err *err)
     return rc;
 }
 
-/* POSTs the alert; a webhook that keeps failing must not hold the week up:
- * the step's retries run out and the week ends anyway. */
+/* POSTs {text, week_id, status, detail, run_id}; a webhook that keeps
+ * failing must not hold the week up: the step's retries run out and the
+ * week ends anyway. */
 static int alert_step(void *arg, json_t **out, struct flow_step_error *e)
 {
     struct alert_arg *a = arg;
     struct err err = {{0}};
-    if (post_alert(a->url, a->body, &err) < 0)
+    const char *what = strcmp(a->status, "failed") == 0 ? "failed" : "finished with models missing";
+    size_t size = strlen(a->week) + strlen(what) + strlen(a->detail) + 32;
+    char *text = malloc(size);
+    json_t *body = NULL;
+    char *dumped = NULL;
+    if (text) {
+        snprintf(text, size, "cryptic-bench: week %s %s: %s", a->week, what, a->detail);
+        body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "text", text, "week_id", a->week, "status", a->status,
+                         "detail", a->detail, "run_id", a->run_id);
+    }
+    dumped = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    int rc = dumped ? post_alert(a->url, dumped, &err)
+                    : err_set(&err, "alert: cannot encode the body (out of memory, or text not UTF-8)");
+    free(dumped);
+    json_decref(body);
+    free(text);
+    if (rc < 0)
         return step_error(e, &err, 1);
     *out = json_true();
     return 0;
@@ -250,9 +273,9 @@ static int clue_step(void *arg, json_t **out, struct flow_step_error *e)
     }
     if (a->cfg->on_clue)
         a->cfg->on_clue(a->cfg->progress_ctx, a->model, -1, &res);
-    *out = json_pack("{s:s, s:s, s:s, s:f}", "outcome", res.outcome, "class",
-                     eval_error_class_name((enum eval_error_class)res.error_class), "error", res.error, "cost",
-                     res.cost > 0 ? res.cost : 0.0);
+    *out = json_pack("{s:s, s:s, s:i, s:s, s:f}", "outcome", res.outcome, "class",
+                     eval_error_class_name((enum eval_error_class)res.error_class), "status", res.http_status,
+                     "error", res.error, "cost", res.cost > 0 ? res.cost : 0.0);
     return 0;
 }
 
@@ -304,35 +327,37 @@ static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
             return flow_fail(ctx, flow_step_failed(r));
         asked++;
         const char *outcome = json_string_value(json_object_get(r, "outcome"));
-        const char *cls = json_string_value(json_object_get(r, "class"));
         correct += outcome && strcmp(outcome, "correct") == 0;
         errors += outcome && strcmp(outcome, "error") == 0;
-        char msg[700];
-        if (cls && strcmp(cls, "run-fatal") == 0) {
-            snprintf(msg, sizeof msg, "run-fatal: %s: %s", a.model, json_string_value(json_object_get(r, "error")));
+        /* The class and status are data of the step's result; the run fails
+         * with the reason alone and its class, which the week reads. */
+        enum err_class cls = err_class_from_name(json_string_value(json_object_get(r, "class")));
+        int status = (int)json_integer_value(json_object_get(r, "status"));
+        const char *why = json_string_value(json_object_get(r, "error"));
+        if (cls == ERR_CLASS_RUN_FATAL) {
+            char reason[700];
+            snprintf(reason, sizeof reason, "run-fatal: %s: %s", a.model, why);
             /* No credits or a bad key stops every model of the week at once:
              * the cancel event this function declares, sparing this run so it
              * fails with the reason (the same on Inngest). */
             json_t *stop = json_pack("{s:s, s:{s:s, s:s, s:s}}", "name", PIPELINE_EVENT_CANCEL_WEEK, "data", "week_id",
-                                     a.week, "model", a.model, "reason", msg);
+                                     a.week, "model", a.model, "reason", reason);
             int rc = flow_step_send_event(ctx, "stop-the-week", stop, NULL);
             json_decref(stop);
             if (rc == FLOW_PENDING)
                 return flow_yield(ctx);
-            return flow_fail(ctx, msg);
+            return flow_fail_error(ctx, cls, status, why);
         }
-        if (cls && strcmp(cls, "model-fatal") == 0) {
-            const char *why = json_string_value(json_object_get(r, "error"));
-            snprintf(msg, sizeof msg, "%s stopped: %s", a.model, why);
+        if (cls == ERR_CLASS_MODEL_FATAL) {
             /* Gone at the provider (404: deprecated, removed): retired, and
              * skipped from now on until reactivated. */
-            if (why && strstr(why, "HTTP 404")) {
+            if (status == 404) {
                 struct retire_arg ra = {a.cfg, a.model, ""};
                 snprintf(ra.reason, sizeof ra.reason, "%.500s", why);
                 if (flow_step_run(ctx, "retire", retire_step, &ra, sizeof ra, NULL) == FLOW_PENDING)
                     return flow_yield(ctx);
             }
-            return flow_fail(ctx, msg);
+            return flow_fail_error(ctx, cls, status, why);
         }
     }
     json_t *out = json_pack("{s:s, s:s, s:i, s:i, s:i}", "model", a.model, "week_id", a.week, "asked", asked,
@@ -343,6 +368,24 @@ static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
 }
 
 /* ---- evaluate-week ------------------------------------------------------------ */
+
+/* How an invoked evaluate-model run's failure reads in a list, composed
+ * from its class (the run's message is the reason alone): "m stopped: why"
+ * (model-fatal), "run-fatal: m: why", or the message as it is. */
+static void describe_stop(char *out, size_t size, const char *model, const json_t *result)
+{
+    const char *why = flow_step_failed(result);
+    switch (flow_step_error_class(result)) {
+    case ERR_CLASS_MODEL_FATAL:
+        snprintf(out, size, "%s stopped: %s", model, why);
+        break;
+    case ERR_CLASS_RUN_FATAL:
+        snprintf(out, size, "run-fatal: %s: %s", model, why);
+        break;
+    default:
+        snprintf(out, size, "%s", why ? why : "failed");
+    }
+}
 
 struct week_arg {
     struct pipeline_config *cfg;
@@ -404,23 +447,19 @@ static int plan_week_step(void *arg, json_t **out, struct flow_step_error *e)
     return 0;
 }
 
-/* Posts {text, week_id, status, stopped, run_id} when the week failed or
- * some model stopped; returns FLOW_PENDING while the step is not done. */
+/* Posts {text, week_id, status, detail, run_id} (alert_step) when the week
+ * failed or some model stopped; returns FLOW_PENDING while the step is not
+ * done. */
 static int alert_week(struct flow_ctx *ctx, struct pipeline_config *cfg, const char *week, const char *status,
                       const char *detail)
 {
     if (!cfg->alert_webhook || !*cfg->alert_webhook)
         return FLOW_DONE;
-    struct alert_arg a = {cfg->alert_webhook, ""};
-    char text[1200];
-    snprintf(text, sizeof text, "cryptic-bench: week %s %s: %.1000s", week,
-             strcmp(status, "failed") == 0 ? "failed" : "finished with models missing", detail);
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "text", text, "week_id", week, "status", status, "detail",
-                             detail, "run_id", flow_run_id(ctx));
-    char *dumped = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    snprintf(a.body, sizeof a.body, "%s", dumped ? dumped : "{}");
-    free(dumped);
+    struct alert_arg a = {.url = cfg->alert_webhook};
+    snprintf(a.week, sizeof a.week, "%s", week);
+    snprintf(a.status, sizeof a.status, "%s", status);
+    snprintf(a.run_id, sizeof a.run_id, "%s", flow_run_id(ctx));
+    snprintf(a.detail, sizeof a.detail, "%s", detail);
     return flow_step_run(ctx, "alert", alert_step, &a, sizeof a, NULL);
 }
 
@@ -437,7 +476,8 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
     if (flow_step_failed(models))
         return flow_fail(ctx, flow_step_failed(models));
     int pending = 0;
-    const char *run_fatal = NULL;
+    const char *run_fatal = NULL, *fatal_model = NULL;
+    int fatal_status = 0;
     char stopped[2048] = "";
     size_t used = 0, i;
     json_t *model;
@@ -455,10 +495,15 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
             continue;
         }
         const char *failed = flow_step_failed(result);
-        if (failed && strncmp(failed, "run-fatal: ", 11) == 0 && !run_fatal)
-            run_fatal = failed + 11;
+        if (failed && flow_step_error_class(result) == ERR_CLASS_RUN_FATAL && !run_fatal) {
+            run_fatal = failed;
+            fatal_model = json_string_value(model);
+            fatal_status = flow_step_error_status(result);
+        }
         if (failed && used + 4 < sizeof stopped) {
-            int n = snprintf(stopped + used, sizeof stopped - used, "%s%s", used ? "; " : "", failed);
+            char line[700];
+            describe_stop(line, sizeof line, json_string_value(model), result);
+            int n = snprintf(stopped + used, sizeof stopped - used, "%s%s", used ? "; " : "", line);
             if (n > 0)
                 used += (size_t)n < sizeof stopped - used ? (size_t)n : sizeof stopped - used - 1;
         }
@@ -472,10 +517,10 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
         return flow_yield(ctx);
     if (run_fatal) {
         char msg[700];
-        snprintf(msg, sizeof msg, "%s: every model stopped: %.600s", a.week, run_fatal);
+        snprintf(msg, sizeof msg, "%s: every model stopped: %s: %.500s", a.week, fatal_model, run_fatal);
         if (alert_week(ctx, cfg, a.week, "failed", msg) == FLOW_PENDING)
             return flow_yield(ctx);
-        return flow_fail(ctx, msg);
+        return flow_fail_error(ctx, ERR_CLASS_RUN_FATAL, fatal_status, msg);
     }
     if (used && alert_week(ctx, cfg, a.week, "partial", stopped) == FLOW_PENDING)
         return flow_yield(ctx);
@@ -617,7 +662,8 @@ static int backfill_model(struct flow_ctx *ctx, const json_t *event, void *user)
     if (flow_step_failed(weeks))
         return flow_fail(ctx, flow_step_failed(weeks));
     int pending = 0;
-    const char *run_fatal = NULL;
+    char run_fatal[700] = "";
+    int fatal_status = 0;
     json_t *stopped = json_array();
     size_t i;
     json_t *week;
@@ -632,11 +678,14 @@ static int backfill_model(struct flow_ctx *ctx, const json_t *event, void *user)
             pending = 1;
             continue;
         }
-        const char *failed = flow_step_failed(result);
-        if (failed) {
-            json_array_append_new(stopped, json_pack("{s:O, s:s}", "week_id", week, "error", failed));
-            if (strncmp(failed, "run-fatal: ", 11) == 0 && !run_fatal)
-                run_fatal = failed;
+        if (flow_step_failed(result)) {
+            char line[700];
+            describe_stop(line, sizeof line, a.model, result);
+            json_array_append_new(stopped, json_pack("{s:O, s:s}", "week_id", week, "error", line));
+            if (flow_step_error_class(result) == ERR_CLASS_RUN_FATAL && !run_fatal[0]) {
+                snprintf(run_fatal, sizeof run_fatal, "%s", line);
+                fatal_status = flow_step_error_status(result);
+            }
         }
     }
     if (pending) {
@@ -652,11 +701,11 @@ static int backfill_model(struct flow_ctx *ctx, const json_t *event, void *user)
         json_decref(stopped);
         return flow_yield(ctx);
     }
-    if (run_fatal) {
+    if (run_fatal[0]) {
         char msg[700];
         snprintf(msg, sizeof msg, "backfill of %s stopped: %.600s", a.model, run_fatal);
         json_decref(stopped);
-        return flow_fail(ctx, msg);
+        return flow_fail_error(ctx, ERR_CLASS_RUN_FATAL, fatal_status, msg);
     }
     json_t *out = json_pack("{s:s, s:O, s:o}", "model", a.model, "weeks", weeks, "stopped", stopped);
     rc = flow_complete(ctx, out);

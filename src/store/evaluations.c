@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "store/store.h"
 
 static const char *const sql_week_clues =
@@ -47,11 +48,6 @@ static const char *const sql_replies =
 static const char *const sql_rescore =
     "UPDATE evaluations SET extracted_answer = ?, extract_rule = ?, is_correct = ?, outcome = ? WHERE id = ?";
 
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 void store_week_clues_free(struct store_week_clues *list)
 {
     for (size_t i = 0; i < list->n; i++) {
@@ -79,10 +75,10 @@ int store_week_clues(struct store *store, const char *week_id, struct store_week
     for (size_t i = 0; rc == 0 && i < r->nrows; i++) {
         struct store_week_clue *c = &out->items[out->n++];
         c->id = db_result_int(r, i, 0);
-        c->text = dup_or_null(db_result_text(r, i, 1));
-        c->enumeration = dup_or_null(db_result_text(r, i, 2));
-        c->answer = dup_or_null(db_result_text(r, i, 3));
-        c->week_id = dup_or_null(db_result_text(r, i, 4));
+        c->text = str_dup_or_null(db_result_text(r, i, 1));
+        c->enumeration = str_dup_or_null(db_result_text(r, i, 2));
+        c->answer = str_dup_or_null(db_result_text(r, i, 3));
+        c->week_id = str_dup_or_null(db_result_text(r, i, 4));
         if (!c->text || !c->enumeration || !c->answer || !c->week_id)
             rc = err_set(err, "clue %lld has a missing field", (long long)c->id);
     }
@@ -191,15 +187,15 @@ int store_stored_replies(struct store *store, const char *week_id, struct store_
         struct store_stored_reply *s = &out->items[out->n++];
         s->id = db_result_int(r, i, 0);
         s->model_id = db_result_int(r, i, 1);
-        s->model = dup_or_null(db_result_text(r, i, 2));
-        s->reply = dup_or_null(db_result_text(r, i, 3));
-        s->enumeration = dup_or_null(db_result_text(r, i, 4));
-        s->answer = dup_or_null(db_result_text(r, i, 5));
-        s->extracted_answer = dup_or_null(db_result_text(r, i, 6));
+        s->model = str_dup_or_null(db_result_text(r, i, 2));
+        s->reply = str_dup_or_null(db_result_text(r, i, 3));
+        s->enumeration = str_dup_or_null(db_result_text(r, i, 4));
+        s->answer = str_dup_or_null(db_result_text(r, i, 5));
+        s->extracted_answer = str_dup_or_null(db_result_text(r, i, 6));
         s->is_correct = db_result_int(r, i, 7) != 0;
-        s->outcome = dup_or_null(db_result_text(r, i, 8));
-        s->extract_rule = dup_or_null(db_result_text(r, i, 9));
-        s->week_id = dup_or_null(db_result_text(r, i, 10));
+        s->outcome = str_dup_or_null(db_result_text(r, i, 8));
+        s->extract_rule = str_dup_or_null(db_result_text(r, i, 9));
+        s->week_id = str_dup_or_null(db_result_text(r, i, 10));
         if (!s->model || !s->reply || !s->enumeration || !s->answer || !s->outcome || !s->week_id)
             rc = err_set(err, "evaluation %lld has a missing field", (long long)s->id);
     }
@@ -258,10 +254,10 @@ int store_clue_get(struct store *store, int64_t id, struct store_week_clues *out
         }
         out->n = 1;
         out->items[0].id = db_result_int(r, 0, 0);
-        out->items[0].text = dup_or_null(db_result_text(r, 0, 1));
-        out->items[0].enumeration = dup_or_null(db_result_text(r, 0, 2));
-        out->items[0].answer = dup_or_null(db_result_text(r, 0, 3));
-        out->items[0].week_id = dup_or_null(db_result_text(r, 0, 4));
+        out->items[0].text = str_dup_or_null(db_result_text(r, 0, 1));
+        out->items[0].enumeration = str_dup_or_null(db_result_text(r, 0, 2));
+        out->items[0].answer = str_dup_or_null(db_result_text(r, 0, 3));
+        out->items[0].week_id = str_dup_or_null(db_result_text(r, 0, 4));
         *found = 1;
     }
     db_result_free(r);

@@ -3,12 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "store/store.h"
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
 
 static void copy(char *dst, size_t size, const char *src)
 {
@@ -38,7 +34,7 @@ void store_flow_steps_free(struct store_flow_step *steps, size_t n)
 
 #define RUN_COLUMNS                                                                                \
     "id, function_id, event_id, event, status, attempt, output, error, parent_run_id, parent_step, " \
-    "created_at, started_at, ended_at, ready_at"
+    "created_at, started_at, ended_at, ready_at, error_class, coalesce(error_status, 0)"
 
 static void read_run(const struct db_result *r, size_t i, struct store_flow_run *out)
 {
@@ -46,17 +42,19 @@ static void read_run(const struct db_result *r, size_t i, struct store_flow_run 
     copy(out->id, sizeof out->id, db_result_text(r, i, 0));
     copy(out->function_id, sizeof out->function_id, db_result_text(r, i, 1));
     copy(out->event_id, sizeof out->event_id, db_result_text(r, i, 2));
-    out->event = dup_or_null(db_result_text(r, i, 3));
+    out->event = str_dup_or_null(db_result_text(r, i, 3));
     copy(out->status, sizeof out->status, db_result_text(r, i, 4));
     out->attempt = (int)db_result_int(r, i, 5);
-    out->output = dup_or_null(db_result_text(r, i, 6));
-    out->error = dup_or_null(db_result_text(r, i, 7));
+    out->output = str_dup_or_null(db_result_text(r, i, 6));
+    out->error = str_dup_or_null(db_result_text(r, i, 7));
     copy(out->parent_run_id, sizeof out->parent_run_id, db_result_text(r, i, 8));
     copy(out->parent_step, sizeof out->parent_step, db_result_text(r, i, 9));
     out->created_at = db_result_int(r, i, 10);
     out->started_at = db_result_int(r, i, 11);
     out->ended_at = db_result_int(r, i, 12);
     out->ready_at = db_result_int(r, i, 13);
+    out->error_class = err_class_from_name(db_result_text(r, i, 14));
+    out->error_status = (int)db_result_int(r, i, 15);
 }
 
 static const char *const sql_event_exists = "SELECT count(*) FROM flow_events WHERE id = ?";
@@ -182,7 +180,8 @@ int store_flow_reclaim(struct store *store, const char *owner, int64_t now, stru
 
 static const char *const sql_steps =
     "SELECT hash, name, kind, status, output, error, attempts, coalesce(wake_at, 0), wait_event, wait_field,\n"
-    "       wait_value, seq, coalesce(started_at, 0), coalesce(ended_at, 0)\n"
+    "       wait_value, seq, coalesce(started_at, 0), coalesce(ended_at, 0), error_class,\n"
+    "       coalesce(error_status, 0)\n"
     "FROM flow_steps WHERE run_id = ? ORDER BY seq";
 
 int store_flow_steps(struct store *store, const char *run_id, struct store_flow_step **out, size_t *n,
@@ -201,19 +200,21 @@ int store_flow_steps(struct store *store, const char *run_id, struct store_flow_
     for (size_t i = 0; i < r->nrows; i++) {
         struct store_flow_step *s = &steps[i];
         copy(s->hash, sizeof s->hash, db_result_text(r, i, 0));
-        s->name = dup_or_null(db_result_text(r, i, 1));
+        s->name = str_dup_or_null(db_result_text(r, i, 1));
         copy(s->kind, sizeof s->kind, db_result_text(r, i, 2));
         copy(s->status, sizeof s->status, db_result_text(r, i, 3));
-        s->output = dup_or_null(db_result_text(r, i, 4));
-        s->error = dup_or_null(db_result_text(r, i, 5));
+        s->output = str_dup_or_null(db_result_text(r, i, 4));
+        s->error = str_dup_or_null(db_result_text(r, i, 5));
         s->attempts = (int)db_result_int(r, i, 6);
         s->wake_at = db_result_int(r, i, 7);
-        s->wait_event = dup_or_null(db_result_text(r, i, 8));
-        s->wait_field = dup_or_null(db_result_text(r, i, 9));
-        s->wait_value = dup_or_null(db_result_text(r, i, 10));
+        s->wait_event = str_dup_or_null(db_result_text(r, i, 8));
+        s->wait_field = str_dup_or_null(db_result_text(r, i, 9));
+        s->wait_value = str_dup_or_null(db_result_text(r, i, 10));
         s->seq = (int)db_result_int(r, i, 11);
         s->started_at = db_result_int(r, i, 12);
         s->ended_at = db_result_int(r, i, 13);
+        s->error_class = err_class_from_name(db_result_text(r, i, 14));
+        s->error_status = (int)db_result_int(r, i, 15);
     }
     *n = r->nrows;
     *out = steps;
@@ -225,11 +226,12 @@ int store_flow_steps(struct store *store, const char *run_id, struct store_flow_
  * worker owns it, and this one's late result must not land. */
 static const char *const sql_step_put =
     "INSERT INTO flow_steps (run_id, hash, name, kind, status, output, error, attempts, wake_at,\n"
-    "    wait_event, wait_field, wait_value, seq, started_at, ended_at)\n"
-    "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?\n"
+    "    wait_event, wait_field, wait_value, seq, started_at, ended_at, error_class, error_status)\n"
+    "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?\n"
     "WHERE EXISTS (SELECT 1 FROM flow_runs WHERE id = ? AND lease_owner = ? AND status = 'running')\n"
     "ON CONFLICT (run_id, hash) DO UPDATE SET status = excluded.status, output = excluded.output,\n"
-    "    error = excluded.error, attempts = excluded.attempts, wake_at = excluded.wake_at,\n"
+    "    error = excluded.error, error_class = excluded.error_class, error_status = excluded.error_status,\n"
+    "    attempts = excluded.attempts, wake_at = excluded.wake_at,\n"
     "    wait_event = excluded.wait_event, wait_field = excluded.wait_field,\n"
     "    wait_value = excluded.wait_value, started_at = excluded.started_at, ended_at = excluded.ended_at";
 
@@ -241,7 +243,8 @@ int store_flow_step_put(struct store *store, const char *run_id, const char *own
         db_text(s->output), db_text(s->error), db_int(s->attempts),
         s->wake_at ? db_int(s->wake_at) : db_null(), db_text(s->wait_event), db_text(s->wait_field),
         db_text(s->wait_value), db_int(s->seq), s->started_at ? db_int(s->started_at) : db_null(),
-        s->ended_at ? db_int(s->ended_at) : db_null(), db_text(run_id), db_text(owner),
+        s->ended_at ? db_int(s->ended_at) : db_null(), db_text(err_class_name(s->error_class)),
+        s->error_status ? db_int(s->error_status) : db_null(), db_text(run_id), db_text(owner),
     };
     struct db_stmt stmts[2] = {
         {sql_step_put, args, sizeof args / sizeof args[0]},
@@ -263,11 +266,12 @@ static const char *const sql_release =
     "    ready_at = CASE WHEN wake = 1 AND ?1 IN ('waiting', 'sleeping') THEN ?6 ELSE ?2 END,\n"
     "    status = CASE WHEN wake = 1 AND ?1 IN ('waiting', 'sleeping') THEN 'queued' ELSE ?1 END,\n"
     "    wake = 0, output = coalesce(?3, output), error = ?4, lease_owner = NULL, lease_until = NULL,\n"
-    "    ended_at = CASE WHEN ?5 IN ('completed', 'failed') THEN ?6 ELSE ended_at END\n"
+    "    ended_at = CASE WHEN ?5 IN ('completed', 'failed') THEN ?6 ELSE ended_at END,\n"
+    "    error_class = ?9, error_status = ?10\n"
     "WHERE id = ?7 AND lease_owner = ?8 AND status = 'running'";
 /* A finished child resolves its parent's invoke step, and the parent goes on. */
 static const char *const sql_parent_step =
-    "UPDATE flow_steps SET status = ?, output = ?, error = ?, ended_at = ?\n"
+    "UPDATE flow_steps SET status = ?, output = ?, error = ?, ended_at = ?, error_class = ?, error_status = ?\n"
     "WHERE run_id = ? AND hash = ? AND status = 'waiting' AND kind = 'invoke'\n"
     "  AND EXISTS (SELECT 1 FROM flow_runs WHERE id = ? AND status IN ('completed', 'failed'))";
 static const char *const sql_parent_run =
@@ -283,15 +287,18 @@ int store_flow_run_release(struct store *store, const struct store_flow_run *run
     int finished = strcmp(status, "completed") == 0 || strcmp(status, "failed") == 0;
     int parent = finished && run->parent_run_id[0];
     int completed = strcmp(status, "completed") == 0;
+    int failed = strcmp(status, "failed") == 0;
+    const char *cls = failed ? err_class_name(run->error_class) : NULL;
+    struct db_value code = failed && run->error_status ? db_int(run->error_status) : db_null();
     struct db_value a0[] = {db_text(status), db_int(ready_at), db_text(output), db_text(error), db_text(status),
-                            db_int(now), db_text(run->id), db_text(owner)};
+                            db_int(now), db_text(run->id), db_text(owner), db_text(cls), code};
     struct db_value a1[] = {db_text(completed ? "done" : "failed"), db_text(completed ? output : NULL),
-                            db_text(completed ? NULL : error), db_int(now), db_text(run->parent_run_id),
-                            db_text(run->parent_step), db_text(run->id)};
+                            db_text(completed ? NULL : error), db_int(now), db_text(cls), code,
+                            db_text(run->parent_run_id), db_text(run->parent_step), db_text(run->id)};
     struct db_value a2[] = {db_int(now), db_text(run->parent_run_id)};
     struct db_stmt stmts[3] = {
-        {sql_release, a0, 8},
-        {sql_parent_step, a1, 7},
+        {sql_release, a0, 10},
+        {sql_parent_step, a1, 9},
         {sql_parent_run, a2, 2},
     };
     return db_batch(store_db(store), stmts, parent ? 3 : 1, NULL, err);
@@ -380,7 +387,8 @@ int store_flow_run_retry(struct store *store, const char *id, int64_t now, int *
                 "  AND EXISTS (SELECT 1 FROM flow_runs WHERE id = ? AND status IN ('failed', 'cancelled'))",
                 db_text(id), db_text(id)),
         DB_STMT("UPDATE flow_runs SET status = 'queued', ready_at = ?, attempt = attempt + 1, error = NULL,\n"
-                "    ended_at = NULL WHERE id = ? AND status IN ('failed', 'cancelled')",
+                "    error_class = NULL, error_status = NULL, ended_at = NULL\n"
+                "WHERE id = ? AND status IN ('failed', 'cancelled')",
                 db_int(now), db_text(id)),
     };
     struct db_result *r[2] = {0};

@@ -381,6 +381,18 @@ static const char *const m14_by_model[] = {
     NULL,
 };
 
+/* A workflow failure's class and HTTP status as data (issue 18): the
+ * message stays in `error` as people read it; what the pipeline decides on
+ * (run-fatal stops the week, a 404 retires the model) is here, never
+ * parsed back out of the text. NULL: not classified (and older rows). */
+static const char *const m15_flow_error_class[] = {
+    "ALTER TABLE flow_runs ADD COLUMN error_class TEXT",
+    "ALTER TABLE flow_runs ADD COLUMN error_status INTEGER",
+    "ALTER TABLE flow_steps ADD COLUMN error_class TEXT",
+    "ALTER TABLE flow_steps ADD COLUMN error_status INTEGER",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -403,6 +415,7 @@ const struct store_migration store_migrations[] = {
     {13, "evaluations record the extraction rule that decided each answer", m13_extract_rule, -1, NULL},
     {14, "a model's weeks by (model, week): week_coverage and weekly_rankings (the dashboard's model page)",
      m14_by_model, -1, NULL},
+    {15, "workflow errors carry their class and HTTP status as data", m15_flow_error_class, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

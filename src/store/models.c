@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/str.h"
 #include "store/store.h"
 
 static const char *const sql_list =
@@ -22,11 +23,6 @@ static const char *const sql_update =
 
 static const char *const sql_deactivate =
     "UPDATE models SET is_active = 0 WHERE openrouter_id = ?";
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
 
 void store_model_list_free(struct store_model_list *list)
 {
@@ -65,15 +61,15 @@ int store_models_list(struct store *store, struct store_model_list *out, struct 
         struct store_model *m = &out->items[i];
         out->n++;
         m->id = db_result_int(r, i, 0);
-        m->openrouter_id = dup_or_null(db_result_text(r, i, 1));
-        m->provider = dup_or_null(db_result_text(r, i, 2));
-        m->model_name = dup_or_null(db_result_text(r, i, 3));
-        m->display_name = dup_or_null(db_result_text(r, i, 4));
-        m->options = dup_or_null(db_result_text(r, i, 5));
+        m->openrouter_id = str_dup_or_null(db_result_text(r, i, 1));
+        m->provider = str_dup_or_null(db_result_text(r, i, 2));
+        m->model_name = str_dup_or_null(db_result_text(r, i, 3));
+        m->display_name = str_dup_or_null(db_result_text(r, i, 4));
+        m->options = str_dup_or_null(db_result_text(r, i, 5));
         m->is_active = db_result_int(r, i, 6) != 0;
-        m->added_at = dup_or_null(db_result_text(r, i, 7));
-        m->retired_reason = dup_or_null(db_result_text(r, i, 8));
-        m->release_date = dup_or_null(db_result_text(r, i, 9));
+        m->added_at = str_dup_or_null(db_result_text(r, i, 7));
+        m->retired_reason = str_dup_or_null(db_result_text(r, i, 8));
+        m->release_date = str_dup_or_null(db_result_text(r, i, 9));
         if (!m->openrouter_id || !m->provider || !m->model_name || !m->display_name) {
             err_set(err, "model row %lld has a missing field or memory ran out", (long long)m->id);
             goto out;

@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 struct store;
 
@@ -380,7 +380,9 @@ struct store_flow_run {
     char *event;            /* the triggering event as JSON */
     char status[16];
     int attempt;
-    char *output, *error;
+    char *output, *error;   /* error: the message people read */
+    enum err_class error_class; /* a failed run's class (flow_fail_error); ERR_CLASS_NONE: none */
+    int error_status;       /* ...and the HTTP status behind it; 0: none */
     char parent_run_id[40];
     char parent_step[48];
     int64_t created_at, started_at, ended_at, ready_at;
@@ -392,6 +394,8 @@ struct store_flow_step {
     char kind[16];          /* run | sleep | send | invoke | wait */
     char status[16];        /* done | failed | retrying | sleeping | waiting */
     char *output, *error;
+    enum err_class error_class; /* a failed step's class; ERR_CLASS_NONE: none */
+    int error_status;       /* ...and its HTTP status; 0: none */
     int attempts;
     int64_t wake_at;        /* 0: none */
     char *wait_event, *wait_field, *wait_value;
@@ -437,8 +441,10 @@ int store_flow_step_put(struct store *store, const char *run_id, const char *own
                         const struct store_flow_step *step, int64_t lease_until, int *held, struct err *err);
 
 /* Ends a round: sets the run's status, ready time, output and error and
- * releases the lease (only while owner holds it). A finished child run
- * (completed / failed) also resolves its parent's invoke step and queues
+ * releases the lease (only while owner holds it). A failed run's class and
+ * status are run->error_class and run->error_status (stored with status
+ * "failed" only). A finished child run (completed / failed) also resolves
+ * its parent's invoke step, error, class and status included, and queues
  * the parent, in the same batch. */
 int store_flow_run_release(struct store *store, const struct store_flow_run *run, const char *owner,
                            const char *status, int64_t ready_at, const char *output, const char *error,

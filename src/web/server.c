@@ -19,6 +19,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/utc.h"
 #include "web/assets.h"
 #include "web/firstrow.h"
 #include "web/metrics.h"
@@ -213,13 +214,6 @@ static int secret_equal(const char *given, const char *secret)
 
 /* ---- connections: the header timeout ----------------------------------------------- */
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                               enum MHD_ConnectionNotificationCode code)
 {
@@ -232,7 +226,7 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
             return;
         }
         t->fd = info->connect_fd;
-        t->since_ms = mono_ms();
+        t->since_ms = utc_mono_ms();
         pthread_mutex_lock(&s->conn_lock);
         t->next = s->conns.next;
         t->prev = &s->conns;
@@ -262,7 +256,7 @@ static void track_request(struct web_server *s, struct MHD_Connection *c, int in
         return;
     pthread_mutex_lock(&s->conn_lock);
     t->in_request = in_request;
-    t->since_ms = mono_ms();
+    t->since_ms = utc_mono_ms();
     pthread_mutex_unlock(&s->conn_lock);
 }
 
@@ -271,7 +265,7 @@ static void *reaper(void *arg)
     struct web_server *s = arg;
     pthread_mutex_lock(&s->conn_lock);
     while (!s->reaper_stop) {
-        int64_t now = mono_ms();
+        int64_t now = utc_mono_ms();
         for (struct conn_track *t = s->conns.next; t != &s->conns; t = t->next)
             if (!t->in_request && !t->cut && now - t->since_ms > s->header_timeout_ms) {
                 /* libmicrohttpd sees the end of the stream and closes it. */

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/base64.h"
+#include "core/utc.h"
 
 #define MAX_STORED_SQL 50
 
@@ -32,20 +33,13 @@ static json_t *error_obj(const char *message, const char *code)
     return json_pack("{s:s, s:s}", "message", message, "code", code);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The running statement's deadline (never past its request's), per thread. */
 static __thread int64_t thread_deadline;
 
 /* Starts a statement's clock; 0 when the request's deadline has passed. */
 static int statement_clock(struct session *s)
 {
-    int64_t now = now_ms();
+    int64_t now = utc_mono_ms();
     if (now >= s->deadline)
         return 0;
     int64_t until = now + (s->limits->statement_ms > 0 ? s->limits->statement_ms : s->limits->request_ms);
@@ -82,7 +76,7 @@ static void *watch(void *arg)
     struct sqlapi_watchdog *w = arg;
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
-        int64_t now = now_ms();
+        int64_t now = utc_mono_ms();
         /* Again on every tick: an interrupt that lands between two
          * statements is cleared when the next one starts. */
         for (int i = 0; i < WATCH_SLOTS; i++)
@@ -166,7 +160,7 @@ static void watch_remove(struct sqlapi_watchdog *w, int i)
 static int progress(void *arg)
 {
     (void)arg;
-    return now_ms() > thread_deadline;
+    return utc_mono_ms() > thread_deadline;
 }
 
 /* The SQL functions a reader needs: core scalars, aggregates, windows,
@@ -201,6 +195,17 @@ static int function_allowed(const char *name)
                            sizeof allowed_functions[0], name_cmp) != NULL;
 }
 
+/* Whether the authorizer refused something while this thread prepared a
+ * statement: SQLite reports a refusal as a plain SQLITE_ERROR, and the
+ * client is told SQLITE_AUTH from this flag, not from the message's words. */
+static __thread int thread_denied;
+
+static int deny(void)
+{
+    thread_denied = 1;
+    return SQLITE_DENY;
+}
+
 /* Reads only, whatever the statement says: no attaching other files, no
  * writes, no pragma assignments, only the functions a reader needs. */
 static int authorize(void *arg, int action, const char *a, const char *b, const char *db, const char *trigger)
@@ -210,7 +215,7 @@ static int authorize(void *arg, int action, const char *a, const char *b, const 
     (void)trigger;
     switch (action) {
     case SQLITE_FUNCTION:
-        return function_allowed(b) ? SQLITE_OK : SQLITE_DENY;
+        return function_allowed(b) ? SQLITE_OK : deny();
     case SQLITE_SELECT:
     case SQLITE_READ:
     case SQLITE_RECURSIVE:
@@ -226,10 +231,10 @@ static int authorize(void *arg, int action, const char *a, const char *b, const 
         for (const char *const *r = readers; *r; r++)
             if (a && strcmp(a, *r) == 0)
                 return SQLITE_OK;
-        return SQLITE_DENY;
+        return deny();
     }
     default:
-        return SQLITE_DENY;
+        return deny();
     }
 }
 
@@ -669,9 +674,11 @@ static sqlite3_stmt *prepare(struct session *s, const char *sql, json_t **error)
 {
     sqlite3_stmt *st = NULL;
     const char *tail = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, &tail) != SQLITE_OK) {
-        const char *msg = sqlite3_errmsg(s->db);
-        *error = error_obj(msg, strstr(msg, "not authorized") ? "SQLITE_AUTH" : "SQLITE_ERROR");
+    thread_denied = 0;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, &tail);
+    if (rc != SQLITE_OK) {
+        *error = error_obj(sqlite3_errmsg(s->db),
+                           thread_denied || (rc & 0xff) == SQLITE_AUTH ? "SQLITE_AUTH" : "SQLITE_ERROR");
         return NULL;
     }
     if (!st) {
@@ -779,7 +786,7 @@ static json_t *run_stmt(struct session *s, const json_t *stmt, json_t **error)
     if (rc != SQLITE_DONE) {
         if (rc == -2)
             *error = error_obj("the response is too large: narrow the query or page it", "RESPONSE_TOO_LARGE");
-        else if (rc == SQLITE_INTERRUPT && now_ms() >= s->deadline)
+        else if (rc == SQLITE_INTERRUPT && utc_mono_ms() >= s->deadline)
             *error = deadline_error(s);
         else if (rc == SQLITE_INTERRUPT)
             *error = error_obj("the statement ran too long and was interrupted", "SQLITE_INTERRUPT");
@@ -937,7 +944,7 @@ static json_t *run_request(struct session *s, const json_t *req, const char **ba
                 int rc;
                 while ((rc = sqlite3_step(st)) == SQLITE_ROW)
                     ;
-                if (rc == SQLITE_INTERRUPT && now_ms() >= s->deadline)
+                if (rc == SQLITE_INTERRUPT && utc_mono_ms() >= s->deadline)
                     error = deadline_error(s);
                 else if (rc != SQLITE_DONE)
                     error = error_obj(sqlite3_errmsg(s->db), "SQLITE_ERROR");
@@ -1072,7 +1079,7 @@ unsigned sqlapi_pipeline_guarded(const char *path, const struct sqlapi_limits *l
                                  char **response)
 {
     static const struct sqlapi_limits defaults = {0, 10000, 10u << 20, 5000};
-    int64_t started = now_ms();
+    int64_t started = utc_mono_ms();
     struct sqlapi_limits lim = limits ? *limits : defaults;
     if (lim.request_ms <= 0)
         lim.request_ms = defaults.request_ms;

@@ -1057,9 +1057,13 @@ class Executor:
             if child.status == "running":
                 return {"error": {"name": "InngestInvokeTimeoutError", "message": "invoke timed out"}}
             err = child.error if isinstance(child.error, dict) else {"message": str(child.error)}
+            # The child's serialized error as the SDK wrote it: fields of its
+            # own (cryptic-bench's "class" and "status") come through as data.
+            extra = {k: err[k] for k in ("class", "status") if k in err}
             return {"error": {"name": err.get("name") or "Error",
                               "message": err.get("message") or child.status,
-                              **({"stack": err["stack"]} if err.get("stack") else {})}}
+                              **({"stack": err["stack"]} if err.get("stack") else {}),
+                              **extra}}
 
     # -- views ----------------------------------------------------------------
 

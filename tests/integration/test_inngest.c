@@ -579,6 +579,12 @@ static void test_run_fatal_cancels_through_inngest(void **state)
         char *err = json_dumps(json_object_get(run, "error"), JSON_COMPACT | JSON_ENCODE_ANY);
         if (!strstr(err, "every model stopped") || !strstr(err, "402"))
             fail_msg("the week failed with: %s", err);
+        /* The class came back from Inngest as data (the model run's error
+         * object), not parsed from the text: the week names it too. */
+        const json_t *e = json_object_get(run, "error");
+        const char *cls = json_string_value(json_object_get(e, "class"));
+        if (!cls || strcmp(cls, "run-fatal") != 0 || json_integer_value(json_object_get(e, "status")) != 402)
+            fail_msg("the week's error has no class run-fatal with status 402: %s", err);
         free(err);
     }
     /* The cancelled models stopped mid-week: fewer answers than clues, none wrong. */

@@ -538,6 +538,51 @@ static void test_a_failed_week_alerts(void **state)
     free(db);
 }
 
+/* An alert far longer than any fixed buffer, full of characters JSON must
+ * escape, still reaches the webhook as one valid JSON object: every model
+ * stops (403) with a long message of quotes and backslashes. */
+static void test_a_long_alert_is_valid_json(void **state)
+{
+    (void)state;
+    char message[700] = "";
+    while (strlen(message) + 10 < sizeof message)
+        strcat(message, "q\\\"\\\\"); /* q"\ in the JSON text: the reply's message is q"\ repeated */
+    char config[2400];
+    snprintf(config, sizeof config,
+             "{\"models\": {\"test/a\": {\"status\": 403, \"message\": \"%s\", \"after\": 0}, "
+             "\"test/b\": {\"status\": 403, \"message\": \"%s\", \"after\": 0}, "
+             "\"test/c\": {\"status\": 403, \"message\": \"%s\", \"after\": 0}}}",
+             message, message, message);
+    char hook[128];
+    char *db = start_with_webhook(config, "long-alert.db", "long-hooks.jsonl", "/long", hook);
+    char *hooks = tu_path(work, "long-hooks.jsonl");
+    struct tu_run r = tu_run_cli(work, env_plus(hook), (const char *const[]){"--db", db, "run", NULL});
+    tu_run_free(&r);
+    char *posted = tu_read_file(hooks, NULL);
+    int alerts = 0;
+    for (char *line = strtok(posted, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *a = json_loads(line, 0, NULL);
+        json_t *body = json_object_get(a, "body"); /* the receiver's json.loads of what was posted */
+        if (!json_is_object(body))
+            fail_msg("the webhook got a body that is not JSON: %.300s", line);
+        const char *detail = json_string_value(json_object_get(body, "detail"));
+        assert_non_null(detail);
+        tu_assert_contains(detail, "test/a stopped: HTTP 403: q\"\\q\"\\");
+        tu_assert_contains(detail, "test/c stopped: HTTP 403: q\"\\");
+        tu_assert_contains(json_string_value(json_object_get(body, "text")), "test/c stopped");
+        char *sent = json_dumps(body, JSON_COMPACT); /* about what went over the wire */
+        assert_true(strlen(sent) > 3000);            /* past the fixed 3000-byte body it once was cut to */
+        free(sent);
+        json_decref(a);
+        alerts++;
+    }
+    assert_true(alerts >= 1);
+    free(posted);
+    free(hooks);
+    tu_stop_all_fakes();
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -546,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_backfill_a_new_model),
         cmocka_unit_test(test_a_deprecated_model_is_retired),
         cmocka_unit_test(test_a_failed_week_alerts),
+        cmocka_unit_test(test_a_long_alert_is_valid_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -189,6 +189,37 @@ static void test_credits_run_out(void **state)
     assert_true(requests <= 60 + NMODELS + NMODELS);
     free(text);
     free(log);
+    /* `runs` shows the failed weeks with their reason, and an operator can
+     * retry or cancel one (the engine's side is tested in test_flow). */
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "runs", NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "evaluate-week");
+    tu_assert_contains(r.out, "failed");
+    tu_run_free(&r);
+    char *id = tu_sql(db, "SELECT id FROM flow_runs WHERE function_id = 'evaluate-week' AND status = 'failed' "
+                          "AND error_class = 'run-fatal' AND error_status = 402 LIMIT 1");
+    id[strcspn(id, "\n")] = '\0';
+    assert_true(id[0]);
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "runs", "show", id, NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "every model stopped");
+    tu_assert_contains(r.out, "evaluate-test/a");
+    tu_run_free(&r);
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "runs", "retry", id, NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "queued again");
+    tu_run_free(&r);
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "runs", "cancel", id, NULL});
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "runs", "show", id, NULL});
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "cancelled");
+    tu_run_free(&r);
+    r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "runs", "show", "nope", NULL});
+    assert_int_equal(r.status, 1);
+    tu_run_free(&r);
+    free(id);
     free(db);
 }
 

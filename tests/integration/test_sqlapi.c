@@ -427,6 +427,16 @@ static void test_bad_input_and_limits(void **state)
     json_t *doc = execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n", 200);
     tu_assert_contains(json_string_value(json_object_get(json_object_get(first(doc), "error"), "code")), "INTERRUPT");
     json_decref(doc);
+    /* What the authorizer refuses is named by SQLite's code (SQLITE_AUTH), the
+     * same whatever words the message has; any other mistake is SQLITE_ERROR. */
+    doc = execute("SELECT load_extension('x')", 200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(first(doc), "error"), "code")),
+                        "SQLITE_AUTH");
+    json_decref(doc);
+    doc = execute("SELECT no_such_column FROM models", 200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(first(doc), "error"), "code")),
+                        "SQLITE_ERROR");
+    json_decref(doc);
     /* Too many rows for one answer (CRYPTIC_BENCH_SQL_MAX_ROWS=5000). */
     doc = execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 6000) SELECT i FROM n", 200);
     assert_string_equal(json_string_value(json_object_get(json_object_get(first(doc), "error"), "code")),

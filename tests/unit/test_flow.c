@@ -24,23 +24,18 @@ static int fail_times[64];
 static int64_t call_times[64][8];
 static int in_flight, max_in_flight;
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int setup(void **state)
 {
     (void)state;
     dir = tu_mkdtemp();
     db = tu_path(dir, "flow.db");
-    char *models = getenv("CB_MODELS_JSON");
-    struct tu_run r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                                 (const char *const[]){"--db", db, "init-db", "--models", models, NULL});
-    assert_int_equal(r.status, 0);
-    tu_run_free(&r);
+    /* The schema as store/ makes it (no binary: this tests the engine). */
+    struct store *st = NULL;
+    struct store_open_opts so = {.create = 1};
+    struct err err = {{0}};
+    if (store_open(db, &so, &st, &err) != 0 || store_migrate(st, NULL, NULL, &err) != 0)
+        fail_msg("%s: %s", db, err.msg);
+    store_close(st);
     memset(calls, 0, sizeof calls);
     memset(fail_times, 0, sizeof fail_times);
     memset(call_times, 0, sizeof call_times);
@@ -98,6 +93,20 @@ static char *run_row(const char *function)
     return tu_sql(db, sql);
 }
 
+/* Cancels or retries run id from outside the engine, on a connection of
+ * its own, as `runs cancel` / `runs retry` do; returns whether it changed. */
+static int from_outside(int (*change)(struct store *, const char *, int64_t, int *, struct err *), const char *id)
+{
+    struct store *st = NULL;
+    struct store_open_opts so = {0};
+    struct err err = {{0}};
+    int changed = 0;
+    if (store_open(db, &so, &st, &err) != 0 || change(st, id, utc_now_real_ms(), &changed, &err) != 0)
+        fail_msg("%s: %s", id, err.msg);
+    store_close(st);
+    return changed;
+}
+
 /* ---- step bodies ---- */
 
 /* Counts calls of step N; fails the first fail_times[N] calls. */
@@ -107,7 +116,7 @@ static int counted(void *arg, json_t **out, struct flow_step_error *e)
     pthread_mutex_lock(&lock);
     int call = calls[n]++;
     if (call < 8)
-        call_times[n][call] = mono_ms();
+        call_times[n][call] = utc_mono_ms();
     int fail = call < fail_times[n];
     pthread_mutex_unlock(&lock);
     if (fail) {
@@ -155,7 +164,7 @@ static int after_header(void *arg, json_t **out, struct flow_step_error *e)
     pthread_mutex_lock(&lock);
     int call = calls[41]++;
     if (call < 8)
-        call_times[41][call] = mono_ms();
+        call_times[41][call] = utc_mono_ms();
     pthread_mutex_unlock(&lock);
     if (call == 0) {
         snprintf(e->message, sizeof e->message, "HTTP 429");
@@ -229,9 +238,9 @@ static void test_parallel_steps(void **state)
     struct flow_engine *e = engine(1);
     reg(e, (struct flow_function){.id = "parallel", .event = "test/parallel", .retries = -1, .body = parallel_body});
     send(e, "test/parallel", json_object(), NULL);
-    int64_t start = mono_ms();
+    int64_t start = utc_mono_ms();
     drain(e, 5000);
-    int64_t took = mono_ms() - start;
+    int64_t took = utc_mono_ms() - start;
     char *row = run_row("parallel");
     assert_string_equal(row, "completed|null|\n");
     free(row);
@@ -427,7 +436,7 @@ static void test_sleep_survives_a_restart(void **state)
     struct flow_function f = {.id = "sleeper", .event = "test/sleep", .retries = -1, .body = sleeper};
     reg(e, f);
     send(e, "test/sleep", json_object(), NULL);
-    int64_t start = mono_ms();
+    int64_t start = utc_mono_ms();
     drain(e, 100); /* runs "before", then the run sleeps */
     char *row = run_row("sleeper");
     assert_string_equal(row, "sleeping||\n");
@@ -439,7 +448,7 @@ static void test_sleep_survives_a_restart(void **state)
     row = run_row("sleeper");
     assert_string_equal(row, "completed|null|\n");
     free(row);
-    assert_true(mono_ms() - start >= 400);
+    assert_true(utc_mono_ms() - start >= 400);
     assert_int_equal(calls[30], 1);
     assert_int_equal(calls[31], 1);
     flow_engine_free(e);
@@ -515,6 +524,82 @@ static void test_send_event_and_invoke(void **state)
     flow_engine_free(e);
 }
 
+/* A step that fails for good with a class and a status, as data. */
+static int no_credits(void *arg, json_t **out, struct flow_step_error *e)
+{
+    (void)arg;
+    (void)out;
+    snprintf(e->message, sizeof e->message, "HTTP 402: Insufficient credits");
+    e->retriable = 0;
+    e->error_class = ERR_CLASS_RUN_FATAL;
+    e->status = 402;
+    return -1;
+}
+
+/* n 1: passes its step's classified failure on as the run's; n 2: fails
+ * model-fatal 404 itself. */
+static int classified(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)user;
+    if (json_integer_value(json_object_get(json_object_get(event, "data"), "n")) == 2)
+        return flow_fail_error(ctx, ERR_CLASS_MODEL_FATAL, 404, "HTTP 404: gone");
+    const json_t *r;
+    if (flow_step_run(ctx, "charge", no_credits, NULL, 0, &r) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_fail_error(ctx, flow_step_error_class(r), flow_step_error_status(r), flow_step_failed(r));
+}
+
+static json_t *error_of(const json_t *r)
+{
+    const char *cls = err_class_name(flow_step_error_class(r));
+    return json_pack("{s:s, s:i, s:s?}", "class", cls ? cls : "none", "status", flow_step_error_status(r),
+                     "message", flow_step_failed(r));
+}
+
+static int classifier(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    const json_t *a, *b;
+    json_t *d1 = json_pack("{s:i}", "n", 1), *d2 = json_pack("{s:i}", "n", 2);
+    int pending = flow_step_invoke(ctx, "a", "classified", d1, &a) == FLOW_PENDING;
+    pending |= flow_step_invoke(ctx, "b", "classified", d2, &b) == FLOW_PENDING;
+    json_decref(d1);
+    json_decref(d2);
+    if (pending)
+        return flow_yield(ctx);
+    json_t *out = json_pack("{s:o, s:o}", "a", error_of(a), "b", error_of(b));
+    int rc = flow_complete(ctx, out);
+    json_decref(out);
+    return rc;
+}
+
+/* A step's and a run's failure carry {class, status, message} as data:
+ * stored with the step and the run, and seen by a parent that invoked it,
+ * with no class written into the message. */
+static void test_errors_carry_class_and_status(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(2);
+    reg(e, (struct flow_function){.id = "classified", .retries = 0, .body = classified});
+    reg(e, (struct flow_function){.id = "classifier", .event = "test/classify", .retries = -1, .body = classifier});
+    send(e, "test/classify", json_object(), NULL);
+    drain(e, 5000);
+    char *row = run_row("classifier");
+    assert_string_equal(row, "completed|{\"a\":{\"class\":\"run-fatal\",\"status\":402,"
+                             "\"message\":\"HTTP 402: Insufficient credits\"},\"b\":{\"class\":\"model-fatal\","
+                             "\"status\":404,\"message\":\"HTTP 404: gone\"}}|\n");
+    free(row);
+    row = tu_sql(db, "SELECT error, error_class, error_status FROM flow_runs WHERE function_id = 'classified' "
+                     "ORDER BY error_status");
+    assert_string_equal(row, "HTTP 402: Insufficient credits|run-fatal|402\nHTTP 404: gone|model-fatal|404\n");
+    free(row);
+    row = tu_sql(db, "SELECT status, error_class, error_status FROM flow_steps WHERE name = 'charge'");
+    assert_string_equal(row, "failed|run-fatal|402\n");
+    free(row);
+    flow_engine_free(e);
+}
+
 static int waiter(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     (void)user;
@@ -566,8 +651,8 @@ static void test_concurrency_per_key(void **state)
     send(e, "test/limited", json_pack("{s:s}", "model", "b"), NULL);
     struct err err = {{0}};
     assert_int_equal(flow_engine_start(e, &err), 0);
-    int64_t start = mono_ms();
-    while (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status <> 'completed'") > 0 && mono_ms() - start < 5000) {
+    int64_t start = utc_mono_ms();
+    while (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status <> 'completed'") > 0 && utc_mono_ms() - start < 5000) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -575,7 +660,7 @@ static void test_concurrency_per_key(void **state)
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status = 'completed'"), 4);
     /* Model a's three runs never overlapped: at most 2 at once overall (a and b). */
     assert_true(max_in_flight <= 2);
-    assert_true(mono_ms() - start >= 3 * 150);
+    assert_true(utc_mono_ms() - start >= 3 * 150);
     flow_engine_free(e);
 }
 
@@ -649,10 +734,7 @@ static void test_cancel_and_retry(void **state)
     free(row);
     char *id = tu_sql(db, "SELECT id FROM flow_runs WHERE event_id = 'r1'");
     id[strcspn(id, "\n")] = '\0';
-    struct tu_run r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                                 (const char *const[]){"--db", db, "runs", "retry", id, NULL});
-    assert_int_equal(r.status, 0);
-    tu_run_free(&r);
+    assert_true(from_outside(store_flow_run_retry, id));
     drain(e, 500);
     /* The checkpointed step did not run again; the failed one did; now it sleeps. */
     assert_int_equal(calls[61], 1);
@@ -660,29 +742,11 @@ static void test_cancel_and_retry(void **state)
     row = run_row("ftw");
     assert_string_equal(row, "sleeping||\n");
     free(row);
-    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                   (const char *const[]){"--db", db, "runs", "cancel", id, NULL});
-    assert_int_equal(r.status, 0);
-    tu_run_free(&r);
+    assert_true(from_outside(store_flow_run_cancel, id));
     row = run_row("ftw");
     assert_string_equal(row, "cancelled||cancelled\n");
     free(row);
-    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                   (const char *const[]){"--db", db, "runs", "show", id, NULL});
-    assert_int_equal(r.status, 0);
-    tu_assert_contains(r.out, "cancelled");
-    tu_assert_contains(r.out, "flaky");
-    tu_assert_contains(r.out, "long-nap");
-    tu_run_free(&r);
-    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                   (const char *const[]){"--db", db, "runs", NULL});
-    assert_int_equal(r.status, 0);
-    tu_assert_contains(r.out, "ftw");
-    tu_run_free(&r);
-    r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                   (const char *const[]){"--db", db, "runs", "show", "nope", NULL});
-    assert_int_equal(r.status, 1);
-    tu_run_free(&r);
+    assert_false(from_outside(store_flow_run_cancel, id)); /* once */
     free(id);
     flow_engine_free(e);
 }
@@ -694,10 +758,7 @@ static int cancel_from_outside(void *arg, json_t **out, struct flow_step_error *
     (void)e;
     char *id = tu_sql(db, "SELECT id FROM flow_runs WHERE function_id = 'selfcancel'");
     id[strcspn(id, "\n")] = '\0';
-    struct tu_run r = tu_run_cli(dir, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
-                                 (const char *const[]){"--db", db, "runs", "cancel", id, NULL});
-    assert_int_equal(r.status, 0);
-    tu_run_free(&r);
+    assert_true(from_outside(store_flow_run_cancel, id));
     free(id);
     *out = json_true();
     return 0;
@@ -854,8 +915,8 @@ static void test_cron_fires(void **state)
     assert_int_equal(flow_engine_new(db, NULL, &o, &e, &err), 0);
     reg(e, f);
     assert_int_equal(flow_engine_start(e, &err), 0);
-    int64_t start = mono_ms();
-    while (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status = 'completed'") < 1 && mono_ms() - start < 3000)
+    int64_t start = utc_mono_ms();
+    while (tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status = 'completed'") < 1 && utc_mono_ms() - start < 3000)
         nanosleep(&ts, NULL);
     flow_engine_stop(e);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs"), 1);
@@ -957,14 +1018,14 @@ static int probe_body(struct flow_ctx *ctx, const json_t *event, void *user)
 /* Polls (10 ms apart, at most cap_ms) until *flag is set under the lock. */
 static int wait_for_flag(const int *flag, int64_t cap_ms)
 {
-    int64_t until = mono_ms() + cap_ms;
+    int64_t until = utc_mono_ms() + cap_ms;
     for (;;) {
         pthread_mutex_lock(&lock);
         int v = *flag;
         pthread_mutex_unlock(&lock);
         if (v)
             return 1;
-        if (mono_ms() > until)
+        if (utc_mono_ms() > until)
             return 0;
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
@@ -1141,6 +1202,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel_and_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_carry_class_and_status, setup, teardown),
         cmocka_unit_test(test_cron_across_dst),
         cmocka_unit_test_setup_teardown(test_cron_fires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired_lease_is_recovered, setup, teardown),

@@ -172,6 +172,22 @@ static void test_now_can_be_fixed(void **state)
     unsetenv("CRYPTIC_BENCH_NOW");
 }
 
+/* The monotonic clock ignores CRYPTIC_BENCH_NOW (pacing and deadlines
+ * must see time pass) and utc_sleep_ms sleeps at least what it is asked. */
+static void test_mono_clock_and_sleep(void **state)
+{
+    (void)state;
+    setenv("CRYPTIC_BENCH_NOW", "2026-05-03", 1);
+    int64_t before = utc_mono_ms();
+    utc_sleep_ms(30);
+    int64_t after = utc_mono_ms();
+    unsetenv("CRYPTIC_BENCH_NOW");
+    assert_true(after - before >= 30);
+    utc_sleep_ms(0);
+    utc_sleep_ms(-5); /* nothing */
+    assert_true(utc_mono_ms() >= after);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_parse_and_format_datetime),
         cmocka_unit_test(test_now_can_be_fixed),
+        cmocka_unit_test(test_mono_clock_and_sleep),
     };
     return cmocka_run_group_tests_name("core/utc", tests, NULL, NULL);
 }
