@@ -362,6 +362,32 @@ static const char *const m12_rejected_posts[] = {
     NULL,
 };
 
+/* Rankings no finer than the data (issue 16): rank ranges from exact
+ * paired tests, significant movement, the all-time head-to-head matrix.
+ * Rows ranked before this migration have NULL ranges until the next
+ * `rank`. */
+static const char *const m13_rank_ranges[] = {
+    "ALTER TABLE weekly_rankings ADD COLUMN rank_lo INTEGER",
+    "ALTER TABLE weekly_rankings ADD COLUMN rank_hi INTEGER",
+    "ALTER TABLE weekly_rankings ADD COLUMN move_significant INTEGER",
+    "ALTER TABLE weekly_rankings ADD COLUMN ahead_significant INTEGER",
+    "ALTER TABLE weekly_rankings ADD COLUMN tenure_significant_weeks INTEGER",
+    "ALTER TABLE rank_tenure ADD COLUMN significant_weeks INTEGER",
+    "ALTER TABLE alltime_rankings ADD COLUMN rank_lo INTEGER",
+    "ALTER TABLE alltime_rankings ADD COLUMN rank_hi INTEGER",
+    "CREATE TABLE alltime_head_to_head (\n"
+    "    model_id INTEGER NOT NULL REFERENCES models(id),\n"
+    "    opponent_id INTEGER NOT NULL REFERENCES models(id),\n"
+    "    wins INTEGER NOT NULL,\n"
+    "    losses INTEGER NOT NULL,\n"
+    "    ties INTEGER NOT NULL,\n"
+    "    p_value REAL NOT NULL,\n"
+    "    significant INTEGER NOT NULL,\n"
+    "    PRIMARY KEY (model_id, opponent_id)\n"
+    ")",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -381,6 +407,8 @@ const struct store_migration store_migrations[] = {
      m11_answer_quality, -1, NULL},
     {12, "rejected posts (url, series, number, reason, first and last seen, attempts); linked lights of a clue",
      m12_rejected_posts, -1, NULL},
+    {13, "rank ranges from exact paired tests, significant movement, all-time ranges and head-to-head",
+     m13_rank_ranges, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

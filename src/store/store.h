@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 struct store;
 
@@ -318,7 +318,10 @@ int store_newest_ranked_week(struct store *store, char out[16], struct err *err)
  * null when not ranked yet), "rows": [{"rank", "model", "model_id",
  * "provider", "correct", "total", "accuracy", "ci_low", "ci_high",
  * "previous_rank", "rank_change", "tenure_weeks", "avg_latency_ms",
- * "cost", QUALITY}], "incomplete": [{"model", "model_id",
+ * "cost", QUALITY, "rank_lo", "rank_hi", "move_significant",
+ * "ahead_significant" (booleans), "tenure_significant_weeks"; the last
+ * five null on rows ranked before migration 13 until the next `rank`; see
+ * rank.h}], "incomplete": [{"model", "model_id",
  * "coverage", "errors", QUALITY}]}, where QUALITY is "wrong_length_rate",
  * "no_answer_rate", "error_rate" (percent of scored_clues) and
  * "avg_completion_tokens" (null when no reply reported them; all four null
@@ -328,9 +331,12 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
 
 /* The all-time board: {"weeks_ranked", "rows": [{"rank", "model",
  * "model_id", "provider", "weeks", "correct", "total", "accuracy",
- * "ci_low", "ci_high", "rates_weeks", "rates_clues", QUALITY}],
- * "incomplete": [{"model", "model_id", "provider", "rates_weeks",
- * "rates_clues", "evaluated", "errors", QUALITY}]}: QUALITY as above but
+ * "ci_low", "ci_high", "rates_weeks", "rates_clues", QUALITY, "rank_lo",
+ * "rank_hi"}], "incomplete": [{"model", "model_id", "provider",
+ * "rates_weeks", "rates_clues", "evaluated", "errors", QUALITY}],
+ * "head_to_head": [{"model_id", "opponent_id" (OpenRouter ids), "wins",
+ * "losses", "ties", "p_value", "significant" (boolean)}] (both directions
+ * of every pair of ranked models, in board order)}: QUALITY as above but
  * pooled over the rates_weeks weeks the model has evaluations in (their
  * rates_clues scored clues), ranked or not; "incomplete" lists the models
  * with evaluations that were never ranked. */

@@ -7,7 +7,8 @@
  * the answer quality of every board row (wrong-length, no-answer and error
  * rates, average completion tokens) against tu_quality's independent
  * computation, on the old database and on constructed data with a case of
- * each kind.
+ * each kind; rank ranges (weekly and all-time) and the head-to-head
+ * matrix against an independent computation of the rule written here.
  */
 #include "testutil.h"
 
@@ -455,6 +456,168 @@ static void test_quality_constructed(void **state)
     assert_int_equal(check_board_quality(NULL), 3);
 }
 
+/* ---- rank ranges, computed here from the evaluations ------------------- */
+
+/* Not rank/'s code: the exact two-sided binomial tail at 1/2 by the pmf
+ * recurrence in long double (rank/ sums in log space). */
+static long double sign_test_p(int b, int c)
+{
+    int n = b + c, k = b < c ? b : c;
+    if (n == 0)
+        return 1;
+    long double pmf = ldexpl(1, -n), sum = 0;
+    for (int i = 0; i <= k; i++) {
+        sum += pmf;
+        pmf = pmf * (n - i) / (i + 1);
+    }
+    return 2 * sum > 1 ? 1 : 2 * sum;
+}
+
+enum { MAXM = 32 };
+
+struct pairs {
+    size_t n;
+    char models[MAXM][128];
+    int d[MAXM][MAXM];      /* clues i right, j wrong */
+    int shared[MAXM][MAXM]; /* clues both answered */
+};
+
+/* Counts the scored answers of the ranked (week, model) rows, of one week
+ * or (week NULL) of all, for the models already in p. */
+static void count_pairs(const char *week, struct pairs *p)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT c.id, m.openrouter_id, e.outcome = 'correct' FROM weekly_rankings r\n"
+             "JOIN models m ON m.id = r.model_id JOIN evaluations e ON e.model_id = r.model_id\n"
+             "JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id AND p.week_id = r.week_id\n"
+             "WHERE e.outcome IN ('correct', 'wrong', 'no_answer') AND p.quarantine_reason IS NULL\n"
+             "AND c.exclude_reason IS NULL %s%s%s ORDER BY c.id",
+             week ? "AND r.week_id = '" : "", week ? week : "", week ? "'" : "");
+    char *rows = tu_sql(db, sql), *save = NULL;
+    int state[MAXM];
+    long clue = -1;
+    for (size_t i = 0; i < p->n; i++)
+        state[i] = -1;
+    for (char *line = strtok_r(rows, "\n", &save);; line = strtok_r(NULL, "\n", &save)) {
+        long id = line ? strtol(line, NULL, 10) : -2;
+        if (id != clue) { /* a clue's answers are done */
+            for (size_t i = 0; i < p->n; i++)
+                for (size_t j = 0; j < p->n; j++)
+                    if (i != j && state[i] >= 0 && state[j] >= 0) {
+                        p->shared[i][j]++;
+                        p->d[i][j] += state[i] == 1 && state[j] == 0;
+                    }
+            for (size_t i = 0; i < p->n; i++)
+                state[i] = -1;
+            clue = id;
+        }
+        if (!line)
+            break;
+        char *model = strchr(line, '|') + 1, *bar = strchr(model, '|');
+        *bar = '\0';
+        for (size_t i = 0; i < p->n; i++)
+            if (strcmp(p->models[i], model) == 0)
+                state[i] = atoi(bar + 1);
+    }
+    free(rows);
+}
+
+/* Checks every row's rank_lo/rank_hi against the rule; returns p's counts. */
+static void check_ranges(const char *week, json_t *rows, struct pairs *p)
+{
+    memset(p, 0, sizeof *p);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        assert_true(i < MAXM);
+        snprintf(p->models[i], sizeof p->models[i], "%s", json_string_value(json_object_get(row, "model_id")));
+        p->n++;
+    }
+    count_pairs(week, p);
+    int n = (int)p->n;
+    json_array_foreach(rows, i, row) {
+        int better = 0, worse = 0;
+        for (size_t j = 0; j < p->n; j++) {
+            better += p->d[j][i] > p->d[i][j] && sign_test_p(p->d[j][i], p->d[i][j]) < 0.05L;
+            worse += p->d[i][j] > p->d[j][i] && sign_test_p(p->d[i][j], p->d[j][i]) < 0.05L;
+        }
+        int rank = (int)json_integer_value(json_object_get(row, "rank"));
+        int lo = (int)json_integer_value(json_object_get(row, "rank_lo"));
+        int hi = (int)json_integer_value(json_object_get(row, "rank_hi"));
+        if (lo != 1 + better || hi != n - worse)
+            fail_msg("%s %s: rank_lo/rank_hi %d-%d, the rule gives %d-%d", week ? week : "all-time", p->models[i],
+                     lo, hi, 1 + better, n - worse);
+        assert_true(lo <= rank && rank <= hi);
+    }
+}
+
+static void test_ranges_old_database(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    upgraded_old_database();
+    struct tu_run r = CLI("rank", "--all");
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    char *weeks = tu_sql(db, "SELECT week_id FROM week_status WHERE status = 'ranked' ORDER BY week_id"), *save = NULL;
+    int checked = 0, narrow = 0;
+    static struct pairs p;
+    for (char *w = strtok_r(weeks, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
+        r = CLI("leaderboard", "--week", w, "--json");
+        assert_int_equal(r.status, 0);
+        json_t *b = json_loads(r.out, 0, NULL);
+        tu_run_free(&r);
+        json_t *rows = json_object_get(b, "rows");
+        check_ranges(w, rows, &p);
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row) {
+            checked++;
+            narrow += json_integer_value(json_object_get(row, "rank_hi")) <
+                      json_integer_value(json_object_get(row, "rank_lo")) + 8;
+            /* NEW is never a significant move */
+            if (json_is_null(json_object_get(row, "previous_rank")))
+                assert_true(json_is_false(json_object_get(row, "move_significant")));
+            if (strcmp(w, "2026-W14") == 0 &&
+                strcmp(json_string_value(json_object_get(row, "model_id")), "x-ai/grok-4.1-fast") == 0) {
+                assert_int_equal(json_integer_value(json_object_get(row, "rank_lo")), 1);
+                assert_int_equal(json_integer_value(json_object_get(row, "rank_hi")), 1);
+            }
+        }
+        json_decref(b);
+    }
+    free(weeks);
+    assert_int_equal(checked, tu_sql_int(db, "SELECT count(*) FROM weekly_rankings"));
+    assert_true(narrow > 0); /* the data does separate some models */
+
+    /* All time: the same rule over every clue both answered in weeks both were ranked, and the matrix. */
+    r = CLI("leaderboard", "--all-time", "--json");
+    assert_int_equal(r.status, 0);
+    json_t *all = json_loads(r.out, 0, NULL);
+    tu_run_free(&r);
+    check_ranges(NULL, json_object_get(all, "rows"), &p);
+    json_t *h2h = json_object_get(all, "head_to_head");
+    assert_int_equal(json_array_size(h2h), p.n * (p.n - 1));
+    size_t i;
+    json_t *cell;
+    json_array_foreach(h2h, i, cell) {
+        size_t a = MAXM, o = MAXM;
+        for (size_t k = 0; k < p.n; k++) {
+            if (strcmp(p.models[k], json_string_value(json_object_get(cell, "model_id"))) == 0)
+                a = k;
+            if (strcmp(p.models[k], json_string_value(json_object_get(cell, "opponent_id"))) == 0)
+                o = k;
+        }
+        assert_true(a < p.n && o < p.n);
+        assert_int_equal(json_integer_value(json_object_get(cell, "wins")), p.d[a][o]);
+        assert_int_equal(json_integer_value(json_object_get(cell, "losses")), p.d[o][a]);
+        assert_int_equal(json_integer_value(json_object_get(cell, "ties")), p.shared[a][o] - p.d[a][o] - p.d[o][a]);
+        assert_int_equal(json_is_true(json_object_get(cell, "significant")), sign_test_p(p.d[a][o], p.d[o][a]) < 0.05L);
+    }
+    json_decref(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +625,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rank_from_a_week, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quality_old_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quality_constructed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ranges_old_database, setup, teardown),
     };
     return cmocka_run_group_tests_name("rank and leaderboard (the binary on real files)", tests, NULL, NULL);
 }
