@@ -76,9 +76,16 @@ try {
           correct: tr.querySelector(".correct").textContent,
           accuracy: tr.querySelector(".accuracy").textContent,
           movement: tr.querySelector("[data-movement]")?.dataset.movement,
+          rank_range: tr.querySelector(".rank-range")?.textContent || null,
+          rank_lo: Number(tr.dataset.rankLo),
+          rank_hi: Number(tr.dataset.rankHi),
+          group: Number(tr.dataset.group),
+          move_muted: !!tr.querySelector(".move.muted"),
           ci_bar: !!tr.querySelector(".ci-range"),
           before_release: tr.querySelector(".before-release")?.textContent || null,
         })),
+        range_note: !!document.querySelector(".range-note"),
+        tenure_significant: Array.from(document.querySelectorAll("[data-significant-weeks]"), (e) => Number(e.dataset.significantWeeks)),
         incomplete: Array.from(document.querySelectorAll("tr.incomplete-row"), (tr) => ({
           model_id: tr.dataset.modelId,
           stopped_by: tr.querySelector(".error-text").textContent,
@@ -152,10 +159,17 @@ try {
     out.alltime = await page.evaluate(() =>
       Array.from(document.querySelectorAll("tr.alltime-row"), (tr) => ({
         model_id: tr.dataset.modelId,
-        rank: Number(tr.querySelector(".rank").textContent),
+        rank: Number(tr.querySelector(".rank .rank-badge").textContent),
+        rank_lo: Number(tr.dataset.rankLo),
+        rank_hi: Number(tr.dataset.rankHi),
         correct: tr.querySelector(".correct").textContent,
       })),
     );
+    out.head_to_head = await page.evaluate(() => ({
+      cells: document.querySelectorAll("table.h2h td.h2h-cell").length,
+      significant: document.querySelectorAll("table.h2h td.h2h-cell.significant").length,
+      first: document.querySelector("table.h2h td.h2h-cell")?.textContent || null,
+    }));
     await shot("all-time");
 
     await page.goto(spec.url + "#/runs");
@@ -185,6 +199,13 @@ try {
       rows: document.querySelectorAll("tr.board-row").length,
     }));
     await shot("phone");
+    await page.goto(spec.url + "#/all-time");
+    await settled();
+    out.phone_alltime = await page.evaluate(() => ({
+      overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+      rows: document.querySelectorAll("tr.alltime-row").length,
+    }));
+    await shot("phone-all-time");
   }
 } catch (e) {
   out.failure = String(e && e.stack ? e.stack : e);
