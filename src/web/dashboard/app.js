@@ -644,6 +644,7 @@ async function allTimeView() {
   const [rows, [weeks], cells] = await client.query([q(Q.alltime), q(Q.alltimeWeeks), q(Q.headToHead)]);
   if (seq !== navigation) return;
   const scale = ciScale(rows);
+  const groups = rangeGroups(rows);
   show(
     h("h2", {}, "All time"),
     h("p.counts", {}, `Pooled over ${weeks.weeks} ranked ${weeks.weeks === 1 ? "week" : "weeks"}: every counted answer of every ranked week.`),
@@ -662,9 +663,9 @@ async function allTimeView() {
             h(
               "tbody",
               {},
-              rows.map((r) =>
+              rows.map((r, i) =>
                 h(
-                  "tr.alltime-row",
+                  "tr.alltime-row." + (groups[i] % 2 ? "group-odd" : "group-even"),
                   { "data-model-id": r.openrouter_id, "data-rank-lo": hasRange(r) ? r.rank_lo : null, "data-rank-hi": hasRange(r) ? r.rank_hi : null },
                   h("td.rank", {}, rankWithRange(r)),
                   h("td.model", {}, h("a.model-name", { href: "#/model/" + encodeURIComponent(r.openrouter_id) }, r.display_name), " ", providerBadge(r.provider)),
