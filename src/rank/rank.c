@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/letters.h"
+#include "rank/cluetype.h"
 
 void rank_wilson(int correct, int total, double *low, double *high)
 {
@@ -131,6 +132,7 @@ void rank_output_free(struct rank_output *out)
     free(out->alltime);
     free(out->alltime_quality);
     free(out->h2h);
+    free(out->types);
     memset(out, 0, sizeof *out);
 }
 
@@ -314,6 +316,48 @@ static int alltime_pairs(const struct rank_input *in, struct rank_output *out, c
     return 0;
 }
 
+/* Per (model, type) counts of the answers of ranked (week, model) rows:
+ * answers are sorted by week like rows' weeks; counts[model index *
+ * RANK_CT_COUNT + type] pairs of (total, correct). */
+static void count_types(const struct rank_answer *a, size_t na, const struct rank_row *rows, size_t n,
+                        const size_t *idx, int *counts)
+{
+    for (size_t k = 0; k < na; k++)
+        for (size_t i = 0; i < n; i++) {
+            if (rows[i].model_id != a[k].model_id)
+                continue;
+            unsigned types = a[k].types ? a[k].types : RANK_CT_UNKNOWN;
+            for (int t = 0; t < RANK_CT_COUNT; t++)
+                if (types & (1u << t)) {
+                    counts[(idx[i] * RANK_CT_COUNT + (size_t)t) * 2]++;
+                    counts[(idx[i] * RANK_CT_COUNT + (size_t)t) * 2 + 1] += a[k].correct != 0;
+                }
+        }
+}
+
+static int alltime_types(const struct rank_input *in, struct rank_output *out, const int *counts, struct err *err)
+{
+    out->types = calloc(out->nalltime * RANK_CT_COUNT + 1, sizeof *out->types);
+    if (!out->types)
+        return err_set(err, "out of memory");
+    for (size_t i = 0; i < out->nalltime; i++) {
+        size_t m = (size_t)(model_of(in, out->alltime[i].model_id) - in->models);
+        for (int t = 0; t < RANK_CT_COUNT; t++) {
+            const int *c = &counts[(m * RANK_CT_COUNT + (size_t)t) * 2];
+            if (c[0] == 0)
+                continue;
+            struct rank_type_accuracy *ta = &out->types[out->ntypes++];
+            ta->model_id = out->alltime[i].model_id;
+            ta->type = t;
+            ta->total = c[0];
+            ta->correct = c[1];
+            ta->accuracy = 100.0 * c[1] / c[0];
+            rank_wilson(c[1], c[0], &ta->ci_low, &ta->ci_high);
+        }
+    }
+    return 0;
+}
+
 static int cmp_coverage(const void *pa, const void *pb)
 {
     const struct rank_coverage *a = pa, *b = pb;
@@ -418,8 +462,10 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
     int *alls = calloc(nm * nm, sizeof *alls);
     size_t *idx = calloc(nm, sizeof *idx);
     signed char *pstate = calloc(nm, 1);
+    int *type_counts = calloc(nm * RANK_CT_COUNT * 2, sizeof *type_counts);
     if (!weeks || !out->weeks || !out->rows || !out->coverage || !out->tenures || !out->alltime ||
-        !out->alltime_quality || !states || !answers || !disc || !alld || !alls || !idx || !pstate) {
+        !out->alltime_quality || !states || !answers || !disc || !alld || !alls || !idx || !pstate ||
+        !type_counts) {
         err_set(err, "out of memory");
         goto out;
     }
@@ -505,6 +551,7 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
         memset(disc, 0, n * n * sizeof *disc);
         count_pairs(&answers[first_answer], cursor - first_answer, rows, n, idx, nm, disc, alld, alls, pstate);
         week_ranges(rows, n, disc);
+        count_types(&answers[first_answer], cursor - first_answer, rows, n, idx, type_counts);
         /* Movement and tenure. */
         for (size_t s = 0; s < in->nmodels; s++)
             states[s].held_latest = 0;
@@ -578,7 +625,7 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
                                    ? p->rank
                                    : (int)i + 1;
     }
-    if (alltime_pairs(in, out, alld, alls, err) < 0)
+    if (alltime_pairs(in, out, alld, alls, err) < 0 || alltime_types(in, out, type_counts, err) < 0)
         goto out;
 
     /* All-time quality: pooled over every week the model has evaluations in. */
@@ -615,6 +662,7 @@ out:
     free(alls);
     free(idx);
     free(pstate);
+    free(type_counts);
     if (rc < 0)
         rank_output_free(out);
     return rc;

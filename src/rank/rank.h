@@ -33,6 +33,8 @@
  *  - ahead_significant: the model is significantly better (paired test)
  *    than every model at the next competition rank below it; a tenure
  *    counts the weeks of its stint in which that held (significant_weeks);
+ *  - accuracy by wordplay type (cluetype.h), all-time, over the answers
+ *    the pooled accuracy is made of, with Wilson intervals;
  *  - all-time ranges: the same paired test over every clue both models
  *    answered in weeks in which both were ranked (the clues the pooled
  *    accuracy is made of), and the head-to-head matrix of those counts;
@@ -94,6 +96,7 @@ struct rank_answer {
     int64_t clue_id;
     int64_t model_id;
     int correct;                      /* 1 correct, 0 wrong or no answer */
+    unsigned types;                   /* the clue's wordplay types (rank_clue_types); 0: unknown */
 };
 
 struct rank_input {
@@ -169,6 +172,16 @@ struct rank_alltime {
     int rank_lo, rank_hi;              /* all-time rank range */
 };
 
+/* A model's all-time accuracy on the clues of one wordplay type (a clue
+ * of several types counts for each), over the same answers as its pooled
+ * accuracy (the weeks it was ranked). */
+struct rank_type_accuracy {
+    int64_t model_id;
+    int type;                          /* bit number: rank_clue_type_name(type) */
+    int total, correct;
+    double accuracy, ci_low, ci_high;  /* percent, Wilson 95 % */
+};
+
 /* Head to head of two all-time ranked models over the clues both answered
  * in weeks both were ranked: wins (model right, opponent wrong), losses,
  * ties (same verdict). Both directions are listed. */
@@ -201,6 +214,8 @@ struct rank_output {
     size_t nalltime_quality;
     struct rank_h2h *h2h;              /* by model, then opponent, in all-time order */
     size_t nh2h;
+    struct rank_type_accuracy *types;  /* by model in all-time order, then type; only types with clues */
+    size_t ntypes;
 };
 
 int rank_compute(const struct rank_input *in, struct rank_output *out, struct err *err);

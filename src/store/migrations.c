@@ -363,7 +363,8 @@ static const char *const m12_rejected_posts[] = {
 };
 
 /* Rankings no finer than the data (issue 16): rank ranges from exact
- * paired tests, significant movement, the all-time head-to-head matrix.
+ * paired tests, significant movement, the all-time head-to-head matrix
+ * and accuracy by wordplay type.
  * Rows ranked before this migration have NULL ranges until the next
  * `rank`. */
 static const char *const m13_rank_ranges[] = {
@@ -384,6 +385,16 @@ static const char *const m13_rank_ranges[] = {
     "    p_value REAL NOT NULL,\n"
     "    significant INTEGER NOT NULL,\n"
     "    PRIMARY KEY (model_id, opponent_id)\n"
+    ")",
+    "CREATE TABLE alltime_type_accuracy (\n"
+    "    model_id INTEGER NOT NULL REFERENCES models(id),\n"
+    "    clue_type TEXT NOT NULL,\n"
+    "    total INTEGER NOT NULL,\n"
+    "    correct INTEGER NOT NULL,\n"
+    "    accuracy REAL NOT NULL,\n"
+    "    ci_low REAL NOT NULL,\n"
+    "    ci_high REAL NOT NULL,\n"
+    "    PRIMARY KEY (model_id, clue_type)\n"
     ")",
     NULL,
 };
@@ -407,7 +418,8 @@ const struct store_migration store_migrations[] = {
      m11_answer_quality, -1, NULL},
     {12, "rejected posts (url, series, number, reason, first and last seen, attempts); linked lights of a clue",
      m12_rejected_posts, -1, NULL},
-    {13, "rank ranges from exact paired tests, significant movement, all-time ranges and head-to-head",
+    {13, "rank ranges from exact paired tests, significant movement, all-time ranges, head-to-head and accuracy "
+         "by clue type",
      m13_rank_ranges, -1, NULL},
 };
 

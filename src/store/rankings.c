@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rank/cluetype.h"
 #include "rank/rank.h"
 #include "store/store.h"
 
@@ -43,9 +44,9 @@ static const char *const sql_answers =
     "ORDER BY p.week_id, e.model_id";
 
 /* Every scored answer, for the paired tests (errors are no answer to
- * compare). */
+ * compare) and the accuracy by wordplay type (from the explanation). */
 static const char *const sql_paired =
-    "SELECT p.week_id, c.id, e.model_id, e.outcome = 'correct'\n"
+    "SELECT p.week_id, c.id, e.model_id, e.outcome = 'correct', c.explanation\n"
     "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
     "WHERE e.outcome IN ('correct', 'wrong', 'no_answer') AND " SCORED "\n"
     "ORDER BY p.week_id, c.id, e.model_id";
@@ -140,6 +141,7 @@ int store_rank_input_read(struct store *store, struct rank_input *in, struct err
         answers[i].clue_id = db_result_int(pr, i, 1);
         answers[i].model_id = db_result_int(pr, i, 2);
         answers[i].correct = db_result_int(pr, i, 3) != 0;
+        answers[i].types = rank_clue_types(db_result_text(pr, i, 4));
     }
     in->answers = answers;
     in->nanswers = pr->nrows;
@@ -191,6 +193,9 @@ static const char *const sql_insert_alltime =
     "INSERT INTO alltime_rankings (model_id, weeks, total_clues, correct_count, accuracy, ci_low, ci_high, rank,\n"
     "    rank_lo, rank_hi)\n"
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char *const sql_insert_type =
+    "INSERT INTO alltime_type_accuracy (model_id, clue_type, total, correct, accuracy, ci_low, ci_high)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char *const sql_insert_h2h =
     "INSERT INTO alltime_head_to_head (model_id, opponent_id, wins, losses, ties, p_value, significant)\n"
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -245,7 +250,8 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         db_result_free(r);
     }
     struct batch b = {0};
-    b.cap = 11 + o->nweeks + o->nrows + o->ncoverage + o->ntenures + o->nalltime + o->nalltime_quality + o->nh2h;
+    b.cap = 12 + o->nweeks + o->nrows + o->ncoverage + o->ntenures + o->nalltime + o->nalltime_quality + o->nh2h +
+            o->ntypes;
     b.stmts = calloc(b.cap, sizeof *b.stmts);
     b.args = calloc(b.cap * MAX_ARGS, sizeof *b.args);
     if (!b.stmts || !b.args) {
@@ -271,6 +277,7 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
     add(&b, "DELETE FROM alltime_rankings", 0);
     add(&b, "DELETE FROM alltime_quality", 0);
     add(&b, "DELETE FROM alltime_head_to_head", 0);
+    add(&b, "DELETE FROM alltime_type_accuracy", 0);
     for (size_t i = 0; i < o->nweeks; i++) {
         const struct rank_week_status *s = &o->weeks[i];
         if (from && strcmp(s->week, from) < 0)
@@ -362,6 +369,17 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         a[5] = db_real(h->p_value);
         a[6] = db_int(h->significant);
     }
+    for (size_t i = 0; i < o->ntypes; i++) {
+        const struct rank_type_accuracy *t = &o->types[i];
+        a = add(&b, sql_insert_type, 7);
+        a[0] = db_int(t->model_id);
+        a[1] = db_text(rank_clue_type_name(t->type));
+        a[2] = db_int(t->total);
+        a[3] = db_int(t->correct);
+        a[4] = db_real(t->accuracy);
+        a[5] = db_real(t->ci_low);
+        a[6] = db_real(t->ci_high);
+    }
     for (size_t i = 0; i < o->nalltime_quality; i++) {
         const struct rank_alltime_quality *q = &o->alltime_quality[i];
         a = add(&b, sql_insert_alltime_quality, 11);
@@ -426,6 +444,10 @@ static const char *const sql_h2h =
     "FROM alltime_head_to_head h JOIN models m ON m.id = h.model_id JOIN models o ON o.id = h.opponent_id\n"
     "JOIN alltime_rankings am ON am.model_id = h.model_id JOIN alltime_rankings ao ON ao.model_id = h.opponent_id\n"
     "ORDER BY am.rank, m.display_name, ao.rank, o.display_name";
+static const char *const sql_types =
+    "SELECT m.openrouter_id, t.clue_type, t.total, t.correct, t.accuracy, t.ci_low, t.ci_high\n"
+    "FROM alltime_type_accuracy t JOIN models m ON m.id = t.model_id\n"
+    "JOIN alltime_rankings a ON a.model_id = t.model_id ORDER BY a.rank, m.display_name, t.clue_type";
 static const char *const sql_weeks_ranked =
     "SELECT count(*) FROM week_status WHERE status = 'ranked'";
 
@@ -522,13 +544,16 @@ int store_alltime_json(struct store *store, json_t **out, struct err *err)
     static const char *const names[] = {"rank", "model", "model_id", "provider", "weeks", "correct",
                                         "total", "accuracy", "ci_low", "ci_high", "rates_weeks", "rates_clues",
                                         QUALITY_NAMES, "rank_lo", "rank_hi", NULL};
+    static const char *const type_names[] = {"model_id", "clue_type", "total", "correct", "accuracy", "ci_low",
+                                             "ci_high", NULL};
     static const char *const h2h_names[] = {"model_id", "opponent_id", "wins", "losses", "ties", "p_value",
                                             "significant", NULL};
     static const char *const incomplete_names[] = {"model", "model_id", "provider", "rates_weeks", "rates_clues",
                                                    "evaluated", "errors", QUALITY_NAMES, NULL};
-    struct db_result *rows = NULL, *weeks = NULL, *incomplete = NULL, *h2h = NULL;
+    struct db_result *rows = NULL, *weeks = NULL, *incomplete = NULL, *h2h = NULL, *types = NULL;
     int rc = -1;
     if (db_query(store_db(store), &DB_SQL(sql_alltime), &rows, err) < 0 ||
+        db_query(store_db(store), &DB_SQL(sql_types), &types, err) < 0 ||
         db_query(store_db(store), &DB_SQL(sql_h2h), &h2h, err) < 0 ||
         db_query(store_db(store), &DB_SQL(sql_weeks_ranked), &weeks, err) < 0 ||
         db_query(store_db(store), &DB_SQL(sql_alltime_incomplete), &incomplete, err) < 0)
@@ -538,10 +563,12 @@ int store_alltime_json(struct store *store, json_t **out, struct err *err)
     json_object_set_new(o, "rows", rows_json(rows, names));
     json_object_set_new(o, "incomplete", rows_json(incomplete, incomplete_names));
     json_object_set_new(o, "head_to_head", rows_json(h2h, h2h_names));
+    json_object_set_new(o, "clue_types", rows_json(types, type_names));
     *out = o;
     rc = 0;
 out:
     db_result_free(h2h);
+    db_result_free(types);
     db_result_free(rows);
     db_result_free(weeks);
     db_result_free(incomplete);

@@ -336,7 +336,10 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
  * "rates_weeks", "rates_clues", "evaluated", "errors", QUALITY}],
  * "head_to_head": [{"model_id", "opponent_id" (OpenRouter ids), "wins",
  * "losses", "ties", "p_value", "significant" (boolean)}] (both directions
- * of every pair of ranked models, in board order)}: QUALITY as above but
+ * of every pair of ranked models, in board order), "clue_types":
+ * [{"model_id", "clue_type" (rank_clue_type_name), "total", "correct",
+ * "accuracy", "ci_low", "ci_high"}] (per ranked model, the types its
+ * pooled answers' clues have)}: QUALITY as above but
  * pooled over the rates_weeks weeks the model has evaluations in (their
  * rates_clues scored clues), ranked or not; "incomplete" lists the models
  * with evaluations that were never ranked. */

@@ -151,6 +151,10 @@ try {
         error_rate: tr.querySelector(".error-rate").textContent,
         avg_completion_tokens: tr.querySelector(".avg-completion-tokens").textContent,
       })),
+      types: Array.from(document.querySelectorAll("tr.type-row"), (tr) => ({
+        type: tr.dataset.type,
+        correct: tr.querySelector(".type-correct").textContent,
+      })),
     }));
     await shot("model");
 
@@ -170,6 +174,12 @@ try {
       significant: document.querySelectorAll("table.h2h td.h2h-cell.significant").length,
       first: document.querySelector("table.h2h td.h2h-cell")?.textContent || null,
     }));
+    out.type_matrix = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("tr.type-model-row"), (tr) => ({
+        model_id: tr.dataset.modelId,
+        cells: Array.from(tr.querySelectorAll("td.type-cell"), (td) => ({ type: td.dataset.type, accuracy: td.textContent })),
+      })),
+    );
     await shot("all-time");
 
     await page.goto(spec.url + "#/runs");

@@ -490,6 +490,28 @@ static void check_report(const json_t *report)
     assert_int_equal(json_integer_value(json_object_get(shown_h2h, "cells")), json_array_size(h2h));
     assert_int_equal(json_integer_value(json_object_get(shown_h2h, "significant")), significant);
     assert_true(json_array_size(h2h) > 0);
+    /* Accuracy by clue type: the model page's rows and the type x model table, as stored. */
+    json_t *types = json_object_get(want, "clue_types"), *shown_types = json_object_get(model, "types");
+    size_t k = 0;
+    json_array_foreach(types, i, r) {
+        if (strcmp(json_string_value(json_object_get(r, "model_id")), expand_model) != 0)
+            continue;
+        json_t *s = json_array_get(shown_types, k++);
+        char c[64];
+        snprintf(c, sizeof c, "%lld/%lld", (long long)json_integer_value(json_object_get(r, "correct")),
+                 (long long)json_integer_value(json_object_get(r, "total")));
+        assert_non_null(s);
+        assert_string_equal(json_string_value(json_object_get(s, "type")), json_string_value(json_object_get(r, "clue_type")));
+        assert_string_equal(json_string_value(json_object_get(s, "correct")), c);
+    }
+    assert_true(k > 0);
+    assert_int_equal(json_array_size(shown_types), k);
+    json_t *matrix = json_object_get(report, "type_matrix");
+    assert_int_equal(json_array_size(matrix), json_array_size(json_object_get(want, "rows")));
+    size_t cells = 0;
+    json_array_foreach(matrix, i, r)
+        cells += json_array_size(json_object_get(r, "cells"));
+    assert_int_equal(cells, json_array_size(types));
     json_decref(want);
 
     /* The runs page lists the flow runs (rank --all made one), and a run shows its steps. */

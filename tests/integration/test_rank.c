@@ -615,6 +615,42 @@ static void test_ranges_old_database(void **state)
         assert_int_equal(json_integer_value(json_object_get(cell, "ties")), p.shared[a][o] - p.d[a][o] - p.d[o][a]);
         assert_int_equal(json_is_true(json_object_get(cell, "significant")), sign_test_p(p.d[a][o], p.d[o][a]) < 0.05L);
     }
+    /* The old data has no explanations: every pooled answer is of an unknown type. */
+    json_t *types = json_object_get(all, "clue_types"), *row;
+    assert_int_equal(json_array_size(types), json_array_size(json_object_get(all, "rows")));
+    json_array_foreach(types, i, row)
+        assert_string_equal(json_string_value(json_object_get(row, "clue_type")), "unknown");
+    json_decref(all);
+
+    /* With explanations on a third of the clues, each model's anagram
+     * count is its pooled answers on those clues, counted here in SQL. */
+    free(tu_sql(db, "UPDATE clues SET explanation = '(ETC)* (*broken)' WHERE id % 3 = 0"));
+    r = CLI("rank", "--all");
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    r = CLI("leaderboard", "--all-time", "--json");
+    assert_int_equal(r.status, 0);
+    all = json_loads(r.out, 0, NULL);
+    tu_run_free(&r);
+    int anagram_rows = 0;
+    json_array_foreach(json_object_get(all, "clue_types"), i, row) {
+        if (strcmp(json_string_value(json_object_get(row, "clue_type")), "anagram") != 0)
+            continue;
+        anagram_rows++;
+        char sql[1024];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) || '|' || sum(e.outcome = 'correct') FROM weekly_rankings r\n"
+                 "JOIN models m ON m.id = r.model_id JOIN evaluations e ON e.model_id = r.model_id\n"
+                 "JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id AND p.week_id = r.week_id\n"
+                 "WHERE e.outcome IN ('correct', 'wrong', 'no_answer') AND c.id %% 3 = 0 AND m.openrouter_id = '%s'",
+                 json_string_value(json_object_get(row, "model_id")));
+        char *want = tu_sql(db, sql), got[64];
+        snprintf(got, sizeof got, "%lld|%lld\n", (long long)json_integer_value(json_object_get(row, "total")),
+                 (long long)json_integer_value(json_object_get(row, "correct")));
+        assert_string_equal(got, want);
+        free(want);
+    }
+    assert_int_equal(anagram_rows, json_array_size(json_object_get(all, "rows")));
     json_decref(all);
 }
 

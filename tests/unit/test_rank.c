@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rank/cluetype.h"
 #include "rank/rank.h"
 
 static struct rank_model models[] = {{1, "Alpha"}, {2, "Bravo"}, {3, "Charlie"}, {4, "Delta"}, {5, "Echo"}};
@@ -321,7 +322,9 @@ static void test_rank_ranges(void **state)
         for (int clue = 0; clue < 20; clue++)
             for (int m = 4; m >= 1; m--) { /* any order */
                 int right = m == 1 || (m == 2 && w == 0 && clue < 10) || (m == 3 && clue < 9);
-                answers[n] = (struct rank_answer){.clue_id = w * 100 + clue, .model_id = m, .correct = right};
+                unsigned types = w == 1 ? 0 : clue < 10 ? RANK_CT_ANAGRAM : RANK_CT_CHARADE | RANK_CT_DELETION;
+                answers[n] = (struct rank_answer){.clue_id = w * 100 + clue, .model_id = m, .correct = right,
+                                                  .types = types};
                 snprintf(answers[n].week, sizeof answers[n].week, "%s", weeks[w].week);
                 n++;
             }
@@ -386,6 +389,25 @@ static void test_rank_ranges(void **state)
         }
     }
     assert_int_equal(seen, 2);
+    /* By clue type: W01's clues 0-9 anagrams, 10-19 charades with a
+     * deletion; W02's without an explanation. Bravo: 10/10, 0/10, 0/10, 0/20. */
+    static const struct {
+        int type, total, correct;
+    } bravo[] = {{0, 10, 10}, {2, 10, 0}, {6, 10, 0}, {11, 20, 0}};
+    int found = 0;
+    for (size_t i = 0; i < o.ntypes; i++) {
+        const struct rank_type_accuracy *t = &o.types[i];
+        if (t->model_id != 2)
+            continue;
+        assert_true((size_t)found < sizeof bravo / sizeof bravo[0]);
+        assert_int_equal(t->type, bravo[found].type);
+        assert_int_equal(t->total, bravo[found].total);
+        assert_int_equal(t->correct, bravo[found].correct);
+        assert_true(t->ci_low <= t->accuracy + 1e-9 && t->accuracy <= t->ci_high + 1e-9);
+        found++;
+    }
+    assert_int_equal(found, 4);
+    assert_int_equal(o.ntypes, 16); /* four models, four types each */
     rank_output_free(&o);
 }
 

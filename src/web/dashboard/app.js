@@ -269,6 +269,89 @@ function headToHead(rows, cells) {
   );
 }
 
+// Wordplay types in the order of src/rank/cluetype.h, as shown.
+const CLUE_TYPES = [
+  ["anagram", "Anagram"], ["hidden", "Hidden word"], ["charade", "Charade"], ["container", "Container"],
+  ["reversal", "Reversal"], ["homophone", "Homophone"], ["deletion", "Deletion"], ["double_definition", "Double definition"],
+  ["cryptic_definition", "Cryptic definition"], ["and_lit", "&lit"], ["other", "Other"], ["unknown", "Unknown (no explanation)"],
+];
+const typeLabel = (t) => (CLUE_TYPES.find(([k]) => k === t) || [t, t])[1];
+const typeOrder = (t) => CLUE_TYPES.findIndex(([k]) => k === t);
+
+// One model's accuracy by clue type (all time, its ranked weeks).
+function typeSection(rows) {
+  if (!rows.length) return null;
+  rows = rows.slice().sort((a, b) => typeOrder(a.clue_type) - typeOrder(b.clue_type));
+  return h(
+    "section.clue-types",
+    {},
+    h("h3", {}, "Accuracy by clue type"),
+    h("p.hint", {}, "All time, over the clues of its ranked weeks; types read from the blog's explanation (a clue may have several)."),
+    h(
+      "div.scroll",
+      {},
+      h(
+        "table.types",
+        {},
+        h("thead", {}, h("tr", {}, ["Clue type", "Correct", "Accuracy", "95% interval"].map((t) => h("th", { scope: "col" }, t)))),
+        h(
+          "tbody",
+          {},
+          rows.map((r) =>
+            h(
+              "tr.type-row",
+              { "data-type": r.clue_type },
+              h("td", {}, typeLabel(r.clue_type)),
+              h("td.type-correct", {}, `${r.correct}/${r.total}`),
+              h("td.type-accuracy", {}, pct(r.accuracy)),
+              h("td", {}, `${pct(r.ci_low)} – ${pct(r.ci_high)}`),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// Clue type × model on the all-time page: accuracy, with the count in the tooltip.
+function typeMatrix(models, rows) {
+  if (!rows.length) return null;
+  const types = CLUE_TYPES.map(([k]) => k).filter((k) => rows.some((r) => r.clue_type === k));
+  const at = new Map(rows.map((r) => [`${r.openrouter_id}\n${r.clue_type}`, r]));
+  return h(
+    "section.type-matrix",
+    {},
+    h("h3", {}, "Accuracy by clue type"),
+    h("p.hint", {}, "Per model over the clues of its ranked weeks; hover for the count and the 95% interval."),
+    h(
+      "div.scroll",
+      {},
+      h(
+        "table.type-model",
+        {},
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Model"), types.map((t) => h("th", { scope: "col" }, typeLabel(t))))),
+        h(
+          "tbody",
+          {},
+          models.map((m) =>
+            h(
+              "tr.type-model-row",
+              { "data-model-id": m.openrouter_id },
+              h("th", { scope: "row" }, m.display_name),
+              types.map((t) => {
+                const r = at.get(`${m.openrouter_id}\n${t}`);
+                return r
+                  ? h("td.type-cell", { "data-type": t, title: `${r.correct}/${r.total}, 95% interval ${pct(r.ci_low)} – ${pct(r.ci_high)}` }, pct(r.accuracy))
+                  : h("td", {}, "—");
+              }),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 // ---- queries (read-only; the same SQL works on the embedded endpoint, sqld and Turso) ----
 
 // The week shown when none is asked for: the newest ranked, else the newest with clues.
@@ -322,6 +405,10 @@ const Q = {
   headToHead: `SELECT m.openrouter_id AS model, o.openrouter_id AS opponent, h.wins, h.losses, h.ties, h.p_value,
                       h.significant
                FROM alltime_head_to_head h JOIN models m ON m.id = h.model_id JOIN models o ON o.id = h.opponent_id`,
+  typeAccuracy: `SELECT m.openrouter_id, m.display_name, t.clue_type, t.total, t.correct, t.accuracy, t.ci_low, t.ci_high
+                 FROM alltime_type_accuracy t JOIN models m ON m.id = t.model_id
+                 JOIN alltime_rankings a ON a.model_id = t.model_id
+                 WHERE ? IS NULL OR m.openrouter_id = ? ORDER BY a.rank, m.display_name, t.clue_type`,
   alltimeWeeks: `SELECT count(*) AS weeks FROM week_status WHERE status = 'ranked'`,
   model: `SELECT id, display_name, provider, openrouter_id, is_active FROM models WHERE openrouter_id = ?`,
   history: `SELECT * FROM (SELECT r.week_id, r.rank, r.accuracy, r.ci_low, r.ci_high, r.correct_count, r.total_clues,
@@ -641,7 +728,7 @@ function resultsTable(results, model) {
 async function allTimeView() {
   const seq = navigation;
   loading("the all-time board");
-  const [rows, [weeks], cells] = await client.query([q(Q.alltime), q(Q.alltimeWeeks), q(Q.headToHead)]);
+  const [rows, [weeks], cells, types] = await client.query([q(Q.alltime), q(Q.alltimeWeeks), q(Q.headToHead), q(Q.typeAccuracy, null, null)]);
   if (seq !== navigation) return;
   const scale = ciScale(rows);
   const groups = rangeGroups(rows);
@@ -680,6 +767,7 @@ async function allTimeView() {
       : h("p", {}, "No ranked weeks yet."),
     rows.length ? h("p.hint.range-note", {}, RANGE_NOTE) : null,
     headToHead(rows, cells),
+    typeMatrix(rows, types),
   );
 }
 
@@ -688,12 +776,13 @@ async function allTimeView() {
 async function modelView(id) {
   const seq = navigation;
   loading("the model");
-  const [models, history, unranked, quality, qualityAllTime] = await client.query([
+  const [models, history, unranked, quality, qualityAllTime, types] = await client.query([
     q(Q.model, id),
     q(Q.history, id),
     q(Q.unranked, id),
     q(Q.quality, id),
     q(Q.qualityAllTime, id),
+    q(Q.typeAccuracy, id, id),
   ]);
   if (seq !== navigation) return;
   if (!models.length) {
@@ -755,6 +844,7 @@ async function modelView(id) {
         )
       : null,
     qualitySection(qualityAllTime[0], quality),
+    typeSection(types),
     unranked.length
       ? h(
           "section.incomplete",
