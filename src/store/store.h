@@ -345,6 +345,34 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
  * with evaluations that were never ranked. */
 int store_alltime_json(struct store *store, json_t **out, struct err *err);
 
+/* ---- open data (store/export.c) ----------------------------------------- */
+
+/* The weeks with clues, oldest first (only week when given and it has
+ * clues: then *n is 0 or 1), into a new array the caller frees. */
+int store_export_weeks(struct store *store, const char *week, char (**weeks)[16], size_t *n, struct err *err);
+
+/* A week's clues for `export-data`, in puzzle then clue order, as a new
+ * JSON array: {"week", "clue_id", "series", "number", "setter", "url",
+ * "publication_date", "clue_number", "direction", "clue", "enumeration",
+ * "answer" (what verdicts check against), "display_answer" (as the blog
+ * shows it), "explanation", "clue_types" (null, a place for
+ * the caller to fill), "counted" (false when the puzzle
+ * is quarantined or the clue excluded), "evaluations": [{"model" (the
+ * OpenRouter id), "reply", "extracted_answer", "rule" (the extraction
+ * rule, null where the schema has no evaluations.extract_rule), "verdict"
+ * (correct | wrong | no_answer | error), "error", "prompt_tokens",
+ * "completion_tokens", "reasoning_tokens", "cost", "latency_ms",
+ * "finish_reason", "prompt_version"}] by model id}. */
+int store_export_week(struct store *store, const char *week, json_t **out, struct err *err);
+
+struct store_export_summary {
+    int64_t weeks, clues, evaluations, models;
+    char series[512];                  /* "guardian-cryptic, guardian-prize", sorted */
+};
+
+/* What an export holds (week NULL: everything), for its datasheet. */
+int store_export_summary(struct store *store, const char *week, struct store_export_summary *out, struct err *err);
+
 /* Retires a model with the provider's reason (it is skipped until
  * reactivated), or with reason NULL reactivates it. *found: the id exists. */
 int store_model_retire(struct store *store, const char *openrouter_id, const char *reason, int *found,
