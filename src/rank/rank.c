@@ -319,13 +319,34 @@ static int alltime_pairs(const struct rank_input *in, struct rank_output *out, c
 /* Per (model, type) counts of the answers of ranked (week, model) rows:
  * answers are sorted by week like rows' weeks; counts[model index *
  * RANK_CT_COUNT + type] pairs of (total, correct). */
+struct latency {
+    size_t model;                      /* index in the input's models */
+    double ms;
+};
+
+static int cmp_latency(const void *pa, const void *pb)
+{
+    const struct latency *a = pa, *b = pb;
+    if (a->model != b->model)
+        return a->model < b->model ? -1 : 1;
+    return (a->ms > b->ms) - (a->ms < b->ms);
+}
+
+/* Also sums each model's known costs (cost[2m]: sum, cost[2m+1]: count)
+ * and lists its known latencies. */
 static void count_types(const struct rank_answer *a, size_t na, const struct rank_row *rows, size_t n,
-                        const size_t *idx, int *counts)
+                        const size_t *idx, int *counts, double *cost, struct latency *lat, size_t *nlat)
 {
     for (size_t k = 0; k < na; k++)
         for (size_t i = 0; i < n; i++) {
             if (rows[i].model_id != a[k].model_id)
                 continue;
+            if (a[k].cost >= 0) {
+                cost[idx[i] * 2] += a[k].cost;
+                cost[idx[i] * 2 + 1]++;
+            }
+            if (a[k].latency_ms >= 0)
+                lat[(*nlat)++] = (struct latency){idx[i], a[k].latency_ms};
             unsigned types = a[k].types ? a[k].types : RANK_CT_UNKNOWN;
             for (int t = 0; t < RANK_CT_COUNT; t++)
                 if (types & (1u << t)) {
@@ -335,13 +356,22 @@ static void count_types(const struct rank_answer *a, size_t na, const struct ran
         }
 }
 
-static int alltime_types(const struct rank_input *in, struct rank_output *out, const int *counts, struct err *err)
+static int alltime_types(const struct rank_input *in, struct rank_output *out, const int *counts, const double *cost,
+                         struct latency *lat, size_t nlat, struct err *err)
 {
     out->types = calloc(out->nalltime * RANK_CT_COUNT + 1, sizeof *out->types);
     if (!out->types)
         return err_set(err, "out of memory");
+    qsort(lat, nlat, sizeof *lat, cmp_latency);
     for (size_t i = 0; i < out->nalltime; i++) {
         size_t m = (size_t)(model_of(in, out->alltime[i].model_id) - in->models);
+        out->alltime[i].cost_per_clue = cost[m * 2 + 1] > 0 ? cost[m * 2] / cost[m * 2 + 1] : -1;
+        size_t first = 0, count = 0;
+        while (first < nlat && lat[first].model < m)
+            first++;
+        while (first + count < nlat && lat[first + count].model == m)
+            count++;
+        out->alltime[i].median_latency_ms = count ? lat[first + (count - 1) / 2].ms : -1;
         for (int t = 0; t < RANK_CT_COUNT; t++) {
             const int *c = &counts[(m * RANK_CT_COUNT + (size_t)t) * 2];
             if (c[0] == 0)
@@ -463,9 +493,12 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
     size_t *idx = calloc(nm, sizeof *idx);
     signed char *pstate = calloc(nm, 1);
     int *type_counts = calloc(nm * RANK_CT_COUNT * 2, sizeof *type_counts);
+    double *costs = calloc(nm * 2, sizeof *costs);
+    struct latency *lat = calloc(in->nanswers + 1, sizeof *lat);
+    size_t nlat = 0;
     if (!weeks || !out->weeks || !out->rows || !out->coverage || !out->tenures || !out->alltime ||
         !out->alltime_quality || !states || !answers || !disc || !alld || !alls || !idx || !pstate ||
-        !type_counts) {
+        !type_counts || !costs || !lat) {
         err_set(err, "out of memory");
         goto out;
     }
@@ -551,7 +584,7 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
         memset(disc, 0, n * n * sizeof *disc);
         count_pairs(&answers[first_answer], cursor - first_answer, rows, n, idx, nm, disc, alld, alls, pstate);
         week_ranges(rows, n, disc);
-        count_types(&answers[first_answer], cursor - first_answer, rows, n, idx, type_counts);
+        count_types(&answers[first_answer], cursor - first_answer, rows, n, idx, type_counts, costs, lat, &nlat);
         /* Movement and tenure. */
         for (size_t s = 0; s < in->nmodels; s++)
             states[s].held_latest = 0;
@@ -625,7 +658,7 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
                                    ? p->rank
                                    : (int)i + 1;
     }
-    if (alltime_pairs(in, out, alld, alls, err) < 0 || alltime_types(in, out, type_counts, err) < 0)
+    if (alltime_pairs(in, out, alld, alls, err) < 0 || alltime_types(in, out, type_counts, costs, lat, nlat, err) < 0)
         goto out;
 
     /* All-time quality: pooled over every week the model has evaluations in. */
@@ -663,6 +696,8 @@ out:
     free(idx);
     free(pstate);
     free(type_counts);
+    free(costs);
+    free(lat);
     if (rc < 0)
         rank_output_free(out);
     return rc;

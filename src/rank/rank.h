@@ -34,7 +34,9 @@
  *    than every model at the next competition rank below it; a tenure
  *    counts the weeks of its stint in which that held (significant_weeks);
  *  - accuracy by wordplay type (cluetype.h), all-time, over the answers
- *    the pooled accuracy is made of, with Wilson intervals;
+ *    the pooled accuracy is made of, with Wilson intervals; over the same
+ *    answers, the mean cost per clue and the median latency (the lower
+ *    middle value of an even count);
  *  - all-time ranges: the same paired test over every clue both models
  *    answered in weeks in which both were ranked (the clues the pooled
  *    accuracy is made of), and the head-to-head matrix of those counts;
@@ -97,6 +99,8 @@ struct rank_answer {
     int64_t model_id;
     int correct;                      /* 1 correct, 0 wrong or no answer */
     unsigned types;                   /* the clue's wordplay types (rank_clue_types); 0: unknown */
+    double cost;                      /* USD; < 0 unknown */
+    double latency_ms;                /* < 0 unknown */
 };
 
 struct rank_input {
@@ -170,6 +174,8 @@ struct rank_alltime {
     double accuracy, ci_low, ci_high;
     int rank;
     int rank_lo, rank_hi;              /* all-time rank range */
+    double cost_per_clue;              /* mean cost of the pooled answers that report one; < 0 none */
+    double median_latency_ms;          /* median latency of the pooled answers that report one; < 0 none */
 };
 
 /* A model's all-time accuracy on the clues of one wordplay type (a clue

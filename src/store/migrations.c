@@ -376,6 +376,8 @@ static const char *const m13_rank_ranges[] = {
     "ALTER TABLE rank_tenure ADD COLUMN significant_weeks INTEGER",
     "ALTER TABLE alltime_rankings ADD COLUMN rank_lo INTEGER",
     "ALTER TABLE alltime_rankings ADD COLUMN rank_hi INTEGER",
+    "ALTER TABLE alltime_rankings ADD COLUMN cost_per_clue REAL",
+    "ALTER TABLE alltime_rankings ADD COLUMN median_latency_ms REAL",
     "CREATE TABLE alltime_head_to_head (\n"
     "    model_id INTEGER NOT NULL REFERENCES models(id),\n"
     "    opponent_id INTEGER NOT NULL REFERENCES models(id),\n"
@@ -419,7 +421,7 @@ const struct store_migration store_migrations[] = {
     {12, "rejected posts (url, series, number, reason, first and last seen, attempts); linked lights of a clue",
      m12_rejected_posts, -1, NULL},
     {13, "rank ranges from exact paired tests, significant movement, all-time ranges, head-to-head and accuracy "
-         "by clue type",
+         "by clue type, cost per clue and median latency",
      m13_rank_ranges, -1, NULL},
 };
 

@@ -46,7 +46,7 @@ static const char *const sql_answers =
 /* Every scored answer, for the paired tests (errors are no answer to
  * compare) and the accuracy by wordplay type (from the explanation). */
 static const char *const sql_paired =
-    "SELECT p.week_id, c.id, e.model_id, e.outcome = 'correct', c.explanation\n"
+    "SELECT p.week_id, c.id, e.model_id, e.outcome = 'correct', c.explanation, e.cost, e.response_time_ms\n"
     "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
     "WHERE e.outcome IN ('correct', 'wrong', 'no_answer') AND " SCORED "\n"
     "ORDER BY p.week_id, c.id, e.model_id";
@@ -142,6 +142,8 @@ int store_rank_input_read(struct store *store, struct rank_input *in, struct err
         answers[i].model_id = db_result_int(pr, i, 2);
         answers[i].correct = db_result_int(pr, i, 3) != 0;
         answers[i].types = rank_clue_types(db_result_text(pr, i, 4));
+        answers[i].cost = db_result_is_null(pr, i, 5) ? -1 : db_result_real(pr, i, 5);
+        answers[i].latency_ms = db_result_is_null(pr, i, 6) ? -1 : db_result_real(pr, i, 6);
     }
     in->answers = answers;
     in->nanswers = pr->nrows;
@@ -191,8 +193,8 @@ static const char *const sql_insert_tenure =
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char *const sql_insert_alltime =
     "INSERT INTO alltime_rankings (model_id, weeks, total_clues, correct_count, accuracy, ci_low, ci_high, rank,\n"
-    "    rank_lo, rank_hi)\n"
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "    rank_lo, rank_hi, cost_per_clue, median_latency_ms)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char *const sql_insert_type =
     "INSERT INTO alltime_type_accuracy (model_id, clue_type, total, correct, accuracy, ci_low, ci_high)\n"
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -346,7 +348,7 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
     }
     for (size_t i = 0; i < o->nalltime; i++) {
         const struct rank_alltime *t = &o->alltime[i];
-        a = add(&b, sql_insert_alltime, 10);
+        a = add(&b, sql_insert_alltime, 12);
         a[0] = db_int(t->model_id);
         a[1] = db_int(t->weeks);
         a[2] = db_int(t->total);
@@ -357,6 +359,8 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         a[7] = db_int(t->rank);
         a[8] = db_int(t->rank_lo);
         a[9] = db_int(t->rank_hi);
+        a[10] = t->cost_per_clue < 0 ? db_null() : db_real(t->cost_per_clue);
+        a[11] = t->median_latency_ms < 0 ? db_null() : db_real(t->median_latency_ms);
     }
     for (size_t i = 0; i < o->nh2h; i++) {
         const struct rank_h2h *h = &o->h2h[i];
@@ -429,7 +433,7 @@ static const char *const sql_incomplete =
 static const char *const sql_alltime =
     "SELECT a.rank, m.display_name, m.openrouter_id, m.provider, a.weeks, a.correct_count,\n"
     "       a.total_clues, a.accuracy, a.ci_low, a.ci_high, q.weeks, q.clues, " QUALITY("q") ",\n"
-    "       a.rank_lo, a.rank_hi\n"
+    "       a.rank_lo, a.rank_hi, a.cost_per_clue, a.median_latency_ms\n"
     "FROM alltime_rankings a JOIN models m ON m.id = a.model_id\n"
     "LEFT JOIN alltime_quality q ON q.model_id = a.model_id ORDER BY a.rank, m.display_name";
 /* Models with evaluations but never ranked. */
@@ -543,7 +547,8 @@ int store_alltime_json(struct store *store, json_t **out, struct err *err)
 {
     static const char *const names[] = {"rank", "model", "model_id", "provider", "weeks", "correct",
                                         "total", "accuracy", "ci_low", "ci_high", "rates_weeks", "rates_clues",
-                                        QUALITY_NAMES, "rank_lo", "rank_hi", NULL};
+                                        QUALITY_NAMES, "rank_lo", "rank_hi", "cost_per_clue", "median_latency_ms",
+                                        NULL};
     static const char *const type_names[] = {"model_id", "clue_type", "total", "correct", "accuracy", "ci_low",
                                              "ci_high", NULL};
     static const char *const h2h_names[] = {"model_id", "opponent_id", "wins", "losses", "ties", "p_value",

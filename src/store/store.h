@@ -332,7 +332,8 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
 /* The all-time board: {"weeks_ranked", "rows": [{"rank", "model",
  * "model_id", "provider", "weeks", "correct", "total", "accuracy",
  * "ci_low", "ci_high", "rates_weeks", "rates_clues", QUALITY, "rank_lo",
- * "rank_hi"}], "incomplete": [{"model", "model_id", "provider",
+ * "rank_hi", "cost_per_clue" (USD), "median_latency_ms" (null when no
+ * pooled answer reports one)}], "incomplete": [{"model", "model_id", "provider",
  * "rates_weeks", "rates_clues", "evaluated", "errors", QUALITY}],
  * "head_to_head": [{"model_id", "opponent_id" (OpenRouter ids), "wins",
  * "losses", "ties", "p_value", "significant" (boolean)}] (both directions

@@ -174,6 +174,13 @@ try {
       significant: document.querySelectorAll("table.h2h td.h2h-cell.significant").length,
       first: document.querySelector("table.h2h td.h2h-cell")?.textContent || null,
     }));
+    out.scatter = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("svg.scatter"), (svg) => ({
+        title: svg.querySelector("title")?.textContent,
+        dots: svg.querySelectorAll("circle.dot").length,
+        labels: Array.from(svg.querySelectorAll("text.point-label"), (t) => t.textContent),
+      })),
+    );
     out.type_matrix = await page.evaluate(() =>
       Array.from(document.querySelectorAll("tr.type-model-row"), (tr) => ({
         model_id: tr.dataset.modelId,
@@ -213,6 +220,7 @@ try {
     await settled();
     out.phone_alltime = await page.evaluate(() => ({
       overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+      scatter_widths: Array.from(document.querySelectorAll("svg.scatter"), (svg) => svg.getBoundingClientRect().width),
       rows: document.querySelectorAll("tr.alltime-row").length,
     }));
     await shot("phone-all-time");

@@ -506,6 +506,18 @@ static void check_report(const json_t *report)
     }
     assert_true(k > 0);
     assert_int_equal(json_array_size(shown_types), k);
+    /* The scatter charts: one dot per model reporting a cost (a latency), as stored. */
+    size_t with_cost = 0, with_latency = 0;
+    json_array_foreach(json_object_get(want, "rows"), i, r) {
+        with_cost += json_number_value(json_object_get(r, "cost_per_clue")) > 0;
+        with_latency += json_is_number(json_object_get(r, "median_latency_ms"));
+    }
+    json_t *scatter = json_object_get(report, "scatter");
+    assert_int_equal(json_array_size(scatter), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(scatter, 0), "title")), "Accuracy against cost per clue");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(scatter, 0), "dots")), with_cost);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(scatter, 1), "dots")), with_latency);
+    assert_true(with_cost > 0 && with_latency > 0);
     json_t *matrix = json_object_get(report, "type_matrix");
     assert_int_equal(json_array_size(matrix), json_array_size(json_object_get(want, "rows")));
     size_t cells = 0;
@@ -526,6 +538,11 @@ static void check_report(const json_t *report)
     assert_false(json_is_true(json_object_get(json_object_get(report, "phone"), "overflow")));
     assert_false(json_is_true(json_object_get(json_object_get(report, "phone_alltime"), "overflow")));
     assert_true(json_integer_value(json_object_get(json_object_get(report, "phone_alltime"), "rows")) > 0);
+    /* The scatter charts fit a phone: drawn at most 360 px wide, so their text is not shrunk. */
+    json_t *widths = json_object_get(json_object_get(report, "phone_alltime"), "scatter_widths");
+    assert_int_equal(json_array_size(widths), 2);
+    json_array_foreach(widths, i, r)
+        assert_true(json_number_value(r) > 250 && json_number_value(r) <= 360);
 }
 
 static void test_served(void **state)

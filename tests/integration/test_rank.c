@@ -615,6 +615,27 @@ static void test_ranges_old_database(void **state)
         assert_int_equal(json_integer_value(json_object_get(cell, "ties")), p.shared[a][o] - p.d[a][o] - p.d[o][a]);
         assert_int_equal(json_is_true(json_object_get(cell, "significant")), sign_test_p(p.d[a][o], p.d[o][a]) < 0.05L);
     }
+    /* Cost per clue and median latency over the pooled answers, as SQL computes them here. */
+    json_array_foreach(json_object_get(all, "rows"), i, cell) {
+        char sql[1400];
+        const char *pooled =
+            "FROM weekly_rankings r JOIN models m ON m.id = r.model_id JOIN evaluations e ON e.model_id = r.model_id\n"
+            "JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id AND p.week_id = r.week_id\n"
+            "WHERE e.outcome IN ('correct', 'wrong', 'no_answer') AND p.quarantine_reason IS NULL\n"
+            "AND c.exclude_reason IS NULL AND m.openrouter_id = ";
+        const char *model = json_string_value(json_object_get(cell, "model_id"));
+        snprintf(sql, sizeof sql, "SELECT printf('%%.9e', avg(e.cost)) %s'%s' AND e.cost IS NOT NULL", pooled, model);
+        char *want = tu_sql(db, sql), got[64];
+        snprintf(got, sizeof got, "%.9e\n", json_number_value(json_object_get(cell, "cost_per_clue")));
+        assert_string_equal(got, want);
+        free(want);
+        snprintf(sql, sizeof sql,
+                 "SELECT e.response_time_ms %s'%s' AND e.response_time_ms IS NOT NULL ORDER BY 1 LIMIT 1 OFFSET "
+                 "(SELECT (count(*) - 1) / 2 %s'%s' AND e.response_time_ms IS NOT NULL)",
+                 pooled, model, pooled, model);
+        assert_int_equal((int64_t)json_number_value(json_object_get(cell, "median_latency_ms")), tu_sql_int(db, sql));
+    }
+
     /* The old data has no explanations: every pooled answer is of an unknown type. */
     json_t *types = json_object_get(all, "clue_types"), *row;
     assert_int_equal(json_array_size(types), json_array_size(json_object_get(all, "rows")));

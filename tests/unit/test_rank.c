@@ -324,7 +324,7 @@ static void test_rank_ranges(void **state)
                 int right = m == 1 || (m == 2 && w == 0 && clue < 10) || (m == 3 && clue < 9);
                 unsigned types = w == 1 ? 0 : clue < 10 ? RANK_CT_ANAGRAM : RANK_CT_CHARADE | RANK_CT_DELETION;
                 answers[n] = (struct rank_answer){.clue_id = w * 100 + clue, .model_id = m, .correct = right,
-                                                  .types = types};
+                                                  .types = types, .cost = 0.001 * m, .latency_ms = clue * 10 + m};
                 snprintf(answers[n].week, sizeof answers[n].week, "%s", weeks[w].week);
                 n++;
             }
@@ -408,6 +408,12 @@ static void test_rank_ranges(void **state)
     }
     assert_int_equal(found, 4);
     assert_int_equal(o.ntypes, 16); /* four models, four types each */
+    /* Bravo's 40 pooled answers: 0.002 each; latencies 2, 2, 12, 12, ... 192: lower middle 92. */
+    for (size_t i = 0; i < o.nalltime; i++)
+        if (o.alltime[i].model_id == 2) {
+            assert_true(close_to(o.alltime[i].cost_per_clue, 0.002));
+            assert_true(close_to(o.alltime[i].median_latency_ms, 92));
+        }
     rank_output_free(&o);
 }
 

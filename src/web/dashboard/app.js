@@ -7,7 +7,7 @@
 
 import { config } from "./config.js";
 import { createClient, DbError } from "./hrana.js";
-import { lineChart } from "./chart.js";
+import { lineChart, scatterChart } from "./chart.js";
 
 const TOKEN_KEY = "cryptic-bench-read-token";
 const main = document.getElementById("main");
@@ -269,6 +269,51 @@ function headToHead(rows, cells) {
   );
 }
 
+// Accuracy against cost per clue and against median latency (all time), for the models that report them.
+function costCharts(rows) {
+  const known = (v) => v !== null && v !== undefined;
+  const short = (name) => clip(name, 16);
+  const costs = rows.filter((r) => known(r.cost_per_clue) && r.cost_per_clue > 0);
+  const speeds = rows.filter((r) => known(r.median_latency_ms));
+  if (!costs.length && !speeds.length) return null;
+  const point = (r, x, what) => ({
+    x,
+    y: r.accuracy,
+    lo: r.ci_low,
+    hi: r.ci_high,
+    label: short(r.display_name),
+    tip: `${r.display_name}: ${pct(r.accuracy)} (${pct(r.ci_low)}–${pct(r.ci_high)}), ${what}`,
+  });
+  const cents = (v) => (v >= 1 ? `$${v}` : `${+(v * 100).toPrecision(2)}¢`);
+  return h(
+    "section.cost-speed",
+    {},
+    h("h3", {}, "Accuracy against cost and speed"),
+    h("p.hint", {}, "All time: each dot a model with its 95% interval; cost per clue on a log scale (as the API reported it), latency the median of its calls."),
+    h(
+      "div.charts",
+      {},
+      costs.length
+        ? scatterChart(costs.map((r) => point(r, r.cost_per_clue, `${cents(r.cost_per_clue)} per clue`)), {
+            title: "Accuracy against cost per clue",
+            xTitle: "cost per clue (log scale)",
+            yTitle: "accuracy",
+            xLog: true,
+            xFormat: cents,
+          })
+        : null,
+      speeds.length
+        ? scatterChart(speeds.map((r) => point(r, r.median_latency_ms / 1000, `median ${duration(r.median_latency_ms)}`)), {
+            title: "Accuracy against median latency",
+            xTitle: "median latency (s)",
+            yTitle: "accuracy",
+            xFormat: (v) => `${+v.toPrecision(2)}s`,
+          })
+        : null,
+    ),
+  );
+}
+
 // Wordplay types in the order of src/rank/cluetype.h, as shown.
 const CLUE_TYPES = [
   ["anagram", "Anagram"], ["hidden", "Hidden word"], ["charade", "Charade"], ["container", "Container"],
@@ -400,7 +445,7 @@ const Q = {
             ORDER BY CASE outcome WHEN 'wrong' THEN 0 WHEN 'no_answer' THEN 1 WHEN 'error' THEN 2 ELSE 3 END,
                      p.publication_date, p.id, c.direction, CAST(c.clue_number AS INTEGER), c.clue_number`,
   alltime: `SELECT a.rank, m.display_name, m.openrouter_id, m.provider, a.weeks, a.correct_count, a.total_clues,
-                   a.accuracy, a.ci_low, a.ci_high, a.rank_lo, a.rank_hi
+                   a.accuracy, a.ci_low, a.ci_high, a.rank_lo, a.rank_hi, a.cost_per_clue, a.median_latency_ms
             FROM alltime_rankings a JOIN models m ON m.id = a.model_id ORDER BY a.rank, m.display_name`,
   headToHead: `SELECT m.openrouter_id AS model, o.openrouter_id AS opponent, h.wins, h.losses, h.ties, h.p_value,
                       h.significant
@@ -767,6 +812,7 @@ async function allTimeView() {
       : h("p", {}, "No ranked weeks yet."),
     rows.length ? h("p.hint.range-note", {}, RANGE_NOTE) : null,
     headToHead(rows, cells),
+    costCharts(rows),
     typeMatrix(rows, types),
   );
 }
