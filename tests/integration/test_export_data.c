@@ -163,6 +163,32 @@ static void test_round_trip(void **state)
     free(da);
     free(dbp);
 
+    /* Where the schema records the extraction rule (evaluations.extract_rule,
+     * another issue's column), it is exported; without it, null (above). */
+    json_t *first = NULL;
+    {
+        char *w14 = tu_path(a, "2026-W14.jsonl"), *text14 = tu_read_file(w14, NULL);
+        first = json_loads(text14, JSON_DISABLE_EOF_CHECK, NULL);
+        assert_true(json_is_null(json_object_get(json_array_get(json_object_get(first, "evaluations"), 0), "rule")));
+        json_decref(first);
+        free(text14);
+        free(w14);
+    }
+    free(tu_sql(db, "ALTER TABLE evaluations ADD COLUMN extract_rule TEXT"));
+    free(tu_sql(db, "UPDATE evaluations SET extract_rule = 'bare-line' WHERE model_response IS NOT NULL"));
+    char *d = tu_path(work, "d");
+    r = CLI("export-data", "--out", d, "--week", "2026-W14");
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    char *w14 = tu_path(d, "2026-W14.jsonl"), *text14 = tu_read_file(w14, NULL);
+    first = json_loads(text14, JSON_DISABLE_EOF_CHECK, NULL);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(first, "evaluations"), 0), "rule")),
+                        "bare-line");
+    json_decref(first);
+    free(text14);
+    free(w14);
+    free(d);
+
     /* One week only. */
     char *c = tu_path(work, "c");
     r = CLI("export-data", "--out", c, "--week", "2026-W14");

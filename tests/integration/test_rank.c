@@ -473,6 +473,30 @@ static long double sign_test_p(int b, int c)
     return 2 * sum > 1 ? 1 : 2 * sum;
 }
 
+/* Not rank/'s code: two-sided Fisher exact test by plain products of
+ * binomial coefficients in long double (week-sized tables only). */
+static long double choose(int n, int k)
+{
+    long double c = 1;
+    for (int i = 1; i <= k; i++)
+        c = c * (n - k + i) / i;
+    return c;
+}
+
+static long double fisher_p(int c1, int t1, int c2, int t2)
+{
+    int n = t1 + t2, k = c1 + c2;
+    long double all = choose(n, t1), obs = choose(k, c1) * choose(n - k, t1 - c1) / all, p = 0;
+    for (int x = 0; x <= t1 && x <= k; x++) {
+        if (t1 - x > n - k)
+            continue;
+        long double px = choose(k, x) * choose(n - k, t1 - x) / all;
+        if (px <= obs * (1 + 1e-7L))
+            p += px;
+    }
+    return p;
+}
+
 enum { MAXM = 32 };
 
 struct pairs {
@@ -561,7 +585,7 @@ static void test_ranges_old_database(void **state)
     assert_int_equal(r.status, 0);
     tu_run_free(&r);
     char *weeks = tu_sql(db, "SELECT week_id FROM week_status WHERE status = 'ranked' ORDER BY week_id"), *save = NULL;
-    int checked = 0, narrow = 0;
+    int checked = 0, narrow = 0, moves = 0, significant_moves = 0;
     static struct pairs p;
     for (char *w = strtok_r(weeks, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
         r = CLI("leaderboard", "--week", w, "--json");
@@ -576,9 +600,24 @@ static void test_ranges_old_database(void **state)
             checked++;
             narrow += json_integer_value(json_object_get(row, "rank_hi")) <
                       json_integer_value(json_object_get(row, "rank_lo")) + 8;
-            /* NEW is never a significant move */
-            if (json_is_null(json_object_get(row, "previous_rank")))
+            /* NEW is never a significant move; the others by the Fisher test against the previous ranked week. */
+            if (json_is_null(json_object_get(row, "previous_rank"))) {
                 assert_true(json_is_false(json_object_get(row, "move_significant")));
+            } else {
+                char sql[600];
+                snprintf(sql, sizeof sql,
+                         "SELECT r.correct_count * 100000 + r.total_clues FROM weekly_rankings r JOIN models m "
+                         "ON m.id = r.model_id WHERE m.openrouter_id = '%s' AND r.week_id < '%s' "
+                         "ORDER BY r.week_id DESC LIMIT 1",
+                         json_string_value(json_object_get(row, "model_id")), w);
+                int64_t prev = tu_sql_int(db, sql);
+                int sig = fisher_p((int)json_integer_value(json_object_get(row, "correct")),
+                                   (int)json_integer_value(json_object_get(row, "total")), (int)(prev / 100000),
+                                   (int)(prev % 100000)) < 0.05L;
+                assert_int_equal(json_is_true(json_object_get(row, "move_significant")), sig);
+                moves++;
+                significant_moves += sig;
+            }
             if (strcmp(w, "2026-W14") == 0 &&
                 strcmp(json_string_value(json_object_get(row, "model_id")), "x-ai/grok-4.1-fast") == 0) {
                 assert_int_equal(json_integer_value(json_object_get(row, "rank_lo")), 1);
@@ -590,6 +629,12 @@ static void test_ranges_old_database(void **state)
     free(weeks);
     assert_int_equal(checked, tu_sql_int(db, "SELECT count(*) FROM weekly_rankings"));
     assert_true(narrow > 0); /* the data does separate some models */
+    assert_true(moves > 0 && significant_moves > 0); /* Haiku's 8/28 to 0/27 in 2026-W04 */
+    r = CLI("leaderboard", "--week", "2026-W04");
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "down 4*");
+    tu_assert_contains(r.out, "* a significant change from the previous ranked week");
+    tu_run_free(&r);
 
     /* All time: the same rule over every clue both answered in weeks both were ranked, and the matrix. */
     r = CLI("leaderboard", "--all-time", "--json");
