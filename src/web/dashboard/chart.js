@@ -96,13 +96,24 @@ export function scatterChart(points, options) {
     if (p.lo !== undefined && p.lo !== null && p.hi !== undefined && p.hi !== null)
       svg.appendChild(el("line", { x1: x, x2: x, y1: yOf(p.lo), y2: yOf(p.hi), class: "whisker" }));
   }
-  for (const p of points) {
+  // Labels placed greedily where they overlap no label already placed
+  // (about 5.5 px a character at 10 px); a dot whose label finds no room
+  // keeps its tooltip only.
+  const placed = [];
+  const free = (x0, x1, y) => placed.every((b) => x1 < b.x0 || x0 > b.x1 || Math.abs(y - b.y) >= 11);
+  for (const p of points.slice().sort((a, b) => b.y - a.y)) {
     const x = xOf(p.x), y = yOf(p.y);
     const dot = el("circle", { cx: x, cy: y, r: 4, class: "dot" });
     dot.appendChild(el("title", {}, p.tip || p.label));
     svg.appendChild(dot);
-    const right = x > left + plotW * 0.7;
-    svg.appendChild(el("text", { x: right ? x - 6 : x + 6, y: y - 5, class: "point-label", "text-anchor": right ? "end" : "start" }, p.label));
+    const width = p.label.length * 5.5;
+    for (const [dx, dy] of [[6, -5], [6, 12], [-6, -5], [-6, 12], [6, -16], [-6, -16], [6, 23], [-6, 23]]) {
+      const x0 = dx > 0 ? x + dx : x + dx - width, x1 = x0 + width, ly = y + dy;
+      if (x0 < 2 || x1 > W - 2 || ly < top + 8 || ly > top + plotH || !free(x0, x1, ly)) continue;
+      placed.push({ x0, x1, y: ly });
+      svg.appendChild(el("text", { x: dx > 0 ? x + dx : x + dx, y: ly, class: "point-label", "text-anchor": dx > 0 ? "start" : "end" }, p.label));
+      break;
+    }
   }
   return svg;
 }
