@@ -240,6 +240,21 @@ static const struct cli_command commands[] = {
         .run = cmd_backup,
     },
     {
+        .name = "export-data",
+        .usage = "--out DIR [--week W]",
+        .summary = "write the clues, replies and verdicts as open data (JSONL per week + datasheet)",
+        .help = "Writes DIR/WEEK.jsonl for every week with clues (or only W), one JSON object per\n"
+                "clue: the clue, enumeration, answer, the blog's explanation and its clue types,\n"
+                "and per model the reply, extracted answer, extraction rule, verdict, tokens, cost\n"
+                "and latency; and DIR/datasheet.md (sources, licence note, protocol and prompt\n"
+                "version, how verdicts are made), so anyone can re-score the replies. The same\n"
+                "database gives the same bytes. Exits 1 for a week with no clues.\n"
+                "\n"
+                "  --out DIR   the directory to write (created if missing; files replaced)\n"
+                "  --week W    only that week (e.g. 2026-W14)\n",
+        .run = cmd_export_data,
+    },
+    {
         .name = "export-dashboard",
         .usage = "--out DIR [--db-url URL] [--read-token T] [--token-header H]",
         .summary = "write the dashboard as a static site reading a remote database",

@@ -69,6 +69,7 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
 int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_export_dashboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_export_data(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_backfill(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_puzzles(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_clues(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);

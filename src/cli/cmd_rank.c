@@ -74,6 +74,26 @@ static void movement(const json_t *row, char *out, size_t size)
         snprintf(out, size, "=");
 }
 
+/* "4 (2–9)": the rank and its range, padded to 10 columns (the en dash is
+ * 3 bytes, 1 column); the rank alone when ranked before the ranges existed. */
+static void rank_with_range(const json_t *row, char *out, size_t size)
+{
+    long rank = (long)json_integer_value(json_object_get(row, "rank"));
+    const json_t *lo = json_object_get(row, "rank_lo"), *hi = json_object_get(row, "rank_hi");
+    int n;
+    if (json_is_integer(lo) && json_is_integer(hi))
+        n = snprintf(out, size, "%ld (%lld\xe2\x80\x93%lld)", rank, (long long)json_integer_value(lo) % 100000,
+                     (long long)json_integer_value(hi) % 100000);
+    else
+        n = snprintf(out, size, "%ld", rank);
+    int visible = n - (json_is_integer(lo) ? 2 : 0);
+    while (visible < 10 && (size_t)n + 1 < size) {
+        out[n++] = ' ';
+        out[n] = '\0';
+        visible++;
+    }
+}
+
 int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *week = NULL;
@@ -128,7 +148,8 @@ int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
     json_t *rows = json_object_get(board, "rows");
     if (alltime) {
         printf("All time (%lld ranked weeks)\n", (long long)json_integer_value(json_object_get(board, "weeks_ranked")));
-        printf("%4s  %-24s %-10s %5s %9s %8s  %s\n", "RANK", "MODEL", "PROVIDER", "WEEKS", "CORRECT", "ACCURACY", "95% CI");
+        printf("%-10s  %-24s %-10s %5s %9s %8s  %s\n", "RANK", "MODEL", "PROVIDER", "WEEKS", "CORRECT", "ACCURACY",
+               "95% CI");
     } else {
         const char *st = json_string_value(json_object_get(board, "status"));
         printf("Week %s (%lld clues): %s\n", week, (long long)json_integer_value(json_object_get(board, "clues")),
@@ -136,32 +157,41 @@ int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
         if (st && strcmp(st, "no-ranking") == 0)
             printf("%s\n", json_string_value(json_object_get(board, "reason")));
         if (json_array_size(rows))
-            printf("%4s  %-24s %-10s %9s %8s  %-14s %-7s %s\n", "RANK", "MODEL", "PROVIDER", "CORRECT", "ACCURACY",
+            printf("%-10s  %-24s %-10s %9s %8s  %-14s %-8s %s\n", "RANK", "MODEL", "PROVIDER", "CORRECT", "ACCURACY",
                    "95% CI", "MOVE", "TENURE");
     }
     size_t i;
     json_t *row;
+    int significant_moves = 0;
     json_array_foreach(rows, i, row) {
-        char correct[32], ci[32], move[32];
+        char correct[32], ci[32], move[32], ranked[48];
+        rank_with_range(row, ranked, sizeof ranked);
         snprintf(correct, sizeof correct, "%lld/%lld", (long long)json_integer_value(json_object_get(row, "correct")),
                  (long long)json_integer_value(json_object_get(row, "total")));
         snprintf(ci, sizeof ci, "[%.1f, %.1f]", pct_round1(json_number_value(json_object_get(row, "ci_low"))),
                  pct_round1(json_number_value(json_object_get(row, "ci_high"))));
         long rank = (long)json_integer_value(json_object_get(row, "rank"));
         if (alltime) {
-            printf("%4ld  %-24s %-10s %5lld %9s %7.1f%%  %s\n", rank, json_string_value(json_object_get(row, "model")),
+            printf("%s  %-24s %-10s %5lld %9s %7.1f%%  %s\n", ranked, json_string_value(json_object_get(row, "model")),
                    json_string_value(json_object_get(row, "provider")),
                    (long long)json_integer_value(json_object_get(row, "weeks")), correct,
                    pct_round1(json_number_value(json_object_get(row, "accuracy"))), ci);
             continue;
         }
         movement(row, move, sizeof move);
+        if (json_is_true(json_object_get(row, "move_significant"))) {
+            strncat(move, "*", sizeof move - strlen(move) - 1);
+            significant_moves = 1;
+        }
         long tenure = (long)json_integer_value(json_object_get(row, "tenure_weeks"));
-        printf("%4ld  %-24s %-10s %9s %7.1f%%  %-14s %-7s %ld week%s at #%ld\n", rank,
+        printf("%s  %-24s %-10s %9s %7.1f%%  %-14s %-8s %ld week%s at #%ld\n", ranked,
                json_string_value(json_object_get(row, "model")), json_string_value(json_object_get(row, "provider")),
                correct, pct_round1(json_number_value(json_object_get(row, "accuracy"))), ci, move, tenure,
                tenure == 1 ? "" : "s", rank);
     }
+    if (json_array_size(rows))
+        printf("RANK (lo\xe2\x80\x93hi): the ranks the paired tests allow (exact McNemar, p < 0.05)%s\n",
+               significant_moves ? "; * a significant change from the previous ranked week (Fisher exact)" : "");
     json_t *incomplete = json_object_get(board, "incomplete");
     if (alltime && json_array_size(incomplete)) {
         printf("Never ranked:");

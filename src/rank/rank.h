@@ -18,6 +18,28 @@
  *    neither extend nor break it;
  *  - 95 % Wilson intervals; all-time pooled over the weeks a model was
  *    ranked;
+ *  - rank ranges (issue 16, DESIGN §10): for each pair of models ranked in
+ *    a week, an exact two-sided McNemar test on the clues both answered
+ *    (rank_mcnemar_p on the discordant clues), significant at p <
+ *    RANK_ALPHA, no correction. rank_lo = 1 + the models significantly
+ *    better, rank_hi = N - the models significantly worse. With full
+ *    coverage a significantly better model always has the higher accuracy,
+ *    so the range contains the competition rank; below full coverage the
+ *    shared clues may disagree with the accuracies, and the range is then
+ *    widened to contain the rank;
+ *  - move_significant: the model's correct/total this week differs from its
+ *    previous ranked week's by a two-sided Fisher exact test (rank_fisher_p:
+ *    different clues, so unpaired) at p < RANK_ALPHA; never for NEW;
+ *  - ahead_significant: the model is significantly better (paired test)
+ *    than every model at the next competition rank below it; a tenure
+ *    counts the weeks of its stint in which that held (significant_weeks);
+ *  - accuracy by wordplay type (cluetype.h), all-time, over the answers
+ *    the pooled accuracy is made of, with Wilson intervals; over the same
+ *    answers, the mean cost per clue and the median latency (the lower
+ *    middle value of an even count);
+ *  - all-time ranges: the same paired test over every clue both models
+ *    answered in weeks in which both were ranked (the clues the pooled
+ *    accuracy is made of), and the head-to-head matrix of those counts;
  *  - answer quality, per (week, model) with evaluations, ranked or not, in
  *    percent of the week's scored clues (the coverage denominator):
  *    wrong_length_rate (correct or wrong outcomes whose answer has letters
@@ -36,6 +58,9 @@
 #include "core/err.h"
 
 #define RANK_WEEK_SIZE 16
+
+/* Significance level of every test here: p < RANK_ALPHA is significant. */
+#define RANK_ALPHA 0.05
 
 struct rank_model {
     int64_t id;
@@ -66,6 +91,18 @@ struct rank_error_in {
     int count;
 };
 
+/* One scored answer (outcome correct, wrong or no_answer; never an error)
+ * of a model to a clue of a week: what the paired tests compare. */
+struct rank_answer {
+    char week[RANK_WEEK_SIZE];
+    int64_t clue_id;
+    int64_t model_id;
+    int correct;                      /* 1 correct, 0 wrong or no answer */
+    unsigned types;                   /* the clue's wordplay types (rank_clue_types); 0: unknown */
+    double cost;                      /* USD; < 0 unknown */
+    double latency_ms;                /* < 0 unknown */
+};
+
 struct rank_input {
     const struct rank_week_in *weeks; /* any order */
     size_t nweeks;
@@ -76,6 +113,8 @@ struct rank_input {
     const struct rank_error_in *errors;
     size_t nerrors;
     double threshold;                 /* coverage % to be ranked; 0: 100 */
+    const struct rank_answer *answers; /* any order; at most one per (clue, model) */
+    size_t nanswers;
 };
 
 struct rank_row {
@@ -88,6 +127,10 @@ struct rank_row {
     int rank_change;                   /* previous - current; meaningless when previous_rank is 0 */
     int tenure_weeks;                  /* at this rank, as of this week */
     double avg_latency_ms, cost;       /* < 0: unknown */
+    int rank_lo, rank_hi;              /* rank range, rank_lo <= rank <= rank_hi */
+    int move_significant;              /* 1: differs significantly from its previous ranked week */
+    int ahead_significant;             /* 1: significantly better than every model at the next rank */
+    int tenure_significant_weeks;      /* of tenure_weeks, those with ahead_significant */
 };
 
 /* Answer quality over some clues (see the rules above). */
@@ -122,6 +165,7 @@ struct rank_tenure {
     char end_week[RANK_WEEK_SIZE];     /* the last week held */
     int weeks;
     int current;                       /* held in the latest ranked week */
+    int significant_weeks;             /* of weeks, those with ahead_significant */
 };
 
 struct rank_alltime {
@@ -129,6 +173,29 @@ struct rank_alltime {
     int weeks, total, correct;
     double accuracy, ci_low, ci_high;
     int rank;
+    int rank_lo, rank_hi;              /* all-time rank range */
+    double cost_per_clue;              /* mean cost of the pooled answers that report one; < 0 none */
+    double median_latency_ms;          /* median latency of the pooled answers that report one; < 0 none */
+};
+
+/* A model's all-time accuracy on the clues of one wordplay type (a clue
+ * of several types counts for each), over the same answers as its pooled
+ * accuracy (the weeks it was ranked). */
+struct rank_type_accuracy {
+    int64_t model_id;
+    int type;                          /* bit number: rank_clue_type_name(type) */
+    int total, correct;
+    double accuracy, ci_low, ci_high;  /* percent, Wilson 95 % */
+};
+
+/* Head to head of two all-time ranked models over the clues both answered
+ * in weeks both were ranked: wins (model right, opponent wrong), losses,
+ * ties (same verdict). Both directions are listed. */
+struct rank_h2h {
+    int64_t model_id, opponent_id;
+    int wins, losses, ties;
+    double p_value;                    /* rank_mcnemar_p(wins, losses) */
+    int significant;                   /* p_value < RANK_ALPHA */
 };
 
 /* A model's answer quality pooled over every week it has evaluations in. */
@@ -151,10 +218,26 @@ struct rank_output {
     size_t nalltime;
     struct rank_alltime_quality *alltime_quality; /* by model id; every model with evaluations */
     size_t nalltime_quality;
+    struct rank_h2h *h2h;              /* by model, then opponent, in all-time order */
+    size_t nh2h;
+    struct rank_type_accuracy *types;  /* by model in all-time order, then type; only types with clues */
+    size_t ntypes;
 };
 
 int rank_compute(const struct rank_input *in, struct rank_output *out, struct err *err);
 void rank_output_free(struct rank_output *out);
+
+/* Exact two-sided McNemar test: the binomial test of b against c out of
+ * b + c discordant clues at 1/2, p = min(1, 2 P(X <= min(b, c))), summed
+ * in log space so that thousands of clues neither underflow nor lose
+ * precision. 1 when there is no discordant clue. */
+double rank_mcnemar_p(int b, int c);
+
+/* Two-sided Fisher exact test of correct1/total1 against correct2/total2:
+ * the sum of the hypergeometric probabilities of the tables no more likely
+ * than the observed one (relative tolerance 1e-7, as R). 1 when either
+ * total is 0. */
+double rank_fisher_p(int correct1, int total1, int correct2, int total2);
 
 /* 95 % Wilson score interval of correct out of total, in percent. */
 void rank_wilson(int correct, int total, double *low, double *high);

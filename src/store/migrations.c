@@ -393,6 +393,45 @@ static const char *const m15_flow_error_class[] = {
     NULL,
 };
 
+/* Rankings no finer than the data (issue 16): rank ranges from exact
+ * paired tests, significant movement, the all-time head-to-head matrix
+ * and accuracy by wordplay type.
+ * Rows ranked before this migration have NULL ranges until the next
+ * `rank`. */
+static const char *const m16_rank_ranges[] = {
+    "ALTER TABLE weekly_rankings ADD COLUMN rank_lo INTEGER",
+    "ALTER TABLE weekly_rankings ADD COLUMN rank_hi INTEGER",
+    "ALTER TABLE weekly_rankings ADD COLUMN move_significant INTEGER",
+    "ALTER TABLE weekly_rankings ADD COLUMN ahead_significant INTEGER",
+    "ALTER TABLE weekly_rankings ADD COLUMN tenure_significant_weeks INTEGER",
+    "ALTER TABLE rank_tenure ADD COLUMN significant_weeks INTEGER",
+    "ALTER TABLE alltime_rankings ADD COLUMN rank_lo INTEGER",
+    "ALTER TABLE alltime_rankings ADD COLUMN rank_hi INTEGER",
+    "ALTER TABLE alltime_rankings ADD COLUMN cost_per_clue REAL",
+    "ALTER TABLE alltime_rankings ADD COLUMN median_latency_ms REAL",
+    "CREATE TABLE alltime_head_to_head (\n"
+    "    model_id INTEGER NOT NULL REFERENCES models(id),\n"
+    "    opponent_id INTEGER NOT NULL REFERENCES models(id),\n"
+    "    wins INTEGER NOT NULL,\n"
+    "    losses INTEGER NOT NULL,\n"
+    "    ties INTEGER NOT NULL,\n"
+    "    p_value REAL NOT NULL,\n"
+    "    significant INTEGER NOT NULL,\n"
+    "    PRIMARY KEY (model_id, opponent_id)\n"
+    ")",
+    "CREATE TABLE alltime_type_accuracy (\n"
+    "    model_id INTEGER NOT NULL REFERENCES models(id),\n"
+    "    clue_type TEXT NOT NULL,\n"
+    "    total INTEGER NOT NULL,\n"
+    "    correct INTEGER NOT NULL,\n"
+    "    accuracy REAL NOT NULL,\n"
+    "    ci_low REAL NOT NULL,\n"
+    "    ci_high REAL NOT NULL,\n"
+    "    PRIMARY KEY (model_id, clue_type)\n"
+    ")",
+    NULL,
+};
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -416,6 +455,9 @@ const struct store_migration store_migrations[] = {
     {14, "a model's weeks by (model, week): week_coverage and weekly_rankings (the dashboard's model page)",
      m14_by_model, -1, NULL},
     {15, "workflow errors carry their class and HTTP status as data", m15_flow_error_class, -1, NULL},
+    {16, "rank ranges from exact paired tests, significant movement, all-time ranges, head-to-head and accuracy "
+         "by clue type, cost per clue and median latency",
+     m16_rank_ranges, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rank/cluetype.h"
 #include "rank/rank.h"
 #include "store/store.h"
 #include "core/pct.h"
@@ -43,6 +44,14 @@ static const char *const sql_answers =
     "WHERE e.outcome IN ('correct', 'wrong') AND e.extracted_answer IS NOT NULL AND " SCORED "\n"
     "ORDER BY p.week_id, e.model_id";
 
+/* Every scored answer, for the paired tests (errors are no answer to
+ * compare) and the accuracy by wordplay type (from the explanation). */
+static const char *const sql_paired =
+    "SELECT p.week_id, c.id, e.model_id, e.outcome = 'correct', c.explanation, e.cost, e.response_time_ms\n"
+    "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
+    "WHERE e.outcome IN ('correct', 'wrong', 'no_answer') AND " SCORED "\n"
+    "ORDER BY p.week_id, c.id, e.model_id";
+
 static int cmp_cell(const void *pa, const void *pb)
 {
     const struct rank_cell *a = pa, *b = pb;
@@ -72,13 +81,15 @@ void store_rank_input_free(struct rank_input *in)
     free((void *)in->models);
     free((void *)in->cells);
     free((void *)in->errors);
+    free((void *)in->answers);
     memset(in, 0, sizeof *in);
 }
 
 int store_rank_input_read(struct store *store, struct rank_input *in, struct err *err)
 {
     struct db *db = store_db(store);
-    struct db_result *w = NULL, *m = NULL, *c = NULL, *e = NULL, *a = NULL;
+    struct db_result *w = NULL, *m = NULL, *c = NULL, *e = NULL, *a = NULL, *pr = NULL;
+    struct rank_answer *answers = NULL;
     struct rank_week_in *weeks = NULL;
     struct rank_model *models = NULL;
     struct rank_cell *cells = NULL;
@@ -87,7 +98,7 @@ int store_rank_input_read(struct store *store, struct rank_input *in, struct err
     memset(in, 0, sizeof *in);
     if (db_query(db, &DB_SQL(sql_weeks), &w, err) < 0 || db_query(db, &DB_SQL(sql_models), &m, err) < 0 ||
         db_query(db, &DB_SQL(sql_cells), &c, err) < 0 || db_query(db, &DB_SQL(sql_errors), &e, err) < 0 ||
-        db_query(db, &DB_SQL(sql_answers), &a, err) < 0) {
+        db_query(db, &DB_SQL(sql_answers), &a, err) < 0 || db_query(db, &DB_SQL(sql_paired), &pr, err) < 0) {
         err_prefix(err, "cannot read evaluations for ranking");
         goto out;
     }
@@ -95,7 +106,8 @@ int store_rank_input_read(struct store *store, struct rank_input *in, struct err
     models = calloc(m->nrows + 1, sizeof *models);
     cells = calloc(c->nrows + 1, sizeof *cells);
     errors = calloc(e->nrows + 1, sizeof *errors);
-    if (!weeks || !models || !cells || !errors) {
+    answers = calloc(pr->nrows + 1, sizeof *answers);
+    if (!weeks || !models || !cells || !errors || !answers) {
         err_set(err, "out of memory");
         goto out;
     }
@@ -125,6 +137,18 @@ int store_rank_input_read(struct store *store, struct rank_input *in, struct err
         errors[i].status = rank_error_status(db_result_text(e, i, 1));
         errors[i].count = (int)db_result_int(e, i, 2);
     }
+    for (size_t i = 0; i < pr->nrows; i++) {
+        snprintf(answers[i].week, sizeof answers[i].week, "%s", db_result_text(pr, i, 0) ? db_result_text(pr, i, 0) : "");
+        answers[i].clue_id = db_result_int(pr, i, 1);
+        answers[i].model_id = db_result_int(pr, i, 2);
+        answers[i].correct = db_result_int(pr, i, 3) != 0;
+        answers[i].types = rank_clue_types(db_result_text(pr, i, 4));
+        answers[i].cost = db_result_is_null(pr, i, 5) ? -1 : db_result_real(pr, i, 5);
+        answers[i].latency_ms = db_result_is_null(pr, i, 6) ? -1 : db_result_real(pr, i, 6);
+    }
+    in->answers = answers;
+    in->nanswers = pr->nrows;
+    answers = NULL;
     in->weeks = weeks;
     in->nweeks = w->nrows;
     in->models = models;
@@ -143,6 +167,8 @@ out:
     free(models);
     free(cells);
     free(errors);
+    free(answers);
+    db_result_free(pr);
     db_result_free(w);
     db_result_free(m);
     db_result_free(c);
@@ -153,8 +179,9 @@ out:
 
 static const char *const sql_insert_ranking =
     "INSERT INTO weekly_rankings (week_id, model_id, total_clues, correct_count, accuracy, rank,\n"
-    "    previous_rank, rank_change, ci_low, ci_high, tenure_weeks, avg_latency_ms, cost)\n"
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "    previous_rank, rank_change, ci_low, ci_high, tenure_weeks, avg_latency_ms, cost, rank_lo, rank_hi,\n"
+    "    move_significant, ahead_significant, tenure_significant_weeks)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char *const sql_insert_status =
     "INSERT INTO week_status (week_id, status, reason, clue_count, models_ranked) VALUES (?, ?, ?, ?, ?)";
 static const char *const sql_insert_coverage =
@@ -162,17 +189,25 @@ static const char *const sql_insert_coverage =
     "    wrong_length_rate, no_answer_rate, error_rate, avg_completion_tokens)\n"
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char *const sql_insert_tenure =
-    "INSERT INTO rank_tenure (model_id, rank_position, start_week, end_week, weeks_count, is_current)\n"
-    "VALUES (?, ?, ?, ?, ?, ?)";
+    "INSERT INTO rank_tenure (model_id, rank_position, start_week, end_week, weeks_count, is_current,\n"
+    "    significant_weeks)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char *const sql_insert_alltime =
-    "INSERT INTO alltime_rankings (model_id, weeks, total_clues, correct_count, accuracy, ci_low, ci_high, rank)\n"
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO alltime_rankings (model_id, weeks, total_clues, correct_count, accuracy, ci_low, ci_high, rank,\n"
+    "    rank_lo, rank_hi, cost_per_clue, median_latency_ms)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char *const sql_insert_type =
+    "INSERT INTO alltime_type_accuracy (model_id, clue_type, total, correct, accuracy, ci_low, ci_high)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char *const sql_insert_h2h =
+    "INSERT INTO alltime_head_to_head (model_id, opponent_id, wins, losses, ties, p_value, significant)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char *const sql_insert_alltime_quality =
     "INSERT INTO alltime_quality (model_id, weeks, clues, evaluated, errors, wrong_length, no_answer,\n"
     "    wrong_length_rate, no_answer_rate, error_rate, avg_completion_tokens)\n"
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-enum { MAX_ARGS = 13 };
+enum { MAX_ARGS = 18 };
 
 struct batch {
     struct db_stmt *stmts;
@@ -218,7 +253,8 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         db_result_free(r);
     }
     struct batch b = {0};
-    b.cap = 10 + o->nweeks + o->nrows + o->ncoverage + o->ntenures + o->nalltime + o->nalltime_quality;
+    b.cap = 12 + o->nweeks + o->nrows + o->ncoverage + o->ntenures + o->nalltime + o->nalltime_quality + o->nh2h +
+            o->ntypes;
     b.stmts = calloc(b.cap, sizeof *b.stmts);
     b.args = calloc(b.cap * MAX_ARGS, sizeof *b.args);
     if (!b.stmts || !b.args) {
@@ -243,6 +279,8 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
     add(&b, "DELETE FROM rank_tenure", 0);
     add(&b, "DELETE FROM alltime_rankings", 0);
     add(&b, "DELETE FROM alltime_quality", 0);
+    add(&b, "DELETE FROM alltime_head_to_head", 0);
+    add(&b, "DELETE FROM alltime_type_accuracy", 0);
     for (size_t i = 0; i < o->nweeks; i++) {
         const struct rank_week_status *s = &o->weeks[i];
         if (from && strcmp(s->week, from) < 0)
@@ -258,7 +296,7 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         const struct rank_row *r = &o->rows[i];
         if (from && strcmp(r->week, from) < 0)
             continue;
-        a = add(&b, sql_insert_ranking, 13);
+        a = add(&b, sql_insert_ranking, 18);
         a[0] = db_text(r->week);
         a[1] = db_int(r->model_id);
         a[2] = db_int(r->total);
@@ -272,6 +310,11 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         a[10] = db_int(r->tenure_weeks);
         a[11] = r->avg_latency_ms < 0 ? db_null() : db_real(r->avg_latency_ms);
         a[12] = r->cost < 0 ? db_null() : db_real(r->cost);
+        a[13] = db_int(r->rank_lo);
+        a[14] = db_int(r->rank_hi);
+        a[15] = db_int(r->move_significant);
+        a[16] = db_int(r->ahead_significant);
+        a[17] = db_int(r->tenure_significant_weeks);
     }
     for (size_t i = 0; i < o->ncoverage; i++) {
         const struct rank_coverage *c = &o->coverage[i];
@@ -295,17 +338,18 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
     }
     for (size_t i = 0; i < o->ntenures; i++) {
         const struct rank_tenure *t = &o->tenures[i];
-        a = add(&b, sql_insert_tenure, 6);
+        a = add(&b, sql_insert_tenure, 7);
         a[0] = db_int(t->model_id);
         a[1] = db_int(t->rank);
         a[2] = db_text(t->start_week);
         a[3] = t->current ? db_null() : db_text(t->end_week); /* the old meaning: NULL while held */
         a[4] = db_int(t->weeks);
         a[5] = db_int(t->current);
+        a[6] = db_int(t->significant_weeks);
     }
     for (size_t i = 0; i < o->nalltime; i++) {
         const struct rank_alltime *t = &o->alltime[i];
-        a = add(&b, sql_insert_alltime, 8);
+        a = add(&b, sql_insert_alltime, 12);
         a[0] = db_int(t->model_id);
         a[1] = db_int(t->weeks);
         a[2] = db_int(t->total);
@@ -314,6 +358,32 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         a[5] = db_real(t->ci_low);
         a[6] = db_real(t->ci_high);
         a[7] = db_int(t->rank);
+        a[8] = db_int(t->rank_lo);
+        a[9] = db_int(t->rank_hi);
+        a[10] = t->cost_per_clue < 0 ? db_null() : db_real(t->cost_per_clue);
+        a[11] = t->median_latency_ms < 0 ? db_null() : db_real(t->median_latency_ms);
+    }
+    for (size_t i = 0; i < o->nh2h; i++) {
+        const struct rank_h2h *h = &o->h2h[i];
+        a = add(&b, sql_insert_h2h, 7);
+        a[0] = db_int(h->model_id);
+        a[1] = db_int(h->opponent_id);
+        a[2] = db_int(h->wins);
+        a[3] = db_int(h->losses);
+        a[4] = db_int(h->ties);
+        a[5] = db_real(h->p_value);
+        a[6] = db_int(h->significant);
+    }
+    for (size_t i = 0; i < o->ntypes; i++) {
+        const struct rank_type_accuracy *t = &o->types[i];
+        a = add(&b, sql_insert_type, 7);
+        a[0] = db_int(t->model_id);
+        a[1] = db_text(rank_clue_type_name(t->type));
+        a[2] = db_int(t->total);
+        a[3] = db_int(t->correct);
+        a[4] = db_real(t->accuracy);
+        a[5] = db_real(t->ci_low);
+        a[6] = db_real(t->ci_high);
     }
     for (size_t i = 0; i < o->nalltime_quality; i++) {
         const struct rank_alltime_quality *q = &o->alltime_quality[i];
@@ -350,7 +420,8 @@ static const char *const sql_week_status =
 static const char *const sql_board =
     "SELECT r.rank, m.display_name, m.openrouter_id, m.provider, r.correct_count, r.total_clues,\n"
     "       r.accuracy, r.ci_low, r.ci_high, r.previous_rank, r.rank_change, r.tenure_weeks,\n"
-    "       r.avg_latency_ms, r.cost, " QUALITY("w") "\n"
+    "       r.avg_latency_ms, r.cost, " QUALITY("w") ",\n"
+    "       r.rank_lo, r.rank_hi, r.move_significant, r.ahead_significant, r.tenure_significant_weeks\n"
     "FROM weekly_rankings r JOIN models m ON m.id = r.model_id\n"
     "LEFT JOIN week_coverage w ON w.week_id = r.week_id AND w.model_id = r.model_id\n"
     "WHERE r.week_id = ? ORDER BY r.rank, m.display_name, m.id";
@@ -362,7 +433,8 @@ static const char *const sql_incomplete =
     "ORDER BY w.coverage DESC, m.display_name";
 static const char *const sql_alltime =
     "SELECT a.rank, m.display_name, m.openrouter_id, m.provider, a.weeks, a.correct_count,\n"
-    "       a.total_clues, a.accuracy, a.ci_low, a.ci_high, q.weeks, q.clues, " QUALITY("q") "\n"
+    "       a.total_clues, a.accuracy, a.ci_low, a.ci_high, q.weeks, q.clues, " QUALITY("q") ",\n"
+    "       a.rank_lo, a.rank_hi, a.cost_per_clue, a.median_latency_ms\n"
     "FROM alltime_rankings a JOIN models m ON m.id = a.model_id\n"
     "LEFT JOIN alltime_quality q ON q.model_id = a.model_id ORDER BY a.rank, m.display_name";
 /* Models with evaluations but never ranked. */
@@ -371,6 +443,16 @@ static const char *const sql_alltime_incomplete =
     "FROM alltime_quality q JOIN models m ON m.id = q.model_id\n"
     "WHERE NOT EXISTS (SELECT 1 FROM alltime_rankings a WHERE a.model_id = q.model_id)\n"
     "ORDER BY m.display_name, m.id";
+/* Both directions, in all-time order of the model, then of the opponent. */
+static const char *const sql_h2h =
+    "SELECT m.openrouter_id, o.openrouter_id, h.wins, h.losses, h.ties, h.p_value, h.significant\n"
+    "FROM alltime_head_to_head h JOIN models m ON m.id = h.model_id JOIN models o ON o.id = h.opponent_id\n"
+    "JOIN alltime_rankings am ON am.model_id = h.model_id JOIN alltime_rankings ao ON ao.model_id = h.opponent_id\n"
+    "ORDER BY am.rank, m.display_name, ao.rank, o.display_name";
+static const char *const sql_types =
+    "SELECT m.openrouter_id, t.clue_type, t.total, t.correct, t.accuracy, t.ci_low, t.ci_high\n"
+    "FROM alltime_type_accuracy t JOIN models m ON m.id = t.model_id\n"
+    "JOIN alltime_rankings a ON a.model_id = t.model_id ORDER BY a.rank, m.display_name, t.clue_type";
 static const char *const sql_weeks_ranked =
     "SELECT count(*) FROM week_status WHERE status = 'ranked'";
 
@@ -398,13 +480,25 @@ static json_t *cell_json(const struct db_result *r, size_t row, size_t col)
     }
 }
 
+/* Columns that are flags: JSON true/false (null stays null). */
+static int is_flag(const char *name)
+{
+    static const char *const flags[] = {"move_significant", "ahead_significant", "significant", NULL};
+    for (const char *const *f = flags; *f; f++)
+        if (strcmp(name, *f) == 0)
+            return 1;
+    return 0;
+}
+
 static json_t *rows_json(const struct db_result *r, const char *const *names)
 {
     json_t *rows = json_array();
     for (size_t i = 0; i < r->nrows; i++) {
         json_t *o = json_object();
         for (size_t c = 0; c < r->ncols && names[c]; c++)
-            json_object_set_new(o, names[c], cell_json(r, i, c));
+            json_object_set_new(o, names[c],
+                                is_flag(names[c]) && !db_result_is_null(r, i, c) ? json_boolean(db_result_int(r, i, c))
+                                                                                 : cell_json(r, i, c));
         json_array_append_new(rows, o);
     }
     return rows;
@@ -415,7 +509,8 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
     static const char *const board_names[] = {"rank", "model", "model_id", "provider", "correct", "total",
                                               "accuracy", "ci_low", "ci_high", "previous_rank",
                                               "rank_change", "tenure_weeks", "avg_latency_ms", "cost",
-                                              QUALITY_NAMES, NULL};
+                                              QUALITY_NAMES, "rank_lo", "rank_hi", "move_significant",
+                                              "ahead_significant", "tenure_significant_weeks", NULL};
     static const char *const incomplete_names[] = {"model", "model_id", "coverage", "errors", QUALITY_NAMES, NULL};
     struct db *db = store_db(store);
     struct db_result *count = NULL, *status = NULL, *board = NULL, *incomplete = NULL;
@@ -453,12 +548,19 @@ int store_alltime_json(struct store *store, json_t **out, struct err *err)
 {
     static const char *const names[] = {"rank", "model", "model_id", "provider", "weeks", "correct",
                                         "total", "accuracy", "ci_low", "ci_high", "rates_weeks", "rates_clues",
-                                        QUALITY_NAMES, NULL};
+                                        QUALITY_NAMES, "rank_lo", "rank_hi", "cost_per_clue", "median_latency_ms",
+                                        NULL};
+    static const char *const type_names[] = {"model_id", "clue_type", "total", "correct", "accuracy", "ci_low",
+                                             "ci_high", NULL};
+    static const char *const h2h_names[] = {"model_id", "opponent_id", "wins", "losses", "ties", "p_value",
+                                            "significant", NULL};
     static const char *const incomplete_names[] = {"model", "model_id", "provider", "rates_weeks", "rates_clues",
                                                    "evaluated", "errors", QUALITY_NAMES, NULL};
-    struct db_result *rows = NULL, *weeks = NULL, *incomplete = NULL;
+    struct db_result *rows = NULL, *weeks = NULL, *incomplete = NULL, *h2h = NULL, *types = NULL;
     int rc = -1;
     if (db_query(store_db(store), &DB_SQL(sql_alltime), &rows, err) < 0 ||
+        db_query(store_db(store), &DB_SQL(sql_types), &types, err) < 0 ||
+        db_query(store_db(store), &DB_SQL(sql_h2h), &h2h, err) < 0 ||
         db_query(store_db(store), &DB_SQL(sql_weeks_ranked), &weeks, err) < 0 ||
         db_query(store_db(store), &DB_SQL(sql_alltime_incomplete), &incomplete, err) < 0)
         goto out;
@@ -466,9 +568,13 @@ int store_alltime_json(struct store *store, json_t **out, struct err *err)
     json_object_set_new(o, "weeks_ranked", cell_json(weeks, 0, 0));
     json_object_set_new(o, "rows", rows_json(rows, names));
     json_object_set_new(o, "incomplete", rows_json(incomplete, incomplete_names));
+    json_object_set_new(o, "head_to_head", rows_json(h2h, h2h_names));
+    json_object_set_new(o, "clue_types", rows_json(types, type_names));
     *out = o;
     rc = 0;
 out:
+    db_result_free(h2h);
+    db_result_free(types);
     db_result_free(rows);
     db_result_free(weeks);
     db_result_free(incomplete);

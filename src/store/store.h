@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 15
+#define STORE_SCHEMA_VERSION 16
 
 struct store;
 
@@ -326,7 +326,10 @@ int store_newest_ranked_week(struct store *store, char out[16], struct err *err)
  * null when not ranked yet), "rows": [{"rank", "model", "model_id",
  * "provider", "correct", "total", "accuracy", "ci_low", "ci_high",
  * "previous_rank", "rank_change", "tenure_weeks", "avg_latency_ms",
- * "cost", QUALITY}], "incomplete": [{"model", "model_id",
+ * "cost", QUALITY, "rank_lo", "rank_hi", "move_significant",
+ * "ahead_significant" (booleans), "tenure_significant_weeks"; the last
+ * five null on rows ranked before migration 13 until the next `rank`; see
+ * rank.h}], "incomplete": [{"model", "model_id",
  * "coverage", "errors", QUALITY}]}, where QUALITY is "wrong_length_rate",
  * "no_answer_rate", "error_rate" (percent of scored_clues) and
  * "avg_completion_tokens" (null when no reply reported them; all four null
@@ -336,13 +339,48 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
 
 /* The all-time board: {"weeks_ranked", "rows": [{"rank", "model",
  * "model_id", "provider", "weeks", "correct", "total", "accuracy",
- * "ci_low", "ci_high", "rates_weeks", "rates_clues", QUALITY}],
- * "incomplete": [{"model", "model_id", "provider", "rates_weeks",
- * "rates_clues", "evaluated", "errors", QUALITY}]}: QUALITY as above but
+ * "ci_low", "ci_high", "rates_weeks", "rates_clues", QUALITY, "rank_lo",
+ * "rank_hi", "cost_per_clue" (USD), "median_latency_ms" (null when no
+ * pooled answer reports one)}], "incomplete": [{"model", "model_id", "provider",
+ * "rates_weeks", "rates_clues", "evaluated", "errors", QUALITY}],
+ * "head_to_head": [{"model_id", "opponent_id" (OpenRouter ids), "wins",
+ * "losses", "ties", "p_value", "significant" (boolean)}] (both directions
+ * of every pair of ranked models, in board order), "clue_types":
+ * [{"model_id", "clue_type" (rank_clue_type_name), "total", "correct",
+ * "accuracy", "ci_low", "ci_high"}] (per ranked model, the types its
+ * pooled answers' clues have)}: QUALITY as above but
  * pooled over the rates_weeks weeks the model has evaluations in (their
  * rates_clues scored clues), ranked or not; "incomplete" lists the models
  * with evaluations that were never ranked. */
 int store_alltime_json(struct store *store, json_t **out, struct err *err);
+
+/* ---- open data (store/export.c) ----------------------------------------- */
+
+/* The weeks with clues, oldest first (only week when given and it has
+ * clues: then *n is 0 or 1), into a new array the caller frees. */
+int store_export_weeks(struct store *store, const char *week, char (**weeks)[16], size_t *n, struct err *err);
+
+/* A week's clues for `export-data`, in puzzle then clue order, as a new
+ * JSON array: {"week", "clue_id", "series", "number", "setter", "url",
+ * "publication_date", "clue_number", "direction", "clue", "enumeration",
+ * "answer" (what verdicts check against), "display_answer" (as the blog
+ * shows it), "explanation", "clue_types" (null, a place for
+ * the caller to fill), "counted" (false when the puzzle
+ * is quarantined or the clue excluded), "evaluations": [{"model" (the
+ * OpenRouter id), "reply", "extracted_answer", "rule" (the extraction
+ * rule, null where the schema has no evaluations.extract_rule), "verdict"
+ * (correct | wrong | no_answer | error), "error", "prompt_tokens",
+ * "completion_tokens", "reasoning_tokens", "cost", "latency_ms",
+ * "finish_reason", "prompt_version"}] by model id}. */
+int store_export_week(struct store *store, const char *week, json_t **out, struct err *err);
+
+struct store_export_summary {
+    int64_t weeks, clues, evaluations, models;
+    char series[512];                  /* "guardian-cryptic, guardian-prize", sorted */
+};
+
+/* What an export holds (week NULL: everything), for its datasheet. */
+int store_export_summary(struct store *store, const char *week, struct store_export_summary *out, struct err *err);
 
 /* Retires a model with the provider's reason (it is skipped until
  * reactivated), or with reason NULL reactivates it. *found: the id exists. */

@@ -76,9 +76,16 @@ try {
           correct: tr.querySelector(".correct").textContent,
           accuracy: tr.querySelector(".accuracy").textContent,
           movement: tr.querySelector("[data-movement]")?.dataset.movement,
+          rank_range: tr.querySelector(".rank-range")?.textContent || null,
+          rank_lo: Number(tr.dataset.rankLo),
+          rank_hi: Number(tr.dataset.rankHi),
+          group: Number(tr.dataset.group),
+          move_muted: !!tr.querySelector(".move.muted"),
           ci_bar: !!tr.querySelector(".ci-range"),
           before_release: tr.querySelector(".before-release")?.textContent || null,
         })),
+        range_note: !!document.querySelector(".range-note"),
+        tenure_significant: Array.from(document.querySelectorAll("[data-significant-weeks]"), (e) => Number(e.dataset.significantWeeks)),
         incomplete: Array.from(document.querySelectorAll("tr.incomplete-row"), (tr) => ({
           model_id: tr.dataset.modelId,
           stopped_by: tr.querySelector(".error-text").textContent,
@@ -145,6 +152,10 @@ try {
         error_rate: tr.querySelector(".error-rate").textContent,
         avg_completion_tokens: tr.querySelector(".avg-completion-tokens").textContent,
       })),
+      types: Array.from(document.querySelectorAll("tr.type-row"), (tr) => ({
+        type: tr.dataset.type,
+        correct: tr.querySelector(".type-correct").textContent,
+      })),
     }));
     await shot("model");
 
@@ -153,8 +164,28 @@ try {
     out.alltime = await page.evaluate(() =>
       Array.from(document.querySelectorAll("tr.alltime-row"), (tr) => ({
         model_id: tr.dataset.modelId,
-        rank: Number(tr.querySelector(".rank").textContent),
+        rank: Number(tr.querySelector(".rank .rank-badge").textContent),
+        rank_lo: Number(tr.dataset.rankLo),
+        rank_hi: Number(tr.dataset.rankHi),
         correct: tr.querySelector(".correct").textContent,
+      })),
+    );
+    out.head_to_head = await page.evaluate(() => ({
+      cells: document.querySelectorAll("table.h2h td.h2h-cell").length,
+      significant: document.querySelectorAll("table.h2h td.h2h-cell.significant").length,
+      first: document.querySelector("table.h2h td.h2h-cell")?.textContent || null,
+    }));
+    out.scatter = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("svg.scatter"), (svg) => ({
+        title: svg.querySelector("title")?.textContent,
+        dots: svg.querySelectorAll("circle.dot").length,
+        labels: Array.from(svg.querySelectorAll("text.point-label"), (t) => t.textContent),
+      })),
+    );
+    out.type_matrix = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("tr.type-model-row"), (tr) => ({
+        model_id: tr.dataset.modelId,
+        cells: Array.from(tr.querySelectorAll("td.type-cell"), (td) => ({ type: td.dataset.type, accuracy: td.textContent })),
       })),
     );
     await shot("all-time");
@@ -186,6 +217,14 @@ try {
       rows: document.querySelectorAll("tr.board-row").length,
     }));
     await shot("phone");
+    await page.goto(spec.url + "#/all-time");
+    await settled();
+    out.phone_alltime = await page.evaluate(() => ({
+      overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+      scatter_widths: Array.from(document.querySelectorAll("svg.scatter"), (svg) => svg.getBoundingClientRect().width),
+      rows: document.querySelectorAll("tr.alltime-row").length,
+    }));
+    await shot("phone-all-time");
   }
 } catch (e) {
   out.failure = String(e && e.stack ? e.stack : e);

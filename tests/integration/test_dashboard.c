@@ -221,6 +221,22 @@ static void check_week(const json_t *report, const char *week)
         assert_string_equal(json_string_value(json_object_get(row, "model")), json_string_value(json_object_get(w, "model")));
         assert_string_equal(json_string_value(json_object_get(row, "correct")), correct);
         assert_string_equal(json_string_value(json_object_get(row, "movement")), move);
+        /* The rank range as stored, and arrows muted unless the move is significant. */
+        long lo = (long)json_integer_value(json_object_get(w, "rank_lo")), hi = (long)json_integer_value(json_object_get(w, "rank_hi"));
+        char range[64];
+        snprintf(range, sizeof range, "(%ld\xe2\x80\x93%ld)", lo, hi);
+        assert_int_equal(json_integer_value(json_object_get(row, "rank_lo")), lo);
+        assert_int_equal(json_integer_value(json_object_get(row, "rank_hi")), hi);
+        assert_string_equal(json_string_value(json_object_get(row, "rank_range")), range);
+        assert_int_equal(json_is_true(json_object_get(row, "move_muted")),
+                         strcmp(move, "new") != 0 && !json_is_true(json_object_get(w, "move_significant")));
+        /* A new shading group starts exactly where the ranges stop overlapping. */
+        if (i > 0) {
+            json_t *pw = json_array_get(want_rows, i - 1);
+            int overlap = lo <= json_integer_value(json_object_get(pw, "rank_hi"));
+            assert_int_equal(json_integer_value(json_object_get(row, "group")),
+                             json_integer_value(json_object_get(json_array_get(rows, i - 1), "group")) + !overlap);
+        }
         assert_true(json_is_true(json_object_get(row, "ci_bar")));
         char sql[700], note[64] = "";
         snprintf(sql, sizeof sql,
@@ -240,6 +256,16 @@ static void check_week(const json_t *report, const char *week)
         if (fabs(shown - value) > 0.05 + 1e-9)
             fail_msg("%s %s: accuracy shown %.1f, stored %.4f", week, correct, shown, value);
     }
+    /* The tenure leaders say how many of their weeks were significantly ahead, as stored. */
+    json_t *sig = json_object_get(page, "tenure_significant");
+    json_int_t sum = 0;
+    json_array_foreach(sig, i, row)
+        sum += json_integer_value(row);
+    assert_int_equal(json_array_size(sig), tu_sql_int(db, "SELECT count(*) FROM rank_tenure WHERE is_current AND rank_position <= 3"));
+    assert_int_equal(sum, tu_sql_int(db, "SELECT coalesce(sum(significant_weeks), 0) FROM rank_tenure "
+                                         "WHERE is_current AND rank_position <= 3"));
+    if (json_array_size(want_rows))
+        assert_true(json_is_true(json_object_get(page, "range_note")));
     /* The models left out, and what stopped them. */
     json_t *inc = json_object_get(page, "incomplete"), *want_inc = json_object_get(want, "incomplete");
     assert_int_equal(json_array_size(inc), json_array_size(want_inc));
@@ -475,8 +501,52 @@ static void check_report(const json_t *report)
                  (long long)json_integer_value(json_object_get(w, "total")));
         assert_string_equal(json_string_value(json_object_get(r, "model_id")), json_string_value(json_object_get(w, "model_id")));
         assert_int_equal(json_integer_value(json_object_get(r, "rank")), json_integer_value(json_object_get(w, "rank")));
+        assert_int_equal(json_integer_value(json_object_get(r, "rank_lo")), json_integer_value(json_object_get(w, "rank_lo")));
+        assert_int_equal(json_integer_value(json_object_get(r, "rank_hi")), json_integer_value(json_object_get(w, "rank_hi")));
         assert_string_equal(json_string_value(json_object_get(r, "correct")), correct);
     }
+    /* The head-to-head matrix: every ordered pair, the significant cells marked as stored. */
+    json_t *h2h = json_object_get(want, "head_to_head"), *shown_h2h = json_object_get(report, "head_to_head");
+    json_int_t significant = 0;
+    json_array_foreach(h2h, i, r)
+        significant += json_is_true(json_object_get(r, "significant"));
+    assert_int_equal(json_integer_value(json_object_get(shown_h2h, "cells")), json_array_size(h2h));
+    assert_int_equal(json_integer_value(json_object_get(shown_h2h, "significant")), significant);
+    assert_true(json_array_size(h2h) > 0);
+    /* Accuracy by clue type: the model page's rows and the type x model table, as stored. */
+    json_t *types = json_object_get(want, "clue_types"), *shown_types = json_object_get(model, "types");
+    size_t k = 0;
+    json_array_foreach(types, i, r) {
+        if (strcmp(json_string_value(json_object_get(r, "model_id")), expand_model) != 0)
+            continue;
+        json_t *s = json_array_get(shown_types, k++);
+        char c[64];
+        snprintf(c, sizeof c, "%lld/%lld", (long long)json_integer_value(json_object_get(r, "correct")),
+                 (long long)json_integer_value(json_object_get(r, "total")));
+        assert_non_null(s);
+        assert_string_equal(json_string_value(json_object_get(s, "type")), json_string_value(json_object_get(r, "clue_type")));
+        assert_string_equal(json_string_value(json_object_get(s, "correct")), c);
+    }
+    assert_true(k > 0);
+    assert_int_equal(json_array_size(shown_types), k);
+    /* The scatter charts: one dot per model reporting a cost (a latency), as stored. */
+    size_t with_cost = 0, with_latency = 0;
+    json_array_foreach(json_object_get(want, "rows"), i, r) {
+        with_cost += json_number_value(json_object_get(r, "cost_per_clue")) > 0;
+        with_latency += json_is_number(json_object_get(r, "median_latency_ms"));
+    }
+    json_t *scatter = json_object_get(report, "scatter");
+    assert_int_equal(json_array_size(scatter), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(scatter, 0), "title")), "Accuracy against cost per clue");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(scatter, 0), "dots")), with_cost);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(scatter, 1), "dots")), with_latency);
+    assert_true(with_cost > 0 && with_latency > 0);
+    json_t *matrix = json_object_get(report, "type_matrix");
+    assert_int_equal(json_array_size(matrix), json_array_size(json_object_get(want, "rows")));
+    size_t cells = 0;
+    json_array_foreach(matrix, i, r)
+        cells += json_array_size(json_object_get(r, "cells"));
+    assert_int_equal(cells, json_array_size(types));
     json_decref(want);
 
     /* The runs page lists the flow runs (rank --all made one), and a run shows its steps. */
@@ -489,6 +559,13 @@ static void check_report(const json_t *report)
 
     /* Phone width: the page itself does not scroll sideways. */
     assert_false(json_is_true(json_object_get(json_object_get(report, "phone"), "overflow")));
+    assert_false(json_is_true(json_object_get(json_object_get(report, "phone_alltime"), "overflow")));
+    assert_true(json_integer_value(json_object_get(json_object_get(report, "phone_alltime"), "rows")) > 0);
+    /* The scatter charts fit a phone: drawn at most 360 px wide, so their text is not shrunk. */
+    json_t *widths = json_object_get(json_object_get(report, "phone_alltime"), "scatter_widths");
+    assert_int_equal(json_array_size(widths), 2);
+    json_array_foreach(widths, i, r)
+        assert_true(json_number_value(r) > 250 && json_number_value(r) <= 360);
 }
 
 static void test_served(void **state)

@@ -7,7 +7,8 @@
  * the answer quality of every board row (wrong-length, no-answer and error
  * rates, average completion tokens) against tu_quality's independent
  * computation, on the old database and on constructed data with a case of
- * each kind.
+ * each kind; rank ranges (weekly and all-time) and the head-to-head
+ * matrix against an independent computation of the rule written here.
  */
 #include "testutil.h"
 
@@ -455,6 +456,270 @@ static void test_quality_constructed(void **state)
     assert_int_equal(check_board_quality(NULL), 3);
 }
 
+/* ---- rank ranges, computed here from the evaluations ------------------- */
+
+/* Not rank/'s code: the exact two-sided binomial tail at 1/2 by the pmf
+ * recurrence in long double (rank/ sums in log space). */
+static long double sign_test_p(int b, int c)
+{
+    int n = b + c, k = b < c ? b : c;
+    if (n == 0)
+        return 1;
+    long double pmf = ldexpl(1, -n), sum = 0;
+    for (int i = 0; i <= k; i++) {
+        sum += pmf;
+        pmf = pmf * (n - i) / (i + 1);
+    }
+    return 2 * sum > 1 ? 1 : 2 * sum;
+}
+
+/* Not rank/'s code: two-sided Fisher exact test by plain products of
+ * binomial coefficients in long double (week-sized tables only). */
+static long double choose(int n, int k)
+{
+    long double c = 1;
+    for (int i = 1; i <= k; i++)
+        c = c * (n - k + i) / i;
+    return c;
+}
+
+static long double fisher_p(int c1, int t1, int c2, int t2)
+{
+    int n = t1 + t2, k = c1 + c2;
+    long double all = choose(n, t1), obs = choose(k, c1) * choose(n - k, t1 - c1) / all, p = 0;
+    for (int x = 0; x <= t1 && x <= k; x++) {
+        if (t1 - x > n - k)
+            continue;
+        long double px = choose(k, x) * choose(n - k, t1 - x) / all;
+        if (px <= obs * (1 + 1e-7L))
+            p += px;
+    }
+    return p;
+}
+
+enum { MAXM = 32 };
+
+struct pairs {
+    size_t n;
+    char models[MAXM][128];
+    int d[MAXM][MAXM];      /* clues i right, j wrong */
+    int shared[MAXM][MAXM]; /* clues both answered */
+};
+
+/* Counts the scored answers of the ranked (week, model) rows, of one week
+ * or (week NULL) of all, for the models already in p. */
+static void count_pairs(const char *week, struct pairs *p)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT c.id, m.openrouter_id, e.outcome = 'correct' FROM weekly_rankings r\n"
+             "JOIN models m ON m.id = r.model_id JOIN evaluations e ON e.model_id = r.model_id\n"
+             "JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id AND p.week_id = r.week_id\n"
+             "WHERE e.outcome IN ('correct', 'wrong', 'no_answer') AND p.quarantine_reason IS NULL\n"
+             "AND c.exclude_reason IS NULL %s%s%s ORDER BY c.id",
+             week ? "AND r.week_id = '" : "", week ? week : "", week ? "'" : "");
+    char *rows = tu_sql(db, sql), *save = NULL;
+    int state[MAXM];
+    long clue = -1;
+    for (size_t i = 0; i < p->n; i++)
+        state[i] = -1;
+    for (char *line = strtok_r(rows, "\n", &save);; line = strtok_r(NULL, "\n", &save)) {
+        long id = line ? strtol(line, NULL, 10) : -2;
+        if (id != clue) { /* a clue's answers are done */
+            for (size_t i = 0; i < p->n; i++)
+                for (size_t j = 0; j < p->n; j++)
+                    if (i != j && state[i] >= 0 && state[j] >= 0) {
+                        p->shared[i][j]++;
+                        p->d[i][j] += state[i] == 1 && state[j] == 0;
+                    }
+            for (size_t i = 0; i < p->n; i++)
+                state[i] = -1;
+            clue = id;
+        }
+        if (!line)
+            break;
+        char *model = strchr(line, '|') + 1, *bar = strchr(model, '|');
+        *bar = '\0';
+        for (size_t i = 0; i < p->n; i++)
+            if (strcmp(p->models[i], model) == 0)
+                state[i] = atoi(bar + 1);
+    }
+    free(rows);
+}
+
+/* Checks every row's rank_lo/rank_hi against the rule; returns p's counts. */
+static void check_ranges(const char *week, json_t *rows, struct pairs *p)
+{
+    memset(p, 0, sizeof *p);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        assert_true(i < MAXM);
+        snprintf(p->models[i], sizeof p->models[i], "%s", json_string_value(json_object_get(row, "model_id")));
+        p->n++;
+    }
+    count_pairs(week, p);
+    int n = (int)p->n;
+    json_array_foreach(rows, i, row) {
+        int better = 0, worse = 0;
+        for (size_t j = 0; j < p->n; j++) {
+            better += p->d[j][i] > p->d[i][j] && sign_test_p(p->d[j][i], p->d[i][j]) < 0.05L;
+            worse += p->d[i][j] > p->d[j][i] && sign_test_p(p->d[i][j], p->d[j][i]) < 0.05L;
+        }
+        int rank = (int)json_integer_value(json_object_get(row, "rank"));
+        int lo = (int)json_integer_value(json_object_get(row, "rank_lo"));
+        int hi = (int)json_integer_value(json_object_get(row, "rank_hi"));
+        if (lo != 1 + better || hi != n - worse)
+            fail_msg("%s %s: rank_lo/rank_hi %d-%d, the rule gives %d-%d", week ? week : "all-time", p->models[i],
+                     lo, hi, 1 + better, n - worse);
+        assert_true(lo <= rank && rank <= hi);
+    }
+}
+
+static void test_ranges_old_database(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    upgraded_old_database();
+    struct tu_run r = CLI("rank", "--all");
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    char *weeks = tu_sql(db, "SELECT week_id FROM week_status WHERE status = 'ranked' ORDER BY week_id"), *save = NULL;
+    int checked = 0, narrow = 0, moves = 0, significant_moves = 0;
+    static struct pairs p;
+    for (char *w = strtok_r(weeks, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
+        r = CLI("leaderboard", "--week", w, "--json");
+        assert_int_equal(r.status, 0);
+        json_t *b = json_loads(r.out, 0, NULL);
+        tu_run_free(&r);
+        json_t *rows = json_object_get(b, "rows");
+        check_ranges(w, rows, &p);
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row) {
+            checked++;
+            narrow += json_integer_value(json_object_get(row, "rank_hi")) <
+                      json_integer_value(json_object_get(row, "rank_lo")) + 8;
+            /* NEW is never a significant move; the others by the Fisher test against the previous ranked week. */
+            if (json_is_null(json_object_get(row, "previous_rank"))) {
+                assert_true(json_is_false(json_object_get(row, "move_significant")));
+            } else {
+                char sql[600];
+                snprintf(sql, sizeof sql,
+                         "SELECT r.correct_count * 100000 + r.total_clues FROM weekly_rankings r JOIN models m "
+                         "ON m.id = r.model_id WHERE m.openrouter_id = '%s' AND r.week_id < '%s' "
+                         "ORDER BY r.week_id DESC LIMIT 1",
+                         json_string_value(json_object_get(row, "model_id")), w);
+                int64_t prev = tu_sql_int(db, sql);
+                int sig = fisher_p((int)json_integer_value(json_object_get(row, "correct")),
+                                   (int)json_integer_value(json_object_get(row, "total")), (int)(prev / 100000),
+                                   (int)(prev % 100000)) < 0.05L;
+                assert_int_equal(json_is_true(json_object_get(row, "move_significant")), sig);
+                moves++;
+                significant_moves += sig;
+            }
+            if (strcmp(w, "2026-W14") == 0 &&
+                strcmp(json_string_value(json_object_get(row, "model_id")), "x-ai/grok-4.1-fast") == 0) {
+                assert_int_equal(json_integer_value(json_object_get(row, "rank_lo")), 1);
+                assert_int_equal(json_integer_value(json_object_get(row, "rank_hi")), 1);
+            }
+        }
+        json_decref(b);
+    }
+    free(weeks);
+    assert_int_equal(checked, tu_sql_int(db, "SELECT count(*) FROM weekly_rankings"));
+    assert_true(narrow > 0); /* the data does separate some models */
+    assert_true(moves > 0 && significant_moves > 0); /* Haiku's 8/28 to 0/27 in 2026-W04 */
+    r = CLI("leaderboard", "--week", "2026-W04");
+    assert_int_equal(r.status, 0);
+    tu_assert_contains(r.out, "down 4*");
+    tu_assert_contains(r.out, "* a significant change from the previous ranked week");
+    tu_run_free(&r);
+
+    /* All time: the same rule over every clue both answered in weeks both were ranked, and the matrix. */
+    r = CLI("leaderboard", "--all-time", "--json");
+    assert_int_equal(r.status, 0);
+    json_t *all = json_loads(r.out, 0, NULL);
+    tu_run_free(&r);
+    check_ranges(NULL, json_object_get(all, "rows"), &p);
+    json_t *h2h = json_object_get(all, "head_to_head");
+    assert_int_equal(json_array_size(h2h), p.n * (p.n - 1));
+    size_t i;
+    json_t *cell;
+    json_array_foreach(h2h, i, cell) {
+        size_t a = MAXM, o = MAXM;
+        for (size_t k = 0; k < p.n; k++) {
+            if (strcmp(p.models[k], json_string_value(json_object_get(cell, "model_id"))) == 0)
+                a = k;
+            if (strcmp(p.models[k], json_string_value(json_object_get(cell, "opponent_id"))) == 0)
+                o = k;
+        }
+        assert_true(a < p.n && o < p.n);
+        assert_int_equal(json_integer_value(json_object_get(cell, "wins")), p.d[a][o]);
+        assert_int_equal(json_integer_value(json_object_get(cell, "losses")), p.d[o][a]);
+        assert_int_equal(json_integer_value(json_object_get(cell, "ties")), p.shared[a][o] - p.d[a][o] - p.d[o][a]);
+        assert_int_equal(json_is_true(json_object_get(cell, "significant")), sign_test_p(p.d[a][o], p.d[o][a]) < 0.05L);
+    }
+    /* Cost per clue and median latency over the pooled answers, as SQL computes them here. */
+    json_array_foreach(json_object_get(all, "rows"), i, cell) {
+        char sql[1400];
+        const char *pooled =
+            "FROM weekly_rankings r JOIN models m ON m.id = r.model_id JOIN evaluations e ON e.model_id = r.model_id\n"
+            "JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id AND p.week_id = r.week_id\n"
+            "WHERE e.outcome IN ('correct', 'wrong', 'no_answer') AND p.quarantine_reason IS NULL\n"
+            "AND c.exclude_reason IS NULL AND m.openrouter_id = ";
+        const char *model = json_string_value(json_object_get(cell, "model_id"));
+        snprintf(sql, sizeof sql, "SELECT printf('%%.9e', avg(e.cost)) %s'%s' AND e.cost IS NOT NULL", pooled, model);
+        char *want = tu_sql(db, sql), got[64];
+        snprintf(got, sizeof got, "%.9e\n", json_number_value(json_object_get(cell, "cost_per_clue")));
+        assert_string_equal(got, want);
+        free(want);
+        snprintf(sql, sizeof sql,
+                 "SELECT e.response_time_ms %s'%s' AND e.response_time_ms IS NOT NULL ORDER BY 1 LIMIT 1 OFFSET "
+                 "(SELECT (count(*) - 1) / 2 %s'%s' AND e.response_time_ms IS NOT NULL)",
+                 pooled, model, pooled, model);
+        assert_int_equal((int64_t)json_number_value(json_object_get(cell, "median_latency_ms")), tu_sql_int(db, sql));
+    }
+
+    /* The old data has no explanations: every pooled answer is of an unknown type. */
+    json_t *types = json_object_get(all, "clue_types"), *row;
+    assert_int_equal(json_array_size(types), json_array_size(json_object_get(all, "rows")));
+    json_array_foreach(types, i, row)
+        assert_string_equal(json_string_value(json_object_get(row, "clue_type")), "unknown");
+    json_decref(all);
+
+    /* With explanations on a third of the clues, each model's anagram
+     * count is its pooled answers on those clues, counted here in SQL. */
+    free(tu_sql(db, "UPDATE clues SET explanation = '(ETC)* (*broken)' WHERE id % 3 = 0"));
+    r = CLI("rank", "--all");
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    r = CLI("leaderboard", "--all-time", "--json");
+    assert_int_equal(r.status, 0);
+    all = json_loads(r.out, 0, NULL);
+    tu_run_free(&r);
+    int anagram_rows = 0;
+    json_array_foreach(json_object_get(all, "clue_types"), i, row) {
+        if (strcmp(json_string_value(json_object_get(row, "clue_type")), "anagram") != 0)
+            continue;
+        anagram_rows++;
+        char sql[1024];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) || '|' || sum(e.outcome = 'correct') FROM weekly_rankings r\n"
+                 "JOIN models m ON m.id = r.model_id JOIN evaluations e ON e.model_id = r.model_id\n"
+                 "JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id AND p.week_id = r.week_id\n"
+                 "WHERE e.outcome IN ('correct', 'wrong', 'no_answer') AND c.id %% 3 = 0 AND m.openrouter_id = '%s'",
+                 json_string_value(json_object_get(row, "model_id")));
+        char *want = tu_sql(db, sql), got[64];
+        snprintf(got, sizeof got, "%lld|%lld\n", (long long)json_integer_value(json_object_get(row, "total")),
+                 (long long)json_integer_value(json_object_get(row, "correct")));
+        assert_string_equal(got, want);
+        free(want);
+    }
+    assert_int_equal(anagram_rows, json_array_size(json_object_get(all, "rows")));
+    json_decref(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +727,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rank_from_a_week, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quality_old_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quality_constructed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ranges_old_database, setup, teardown),
     };
     return cmocka_run_group_tests_name("rank and leaderboard (the binary on real files)", tests, NULL, NULL);
 }

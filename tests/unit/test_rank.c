@@ -1,11 +1,14 @@
 /* test_rank.c - the ranking rules on plain data: ties, newcomers, gaps,
  * drop-outs, incomplete coverage, all-error weeks, no-answers, tenure,
- * intervals, all-time, answer quality. */
+ * intervals, all-time, answer quality; the exact tests against values
+ * computed with exact rational arithmetic (Python's fractions), rank
+ * ranges, significant movement and the head-to-head matrix. */
 #include "testutil.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "rank/cluetype.h"
 #include "rank/rank.h"
 
 static struct rank_model models[] = {{1, "Alpha"}, {2, "Bravo"}, {3, "Charlie"}, {4, "Delta"}, {5, "Echo"}};
@@ -21,7 +24,7 @@ static struct rank_cell cell(const char *week, int64_t model, int correct, int w
 static struct rank_output compute(const struct rank_week_in *weeks, size_t nweeks, const struct rank_cell *cells,
                                   size_t ncells, const struct rank_error_in *errors, size_t nerrors, double threshold)
 {
-    struct rank_input in = {weeks, nweeks, models, 5, cells, ncells, errors, nerrors, threshold};
+    struct rank_input in = {weeks, nweeks, models, 5, cells, ncells, errors, nerrors, threshold, NULL, 0};
     struct rank_output out;
     struct err err = {{0}};
     if (rank_compute(&in, &out, &err) != 0)
@@ -282,6 +285,140 @@ static void test_answer_quality(void **state)
     rank_output_free(&o);
 }
 
+static int close_to(double got, double want)
+{
+    return fabs(got - want) <= 1e-9 * want;
+}
+
+static void test_exact_tests(void **state)
+{
+    (void)state;
+    /* Reference values: exact binomial and hypergeometric sums in fractions. */
+    assert_true(close_to(rank_mcnemar_p(1, 9), 0.021484375));
+    assert_true(close_to(rank_mcnemar_p(9, 1), 0.021484375));
+    assert_true(close_to(rank_mcnemar_p(0, 5), 0.0625));
+    assert_true(close_to(rank_mcnemar_p(0, 6), 0.03125));
+    assert_true(close_to(rank_mcnemar_p(40, 62), 0.037066767438560536));
+    assert_true(close_to(rank_mcnemar_p(1000, 1100), 0.030720707864242296)); /* no underflow at 2^-2100 */
+    assert_true(rank_mcnemar_p(5, 5) == 1 && rank_mcnemar_p(0, 0) == 1 && close_to(rank_mcnemar_p(3, 4), 1));
+    assert_true(close_to(rank_fisher_p(3, 4, 1, 4), 0.4857142857142857));
+    assert_true(close_to(rank_fisher_p(10, 20, 0, 20), 0.00043591979075850045));
+    assert_true(close_to(rank_fisher_p(6, 32, 12, 30), 0.09386786894523305));
+    assert_true(close_to(rank_fisher_p(300, 1000, 350, 1000), 0.01928432161451363));
+    assert_true(rank_fisher_p(5, 10, 5, 10) > 0.999999 && rank_fisher_p(1, 0, 1, 2) == 1);
+}
+
+/* Week W01: Alpha right on all 20 clues, Bravo on clues 0-9, Charlie on
+ * 0-8, Delta on none. W02: Alpha all, Bravo none, Charlie 0-8, Delta none. */
+static void test_rank_ranges(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W01", 20}, {"2026-W02", 20}};
+    struct rank_cell cells[] = {cell("2026-W01", 1, 20, 0, 0, 0), cell("2026-W01", 2, 10, 10, 0, 0),
+                                cell("2026-W01", 3, 9, 11, 0, 0), cell("2026-W01", 4, 0, 20, 0, 0),
+                                cell("2026-W02", 1, 20, 0, 0, 0), cell("2026-W02", 2, 0, 20, 0, 0),
+                                cell("2026-W02", 3, 9, 11, 0, 0), cell("2026-W02", 4, 0, 20, 0, 0)};
+    struct rank_answer answers[160];
+    size_t n = 0;
+    for (int w = 0; w < 2; w++)
+        for (int clue = 0; clue < 20; clue++)
+            for (int m = 4; m >= 1; m--) { /* any order */
+                int right = m == 1 || (m == 2 && w == 0 && clue < 10) || (m == 3 && clue < 9);
+                unsigned types = w == 1 ? 0 : clue < 10 ? RANK_CT_ANAGRAM : RANK_CT_CHARADE | RANK_CT_DELETION;
+                answers[n] = (struct rank_answer){.clue_id = w * 100 + clue, .model_id = m, .correct = right,
+                                                  .types = types, .cost = 0.001 * m, .latency_ms = clue * 10 + m};
+                snprintf(answers[n].week, sizeof answers[n].week, "%s", weeks[w].week);
+                n++;
+            }
+    struct rank_input in = {weeks, 2, models, 5, cells, 8, NULL, 0, 0, answers, n};
+    struct rank_output o;
+    struct err err = {{0}};
+    if (rank_compute(&in, &o, &err) != 0)
+        fail_msg("%s", err.msg);
+    /* W01: Bravo and Charlie one discordant clue apart, the others 9+ apart. */
+    static const struct {
+        const char *week;
+        int64_t model;
+        int rank, lo, hi, ahead, move;
+    } expect[] = {
+        {"2026-W01", 1, 1, 1, 1, 1, 0}, {"2026-W01", 2, 2, 2, 3, 0, 0}, {"2026-W01", 3, 3, 2, 3, 1, 0},
+        {"2026-W01", 4, 4, 4, 4, 0, 0}, {"2026-W02", 1, 1, 1, 1, 1, 0}, {"2026-W02", 3, 2, 2, 2, 1, 0},
+        {"2026-W02", 2, 3, 3, 4, 0, 1}, {"2026-W02", 4, 3, 3, 4, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+        const struct rank_row *r = row_of(&o, expect[i].week, expect[i].model);
+        assert_non_null(r);
+        assert_int_equal(r->rank, expect[i].rank);
+        assert_int_equal(r->rank_lo, expect[i].lo);
+        assert_int_equal(r->rank_hi, expect[i].hi);
+        assert_int_equal(r->ahead_significant, expect[i].ahead);
+        assert_int_equal(r->move_significant, expect[i].move);
+    }
+    /* Alpha's two weeks at #1, significantly ahead in both. */
+    for (size_t i = 0; i < o.ntenures; i++)
+        if (o.tenures[i].model_id == 1) {
+            assert_int_equal(o.tenures[i].weeks, 2);
+            assert_int_equal(o.tenures[i].significant_weeks, 2);
+        }
+    /* All time: Alpha 40, Charlie 18, Bravo 10, Delta 0 of 40. Bravo v
+     * Charlie: 10 to 9 in W01... pooled 1 win to 9 losses: Charlie
+     * significantly better (p = 0.0215). */
+    assert_int_equal(o.nalltime, 4);
+    int64_t order[] = {1, 3, 2, 4};
+    int lo[] = {1, 2, 3, 4}, hi[] = {1, 2, 3, 4};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(o.alltime[i].model_id, order[i]);
+        assert_int_equal(o.alltime[i].rank_lo, lo[i]);
+        assert_int_equal(o.alltime[i].rank_hi, hi[i]);
+    }
+    assert_int_equal(o.nh2h, 12);
+    int seen = 0;
+    for (size_t i = 0; i < o.nh2h; i++) {
+        const struct rank_h2h *h = &o.h2h[i];
+        if (h->model_id == 2 && h->opponent_id == 3) {
+            assert_int_equal(h->wins, 1);
+            assert_int_equal(h->losses, 9);
+            assert_int_equal(h->ties, 30);
+            assert_true(close_to(h->p_value, 0.021484375));
+            assert_true(h->significant);
+            seen++;
+        }
+        if (h->model_id == 1 && h->opponent_id == 4) {
+            assert_int_equal(h->wins, 40);
+            assert_int_equal(h->losses, 0);
+            assert_int_equal(h->ties, 0);
+            seen++;
+        }
+    }
+    assert_int_equal(seen, 2);
+    /* By clue type: W01's clues 0-9 anagrams, 10-19 charades with a
+     * deletion; W02's without an explanation. Bravo: 10/10, 0/10, 0/10, 0/20. */
+    static const struct {
+        int type, total, correct;
+    } bravo[] = {{0, 10, 10}, {2, 10, 0}, {6, 10, 0}, {11, 20, 0}};
+    int found = 0;
+    for (size_t i = 0; i < o.ntypes; i++) {
+        const struct rank_type_accuracy *t = &o.types[i];
+        if (t->model_id != 2)
+            continue;
+        assert_true((size_t)found < sizeof bravo / sizeof bravo[0]);
+        assert_int_equal(t->type, bravo[found].type);
+        assert_int_equal(t->total, bravo[found].total);
+        assert_int_equal(t->correct, bravo[found].correct);
+        assert_true(t->ci_low <= t->accuracy + 1e-9 && t->accuracy <= t->ci_high + 1e-9);
+        found++;
+    }
+    assert_int_equal(found, 4);
+    assert_int_equal(o.ntypes, 16); /* four models, four types each */
+    /* Bravo's 40 pooled answers: 0.002 each; latencies 2, 2, 12, 12, ... 192: lower middle 92. */
+    for (size_t i = 0; i < o.nalltime; i++)
+        if (o.alltime[i].model_id == 2) {
+            assert_true(close_to(o.alltime[i].cost_per_clue, 0.002));
+            assert_true(close_to(o.alltime[i].median_latency_ms, 92));
+        }
+    rank_output_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +429,8 @@ int main(void)
         cmocka_unit_test(test_wilson_and_error_status),
         cmocka_unit_test(test_wrong_length),
         cmocka_unit_test(test_answer_quality),
+        cmocka_unit_test(test_exact_tests),
+        cmocka_unit_test(test_rank_ranges),
     };
     return cmocka_run_group_tests_name("rank", tests, NULL, NULL);
 }

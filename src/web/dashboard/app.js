@@ -7,7 +7,7 @@
 
 import { config } from "./config.js";
 import { createClient, DbError } from "./hrana.js";
-import { lineChart } from "./chart.js";
+import { lineChart, scatterChart } from "./chart.js";
 
 const TOKEN_KEY = "cryptic-bench-read-token";
 const main = document.getElementById("main");
@@ -182,6 +182,226 @@ function ciAxis(scale) {
   return h("span.ci-axis", {}, h("span", {}, `${scale.lo}%`), h("span", {}, `${scale.hi}%`));
 }
 
+// ---- rank ranges and significance (issue 16) ---------------------------------
+
+const RANGE_NOTE =
+  "The range after each rank is every rank the data supports: models are compared two at a time on the clues both " +
+  "answered (exact McNemar test, p < 0.05). Models whose ranges overlap, shaded alike, cannot be told apart.";
+
+function hasRange(row) {
+  return row.rank_lo !== null && row.rank_lo !== undefined && row.rank_hi !== null && row.rank_hi !== undefined;
+}
+
+function rankWithRange(row) {
+  const badge = rankBadge(row.rank);
+  if (!hasRange(row)) return badge;
+  return h(
+    "span.ranked",
+    {},
+    badge,
+    h(
+      "span.rank-range",
+      { title: `the data supports ranks ${row.rank_lo} to ${row.rank_hi}`, "aria-label": `possible ranks ${row.rank_lo} to ${row.rank_hi}` },
+      `(${row.rank_lo}–${row.rank_hi})`,
+    ),
+  );
+}
+
+// Consecutive rows whose ranges overlap the previous row's share a group.
+function rangeGroups(rows) {
+  let group = 0;
+  return rows.map((row, i) => {
+    if (i > 0 && !(hasRange(row) && hasRange(rows[i - 1]) && row.rank_lo <= rows[i - 1].rank_hi)) group++;
+    return group;
+  });
+}
+
+// Mutes a movement arrow the data does not support (Fisher exact test on the two weeks' results).
+function significantMove(row, el) {
+  if (row.previous_rank === null || row.previous_rank === undefined || row.move_significant === null || row.move_significant === undefined)
+    return el;
+  el.dataset.significant = row.move_significant ? "true" : "false";
+  if (!row.move_significant) {
+    el.classList.add("muted");
+    el.title = `${el.title || ""} (not a significant change)`.trim();
+  }
+  return el;
+}
+
+function significantTenure(t) {
+  if (t.significant_weeks === null || t.significant_weeks === undefined) return null;
+  const next = t.rank_position === 1 ? "#2" : "the next rank";
+  return h("span.tenure-significant", { "data-significant-weeks": t.significant_weeks }, ` · significantly ahead of ${next} in ${t.significant_weeks} of them`);
+}
+
+function headToHead(rows, cells) {
+  if (rows.length < 2) return null;
+  const at = new Map(cells.map((c) => [`${c.model}\n${c.opponent}`, c]));
+  return h(
+    "section.head-to-head",
+    {},
+    h("h3", {}, "Head to head"),
+    h("p.hint", {}, "Wins–losses on the clues both models answered (row model against column model); ties in the tooltip. Bold: a significant difference (exact McNemar test, p < 0.05)."),
+    h(
+      "div.scroll",
+      {},
+      h(
+        "table.h2h",
+        {},
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, ""), rows.map((r) => h("th", { scope: "col", title: r.display_name }, clip(r.display_name, 12))))),
+        h(
+          "tbody",
+          {},
+          rows.map((r) =>
+            h(
+              "tr",
+              {},
+              h("th", { scope: "row" }, r.display_name),
+              rows.map((o) => {
+                const c = at.get(`${r.openrouter_id}\n${o.openrouter_id}`);
+                if (!c) return h("td.h2h-self", {}, "—");
+                return h(
+                  "td.h2h-cell" + (c.significant ? ".significant" : ""),
+                  { title: `${r.display_name} v ${o.display_name}: ${c.wins} wins, ${c.losses} losses, ${c.ties} ties (p = ${Number(c.p_value).toPrecision(2)})`, "data-significant": c.significant ? "true" : "false" },
+                  `${c.wins}–${c.losses}`,
+                );
+              }),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// Accuracy against cost per clue and against median latency (all time), for the models that report them.
+function costCharts(rows) {
+  const known = (v) => v !== null && v !== undefined;
+  const short = (name) => clip(name, 16);
+  const costs = rows.filter((r) => known(r.cost_per_clue) && r.cost_per_clue > 0);
+  const speeds = rows.filter((r) => known(r.median_latency_ms));
+  if (!costs.length && !speeds.length) return null;
+  const point = (r, x, what) => ({
+    x,
+    y: r.accuracy,
+    lo: r.ci_low,
+    hi: r.ci_high,
+    label: short(r.display_name),
+    tip: `${r.display_name}: ${pct(r.accuracy)} (${pct(r.ci_low)}–${pct(r.ci_high)}), ${what}`,
+  });
+  const cents = (v) => (v >= 1 ? `$${v}` : `${+(v * 100).toPrecision(2)}¢`);
+  return h(
+    "section.cost-speed",
+    {},
+    h("h3", {}, "Accuracy against cost and speed"),
+    h("p.hint", {}, "All time: each dot a model with its 95% interval; cost per clue on a log scale (as the API reported it), latency the median of its calls."),
+    h(
+      "div.charts",
+      {},
+      costs.length
+        ? scatterChart(costs.map((r) => point(r, r.cost_per_clue, `${cents(r.cost_per_clue)} per clue`)), {
+            title: "Accuracy against cost per clue",
+            xTitle: "cost per clue (log scale)",
+            yTitle: "accuracy",
+            xLog: true,
+            xFormat: cents,
+          })
+        : null,
+      speeds.length
+        ? scatterChart(speeds.map((r) => point(r, r.median_latency_ms / 1000, `median ${duration(r.median_latency_ms)}`)), {
+            title: "Accuracy against median latency",
+            xTitle: "median latency (s)",
+            yTitle: "accuracy",
+            xFormat: (v) => `${+v.toPrecision(2)}s`,
+          })
+        : null,
+    ),
+  );
+}
+
+// Wordplay types in the order of src/rank/cluetype.h, as shown.
+const CLUE_TYPES = [
+  ["anagram", "Anagram"], ["hidden", "Hidden word"], ["charade", "Charade"], ["container", "Container"],
+  ["reversal", "Reversal"], ["homophone", "Homophone"], ["deletion", "Deletion"], ["double_definition", "Double definition"],
+  ["cryptic_definition", "Cryptic definition"], ["and_lit", "&lit"], ["other", "Other"], ["unknown", "Unknown (no explanation)"],
+];
+const typeLabel = (t) => (CLUE_TYPES.find(([k]) => k === t) || [t, t])[1];
+const typeOrder = (t) => CLUE_TYPES.findIndex(([k]) => k === t);
+
+// One model's accuracy by clue type (all time, its ranked weeks).
+function typeSection(rows) {
+  if (!rows.length) return null;
+  rows = rows.slice().sort((a, b) => typeOrder(a.clue_type) - typeOrder(b.clue_type));
+  return h(
+    "section.clue-types",
+    {},
+    h("h3", {}, "Accuracy by clue type"),
+    h("p.hint", {}, "All time, over the clues of its ranked weeks; types read from the blog's explanation (a clue may have several)."),
+    h(
+      "div.scroll",
+      {},
+      h(
+        "table.types",
+        {},
+        h("thead", {}, h("tr", {}, ["Clue type", "Correct", "Accuracy", "95% interval"].map((t) => h("th", { scope: "col" }, t)))),
+        h(
+          "tbody",
+          {},
+          rows.map((r) =>
+            h(
+              "tr.type-row",
+              { "data-type": r.clue_type },
+              h("td", {}, typeLabel(r.clue_type)),
+              h("td.type-correct", {}, `${r.correct}/${r.total}`),
+              h("td.type-accuracy", {}, pct(r.accuracy)),
+              h("td", {}, `${pct(r.ci_low)} – ${pct(r.ci_high)}`),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// Clue type × model on the all-time page: accuracy, with the count in the tooltip.
+function typeMatrix(models, rows) {
+  if (!rows.length) return null;
+  const types = CLUE_TYPES.map(([k]) => k).filter((k) => rows.some((r) => r.clue_type === k));
+  const at = new Map(rows.map((r) => [`${r.openrouter_id}\n${r.clue_type}`, r]));
+  return h(
+    "section.type-matrix",
+    {},
+    h("h3", {}, "Accuracy by clue type"),
+    h("p.hint", {}, "Per model over the clues of its ranked weeks; hover for the count and the 95% interval."),
+    h(
+      "div.scroll",
+      {},
+      h(
+        "table.type-model",
+        {},
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Model"), types.map((t) => h("th", { scope: "col" }, typeLabel(t))))),
+        h(
+          "tbody",
+          {},
+          models.map((m) =>
+            h(
+              "tr.type-model-row",
+              { "data-model-id": m.openrouter_id },
+              h("th", { scope: "row" }, m.display_name),
+              types.map((t) => {
+                const r = at.get(`${m.openrouter_id}\n${t}`);
+                return r
+                  ? h("td.type-cell", { "data-type": t, title: `${r.correct}/${r.total}, 95% interval ${pct(r.ci_low)} – ${pct(r.ci_high)}` }, pct(r.accuracy))
+                  : h("td", {}, "—");
+              }),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 // ---- queries (read-only; the same SQL works on the embedded endpoint, sqld and Turso) ----
 
 // The week shown when none is asked for: the newest ranked, else the newest with clues.
@@ -203,7 +423,7 @@ const Q = {
                 (SELECT models_ranked FROM week_status WHERE week_id = ${WEEK}) AS models_ranked`,
   board: `SELECT r.rank, m.display_name, m.openrouter_id, m.provider, r.correct_count, r.total_clues, r.accuracy,
                  r.ci_low, r.ci_high, r.previous_rank, r.rank_change, r.tenure_weeks, r.avg_latency_ms, r.cost,
-                 m.release_date,
+                 m.release_date, r.rank_lo, r.rank_hi, r.move_significant,
                  (SELECT count(*) FROM puzzles p CROSS JOIN clues c ON c.puzzle_id = p.id
                   CROSS JOIN evaluations e ON e.clue_id = c.id
                   WHERE e.model_id = r.model_id AND p.week_id = r.week_id AND p.publication_date < m.release_date)
@@ -222,7 +442,7 @@ const Q = {
   puzzles: `SELECT p.id, p.series, p.guardian_id AS number, p.setter, p.title, p.url, p.publication_date,
                    (SELECT count(*) FROM clues c WHERE c.puzzle_id = p.id) AS clues
             FROM puzzles p WHERE p.week_id = ${WEEK} ORDER BY p.publication_date, p.id`,
-  leaders: `SELECT t.rank_position, m.display_name, m.openrouter_id, t.weeks_count, t.start_week
+  leaders: `SELECT t.rank_position, m.display_name, m.openrouter_id, t.weeks_count, t.start_week, t.significant_weeks
             FROM rank_tenure t JOIN models m ON m.id = t.model_id
             WHERE t.is_current AND t.rank_position <= 3 ORDER BY t.weeks_count DESC, t.rank_position, m.display_name`,
   results: `SELECT c.id, c.clue_number, c.direction, c.clue_text, c.letter_count, p.setter,
@@ -238,8 +458,15 @@ const Q = {
             ORDER BY CASE outcome WHEN 'wrong' THEN 0 WHEN 'no_answer' THEN 1 WHEN 'error' THEN 2 ELSE 3 END,
                      p.publication_date, p.id, c.direction, CAST(c.clue_number AS INTEGER), c.clue_number`,
   alltime: `SELECT a.rank, m.display_name, m.openrouter_id, m.provider, a.weeks, a.correct_count, a.total_clues,
-                   a.accuracy, a.ci_low, a.ci_high
+                   a.accuracy, a.ci_low, a.ci_high, a.rank_lo, a.rank_hi, a.cost_per_clue, a.median_latency_ms
             FROM alltime_rankings a JOIN models m ON m.id = a.model_id ORDER BY a.rank, m.display_name`,
+  headToHead: `SELECT m.openrouter_id AS model, o.openrouter_id AS opponent, h.wins, h.losses, h.ties, h.p_value,
+                      h.significant
+               FROM alltime_head_to_head h JOIN models m ON m.id = h.model_id JOIN models o ON o.id = h.opponent_id`,
+  typeAccuracy: `SELECT m.openrouter_id, m.display_name, t.clue_type, t.total, t.correct, t.accuracy, t.ci_low, t.ci_high
+                 FROM alltime_type_accuracy t JOIN models m ON m.id = t.model_id
+                 JOIN alltime_rankings a ON a.model_id = t.model_id
+                 WHERE ? IS NULL OR m.openrouter_id = ? ORDER BY a.rank, m.display_name, t.clue_type`,
   alltimeWeeks: `SELECT count(*) AS weeks FROM week_status WHERE status = 'ranked'`,
   model: `SELECT id, display_name, provider, openrouter_id, is_active FROM models WHERE openrouter_id = ?`,
   history: `SELECT * FROM (SELECT r.week_id, r.rank, r.accuracy, r.ci_low, r.ci_high, r.correct_count, r.total_clues,
@@ -357,7 +584,8 @@ async function leaderboardView(week) {
 
   const scale = ciScale(board);
   const body = h("tbody");
-  for (const row of board) body.append(...boardRow(row, current, scale));
+  const groups = rangeGroups(board);
+  board.forEach((row, i) => body.append(...boardRow(row, current, scale, groups[i])));
   const table = board.length
     ? h(
         "div.scroll",
@@ -383,6 +611,7 @@ async function leaderboardView(week) {
           ),
           body,
         ),
+        h("p.hint.range-note", {}, RANGE_NOTE, " Grey arrows: rank changes that are not a significant change in result."),
       )
     : null;
 
@@ -437,6 +666,7 @@ async function leaderboardView(week) {
               " ",
               tenure(t.rank_position, t.weeks_count),
               h("span.since", {}, ` since ${weekLabel(t.start_week)}`),
+              significantTenure(t),
             ),
           ),
         )
@@ -470,16 +700,19 @@ async function olderWeeks(select, current) {
   }
 }
 
-function boardRow(row, week, scale) {
+function boardRow(row, week, scale, group) {
   const detail = h("tr.detail", { hidden: true }, h("td", { colspan: "7" }));
   const tr = h(
-    "tr.board-row",
+    "tr.board-row." + (group % 2 ? "group-odd" : "group-even"),
     {
       tabindex: "0",
       role: "button",
       "aria-expanded": "false",
       "data-model-id": row.openrouter_id,
       "data-rank": row.rank,
+      "data-rank-lo": hasRange(row) ? row.rank_lo : null,
+      "data-rank-hi": hasRange(row) ? row.rank_hi : null,
+      "data-group": group,
       onclick: () => toggle(),
       onkeydown: (ev) => {
         if (ev.key === "Enter" || ev.key === " ") {
@@ -488,7 +721,7 @@ function boardRow(row, week, scale) {
         }
       },
     },
-    h("td.rank", {}, rankBadge(row.rank)),
+    h("td.rank", {}, rankWithRange(row)),
     h(
       "td.model",
       {},
@@ -508,7 +741,7 @@ function boardRow(row, week, scale) {
     h("td.wide", {}, ciBar(row, scale)),
     h("td.narrow-hide.latency", {}, duration(row.avg_latency_ms)),
     h("td.narrow-hide.cost", {}, money(row.cost)),
-    h("td.movement", {}, movement(row)),
+    h("td.movement", {}, significantMove(row, movement(row))),
   );
   let loaded = false;
   async function toggle() {
@@ -603,9 +836,10 @@ function resultsTable(results, model) {
 async function allTimeView() {
   const seq = navigation;
   loading("the all-time board");
-  const [rows, [weeks]] = await client.query([q(Q.alltime), q(Q.alltimeWeeks)]);
+  const [rows, [weeks], cells, types] = await client.query([q(Q.alltime), q(Q.alltimeWeeks), q(Q.headToHead), q(Q.typeAccuracy, null, null)]);
   if (seq !== navigation) return;
   const scale = ciScale(rows);
+  const groups = rangeGroups(rows);
   show(
     h("h2", {}, "All time"),
     h("p.counts", {}, `Pooled over ${weeks.weeks} ranked ${weeks.weeks === 1 ? "week" : "weeks"}: every counted answer of every ranked week.`),
@@ -624,11 +858,11 @@ async function allTimeView() {
             h(
               "tbody",
               {},
-              rows.map((r) =>
+              rows.map((r, i) =>
                 h(
-                  "tr.alltime-row",
-                  { "data-model-id": r.openrouter_id },
-                  h("td.rank", {}, rankBadge(r.rank)),
+                  "tr.alltime-row." + (groups[i] % 2 ? "group-odd" : "group-even"),
+                  { "data-model-id": r.openrouter_id, "data-rank-lo": hasRange(r) ? r.rank_lo : null, "data-rank-hi": hasRange(r) ? r.rank_hi : null },
+                  h("td.rank", {}, rankWithRange(r)),
                   h("td.model", {}, h("a.model-name", { href: "#/model/" + encodeURIComponent(r.openrouter_id) }, r.display_name), " ", providerBadge(r.provider)),
                   h("td.score", {}, h("span.accuracy", {}, pct(r.accuracy)), h("div.sub.correct", {}, `${r.correct_count}/${r.total_clues}`)),
                   h("td.wide", {}, ciBar(r, scale)),
@@ -639,6 +873,10 @@ async function allTimeView() {
           ),
         )
       : h("p", {}, "No ranked weeks yet."),
+    rows.length ? h("p.hint.range-note", {}, RANGE_NOTE) : null,
+    headToHead(rows, cells),
+    costCharts(rows),
+    typeMatrix(rows, types),
   );
 }
 
@@ -647,12 +885,13 @@ async function allTimeView() {
 async function modelView(id) {
   const seq = navigation;
   loading("the model");
-  const [models, history, unranked, quality, qualityAllTime] = await client.query([
+  const [models, history, unranked, quality, qualityAllTime, types] = await client.query([
     q(Q.model, id),
     q(Q.history, id),
     q(Q.unranked, id, RECENT_WEEKS),
     q(Q.quality, id),
     q(Q.qualityAllTime, id),
+    q(Q.typeAccuracy, id, id),
   ]);
   if (seq !== navigation) return;
   if (!models.length) {
@@ -714,6 +953,7 @@ async function modelView(id) {
         )
       : null,
     qualitySection(qualityAllTime[0], quality),
+    typeSection(types),
     unranked.length
       ? h(
           "section.incomplete",
