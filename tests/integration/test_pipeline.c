@@ -290,14 +290,11 @@ static void test_serve_survives_kills(void **state)
     assert_int_equal(system(cmd), 0);
 
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
-    int kills = 0, in_flight_at_kills = 0;
+    int kills = 0;
     fprintf(stderr, "serve crash test:");
     while (kills < 10) {
         struct timespec ts = {0, (200 + rand() % 300) * 1000000L};
         nanosleep(&ts, NULL);
-        json_t *stats = llm_stats();
-        in_flight_at_kills += (int)json_integer_value(json_object_get(stats, "in_flight"));
-        json_decref(stats);
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         kills++;
@@ -324,11 +321,20 @@ static void test_serve_survives_kills(void **state)
     free(weeks);
     json_t *stats = llm_stats();
     int requests = (int)json_integer_value(json_object_get(stats, "requests"));
+    /* What a kill costs: the calls the killed process left in flight (the
+     * fake counts them after the kill, when their answer finds the client
+     * gone) and answers received but not yet checkpointed; all are asked
+     * again. Each evaluate-model run asks one clue at a time, and one run per
+     * model goes at once, so a kill loses at most one call per model.
+     * Anything beyond is checkpointed work done twice. Counted, not timed:
+     * a call that starts just before a kill is still counted. */
+    int abandoned = (int)json_integer_value(json_object_get(stats, "abandoned"));
     json_decref(stats);
     int duplicates = requests - NCLUES * NMODELS;
-    fprintf(stderr, "; %d requests for %d (model, clue) pairs: %d duplicates; %d in flight at the kills\n", requests,
-            NCLUES * NMODELS, duplicates, in_flight_at_kills);
-    assert_true(duplicates <= in_flight_at_kills + kills);
+    fprintf(stderr, "; %d requests for %d (model, clue) pairs: %d duplicates; %d left in flight by the kills\n",
+            requests, NCLUES * NMODELS, duplicates, abandoned);
+    assert_true(abandoned <= duplicates);
+    assert_true(duplicates <= kills * NMODELS);
     free(out);
     free(db);
 }
