@@ -338,12 +338,15 @@ static void test_model_fatal_stops_one_model(void **state)
 {
     (void)state;
     start_llm("{\"test/retired\": {\"status\": 404, \"after\": 2, "
-              "\"message\": \"Retired Model is deprecated. Use another model.\"}}", NULL, 0);
-    const char *ids[] = {"test/a", "test/retired", "test/b"};
-    make_db(ids, 3);
+              "\"message\": \"Retired Model is deprecated. Use another model.\"}, "
+              "\"test/forbidden\": {\"status\": 403, \"after\": 1, \"message\": \"Not allowed for this key\"}}",
+              NULL, 0);
+    const char *ids[] = {"test/a", "test/retired", "test/b", "test/forbidden"};
+    make_db(ids, 4);
     struct tu_run r = evaluate(NULL);
     assert_int_equal(r.status, 1);
-    tu_assert_contains(r.err, "1 of 3 models stopped");
+    tu_assert_contains(r.err, "2 of 4 models stopped");
+    tu_assert_contains(r.out, "stopped: HTTP 403: Not allowed for this key");
     tu_assert_contains(r.out, "stopped: HTTP 404: Retired Model is deprecated");
     tu_run_free(&r);
     char *rows = outcomes();
@@ -360,6 +363,27 @@ static void test_model_fatal_stops_one_model(void **state)
         retired += strcmp(json_string_value(json_object_get(json_array_get(reqs, i), "model")), "test/retired") == 0;
     assert_int_equal(retired, 3);
     json_decref(reqs);
+    /* Only the model the provider says is gone (404) is retired; a 403 (this
+     * key may not use it) stops this run but keeps the model for the next. */
+    char *retired_models = tu_sql(db, "SELECT openrouter_id FROM models WHERE retired_reason IS NOT NULL");
+    assert_string_equal(retired_models, "test/retired\n");
+    free(retired_models);
+    r = evaluate(NULL);
+    tu_run_free(&r);
+    reqs = requests();
+    int asked_retired = 0, asked_forbidden = 0;
+    for (size_t i = 0; i < json_array_size(reqs); i++) {
+        const char *m = json_string_value(json_object_get(json_array_get(reqs, i), "model"));
+        asked_retired += strcmp(m, "test/retired") == 0;
+        asked_forbidden += strcmp(m, "test/forbidden") == 0;
+    }
+    json_decref(reqs);
+    assert_int_equal(asked_retired, 3);   /* skipped the second time */
+    assert_int_equal(asked_forbidden, 3); /* asked again the second time */
+    rows = outcomes();
+    tu_assert_contains(rows, "test/forbidden|1|correct\ntest/forbidden|2|error\n");
+    assert_null(strstr(rows, "test/forbidden|3"));
+    free(rows);
 }
 
 static void test_run_fatal_stops_every_model(void **state)

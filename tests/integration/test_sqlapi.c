@@ -485,6 +485,64 @@ static void test_read_token_and_cors(void **state)
     free(path);
 }
 
+/* The refusals at their edges, as a client sees them: ATTACH of a database
+ * file that exists (the read-only open alone would read it), a token that
+ * merely starts with the read token or is a prefix of it, and the row
+ * limit exactly reached and just passed. */
+static void test_refusals_at_the_edges(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *secret = tu_path(work, "secret.db");
+    char *made = tu_sql(secret, "CREATE TABLE secret (x); INSERT INTO secret VALUES ('leaked-value')");
+    free(made);
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"requests\":[{\"type\":\"batch\",\"batch\":{\"steps\":["
+             "{\"stmt\":{\"sql\":\"ATTACH '%s' AS other\"}},"
+             "{\"stmt\":{\"sql\":\"SELECT x FROM other.secret\"}}]}}]}",
+             secret);
+    char *out = NULL;
+    assert_int_equal(post(port, "/v2/pipeline", body, NULL, &out), 200);
+    if (strstr(out, "leaked-value"))
+        fail_msg("ATTACH of an existing file let a read through: %s", out);
+    json_t *doc = json_loads(out, 0, NULL);
+    json_t *res = json_object_get(json_object_get(first(doc), "response"), "result");
+    assert_true(json_is_object(json_array_get(json_object_get(res, "step_errors"), 0)));
+    assert_true(json_is_null(json_array_get(json_object_get(res, "step_results"), 1)));
+    json_decref(doc);
+    free(out);
+    free(secret);
+
+    /* CRYPTIC_BENCH_SQL_MAX_ROWS=5000: 5000 rows are an answer, 5001 are not. */
+    doc = execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 5000) SELECT i FROM n", 200);
+    assert_string_equal(json_string_value(json_object_get(first(doc), "type")), "ok");
+    assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(first(doc), "response"),
+                                                                     "result"), "rows")), 5000);
+    json_decref(doc);
+    doc = execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 5001) SELECT i FROM n", 200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(first(doc), "error"), "code")),
+                        "RESPONSE_TOO_LARGE");
+    json_decref(doc);
+
+    int tport;
+    int other = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron",
+                                                           "--read-token", "s3cret-token", NULL},
+                                &tport);
+    const char *read = "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT 1\"}}]}";
+    const char *const wrong[] = {"Authorization: Bearer s3cret-token-and-more", "Authorization: Bearer s3cret-toke",
+                                 "Authorization: Bearer ", "Authorization: s3cret-token"};
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        long status = post(tport, "/v2/pipeline", read, wrong[i], &out);
+        if (status != 401)
+            fail_msg("[%s] got HTTP %ld: %s", wrong[i], status, out);
+        free(out);
+    }
+    assert_int_equal(post(tport, "/v2/pipeline", read, "Authorization: Bearer s3cret-token", &out), 200);
+    free(out);
+    tu_stop_fake(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +551,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_token_and_cors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_at_the_edges, setup, teardown),
     };
     return cmocka_run_group_tests_name("read-only SQL endpoint", tests, NULL, NULL);
 }

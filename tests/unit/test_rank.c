@@ -176,6 +176,83 @@ static void test_week_without_calls(void **state)
     rank_output_free(&o);
 }
 
+/* All-time ranks compare pooled accuracy, not counts: 3 of 6 ties with 5 of
+ * 10, and 5 of 12 comes after both although it has as many correct. */
+static void test_alltime_ties_on_accuracy(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W01", 6}, {"2026-W02", 4}, {"2026-W03", 2}};
+    struct rank_cell cells[] = {
+        /* Alpha: 3 of 6 in one week. Bravo: 4 of 6 + 1 of 4 = 5 of 10.
+         * Charlie: 2 of 6 + 3 of 4 + 0 of 2 = 5 of 12. Delta: 6 of 6 + 0 of 4 = 6 of 10. */
+        cell("2026-W01", 1, 3, 3, 0, 0), cell("2026-W01", 2, 4, 2, 0, 0), cell("2026-W01", 3, 2, 4, 0, 0),
+        cell("2026-W01", 4, 6, 0, 0, 0),
+        cell("2026-W02", 2, 1, 3, 0, 0), cell("2026-W02", 3, 3, 1, 0, 0), cell("2026-W02", 4, 0, 4, 0, 0),
+        cell("2026-W03", 3, 0, 2, 0, 0),
+    };
+    struct rank_output o = compute(weeks, 3, cells, sizeof cells / sizeof cells[0], NULL, 0, 0);
+    assert_int_equal(o.nalltime, 4);
+    int64_t order[] = {4, 1, 2, 3};
+    int ranks[] = {1, 2, 2, 4};
+    int totals[] = {10, 6, 10, 12};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(o.alltime[i].model_id, order[i]);
+        assert_int_equal(o.alltime[i].rank, ranks[i]);
+        assert_int_equal(o.alltime[i].total, totals[i]);
+    }
+    assert_true(fabs(o.alltime[1].accuracy - 50.0) < 1e-9 && fabs(o.alltime[2].accuracy - 50.0) < 1e-9);
+    rank_output_free(&o);
+}
+
+/* A model absent from a ranked week loses its tenure even when it comes
+ * back at the same rank; a week with no ranking at all does not break it. */
+static void test_tenure_restarts_after_an_absence(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W01", 2}, {"2026-W02", 2}, {"2026-W03", 2}, {"2026-W04", 2},
+                                   {"2026-W05", 2}};
+    struct rank_cell cells[] = {
+        cell("2026-W01", 1, 2, 0, 0, 0), cell("2026-W01", 2, 1, 1, 0, 0),
+        /* W02: Alpha incomplete, Bravo ranked alone (1st) */
+        cell("2026-W02", 1, 1, 0, 0, 1), cell("2026-W02", 2, 1, 1, 0, 0),
+        /* W03: Alpha back at 1st, Bravo 2nd */
+        cell("2026-W03", 1, 2, 0, 0, 0), cell("2026-W03", 2, 0, 2, 0, 0),
+        /* W04: every call failed */
+        cell("2026-W04", 1, 0, 0, 0, 2), cell("2026-W04", 2, 0, 0, 0, 2),
+        /* W05: Alpha 1st again */
+        cell("2026-W05", 1, 2, 0, 0, 0), cell("2026-W05", 2, 0, 2, 0, 0),
+    };
+    struct rank_output o = compute(weeks, 5, cells, sizeof cells / sizeof cells[0], NULL, 0, 0);
+    const struct rank_row *a3 = row_of(&o, "2026-W03", 1);
+    assert_int_equal(a3->rank, 1);
+    assert_int_equal(a3->previous_rank, 1);
+    assert_int_equal(a3->tenure_weeks, 1);
+    assert_int_equal(row_of(&o, "2026-W05", 1)->tenure_weeks, 2);
+    assert_int_equal(row_of(&o, "2026-W02", 2)->tenure_weeks, 1); /* 2nd then 1st: a new stint */
+    assert_int_equal(row_of(&o, "2026-W03", 2)->tenure_weeks, 1);
+    int stints = 0;
+    for (size_t i = 0; i < o.ntenures; i++) {
+        const struct rank_tenure *t = &o.tenures[i];
+        if (t->model_id != 1)
+            continue;
+        stints++;
+        assert_int_equal(t->rank, 1);
+        if (stints == 1) {
+            assert_string_equal(t->start_week, "2026-W01");
+            assert_string_equal(t->end_week, "2026-W01");
+            assert_int_equal(t->weeks, 1);
+            assert_false(t->current);
+        } else {
+            assert_string_equal(t->start_week, "2026-W03");
+            assert_string_equal(t->end_week, "2026-W05");
+            assert_int_equal(t->weeks, 2);
+            assert_true(t->current);
+        }
+    }
+    assert_int_equal(stints, 2);
+    rank_output_free(&o);
+}
+
 static void test_wilson_and_error_status(void **state)
 {
     (void)state;
@@ -201,6 +278,8 @@ int main(void)
         cmocka_unit_test(test_movement_newcomers_gaps_and_dropouts),
         cmocka_unit_test(test_coverage_threshold_and_no_answers),
         cmocka_unit_test(test_week_without_calls),
+        cmocka_unit_test(test_alltime_ties_on_accuracy),
+        cmocka_unit_test(test_tenure_restarts_after_an_absence),
         cmocka_unit_test(test_wilson_and_error_status),
     };
     return cmocka_run_group_tests_name("rank", tests, NULL, NULL);
