@@ -396,7 +396,7 @@ static char *dup_or_null(const char *s)
 static int put(struct flow_ctx *ctx, struct store_flow_step *s, struct err *err)
 {
     int held = 0;
-    if (store_flow_step_put(ctx->engine->store, ctx->run->id, ctx->engine->owner, s,
+    if (store_flow_step_put(ctx->engine->store, ctx->run->id, ctx->holder, s,
                             now_ms() + ctx->engine->opts.lease_ms, &held, err) < 0)
         return -1;
     if (!held)
@@ -730,15 +730,16 @@ static int load_steps(struct flow_ctx *ctx, struct err *err)
 }
 
 /* Replays a claimed run until it finishes or only waiting is left. */
-static int process_run(struct flow_engine *e, struct store_flow_run *run, struct err *err)
+static int process_run(struct flow_engine *e, struct store_flow_run *run, const char *holder, struct err *err)
 {
     const struct flow_function *fn = find_function(e, run->function_id);
     if (!fn)
-        return store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL,
+        return store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL,
                                       "no such function in this process", now_ms(), err);
     struct flow_ctx ctx = {0};
     ctx.engine = e;
     ctx.run = run;
+    ctx.holder = holder;
     ctx.fn = fn;
     ctx.event = json_loads(run->event ? run->event : "{}", 0, NULL);
     if (!ctx.event)
@@ -753,36 +754,36 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, struct
         if (ctx.lost)
             break;
         if (e->stopping && round > 0) {
-            rc = store_flow_run_release(e->store, run, e->owner, "queued", now_ms(), NULL, NULL, now_ms(), err);
+            rc = store_flow_run_release(e->store, run, holder, "queued", now_ms(), NULL, NULL, now_ms(), err);
             break;
         }
         round_clear(&ctx);
         if ((int)ctx.nsteps > e->opts.max_steps) {
             char msg[128];
             snprintf(msg, sizeof msg, "the run exceeded %d steps", e->opts.max_steps);
-            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL, msg, now_ms(), err);
+            rc = store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL, msg, now_ms(), err);
             break;
         }
         int result = fn->body(&ctx, ctx.event, fn->user);
         if (result == FLOW_RETURN_COMPLETE) {
             char *out = json_dumps(ctx.output, JSON_COMPACT | JSON_ENCODE_ANY);
-            rc = store_flow_run_release(e->store, run, e->owner, "completed", now_ms(), out, NULL, now_ms(), err);
+            rc = store_flow_run_release(e->store, run, holder, "completed", now_ms(), out, NULL, now_ms(), err);
             free(out);
             break;
         }
         if (result == FLOW_RETURN_FAIL) {
-            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL, ctx.fail_message,
+            rc = store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL, ctx.fail_message,
                                         now_ms(), err);
             break;
         }
         if (ctx.nsteps + ctx.npending > (size_t)e->opts.max_steps) {
             char msg[128];
             snprintf(msg, sizeof msg, "the run exceeded %d steps", e->opts.max_steps);
-            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL, msg, now_ms(), err);
+            rc = store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL, msg, now_ms(), err);
             break;
         }
         if (ctx.npending == 0 && !ctx.blocked) {
-            rc = store_flow_run_release(e->store, run, e->owner, "failed", now_ms(), NULL,
+            rc = store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL,
                                         "the body yielded with no step pending", now_ms(), err);
             break;
         }
@@ -800,7 +801,7 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, struct
             continue;
         /* Only waiting is left. */
         const char *status = ctx.waits_only ? "waiting" : "sleeping";
-        rc = store_flow_run_release(e->store, run, e->owner, status, ctx.wake_at, NULL, NULL, now_ms(), err);
+        rc = store_flow_run_release(e->store, run, holder, status, ctx.wake_at, NULL, NULL, now_ms(), err);
         break;
     }
     flow_ctx_clear(&ctx);
@@ -957,17 +958,26 @@ int flow_engine_send(struct flow_engine *e, const char *name, const json_t *data
     return rc;
 }
 
-/* Claims and processes one run; 1 when there was one. */
+/* Claims and processes one run; 1 when there was one. Each claim holds the
+ * lease under a name of its own, the owner then a fresh id: when a stalled
+ * worker's lease expires and another worker of the same owner (this
+ * process, or its restart) takes the run, the stalled one's late
+ * checkpoints and release no longer match and do not land. A restart still
+ * reclaims everything its owner held (store_flow_reclaim matches the
+ * prefix). */
 static int work_once(struct flow_engine *e, struct err *err)
 {
     struct store_flow_run run;
     int found = 0;
-    if (store_flow_claim(e->store, e->owner, now_ms(), e->opts.lease_ms, e->functions_json, &run, &found, err) < 0)
+    char claim[40], holder[sizeof e->owner + 48];
+    new_id(claim);
+    snprintf(holder, sizeof holder, "%s/%s", e->owner, claim);
+    if (store_flow_claim(e->store, holder, now_ms(), e->opts.lease_ms, e->functions_json, &run, &found, err) < 0)
         return -1;
     if (!found)
         return 0;
     log_debug("run %s (%s) claimed", run.id, run.function_id);
-    int rc = process_run(e, &run, err);
+    int rc = process_run(e, &run, holder, err);
     store_flow_run_clear(&run);
     return rc < 0 ? -1 : 1;
 }

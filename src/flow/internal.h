@@ -39,6 +39,7 @@ struct name_count {
 struct flow_ctx {
     struct flow_engine *engine;
     struct store_flow_run *run;
+    const char *holder;     /* this claim's lease holder: "<owner>/<claim id>" */
     const struct flow_function *fn;
     json_t *event;
     struct store_flow_step *steps;

@@ -172,8 +172,10 @@ int store_flow_claim(struct store *store, const char *owner, int64_t now, int64_
 
 int store_flow_reclaim(struct store *store, const char *owner, int64_t now, struct err *err)
 {
-    struct db_stmt stmt = DB_STMT("UPDATE flow_runs SET status = 'queued', ready_at = ?, lease_owner = NULL,\n"
-                                  "    lease_until = NULL WHERE status = 'running' AND lease_owner = ?",
+    /* The engine holds each claim as "<owner>/<claim id>". */
+    struct db_stmt stmt = DB_STMT("UPDATE flow_runs SET status = 'queued', ready_at = ?1, lease_owner = NULL,\n"
+                                  "    lease_until = NULL WHERE status = 'running'\n"
+                                  "    AND (lease_owner = ?2 OR substr(lease_owner, 1, length(?2) + 1) = ?2 || '/')",
                                   db_int(now), db_text(owner));
     return db_batch(store_db(store), &stmt, 1, NULL, err);
 }

@@ -357,7 +357,8 @@ int store_flow_send(struct store *store, const char *event_id, const char *name,
 int store_flow_claim(struct store *store, const char *owner, int64_t now, int64_t lease_ms,
                      const char *functions_json, struct store_flow_run *out, int *found, struct err *err);
 
-/* Requeues the runs owner holds (a restart reclaims its own at once). */
+/* Requeues the runs owner holds, as owner itself or as "<owner>/<anything>"
+ * (one claim of it): a restart reclaims its own at once. */
 int store_flow_reclaim(struct store *store, const char *owner, int64_t now, struct err *err);
 
 int store_flow_steps(struct store *store, const char *run_id, struct store_flow_step **out, size_t *n,

@@ -783,6 +783,200 @@ static void test_expired_lease_is_recovered(void **state)
     flow_engine_free(e);
 }
 
+/* ---- several workers: a stalled worker's lease -------------------------- */
+
+/* Gates the test opens: a step callback waits on its gate on its first call
+ * only (the stalled worker), later calls go straight through. */
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static int gate_open[2], gate_waiting[2], probe_ran;
+
+static void open_gate(int g)
+{
+    pthread_mutex_lock(&lock);
+    gate_open[g] = 1;
+    pthread_cond_broadcast(&gate_cond);
+    pthread_mutex_unlock(&lock);
+}
+
+/* Step 60 ("stuck") waits at gate 0, step 62 ("after") at gate 1; each
+ * returns which call of it this was, so the output names who committed. */
+static int gated(void *arg, json_t **out, struct flow_step_error *e)
+{
+    (void)e;
+    int n = (int)(intptr_t)arg, g = n == 60 ? 0 : 1;
+    pthread_mutex_lock(&lock);
+    int call = ++calls[n];
+    if (call == 1) {
+        gate_waiting[g] = 1;
+        pthread_cond_broadcast(&gate_cond);
+        while (!gate_open[g])
+            pthread_cond_wait(&gate_cond, &lock);
+    }
+    pthread_mutex_unlock(&lock);
+    *out = json_integer(call);
+    return 0;
+}
+
+static int stalling_body(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    const json_t *stuck;
+    if (flow_step_run(ctx, "before", counted, (void *)61, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_run(ctx, "stuck", gated, (void *)60, 0, &stuck) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_run(ctx, "after", gated, (void *)62, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, stuck);
+}
+
+static int probe_step(void *arg, json_t **out, struct flow_step_error *e)
+{
+    (void)arg;
+    (void)e;
+    pthread_mutex_lock(&lock);
+    probe_ran = 1;
+    pthread_mutex_unlock(&lock);
+    *out = json_true();
+    return 0;
+}
+
+static int probe_body(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    if (flow_step_run(ctx, "probe", probe_step, NULL, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+/* Polls (10 ms apart, at most cap_ms) until *flag is set under the lock. */
+static int wait_for_flag(const int *flag, int64_t cap_ms)
+{
+    int64_t until = mono_ms() + cap_ms;
+    for (;;) {
+        pthread_mutex_lock(&lock);
+        int v = *flag;
+        pthread_mutex_unlock(&lock);
+        if (v)
+            return 1;
+        if (mono_ms() > until)
+            return 0;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static char *steps_text(void)
+{
+    return tu_sql(db, "SELECT s.name, s.output FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id "
+                      "WHERE r.function_id = 'stall' ORDER BY s.seq");
+}
+
+/* Two workers. The first stalls inside a step past its lease; the second
+ * takes the run over (once), finds the checkpointed step done, runs the
+ * stalled one again and goes on. When the first wakes while the second
+ * still holds the run, its late result must not land and it must run
+ * nothing more: each side effect happens once after the takeover, and the
+ * run completes with the second worker's result. */
+static void test_stalled_worker_is_taken_over_once(void **state)
+{
+    (void)state;
+    struct flow_engine_opts o = {.owner = "test", .workers = 2, .lease_ms = 1500, .poll_ms = 10,
+                                 .backoff_base_ms = 20, .backoff_cap_ms = 200};
+    struct flow_engine *e;
+    struct err err = {{0}};
+    if (flow_engine_new(db, NULL, &o, &e, &err) != 0)
+        fail_msg("%s", err.msg);
+    reg(e, (struct flow_function){.id = "stall", .event = "test/stall", .retries = -1, .body = stalling_body});
+    reg(e, (struct flow_function){.id = "probe", .event = "test/probe", .retries = -1, .body = probe_body});
+    memset(gate_open, 0, sizeof gate_open);
+    memset(gate_waiting, 0, sizeof gate_waiting);
+    probe_ran = 0;
+    send(e, "test/stall", json_object(), NULL);
+    assert_int_equal(flow_engine_start(e, &err), 0);
+    /* The second worker reaches "after" only by taking the run over. */
+    if (!wait_for_flag(&gate_waiting[1], 20000)) {
+        open_gate(0);
+        open_gate(1);
+        flow_engine_stop(e);
+        fail_msg("no takeover within 20 s: stuck ran %d times, steps:\n%s", calls[60], steps_text());
+    }
+    /* Wake the stalled worker while the other holds the run. When it is
+     * done with the run it is free to take the probe (the other one waits
+     * at gate 1), so the probe running means its attempt is over. */
+    open_gate(0);
+    send(e, "test/probe", json_object(), NULL);
+    int probed = wait_for_flag(&probe_ran, 20000);
+    pthread_mutex_lock(&lock);
+    int before = calls[61], stuck = calls[60], after = calls[62];
+    pthread_mutex_unlock(&lock);
+    char *steps = steps_text();
+    open_gate(1);
+    if (!probed) {
+        flow_engine_stop(e);
+        fail_msg("the woken worker never came back for other work; steps:\n%s", steps);
+    }
+    if (before != 1 || stuck != 2 || after != 1)
+        fail_msg("before ran %d times, stuck %d, after %d (want 1, 2 and 1); steps:\n%s", before, stuck, after, steps);
+    assert_string_equal(steps, "before|610\nstuck|2\n"); /* the takeover's result, not the late one */
+    free(steps);
+    if (flow_engine_wait_idle(e, 20000, NULL, NULL, &err) != 0)
+        fail_msg("the run did not finish: %s", err.msg);
+    flow_engine_stop(e);
+    char *row = run_row("stall");
+    assert_string_equal(row, "completed|2|\n");
+    free(row);
+    steps = steps_text();
+    assert_string_equal(steps, "before|610\nstuck|2\nafter|1\n");
+    free(steps);
+    assert_int_equal(calls[61], 1);
+    assert_int_equal(calls[60], 2);
+    assert_int_equal(calls[62], 1);
+    flow_engine_free(e);
+}
+
+/* Checkpoints renew the lease: a run whose steps together take longer than
+ * the lease, each well within it, is never taken over by the other worker,
+ * so every step runs once. */
+static int many_slow_steps(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    for (int i = 0; i < 8; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "slow-%d", i);
+        if (flow_step_run(ctx, id, slow, (void *)(intptr_t)(50 + i), 0, NULL) == FLOW_PENDING)
+            return flow_yield(ctx);
+    }
+    return flow_complete(ctx, NULL);
+}
+
+static void test_checkpoints_renew_the_lease(void **state)
+{
+    (void)state;
+    struct flow_engine_opts o = {.owner = "test", .workers = 2, .lease_ms = 600, .poll_ms = 10,
+                                 .backoff_base_ms = 20, .backoff_cap_ms = 200};
+    struct flow_engine *e;
+    struct err err = {{0}};
+    if (flow_engine_new(db, NULL, &o, &e, &err) != 0)
+        fail_msg("%s", err.msg);
+    reg(e, (struct flow_function){.id = "long", .event = "test/long", .retries = -1, .body = many_slow_steps});
+    send(e, "test/long", json_object(), NULL);
+    assert_int_equal(flow_engine_start(e, &err), 0);
+    if (flow_engine_wait_idle(e, 30000, NULL, NULL, &err) != 0)
+        fail_msg("the run did not finish: %s", err.msg);
+    flow_engine_stop(e);
+    char *row = run_row("long");
+    assert_string_equal(row, "completed|null|\n");
+    free(row);
+    for (int i = 0; i < 8; i++)
+        if (calls[50 + i] != 1)
+            fail_msg("step slow-%d ran %d times: the lease lapsed between checkpoints", i, calls[50 + i]);
+    flow_engine_free(e);
+}
+
 static int64_t at(const char *iso)
 {
     int64_t ms;
@@ -845,6 +1039,8 @@ int main(void)
         cmocka_unit_test(test_cron_across_dst),
         cmocka_unit_test_setup_teardown(test_cron_fires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired_lease_is_recovered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stalled_worker_is_taken_over_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoints_renew_the_lease, setup, teardown),
     };
     return cmocka_run_group_tests_name("flow (the embedded engine)", tests, NULL, NULL);
 }
