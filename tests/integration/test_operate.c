@@ -435,6 +435,26 @@ static void test_backfill_a_new_model(void **state)
     tu_stop_all_fakes();
 }
 
+/* A backfill of a model the database does not know fails with the reason
+ * and asks nothing. */
+static void test_backfill_an_unknown_model(void **state)
+{
+    (void)state;
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, NULL, 0);
+    char *db = pf_make_db(work, "unknown.db");
+    struct tu_run r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "backfill", "test/nope", NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "no model test/nope");
+    tu_run_free(&r);
+    assert_int_equal(requests_for("test/nope"), 0);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE function_id = 'backfill-model' "
+                                    "AND status = 'failed'"), 1);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations"), 0);
+    free(db);
+    tu_stop_all_fakes();
+}
+
 /* The pipeline's fakes (the LLM with extra config), a fresh database and a
  * webhook receiver logging to work/hooks_name; hook_env gets the setting
  * that points the alerts at it. Returns the database path. */
@@ -544,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_quarantine_the_prize_post),
         cmocka_unit_test(test_spend_is_checked_before_any_call),
         cmocka_unit_test(test_backfill_a_new_model),
+        cmocka_unit_test(test_backfill_an_unknown_model),
         cmocka_unit_test(test_a_deprecated_model_is_retired),
         cmocka_unit_test(test_a_failed_week_alerts),
     };
