@@ -357,12 +357,71 @@ static void test_status_counts(void **state)
     store_close(s);
 }
 
+static void save(struct store *s, const char *outcome, const char *response, const char *error, int *kept)
+{
+    struct store_evaluation_row row = {.clue_id = 1, .model_id = 1, .week_id = "2026-W01", .outcome = outcome,
+                                       .model_response = response, .extracted_answer = response,
+                                       .is_correct = strcmp(outcome, "correct") == 0, .response_time_ms = -1,
+                                       .prompt_tokens = -1, .completion_tokens = -1, .reasoning_tokens = -1,
+                                       .total_tokens = -1, .cost = -1, .error_message = error, .attempts = 1,
+                                       .prompt_version = 1};
+    struct err err = {{0}};
+    if (store_evaluation_save(s, &row, kept, &err) != 0)
+        fail_msg("%s", err.msg);
+}
+
+/* An error never replaces a success (DESIGN §3); an error replaces an
+ * error, and a success replaces anything. */
+static void test_error_never_overwrites_a_success(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_store(f->path, 1);
+    migrate(s);
+    struct err err = {{0}};
+    struct db_stmt stmts[] = {
+        DB_SQL("INSERT INTO puzzles (guardian_id, publication_date, week_id) VALUES (1, '2026-01-01', '2026-W01')"),
+        DB_SQL("INSERT INTO clues (puzzle_id, clue_number, direction, clue_text, answer, letter_count) "
+               "VALUES (1, '1', 'across', 'c', 'A', '(1)')"),
+        DB_SQL("INSERT INTO models (openrouter_id, provider, model_name, display_name) VALUES ('a/b', 'a', 'b', 'B')"),
+    };
+    assert_int_equal(db_batch(store_db(s), stmts, 3, NULL, &err), 0);
+    const char *q = "SELECT outcome, coalesce(model_response, '-'), coalesce(error_message, '-'), is_correct "
+                    "FROM evaluations";
+    int kept = -1;
+    save(s, "error", NULL, "HTTP 500: first", &kept);
+    assert_int_equal(kept, 0);
+    save(s, "error", NULL, "HTTP 502: second", &kept);
+    assert_int_equal(kept, 0);
+    char *rows = sql(f, q);
+    assert_string_equal(rows, "error|-|HTTP 502: second|0\n");
+    free(rows);
+    save(s, "wrong", "B", NULL, &kept);
+    assert_int_equal(kept, 0);
+    save(s, "error", NULL, "HTTP 402: no credits", &kept);
+    assert_int_equal(kept, 1);
+    rows = sql(f, q);
+    assert_string_equal(rows, "wrong|B|-|0\n");
+    free(rows);
+    save(s, "correct", "A", NULL, &kept);
+    assert_int_equal(kept, 0);
+    save(s, "error", NULL, "HTTP 429: later", &kept);
+    assert_int_equal(kept, 1);
+    rows = sql(f, q);
+    assert_string_equal(rows, "correct|A|-|1\n");
+    free(rows);
+    char outcome[16];
+    assert_int_equal(store_evaluation_outcome(s, 1, 1, outcome, &err), 0);
+    assert_string_equal(outcome, "correct");
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_migrations_are_numbered_in_order),
         cmocka_unit_test_setup_teardown(test_fresh_database_gets_every_column, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outcome_is_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_never_overwrites_a_success, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_database_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_models_sync, setup, teardown),
@@ -371,6 +430,7 @@ int main(void)
     const struct CMUnitTest remote[] = {
         cmocka_unit_test_setup_teardown(test_fresh_database_gets_every_column, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_outcome_is_checked, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_error_never_overwrites_a_success, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_is_refused_untouched, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_database_is_refused, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_models_sync, setup_remote, teardown),
