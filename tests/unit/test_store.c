@@ -409,6 +409,12 @@ static void test_error_never_overwrites_a_success(void **state)
     rows = sql(f, q);
     assert_string_equal(rows, "correct|A|-|1\n");
     free(rows);
+    /* Unknown counts (-1) and cost (< 0) are stored as NULL, not as numbers
+     * an average would take in. */
+    rows = sql(f, "SELECT count(*) FROM evaluations WHERE response_time_ms IS NULL AND prompt_tokens IS NULL "
+                  "AND completion_tokens IS NULL AND reasoning_tokens IS NULL AND tokens_used IS NULL AND cost IS NULL");
+    assert_string_equal(rows, "1\n");
+    free(rows);
     char outcome[16];
     assert_int_equal(store_evaluation_outcome(s, 1, 1, outcome, &err), 0);
     assert_string_equal(outcome, "correct");
