@@ -525,6 +525,23 @@ static void test_refusals_at_the_edges(void **state)
                         "RESPONSE_TOO_LARGE");
     json_decref(doc);
 
+    /* A stored SQL text under an id out of range is refused; in range it runs. */
+    const char *stored = "{\"requests\":[{\"type\":\"store_sql\",\"sql_id\":100000,\"sql\":\"SELECT 1\"},"
+                         "{\"type\":\"store_sql\",\"sql_id\":-1,\"sql\":\"SELECT 1\"},"
+                         "{\"type\":\"store_sql\",\"sql_id\":3,\"sql\":\"SELECT 33\"},"
+                         "{\"type\":\"execute\",\"stmt\":{\"sql_id\":3}}]}";
+    assert_int_equal(post(port, "/v2/pipeline", stored, NULL, &out), 200);
+    doc = json_loads(out, 0, NULL);
+    free(out);
+    const json_t *results = json_object_get(doc, "results");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(results, 0), "type")), "error");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(results, 1), "type")), "error");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(results, 2), "type")), "ok");
+    char *thirty_three = rows_text(json_object_get(json_object_get(json_array_get(results, 3), "response"), "result"));
+    assert_string_equal(thirty_three, "33\n");
+    free(thirty_three);
+    json_decref(doc);
+
     int tport;
     int other = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron",
                                                            "--read-token", "s3cret-token", NULL},

@@ -977,6 +977,54 @@ static void test_checkpoints_renew_the_lease(void **state)
     flow_engine_free(e);
 }
 
+/* ---- what `run` prints about the runs ---- */
+
+static int fails_at_once(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    return flow_fail(ctx, "nothing to do here");
+}
+
+static int never_done(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    return flow_step_sleep(ctx, "forever", 3600 * 1000) == FLOW_PENDING ? flow_yield(ctx) : flow_complete(ctx, NULL);
+}
+
+/* The counts per function (completed, failed, cancelled) and the failures'
+ * reasons, as `run` prints them at the end and while it goes. */
+static void test_run_summary_and_progress(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "three", .event = "test/three", .retries = -1, .body = three_steps});
+    reg(e, (struct flow_function){.id = "doomed", .event = "test/doomed", .retries = -1, .body = fails_at_once});
+    reg(e, (struct flow_function){.id = "napper", .event = "test/nap", .retries = -1, .body = never_done});
+    send(e, "test/three", json_object(), NULL);
+    send(e, "test/doomed", json_object(), NULL);
+    send(e, "test/doomed", json_object(), NULL);
+    send(e, "test/nap", json_object(), NULL);
+    send(e, "test/nap", json_object(), NULL);
+    drain(e, 5000);
+    free(tu_sql(db, "UPDATE flow_runs SET status = 'cancelled' WHERE rowid = (SELECT min(rowid) FROM flow_runs "
+                    "WHERE function_id = 'napper')"));
+    char text[2048];
+    int failed = -1;
+    struct err err = {{0}};
+    assert_int_equal(store_run_summary(flow_engine_store(e), 0, text, sizeof text, &failed, &err), 0);
+    assert_int_equal(failed, 2);
+    tu_assert_contains(text, "FUNCTION             COMPLETED FAILED CANCELLED\n");
+    tu_assert_contains(text, "three                        1      0         0\n");
+    tu_assert_contains(text, "doomed                       0      2         0\n");
+    tu_assert_contains(text, "napper                       0      0         1\n");
+    tu_assert_contains(text, "failed: doomed: nothing to do here\n");
+    assert_int_equal(store_run_progress(flow_engine_store(e), text, sizeof text, &err), 0);
+    tu_assert_contains(text, "runs: three 1/1 doomed 0/2 (failures) napper 0/2; 3 steps done; 0 evaluations (0 errors)");
+    flow_engine_free(e);
+}
+
 static int64_t at(const char *iso)
 {
     int64_t ms;
@@ -1041,6 +1089,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expired_lease_is_recovered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stalled_worker_is_taken_over_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_renew_the_lease, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_summary_and_progress, setup, teardown),
     };
     return cmocka_run_group_tests_name("flow (the embedded engine)", tests, NULL, NULL);
 }
