@@ -542,6 +542,21 @@ static void test_refusals_at_the_edges(void **state)
     free(thirty_three);
     json_decref(doc);
 
+    /* describe: the columns and parameters of a statement, or its error. */
+    const char *describe = "{\"requests\":[{\"type\":\"describe\",\"sql\":\"SELECT 1 AS one, :who AS who\"},"
+                           "{\"type\":\"describe\",\"sql\":\"SELECT nope FROM nowhere\"}]}";
+    assert_int_equal(post(port, "/v2/pipeline", describe, NULL, &out), 200);
+    doc = json_loads(out, 0, NULL);
+    free(out);
+    results = json_object_get(doc, "results");
+    const json_t *desc = json_object_get(json_object_get(json_array_get(results, 0), "response"), "result");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(desc, "cols"), 1), "name")),
+                        "who");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(desc, "params"), 0), "name")),
+                        ":who");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(results, 1), "type")), "error");
+    json_decref(doc);
+
     int tport;
     int other = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron",
                                                            "--read-token", "s3cret-token", NULL},

@@ -258,6 +258,28 @@ static int retry_body(struct flow_ctx *ctx, const json_t *event, void *user)
     return rc;
 }
 
+/* parallel_steps caps how many run steps of one run execute at once. */
+static void test_parallel_steps_are_capped(void **state)
+{
+    (void)state;
+    struct flow_engine_opts o = {.owner = "test", .workers = 1, .lease_ms = 5000, .poll_ms = 10,
+                                 .backoff_base_ms = 20, .backoff_cap_ms = 200, .parallel_steps = 2};
+    struct flow_engine *e;
+    struct err err = {{0}};
+    if (flow_engine_new(db, NULL, &o, &e, &err) != 0)
+        fail_msg("%s", err.msg);
+    reg(e, (struct flow_function){.id = "parallel", .event = "test/parallel", .retries = -1, .body = parallel_body});
+    send(e, "test/parallel", json_object(), NULL);
+    drain(e, 10000);
+    char *row = run_row("parallel");
+    assert_string_equal(row, "completed|null|\n");
+    free(row);
+    assert_int_equal(max_in_flight, 2);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(calls[10 + i], 1);
+    flow_engine_free(e);
+}
+
 static void test_retries(void **state)
 {
     (void)state;
@@ -1073,6 +1095,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_memoized_replay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_steps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_steps_are_capped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_after_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sleep_survives_a_restart, setup, teardown),

@@ -415,6 +415,17 @@ static void test_error_never_overwrites_a_success(void **state)
                   "AND completion_tokens IS NULL AND reasoning_tokens IS NULL AND tokens_used IS NULL AND cost IS NULL");
     assert_string_equal(rows, "1\n");
     free(rows);
+    /* ...but a zero is a zero. */
+    struct store_evaluation_row zero = {.clue_id = 1, .model_id = 1, .week_id = "2026-W01", .outcome = "correct",
+                                        .model_response = "A", .extracted_answer = "A", .is_correct = 1,
+                                        .response_time_ms = 0, .prompt_tokens = 0, .completion_tokens = 0,
+                                        .reasoning_tokens = 0, .total_tokens = 0, .cost = 0, .attempts = 1,
+                                        .prompt_version = 1};
+    assert_int_equal(store_evaluation_save(s, &zero, NULL, &err), 0);
+    rows = sql(f, "SELECT response_time_ms, prompt_tokens, completion_tokens, reasoning_tokens, tokens_used, cost "
+                  "FROM evaluations");
+    assert_string_equal(rows, "0|0|0|0|0|0\n");
+    free(rows);
     char outcome[16];
     assert_int_equal(store_evaluation_outcome(s, 1, 1, outcome, &err), 0);
     assert_string_equal(outcome, "correct");
