@@ -40,8 +40,8 @@ fuzz: test-deps
 # MUTATE_SEED, none started after MUTATE_BUDGET seconds; MUTATE_FILES
 # narrows it to some files.
 MUTATE_SEED ?= 21
-MUTATE_SAMPLE ?= 300
-MUTATE_BUDGET ?= 3600
+MUTATE_SAMPLE ?= 120
+MUTATE_BUDGET ?= 1500
 MUTATE_FILES ?=
 mutate: test-deps
 	@./scripts/test-tools
