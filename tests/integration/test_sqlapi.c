@@ -575,6 +575,107 @@ static void test_refusals_at_the_edges(void **state)
     tu_stop_fake(other);
 }
 
+/* The step results of a one-batch pipeline: "o" for a result, "e" for an
+ * error, "-" for a step that did not run. */
+static char *batch_shape(const char *steps)
+{
+    char *body = malloc(strlen(steps) + 128), *out = NULL;
+    sprintf(body, "{\"requests\":[{\"type\":\"batch\",\"batch\":{\"steps\":[%s]}}]}", steps);
+    assert_int_equal(post(port, "/v2/pipeline", body, NULL, &out), 200);
+    free(body);
+    json_t *doc = json_loads(out, 0, NULL);
+    free(out);
+    json_t *res = json_object_get(json_object_get(first(doc), "response"), "result");
+    size_t n = json_array_size(json_object_get(res, "step_results"));
+    char *shape = calloc(n + 1, 1);
+    for (size_t i = 0; i < n; i++)
+        shape[i] = json_is_object(json_array_get(json_object_get(res, "step_results"), i))  ? 'o'
+                   : json_is_object(json_array_get(json_object_get(res, "step_errors"), i)) ? 'e'
+                                                                                             : '-';
+    json_decref(doc);
+    return shape;
+}
+
+/* The protocol as a client sees it: batch conditions (ok, error, not, and,
+ * or), every value type through arguments and back, and a transaction a
+ * pipeline leaves open ends with it (connections are kept per server
+ * thread, so it would otherwise hold a stale snapshot for the next
+ * client). */
+static void test_protocol_conditions_values_and_transactions(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *shape = batch_shape(
+        "{\"stmt\":{\"sql\":\"SELECT 1\"}},"
+        "{\"stmt\":{\"sql\":\"SELECT nope FROM nowhere\"}},"
+        "{\"condition\":{\"type\":\"error\",\"step\":1},\"stmt\":{\"sql\":\"SELECT 2\"}},"
+        "{\"condition\":{\"type\":\"error\",\"step\":0},\"stmt\":{\"sql\":\"SELECT 3\"}},"
+        "{\"condition\":{\"type\":\"and\",\"conds\":[{\"type\":\"ok\",\"step\":0},{\"type\":\"ok\",\"step\":1}]},"
+        "\"stmt\":{\"sql\":\"SELECT 4\"}},"
+        "{\"condition\":{\"type\":\"or\",\"conds\":[{\"type\":\"ok\",\"step\":1},{\"type\":\"ok\",\"step\":0}]},"
+        "\"stmt\":{\"sql\":\"SELECT 5\"}},"
+        "{\"condition\":{\"type\":\"not\",\"cond\":{\"type\":\"ok\",\"step\":1}},\"stmt\":{\"sql\":\"SELECT 6\"}},"
+        "{\"condition\":{\"type\":\"and\",\"conds\":[]},\"stmt\":{\"sql\":\"SELECT 7\"}},"
+        "{\"condition\":{\"type\":\"or\",\"conds\":[]},\"stmt\":{\"sql\":\"SELECT 8\"}}");
+    assert_string_equal(shape, "oeo--ooo-");
+    free(shape);
+
+    /* Each value type goes in as an argument and comes back as itself. */
+    const char *values =
+        "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT ?, ?, ?, ?, ?, typeof(?5)\",\"args\":["
+        "{\"type\":\"integer\",\"value\":\"9007199254740993\"},{\"type\":\"float\",\"value\":2.5},"
+        "{\"type\":\"text\",\"value\":\"h\\u00e9llo\"},{\"type\":\"blob\",\"base64\":\"AAEC\"},{\"type\":\"null\"}]}}]}";
+    char *out = NULL;
+    assert_int_equal(post(port, "/v2/pipeline", values, NULL, &out), 200);
+    json_t *doc = json_loads(out, 0, NULL);
+    free(out);
+    const json_t *row = json_array_get(json_object_get(json_object_get(json_object_get(first(doc), "response"),
+                                                                       "result"), "rows"), 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 0), "type")), "integer");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 0), "value")), "9007199254740993");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 1), "type")), "float");
+    assert_true(json_number_value(json_object_get(json_array_get(row, 1), "value")) == 2.5);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 2), "value")), "h\xc3\xa9llo");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 3), "type")), "blob");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 3), "base64")), "AAEC");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 4), "type")), "null");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 5), "value")), "null");
+    json_decref(doc);
+    /* A bad argument is refused with the reason, not bound as something else. */
+    doc = execute("SELECT 1", 200);
+    json_decref(doc);
+    const char *bad_int = "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT ?\",\"args\":["
+                          "{\"type\":\"integer\",\"value\":\"12abc\"}]}}]}";
+    assert_int_equal(post(port, "/v2/pipeline", bad_int, NULL, &out), 200);
+    tu_assert_contains(out, "\"type\":\"error\"");
+    free(out);
+
+    /* Transactions left open by several pipelines (so by every server
+     * thread, whichever answers) do not outlive them. */
+    const char *open_tx = "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"BEGIN\"}},"
+                          "{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT count(*) FROM metadata\"}}]}";
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(post(port, "/v2/pipeline", open_tx, NULL, &out), 200);
+        free(out);
+    }
+    free(tu_sql(db, "INSERT INTO metadata (key, value) VALUES ('probe', 'after')"));
+    const char *check = "{\"requests\":[{\"type\":\"get_autocommit\"},"
+                        "{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT value FROM metadata WHERE key = 'probe'\"}}]}";
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(post(port, "/v3/pipeline", check, NULL, &out), 200);
+        doc = json_loads(out, 0, NULL);
+        if (!json_is_true(json_object_get(json_object_get(first(doc), "response"), "is_autocommit")))
+            fail_msg("a transaction outlived its pipeline: %s", out);
+        char *probe = rows_text(json_object_get(json_object_get(json_array_get(json_object_get(doc, "results"), 1),
+                                                                "response"), "result"));
+        if (strcmp(probe, "after\n") != 0)
+            fail_msg("a stale snapshot: %s", out);
+        free(probe);
+        json_decref(doc);
+        free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -584,6 +685,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_input_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_token_and_cors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_at_the_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_protocol_conditions_values_and_transactions, setup, teardown),
     };
     return cmocka_run_group_tests_name("read-only SQL endpoint", tests, NULL, NULL);
 }
