@@ -253,6 +253,66 @@ static void test_tenure_restarts_after_an_absence(void **state)
     rank_output_free(&o);
 }
 
+/* The reasons a week has no ranking, as the dashboard shows them. */
+static void test_no_ranking_reasons(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W30", 0}, {"2026-W31", 3}};
+    struct rank_cell cells[] = {cell("2026-W30", 1, 0, 0, 0, 0), cell("2026-W31", 1, 1, 0, 0, 2),
+                                cell("2026-W31", 2, 0, 0, 0, 3), cell("2026-W31", 3, 0, 0, 0, 3)};
+    /* Equal counts are listed by status; errors with no status known are "other". */
+    struct rank_error_in errors[] = {{"2026-W31", 503, 2}, {"2026-W31", 0, 2}, {"2026-W31", 429, 2},
+                                     {"2026-W31", 503, 1}, {"2026-W30", 402, 9}};
+    struct rank_output o = compute(weeks, 2, cells, 4, errors, 5, 0);
+    assert_false(o.weeks[0].ranked);
+    assert_string_equal(o.weeks[0].reason, "2026-W30: no clue of the week counts (quarantined or excluded)");
+    assert_false(o.weeks[1].ranked);
+    assert_string_equal(o.weeks[1].reason, "2026-W31: 0 of 3 models complete; 8 of 9 calls failed "
+                                           "(HTTP 503 \xc3\x97" "3, other \xc3\x97" "2, 429 \xc3\x97" "2)");
+    assert_int_equal(o.weeks[1].clues, 3);
+    assert_int_equal(o.weeks[1].models_ranked, 0);
+    assert_int_equal(o.nrows, 0);
+    assert_int_equal(o.nalltime, 0);
+    /* Coverage is still listed for every model that has results. */
+    assert_int_equal(o.ncoverage, 4);
+    rank_output_free(&o);
+}
+
+/* Coverage is capped at 100 %, a model with no scored answer is never
+ * ranked (whatever the threshold), and a threshold just reached ranks. */
+static void test_coverage_edges(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W40", 3}};
+    struct rank_cell cells[] = {cell("2026-W40", 1, 2, 2, 0, 0),  /* 4 answers for 3 clues (a re-scrape) */
+                                cell("2026-W40", 2, 0, 0, 0, 3),  /* errors only */
+                                cell("2026-W40", 3, 1, 1, 0, 1)}; /* 2 of 3: 66.67 % */
+    struct rank_output o = compute(weeks, 1, cells, 3, NULL, 0, 1);
+    assert_int_equal(o.ncoverage, 3);
+    assert_true(fabs(o.coverage[0].coverage - 100.0) < 1e-9);
+    assert_true(o.coverage[0].ranked);
+    assert_int_equal(o.coverage[0].evaluated, 4);
+    assert_false(o.coverage[1].ranked);
+    assert_int_equal(o.coverage[1].errors, 3);
+    assert_true(fabs(o.coverage[1].coverage) < 1e-9);
+    assert_true(o.coverage[2].ranked);
+    assert_int_equal(o.nrows, 2);
+    rank_output_free(&o);
+    o = compute(weeks, 1, cells, 3, NULL, 0, 200.0 / 3);
+    assert_true(o.coverage[2].ranked); /* exactly 2 of 3 */
+    rank_output_free(&o);
+    o = compute(weeks, 1, cells, 3, NULL, 0, 66.7);
+    assert_false(o.coverage[2].ranked);
+    assert_string_equal(o.weeks[0].reason, "2026-W40: 1 of 3 models complete");
+    rank_output_free(&o);
+    /* A cell naming a model nobody listed is an error, not a silent drop. */
+    struct rank_cell stray[] = {cell("2026-W40", 99, 3, 0, 0, 0)};
+    struct rank_input in = {weeks, 1, models, 5, stray, 1, NULL, 0, 0};
+    struct err err = {{0}};
+    assert_int_equal(rank_compute(&in, &o, &err), -1);
+    tu_assert_contains(err.msg, "unknown model 99");
+}
+
 static void test_wilson_and_error_status(void **state)
 {
     (void)state;
@@ -268,6 +328,10 @@ static void test_wilson_and_error_status(void **state)
     assert_int_equal(rank_error_status("HTTP 402: Insufficient credits"), 402);
     assert_int_equal(rank_error_status("OpenRouter API error: 404 - {\"error\":...}"), 404);
     assert_int_equal(rank_error_status("GET x: Couldn't connect to server"), 0);
+    assert_int_equal(rank_error_status("upstream status 503 from the provider"), 503);
+    assert_int_equal(rank_error_status("Error: 429 Too Many Requests"), 429);
+    assert_int_equal(rank_error_status("HTTP 4021: not a status"), 0);
+    assert_int_equal(rank_error_status("HTTP 40"), 0);
     assert_int_equal(rank_error_status(NULL), 0);
 }
 
@@ -280,6 +344,8 @@ int main(void)
         cmocka_unit_test(test_week_without_calls),
         cmocka_unit_test(test_alltime_ties_on_accuracy),
         cmocka_unit_test(test_tenure_restarts_after_an_absence),
+        cmocka_unit_test(test_no_ranking_reasons),
+        cmocka_unit_test(test_coverage_edges),
         cmocka_unit_test(test_wilson_and_error_status),
     };
     return cmocka_run_group_tests_name("rank", tests, NULL, NULL);
