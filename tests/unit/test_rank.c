@@ -210,7 +210,7 @@ static void test_tenure_restarts_after_an_absence(void **state)
 {
     (void)state;
     struct rank_week_in weeks[] = {{"2026-W01", 2}, {"2026-W02", 2}, {"2026-W03", 2}, {"2026-W04", 2},
-                                   {"2026-W05", 2}};
+                                   {"2026-W05", 2}, {"2026-W06", 2}};
     struct rank_cell cells[] = {
         cell("2026-W01", 1, 2, 0, 0, 0), cell("2026-W01", 2, 1, 1, 0, 0),
         /* W02: Alpha incomplete, Bravo ranked alone (1st) */
@@ -221,13 +221,20 @@ static void test_tenure_restarts_after_an_absence(void **state)
         cell("2026-W04", 1, 0, 0, 0, 2), cell("2026-W04", 2, 0, 0, 0, 2),
         /* W05: Alpha 1st again */
         cell("2026-W05", 1, 2, 0, 0, 0), cell("2026-W05", 2, 0, 2, 0, 0),
+        /* W06, the latest: Bravo incomplete, so it holds no current tenure */
+        cell("2026-W06", 1, 2, 0, 0, 0), cell("2026-W06", 2, 1, 0, 0, 1),
     };
-    struct rank_output o = compute(weeks, 5, cells, sizeof cells / sizeof cells[0], NULL, 0, 0);
+    struct rank_output o = compute(weeks, 6, cells, sizeof cells / sizeof cells[0], NULL, 0, 0);
+    for (size_t i = 0; i < o.ntenures; i++)
+        if (o.tenures[i].model_id == 2 && o.tenures[i].current)
+            fail_msg("Bravo is absent from the latest ranked week but holds a current tenure from %s",
+                     o.tenures[i].start_week);
     const struct rank_row *a3 = row_of(&o, "2026-W03", 1);
     assert_int_equal(a3->rank, 1);
     assert_int_equal(a3->previous_rank, 1);
     assert_int_equal(a3->tenure_weeks, 1);
     assert_int_equal(row_of(&o, "2026-W05", 1)->tenure_weeks, 2);
+    assert_int_equal(row_of(&o, "2026-W06", 1)->tenure_weeks, 3);
     assert_int_equal(row_of(&o, "2026-W02", 2)->tenure_weeks, 1); /* 2nd then 1st: a new stint */
     assert_int_equal(row_of(&o, "2026-W03", 2)->tenure_weeks, 1);
     int stints = 0;
@@ -244,8 +251,8 @@ static void test_tenure_restarts_after_an_absence(void **state)
             assert_false(t->current);
         } else {
             assert_string_equal(t->start_week, "2026-W03");
-            assert_string_equal(t->end_week, "2026-W05");
-            assert_int_equal(t->weeks, 2);
+            assert_string_equal(t->end_week, "2026-W06");
+            assert_int_equal(t->weeks, 3);
             assert_true(t->current);
         }
     }
