@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/utc.h"
 #include "flow/cron.h"
@@ -999,6 +1000,64 @@ static void test_checkpoints_renew_the_lease(void **state)
     flow_engine_free(e);
 }
 
+/* ---- lease holders ---- */
+
+static char holders[2][256];
+
+/* Records who holds this test's only run while the step executes. */
+static int record_holder(void *arg, json_t **out, struct flow_step_error *e)
+{
+    (void)e;
+    char *h = tu_sql(db, "SELECT lease_owner FROM flow_runs WHERE function_id = 'holder'");
+    snprintf(holders[(intptr_t)arg], sizeof holders[0], "%s", h);
+    free(h);
+    *out = json_null();
+    return 0;
+}
+
+static int holder_body(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    if (flow_step_run(ctx, "first", record_holder, (void *)0, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_sleep(ctx, "nap", 20) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_run(ctx, "second", record_holder, (void *)1, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+/* Each claim holds the lease under a name of its own, starting with the
+ * owner (the host name by default), so a restart can find its runs and
+ * no two claims, even of one worker, are confused. */
+static void test_each_claim_holds_its_own_lease(void **state)
+{
+    (void)state;
+    struct flow_engine_opts o = {.workers = 1, .lease_ms = 5000, .poll_ms = 10, .backoff_base_ms = 20,
+                                 .backoff_cap_ms = 200};
+    struct flow_engine *e;
+    struct err err = {{0}};
+    if (flow_engine_new(db, NULL, &o, &e, &err) != 0)
+        fail_msg("%s", err.msg);
+    reg(e, (struct flow_function){.id = "holder", .event = "test/holder", .retries = -1, .body = holder_body});
+    send(e, "test/holder", json_object(), NULL);
+    drain(e, 5000);
+    char host[128], prefix[140];
+    assert_int_equal(gethostname(host, sizeof host), 0);
+    host[sizeof host - 1] = '\0';
+    snprintf(prefix, sizeof prefix, "%s/", host);
+    for (int i = 0; i < 2; i++)
+        if (strncmp(holders[i], prefix, strlen(prefix)) != 0 || strlen(holders[i]) <= strlen(prefix) + 1)
+            fail_msg("claim %d was held as [%s], not as %s<claim id>", i, holders[i], prefix);
+    if (strcmp(holders[0], holders[1]) == 0)
+        fail_msg("two claims held the lease under one name: %s", holders[0]);
+    char *row = run_row("holder");
+    assert_string_equal(row, "completed|null|\n");
+    free(row);
+    flow_engine_free(e);
+}
+
 /* ---- what `run` prints about the runs ---- */
 
 static int fails_at_once(struct flow_ctx *ctx, const json_t *event, void *user)
@@ -1113,6 +1172,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stalled_worker_is_taken_over_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_renew_the_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_summary_and_progress, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_each_claim_holds_its_own_lease, setup, teardown),
     };
     return cmocka_run_group_tests_name("flow (the embedded engine)", tests, NULL, NULL);
 }

@@ -432,6 +432,57 @@ static void test_error_never_overwrites_a_success(void **state)
     store_close(s);
 }
 
+static char *weeks_text(char (*weeks)[16], size_t n)
+{
+    char *out = calloc(n * 17 + 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        strcat(out, weeks[i]);
+        strcat(out, " ");
+    }
+    free(weeks);
+    return out;
+}
+
+/* Which weeks the pipeline evaluates: those where an active model lacks a
+ * non-error outcome on a clue that counts; quarantined puzzles, excluded
+ * clues and retired models do not make a week to evaluate. */
+static void test_weeks_to_evaluate(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_store(f->path, 1);
+    migrate(s);
+    struct err err = {{0}};
+    struct db_stmt stmts[] = {
+        DB_SQL("INSERT INTO puzzles (id, guardian_id, publication_date, week_id) VALUES (1, 1, '2026-01-01', '2026-W01'), "
+               "(2, 2, '2026-01-08', '2026-W02'), (3, 3, '2026-01-15', '2026-W03'), (4, 4, '2026-01-22', '2026-W04'), "
+               "(5, 5, '2026-01-29', '2026-W05')"),
+        DB_SQL("UPDATE puzzles SET quarantine_reason = 'a Prize post with 8 of its clues' WHERE id = 3"),
+        DB_SQL("INSERT INTO clues (id, puzzle_id, clue_number, direction, clue_text, answer, letter_count) VALUES "
+               "(1, 1, '1', 'across', 'c', 'A', '(1)'), (2, 2, '1', 'across', 'c', 'A', '(1)'), "
+               "(3, 3, '1', 'across', 'c', 'A', '(1)'), (4, 4, '1', 'across', 'c', 'A', '(1)'), "
+               "(5, 5, '1', 'across', 'c', 'A', '(1)')"),
+        DB_SQL("UPDATE clues SET exclude_reason = 'answer does not fit' WHERE id = 4"),
+        DB_SQL("INSERT INTO models (id, openrouter_id, provider, model_name, display_name, is_active) VALUES "
+               "(1, 'a/on', 'a', 'on', 'On', 1), (2, 'a/off', 'a', 'off', 'Off', 0), (3, 'a/gone', 'a', 'gone', 'Gone', 1)"),
+        DB_SQL("UPDATE models SET retired_at = CURRENT_TIMESTAMP, retired_reason = 'HTTP 404' WHERE id = 3"),
+        DB_SQL("INSERT INTO evaluations (clue_id, model_id, week_id, is_correct, outcome) VALUES "
+               "(1, 1, '2026-W01', 0, 'wrong'), (2, 1, '2026-W02', 0, 'error'), (5, 1, '2026-W05', 1, 'correct')"),
+    };
+    if (db_batch(store_db(s), stmts, sizeof stmts / sizeof stmts[0], NULL, &err) != 0)
+        fail_msg("%s", err.msg);
+    char (*weeks)[16] = NULL;
+    size_t n = 0;
+    assert_int_equal(store_weeks_to_evaluate(s, &weeks, &n, &err), 0);
+    char *text = weeks_text(weeks, n);
+    assert_string_equal(text, "2026-W02 ");
+    free(text);
+    assert_int_equal(store_weeks_with_clues(s, &weeks, &n, &err), 0);
+    text = weeks_text(weeks, n);
+    assert_string_equal(text, "2026-W01 2026-W02 2026-W05 ");
+    free(text);
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +490,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fresh_database_gets_every_column, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outcome_is_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_never_overwrites_a_success, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_weeks_to_evaluate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_database_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_models_sync, setup, teardown),
@@ -448,6 +500,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fresh_database_gets_every_column, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_outcome_is_checked, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_error_never_overwrites_a_success, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_weeks_to_evaluate, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_is_refused_untouched, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_database_is_refused, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_models_sync, setup_remote, teardown),
