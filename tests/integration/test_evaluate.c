@@ -315,6 +315,12 @@ static void test_retriable_and_call_fatal_errors(void **state)
     free(msg);
     /* Faults are never wrong answers. */
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'wrong'"), 0);
+    /* Each model's run reports what it asked, got right and failed (runs show). */
+    char *outs = tu_sql(db, "SELECT json_extract(output, '$.model'), json_extract(output, '$.asked'), "
+                            "json_extract(output, '$.correct'), json_extract(output, '$.errors') FROM flow_runs "
+                            "WHERE function_id = 'evaluate-model' ORDER BY 1");
+    assert_string_equal(outs, "test/a|6|6|0\ntest/b|6|4|2\n");
+    free(outs);
     /* Keys never reach the database. */
     size_t len;
     char *bytes = tu_read_file(db, &len);
