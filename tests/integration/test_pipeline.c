@@ -66,6 +66,11 @@ static void test_run_end_to_end(void **state)
     char *weeks = tu_sql(db, "SELECT week_id, status FROM week_status ORDER BY week_id");
     assert_string_equal(weeks, "2026-W01|ranked\n2026-W07|ranked\n2026-W14|ranked\n");
     free(weeks);
+    /* The scrape reports the weeks it saved, in its run and its event. */
+    char *scraped = tu_sql(db, "SELECT group_concat(w, ' ') FROM (SELECT j.value AS w FROM flow_runs r, "
+                               "json_each(r.output, '$.weeks') j WHERE r.function_id = 'scrape-puzzles' ORDER BY 1)");
+    assert_string_equal(scraped, "2026-W01 2026-W07 2026-W14\n");
+    free(scraped);
     /* Each (model, clue) asked once. */
     char *log = tu_path(work, "llm.jsonl");
     char *text = tu_read_file(log, NULL);
