@@ -374,6 +374,10 @@ static void test_model_fatal_stops_one_model(void **state)
     char *retired_models = tu_sql(db, "SELECT openrouter_id FROM models WHERE retired_reason IS NOT NULL");
     assert_string_equal(retired_models, "test/retired\n");
     free(retired_models);
+    /* runs show: the retirement is one step, done at once. */
+    char *retire = tu_sql(db, "SELECT status, attempts FROM flow_steps WHERE name = 'retire'");
+    assert_string_equal(retire, "done|1\n");
+    free(retire);
     r = evaluate(NULL);
     tu_run_free(&r);
     reqs = requests();
