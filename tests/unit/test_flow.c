@@ -1091,6 +1091,17 @@ static void test_run_summary_and_progress(void **state)
     drain(e, 5000);
     free(tu_sql(db, "UPDATE flow_runs SET status = 'cancelled' WHERE rowid = (SELECT min(rowid) FROM flow_runs "
                     "WHERE function_id = 'napper')"));
+    /* Two stored evaluations, one an error, and what they cost. */
+    const char *const rows[] = {
+        "INSERT INTO puzzles (id, guardian_id, publication_date, week_id) VALUES (1, 1, '2026-01-01', '2026-W01')",
+        "INSERT INTO clues (id, puzzle_id, clue_number, direction, clue_text, answer, letter_count) "
+        "VALUES (1, 1, '1', 'across', 'c', 'A', '(1)'), (2, 1, '2', 'across', 'c', 'A', '(1)')",
+        "INSERT INTO evaluations (clue_id, model_id, week_id, is_correct, outcome, cost) "
+        "SELECT 1, min(id), '2026-W01', 1, 'correct', 0.0123 FROM models",
+        "INSERT INTO evaluations (clue_id, model_id, week_id, is_correct, outcome, cost, error_message) "
+        "SELECT 2, min(id), '2026-W01', 0, 'error', 0.002, 'HTTP 500' FROM models",
+    };
+    free(tu_sql_many(db, rows, 4));
     char text[2048];
     int failed = -1;
     struct err err = {{0}};
@@ -1102,7 +1113,7 @@ static void test_run_summary_and_progress(void **state)
     tu_assert_contains(text, "napper                       0      0         1\n");
     tu_assert_contains(text, "failed: doomed: nothing to do here\n");
     assert_int_equal(store_run_progress(flow_engine_store(e), text, sizeof text, &err), 0);
-    tu_assert_contains(text, "runs: three 1/1 doomed 0/2 (failures) napper 0/2; 3 steps done; 0 evaluations (0 errors)");
+    tu_assert_contains(text, "runs: three 1/1 doomed 0/2 (failures) napper 0/2; 3 steps done; 2 evaluations (1 errors); cost $0.0143");
     flow_engine_free(e);
 }
 

@@ -339,6 +339,7 @@ static void test_wilson_and_error_status(void **state)
     assert_int_equal(rank_error_status("Error: 429 Too Many Requests"), 429);
     assert_int_equal(rank_error_status("HTTP 4021: not a status"), 0);
     assert_int_equal(rank_error_status("HTTP 40"), 0);
+    assert_int_equal(rank_error_status("HTTP v12 beta; status 429"), 429);
     assert_int_equal(rank_error_status(NULL), 0);
 }
 
