@@ -552,6 +552,19 @@ static void test_a_failed_week_alerts(void **state)
     tu_assert_contains(posted, "every model stopped");
     tu_assert_contains(posted, "HTTP 402");
     assert_null(strstr(posted, "test-key")); /* no key in an alert */
+    /* One alert per failed week: a webhook that answers 200 is not posted to again. */
+    json_t *seen = json_object();
+    for (char *line = strtok(posted, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *entry = json_loads(line, 0, NULL);
+        const char *week = json_string_value(json_object_get(json_object_get(entry, "body"), "week_id"));
+        assert_non_null(week);
+        if (json_object_get(seen, week))
+            fail_msg("week %s was alerted twice", week);
+        json_object_set_new(seen, week, json_true());
+        json_decref(entry);
+    }
+    assert_true(json_object_size(seen) >= 1);
+    json_decref(seen);
     free(posted);
     free(hooks);
     tu_stop_all_fakes();

@@ -676,6 +676,41 @@ static void test_protocol_conditions_values_and_transactions(void **state)
     }
 }
 
+/* The same server's dashboard files: a client holding the current ETag
+ * gets 304 and no body; any other ETag gets the file. */
+static void test_dashboard_files_revalidate(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "curl -s -D %s/head.txt -o /dev/null http://127.0.0.1:%d/", work, port);
+    assert_int_equal(system(cmd), 0);
+    char *path = tu_path(work, "head.txt");
+    char *head = tu_read_file(path, NULL);
+    char *etag = strstr(head, "ETag: ");
+    if (!etag)
+        etag = strstr(head, "etag: ");
+    if (!etag)
+        fail_msg("no ETag on the dashboard: %s", head);
+    etag += 6;
+    etag[strcspn(etag, "\r\n")] = '\0';
+    const char *cases[][2] = {{etag, "304 0"}, {"\"not-it\"", "200 "}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "curl -s -o /dev/null -w '%%{http_code} %%{size_download}' -H 'If-None-Match: %s' "
+                 "http://127.0.0.1:%d/ > %s/code.txt", cases[i][0], port, work);
+        assert_int_equal(system(cmd), 0);
+        char *code_path = tu_path(work, "code.txt");
+        char *code = tu_read_file(code_path, NULL);
+        if (strncmp(code, cases[i][1], strlen(cases[i][1])) != 0 || (i == 1 && strcmp(code, "200 0") == 0))
+            fail_msg("If-None-Match %s: got [%s]", cases[i][0], code);
+        free(code);
+        free(code_path);
+    }
+    free(head);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -686,6 +721,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_token_and_cors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_at_the_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_conditions_values_and_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dashboard_files_revalidate, setup, teardown),
     };
     return cmocka_run_group_tests_name("read-only SQL endpoint", tests, NULL, NULL);
 }
