@@ -309,6 +309,14 @@ static void test_serve_survives_kills(void **state)
     }
     /* Let it finish. */
     wait_until_done(db);
+    /* A run's page lists its steps. */
+    char *scrape_run = tu_sql(db, "SELECT id FROM flow_runs WHERE function_id = 'scrape-puzzles' LIMIT 1");
+    scrape_run[strcspn(scrape_run, "\n")] = '\0';
+    snprintf(cmd, sizeof cmd, "curl -s http://127.0.0.1:%d/api/runs/%s | grep -q weeks-to-evaluate", wait_for_port(out),
+             scrape_run);
+    if (system(cmd) != 0)
+        fail_msg("/api/runs/%s does not list the run's steps", scrape_run);
+    free(scrape_run);
     kill(pid, SIGTERM);
     int status;
     waitpid(pid, &status, 0);
