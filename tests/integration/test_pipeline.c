@@ -290,6 +290,11 @@ static void test_serve_survives_kills(void **state)
     tu_assert_contains(sent, "\"status\":200");
     free(sent);
     free(sent_path);
+    /* Events without a name, or bodies that are not JSON, are refused. */
+    snprintf(cmd, sizeof cmd, "curl -s -o /dev/null -w '%%{http_code}' -X POST http://127.0.0.1:%d/e/local -d '{\"data\": {}}' "
+             "| grep -qx 400 && curl -s -o /dev/null -w '%%{http_code}' -X POST http://127.0.0.1:%d/e/local -d '{\"name\": ' "
+             "| grep -qx 400", port, port);
+    assert_int_equal(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "curl -s http://127.0.0.1:%d/health | grep -q ok && curl -s http://127.0.0.1:%d/api/runs | grep -q scrape-puzzles && "
              "curl -s -o /dev/null -w '%%{http_code}' http://127.0.0.1:%d/nope | grep -q 404", port, port, port);
     assert_int_equal(system(cmd), 0);
