@@ -452,6 +452,10 @@ static void test_weeks_to_evaluate(void **state)
     struct store *s = open_store(f->path, 1);
     migrate(s);
     struct err err = {{0}};
+    char none[16];
+    memset(none, 'x', sizeof none);
+    assert_int_equal(store_newest_week(s, none, &err), 0);
+    assert_string_equal(none, ""); /* no clue yet: no week */
     struct db_stmt stmts[] = {
         DB_SQL("INSERT INTO puzzles (id, guardian_id, publication_date, week_id) VALUES (1, 1, '2026-01-01', '2026-W01'), "
                "(2, 2, '2026-01-08', '2026-W02'), (3, 3, '2026-01-15', '2026-W03'), (4, 4, '2026-01-22', '2026-W04'), "
@@ -470,6 +474,10 @@ static void test_weeks_to_evaluate(void **state)
     };
     if (db_batch(store_db(s), stmts, sizeof stmts / sizeof stmts[0], NULL, &err) != 0)
         fail_msg("%s", err.msg);
+    char newest[16];
+    memset(newest, 'x', sizeof newest);
+    assert_int_equal(store_newest_week(s, newest, &err), 0);
+    assert_string_equal(newest, "2026-W05");
     char (*weeks)[16] = NULL;
     size_t n = 0;
     assert_int_equal(store_weeks_to_evaluate(s, &weeks, &n, &err), 0);
