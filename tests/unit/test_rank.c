@@ -56,7 +56,9 @@ static void test_ties_share_a_rank(void **state)
         assert_int_equal(o.rows[i].tenure_weeks, 1);
     }
     assert_true(fabs(o.rows[0].accuracy - 50.0) < 1e-9);
-    assert_true(o.weeks[0].ranked);
+    /* The week's latency and cost per model go on the board as they came. */
+    assert_true(fabs(o.rows[0].avg_latency_ms - 100) < 1e-9 && fabs(o.rows[0].cost - 0.01) < 1e-12);
+    assert_int_equal(o.weeks[0].ranked, 1);
     assert_string_equal(o.weeks[0].reason, "2026-W01: 5 of 5 models complete");
     rank_output_free(&o);
 }
@@ -264,13 +266,16 @@ static void test_tenure_restarts_after_an_absence(void **state)
 static void test_no_ranking_reasons(void **state)
 {
     (void)state;
-    struct rank_week_in weeks[] = {{"2026-W30", 0}, {"2026-W31", 3}};
+    struct rank_week_in weeks[] = {{"2026-W30", 0}, {"2026-W31", 3}, {"2026-W32", 1}};
     struct rank_cell cells[] = {cell("2026-W30", 1, 0, 0, 0, 0), cell("2026-W31", 1, 1, 0, 0, 2),
-                                cell("2026-W31", 2, 0, 0, 0, 3), cell("2026-W31", 3, 0, 0, 0, 3)};
+                                cell("2026-W31", 2, 0, 0, 0, 3), cell("2026-W31", 3, 0, 0, 0, 3),
+                                cell("2026-W32", 1, 0, 0, 0, 1)};
     /* Equal counts are listed by status; errors with no status known are "other". */
     struct rank_error_in errors[] = {{"2026-W31", 503, 2}, {"2026-W31", 0, 2}, {"2026-W31", 429, 2},
                                      {"2026-W31", 503, 1}, {"2026-W30", 402, 9}};
-    struct rank_output o = compute(weeks, 2, cells, 4, errors, 5, 0);
+    struct rank_output o = compute(weeks, 3, cells, 5, errors, 5, 0);
+    /* A week of one clue whose only call failed is a week with calls, not one without clues. */
+    assert_string_equal(o.weeks[2].reason, "2026-W32: 0 of 1 models complete; 1 of 1 calls failed");
     assert_false(o.weeks[0].ranked);
     assert_string_equal(o.weeks[0].reason, "2026-W30: no clue of the week counts (quarantined or excluded)");
     assert_false(o.weeks[1].ranked);
@@ -281,7 +286,7 @@ static void test_no_ranking_reasons(void **state)
     assert_int_equal(o.nrows, 0);
     assert_int_equal(o.nalltime, 0);
     /* Coverage is still listed for every model that has results. */
-    assert_int_equal(o.ncoverage, 4);
+    assert_int_equal(o.ncoverage, 5);
     rank_output_free(&o);
 }
 
@@ -297,7 +302,7 @@ static void test_coverage_edges(void **state)
     struct rank_output o = compute(weeks, 1, cells, 3, NULL, 0, 1);
     assert_int_equal(o.ncoverage, 3);
     assert_true(fabs(o.coverage[0].coverage - 100.0) < 1e-9);
-    assert_true(o.coverage[0].ranked);
+    assert_int_equal(o.coverage[0].ranked, 1); /* stored as is: 1 or 0 */
     assert_int_equal(o.coverage[0].evaluated, 4);
     assert_false(o.coverage[1].ranked);
     assert_int_equal(o.coverage[1].errors, 3);
