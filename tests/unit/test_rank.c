@@ -23,6 +23,7 @@ static struct rank_output compute(const struct rank_week_in *weeks, size_t nweek
 {
     struct rank_input in = {weeks, nweeks, models, 5, cells, ncells, errors, nerrors, threshold};
     struct rank_output out;
+    memset(&out, 0xa5, sizeof out); /* whatever the caller's struct held */
     struct err err = {{0}};
     if (rank_compute(&in, &out, &err) != 0)
         fail_msg("%s", err.msg);
@@ -53,6 +54,7 @@ static void test_ties_share_a_rank(void **state)
         assert_int_equal(o.rows[i].model_id, order[i]);
         assert_int_equal(o.rows[i].rank, ranks[i]);
         assert_int_equal(o.rows[i].previous_rank, 0);
+        assert_int_equal(o.rows[i].rank_change, 0); /* NEW: no movement */
         assert_int_equal(o.rows[i].tenure_weeks, 1);
     }
     assert_true(fabs(o.rows[0].accuracy - 50.0) < 1e-9);
@@ -203,6 +205,13 @@ static void test_alltime_ties_on_accuracy(void **state)
         assert_int_equal(o.alltime[i].total, totals[i]);
     }
     assert_true(fabs(o.alltime[1].accuracy - 50.0) < 1e-9 && fabs(o.alltime[2].accuracy - 50.0) < 1e-9);
+    /* The intervals of the pooled counts: 3 of 6 is wider than 5 of 10. */
+    double lo, hi;
+    rank_wilson(5, 10, &lo, &hi);
+    assert_true(fabs(o.alltime[2].ci_low - lo) < 1e-9 && fabs(o.alltime[2].ci_high - hi) < 1e-9);
+    rank_wilson(3, 6, &lo, &hi);
+    assert_true(fabs(o.alltime[1].ci_low - lo) < 1e-9 && fabs(o.alltime[1].ci_high - hi) < 1e-9);
+    assert_true(o.alltime[1].ci_low < o.alltime[2].ci_low && o.alltime[0].ci_high > 60);
     rank_output_free(&o);
 }
 
@@ -282,6 +291,9 @@ static void test_no_ranking_reasons(void **state)
     assert_string_equal(o.weeks[1].reason, "2026-W31: 0 of 3 models complete; 8 of 9 calls failed "
                                            "(HTTP 503 \xc3\x97" "3, other \xc3\x97" "2, 429 \xc3\x97" "2)");
     assert_int_equal(o.weeks[1].clues, 3);
+    assert_int_equal(o.coverage[0].clues, 0); /* 2026-W30, no clue counts: 0 %, not a division by zero */
+    assert_true(o.coverage[0].coverage == 0);
+    assert_int_equal(o.coverage[1].clues, 3);
     assert_int_equal(o.weeks[1].models_ranked, 0);
     assert_int_equal(o.nrows, 0);
     assert_int_equal(o.nalltime, 0);
@@ -325,6 +337,77 @@ static void test_coverage_edges(void **state)
     tu_assert_contains(err.msg, "unknown model 99");
 }
 
+/* Ties are listed by display name, whatever the ids; the same name, by id.
+ * Coverage comes by week then model id, tenures by model then start week,
+ * whatever order the cells came in; a one-clue week answered is ranked. */
+static void test_orders_and_ties(void **state)
+{
+    (void)state;
+    static const struct rank_model named[] = {{7, "Zulu"}, {3, "Mike"}, {9, "Alpha"}, {2, "Mike"}};
+    struct rank_week_in weeks[] = {{"2026-W02", 1}, {"2026-W01", 2}};
+    struct rank_cell cells[] = {cell("2026-W02", 7, 1, 0, 0, 0), cell("2026-W02", 3, 1, 0, 0, 0),
+                                cell("2026-W02", 9, 1, 0, 0, 0), cell("2026-W02", 2, 1, 0, 0, 0),
+                                cell("2026-W01", 9, 1, 1, 0, 0), cell("2026-W01", 7, 2, 0, 0, 0),
+                                cell("2026-W01", 3, 1, 1, 0, 0), cell("2026-W01", 2, 0, 2, 0, 0)};
+    struct rank_input in = {weeks, 2, named, 4, cells, 8, NULL, 0, 0};
+    struct rank_output o;
+    struct err err = {{0}};
+    if (rank_compute(&in, &o, &err) != 0)
+        fail_msg("%s", err.msg);
+    /* W01: Zulu 1st; Alpha and Mike (3) tie at 2nd, Alpha first; Mike (2) 4th. */
+    int64_t w1[] = {7, 9, 3, 2};
+    int r1[] = {1, 2, 2, 4};
+    /* W02 (one clue, all right): all tie at 1st: Alpha, Mike (2), Mike (3), Zulu. */
+    int64_t w2[] = {9, 2, 3, 7};
+    assert_int_equal(o.nrows, 8);
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(o.rows[i].week, "2026-W01");
+        assert_int_equal(o.rows[i].model_id, w1[i]);
+        assert_int_equal(o.rows[i].rank, r1[i]);
+        assert_string_equal(o.rows[4 + i].week, "2026-W02");
+        assert_int_equal(o.rows[4 + i].model_id, w2[i]);
+        assert_int_equal(o.rows[4 + i].rank, 1);
+    }
+    /* Coverage by week, then id. */
+    const char *cw[] = {"2026-W01", "2026-W01", "2026-W01", "2026-W01", "2026-W02", "2026-W02", "2026-W02", "2026-W02"};
+    int64_t cid[] = {2, 3, 7, 9, 2, 3, 7, 9};
+    assert_int_equal(o.ncoverage, 8);
+    for (int i = 0; i < 8; i++) {
+        assert_string_equal(o.coverage[i].week, cw[i]);
+        assert_int_equal(o.coverage[i].model_id, cid[i]);
+    }
+    /* Tenures by model id, then start week. */
+    assert_true(o.ntenures >= 2);
+    for (size_t i = 1; i < o.ntenures; i++) {
+        const struct rank_tenure *a = &o.tenures[i - 1], *b = &o.tenures[i];
+        assert_true(a->model_id < b->model_id ||
+                    (a->model_id == b->model_id && strcmp(a->start_week, b->start_week) < 0));
+    }
+    /* All-time: Zulu 3 of 3; Alpha and Mike (3) 2 of 3, by name; Mike (2) 1 of 3. */
+    int64_t at[] = {7, 9, 3, 2};
+    int ar[] = {1, 2, 2, 4};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(o.alltime[i].model_id, at[i]);
+        assert_int_equal(o.alltime[i].rank, ar[i]);
+    }
+    rank_output_free(&o);
+}
+
+/* Failure reasons list the statuses by count, most first, whatever order
+ * the counts came in. */
+static void test_reason_lists_statuses_by_count(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W50", 2}};
+    struct rank_cell cells[] = {cell("2026-W50", 1, 0, 0, 0, 10)};
+    struct rank_error_in errors[] = {{"2026-W50", 500, 1}, {"2026-W50", 502, 2}, {"2026-W50", 429, 3},
+                                     {"2026-W50", 404, 4}};
+    struct rank_output o = compute(weeks, 1, cells, 1, errors, 4, 0);
+    assert_string_equal(o.weeks[0].reason, "2026-W50: 0 of 1 models complete; 10 of 10 calls failed (HTTP 404 "
+                                           "\xc3\x97" "4, 429 \xc3\x97" "3, 502 \xc3\x97" "2, 500 \xc3\x97" "1)");
+    rank_output_free(&o);
+}
+
 static void test_wilson_and_error_status(void **state)
 {
     (void)state;
@@ -344,6 +427,9 @@ static void test_wilson_and_error_status(void **state)
     assert_int_equal(rank_error_status("Error: 429 Too Many Requests"), 429);
     assert_int_equal(rank_error_status("HTTP 4021: not a status"), 0);
     assert_int_equal(rank_error_status("HTTP 40"), 0);
+    assert_int_equal(rank_error_status("HTTP 4x2 odd"), 0);
+    assert_int_equal(rank_error_status("HTTP 40x odd"), 0);
+    assert_int_equal(rank_error_status("HTTP x02 odd"), 0);
     assert_int_equal(rank_error_status("HTTP v12 beta; status 429"), 429);
     assert_int_equal(rank_error_status(NULL), 0);
 }
@@ -359,6 +445,8 @@ int main(void)
         cmocka_unit_test(test_tenure_restarts_after_an_absence),
         cmocka_unit_test(test_no_ranking_reasons),
         cmocka_unit_test(test_coverage_edges),
+        cmocka_unit_test(test_orders_and_ties),
+        cmocka_unit_test(test_reason_lists_statuses_by_count),
         cmocka_unit_test(test_wilson_and_error_status),
     };
     return cmocka_run_group_tests_name("rank", tests, NULL, NULL);
