@@ -281,10 +281,10 @@ static void test_no_ranking_reasons(void **state)
                                 cell("2026-W32", 1, 0, 0, 0, 1)};
     /* Equal counts are listed by status; errors with no status known are "other". */
     struct rank_error_in errors[] = {{"2026-W31", 503, 2}, {"2026-W31", 0, 2}, {"2026-W31", 429, 2},
-                                     {"2026-W31", 503, 1}, {"2026-W30", 402, 9}};
-    struct rank_output o = compute(weeks, 3, cells, 5, errors, 5, 0);
+                                     {"2026-W31", 503, 1}, {"2026-W30", 402, 9}, {"2026-W32", 500, 1}};
+    struct rank_output o = compute(weeks, 3, cells, 5, errors, 6, 0);
     /* A week of one clue whose only call failed is a week with calls, not one without clues. */
-    assert_string_equal(o.weeks[2].reason, "2026-W32: 0 of 1 models complete; 1 of 1 calls failed");
+    assert_string_equal(o.weeks[2].reason, "2026-W32: 0 of 1 models complete; 1 of 1 calls failed (HTTP 500 \xc3\x97" "1)");
     assert_false(o.weeks[0].ranked);
     assert_string_equal(o.weeks[0].reason, "2026-W30: no clue of the week counts (quarantined or excluded)");
     assert_false(o.weeks[1].ranked);
@@ -328,6 +328,15 @@ static void test_coverage_edges(void **state)
     o = compute(weeks, 1, cells, 3, NULL, 0, 66.7);
     assert_false(o.coverage[2].ranked);
     assert_string_equal(o.weeks[0].reason, "2026-W40: 1 of 3 models complete");
+    rank_output_free(&o);
+    /* 199 of 200 is not complete; 201 answers for 200 clues are 100 %. */
+    struct rank_week_in big[] = {{"2026-W41", 200}};
+    struct rank_cell near[] = {cell("2026-W41", 1, 199, 0, 0, 1), cell("2026-W41", 2, 150, 51, 0, 0)};
+    o = compute(big, 1, near, 2, NULL, 0, 0);
+    assert_false(o.coverage[0].ranked);
+    assert_true(fabs(o.coverage[0].coverage - 99.5) < 1e-9);
+    assert_true(o.coverage[1].ranked);
+    assert_true(o.coverage[1].coverage == 100);
     rank_output_free(&o);
     /* A cell naming a model nobody listed is an error, not a silent drop. */
     struct rank_cell stray[] = {cell("2026-W40", 99, 3, 0, 0, 0)};
