@@ -617,8 +617,10 @@ static void test_protocol_conditions_values_and_transactions(void **state)
         "\"stmt\":{\"sql\":\"SELECT 5\"}},"
         "{\"condition\":{\"type\":\"not\",\"cond\":{\"type\":\"ok\",\"step\":1}},\"stmt\":{\"sql\":\"SELECT 6\"}},"
         "{\"condition\":{\"type\":\"and\",\"conds\":[]},\"stmt\":{\"sql\":\"SELECT 7\"}},"
-        "{\"condition\":{\"type\":\"or\",\"conds\":[]},\"stmt\":{\"sql\":\"SELECT 8\"}}");
-    assert_string_equal(shape, "oeo--ooo-");
+        "{\"condition\":{\"type\":\"or\",\"conds\":[]},\"stmt\":{\"sql\":\"SELECT 8\"}},"
+        "{\"condition\":{\"type\":\"and\",\"conds\":[{\"type\":\"ok\",\"step\":0},{\"type\":\"error\",\"step\":1}]},"
+        "\"stmt\":{\"sql\":\"SELECT 9\"}}");
+    assert_string_equal(shape, "oeo--ooo-o");
     free(shape);
 
     /* Each value type goes in as an argument and comes back as itself. */

@@ -1000,6 +1000,54 @@ static void test_checkpoints_renew_the_lease(void **state)
     flow_engine_free(e);
 }
 
+/* Stopping the engine lets the step that is running finish and be
+ * checkpointed, joins the workers, and gives the run back for later. */
+static int slow_then_more(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    if (flow_step_run(ctx, "slow", slow, (void *)20, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_run(ctx, "later", counted, (void *)21, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+static void test_stop_waits_for_the_running_step(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(2);
+    reg(e, (struct flow_function){.id = "stopper", .event = "test/stopper", .retries = -1, .body = slow_then_more});
+    send(e, "test/stopper", json_object(), NULL);
+    struct err err = {{0}};
+    assert_int_equal(flow_engine_start(e, &err), 0);
+    int64_t until = mono_ms() + 20000;
+    for (;;) {
+        pthread_mutex_lock(&lock);
+        int started = calls[20];
+        pthread_mutex_unlock(&lock);
+        if (started)
+            break;
+        if (mono_ms() > until)
+            fail_msg("the step never started");
+        struct timespec ts = {0, 5 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    flow_engine_stop(e);
+    pthread_mutex_lock(&lock);
+    int still_running = in_flight;
+    pthread_mutex_unlock(&lock);
+    assert_int_equal(still_running, 0);
+    char *steps = tu_sql(db, "SELECT name, status FROM flow_steps");
+    assert_string_equal(steps, "slow|done\n");
+    free(steps);
+    char *row = tu_sql(db, "SELECT status, coalesce(lease_owner, '-') FROM flow_runs");
+    assert_string_equal(row, "queued|-\n");
+    free(row);
+    assert_int_equal(calls[21], 0);
+    flow_engine_free(e);
+}
+
 /* ---- lease holders ---- */
 
 static char holders[2][256];
@@ -1184,6 +1232,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checkpoints_renew_the_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_summary_and_progress, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_claim_holds_its_own_lease, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_waits_for_the_running_step, setup, teardown),
     };
     return cmocka_run_group_tests_name("flow (the embedded engine)", tests, NULL, NULL);
 }
