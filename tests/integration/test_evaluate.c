@@ -529,6 +529,8 @@ static void test_rescore_and_extract_commands(void **state)
     assert_int_equal(r.status, 0);
     tu_assert_contains(r.out, "rescored 6 stored replies of 2026-W14");
     tu_assert_contains(r.out, "6 verdicts changed");
+    /* Per model: its replies, how many changed, now correct / wrong / no answer. */
+    tu_assert_contains(r.out, "test/reasoner                               6        6            6          0              0\n");
     tu_run_free(&r);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'correct' AND is_correct = 1"), 6);
     r = tu_run_cli(work, (const char *const[]){"TURSO_DATABASE_URL=", NULL},
