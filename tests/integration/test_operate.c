@@ -571,6 +571,44 @@ static void test_a_failed_week_alerts(void **state)
     free(db);
 }
 
+/* A webhook that keeps failing does not hold the week up: each alert is
+ * tried as often as the policy says (the step's 3 attempts, each a request
+ * and one retry), no more and no fewer, and the run ends all the same. */
+static void test_a_failing_webhook_does_not_hold_the_week(void **state)
+{
+    (void)state;
+    char hook[128];
+    char *db = start_with_webhook("{\"fail_after\": {\"calls\": 10, \"status\": 402, \"message\": \"Insufficient credits\"}}",
+                                  "failhook.db", "fail-hooks.jsonl", "/fail/hook", hook);
+    char *hooks = tu_path(work, "fail-hooks.jsonl");
+    struct tu_run r = tu_run_cli(work, env_plus(hook), (const char *const[]){"--db", db, "run", NULL});
+    assert_int_equal(r.status, 1);
+    tu_run_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', "
+                                    "'waiting')"), 0);
+    char *posted = tu_read_file(hooks, NULL);
+    json_t *per_week = json_object();
+    for (char *line = strtok(posted, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *entry = json_loads(line, 0, NULL);
+        const char *week = json_string_value(json_object_get(json_object_get(entry, "body"), "week_id"));
+        assert_non_null(week);
+        json_object_set_new(per_week, week, json_integer(json_integer_value(json_object_get(per_week, week)) + 1));
+        json_decref(entry);
+    }
+    assert_true(json_object_size(per_week) >= 1);
+    const char *week;
+    json_t *count;
+    json_object_foreach(per_week, week, count)
+        if (json_integer_value(count) != 6)
+            fail_msg("the alert for %s was posted %lld times, not 3 attempts x 2 requests", week,
+                     (long long)json_integer_value(count));
+    json_decref(per_week);
+    free(posted);
+    free(hooks);
+    tu_stop_all_fakes();
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_backfill_an_unknown_model),
         cmocka_unit_test(test_a_deprecated_model_is_retired),
         cmocka_unit_test(test_a_failed_week_alerts),
+        cmocka_unit_test(test_a_failing_webhook_does_not_hold_the_week),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -623,6 +623,13 @@ static void test_protocol_conditions_values_and_transactions(void **state)
     assert_string_equal(shape, "oeo--ooo-o");
     free(shape);
 
+    /* A condition that is malformed anywhere, even inside a not, refuses the request. */
+    const char *bad_not = "{\"requests\":[{\"type\":\"batch\",\"batch\":{\"steps\":[{\"stmt\":{\"sql\":\"SELECT 1\"}},"
+                          "{\"condition\":{\"type\":\"not\",\"cond\":{\"type\":\"bogus\"}},\"stmt\":{\"sql\":\"SELECT 2\"}}]}}]}";
+    char *refused = NULL;
+    assert_int_equal(post(port, "/v2/pipeline", bad_not, NULL, &refused), 400);
+    free(refused);
+
     /* Each value type goes in as an argument and comes back as itself. */
     const char *values =
         "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT ?, ?, ?, ?, ?, typeof(?5)\",\"args\":["
