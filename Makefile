@@ -11,7 +11,7 @@ CHECK_BUILD ?= build-check
 SANITIZE_ARGS = -Db_sanitize=address,undefined -Db_lundef=false \
                 -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug -Dwerror=true
 
-.PHONY: all deps test-deps build start check fuzz clean
+.PHONY: all deps test-deps build start check fuzz mutate clean
 
 all: build
 
@@ -44,5 +44,17 @@ FUZZ_SECONDS ?= 60
 fuzz: test-deps
 	@./scripts/fuzz $(FUZZ_SECONDS)
 
+# Mutation testing of the files that decide verdicts, rankings, durability
+# and access (docs/testing.md): MUTATE_SAMPLE mutants chosen with
+# MUTATE_SEED, none started after MUTATE_BUDGET seconds; MUTATE_FILES
+# narrows it to some files.
+MUTATE_SEED ?= 21
+MUTATE_SAMPLE ?= 120
+MUTATE_BUDGET ?= 1500
+MUTATE_FILES ?=
+mutate: test-deps
+	@./scripts/test-tools
+	@nice ./scripts/mutate --seed $(MUTATE_SEED) --sample $(MUTATE_SAMPLE) --budget $(MUTATE_BUDGET) $(MUTATE_FILES)
+
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz
+	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz build-mutate

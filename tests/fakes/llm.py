@@ -21,13 +21,18 @@ Started with a JSON config; prints "PORT <n>" once listening on 127.0.0.1.
 
 GET .../credits answers {"data": config["credits"]} (e.g. {"total_credits": 5,
 "total_usage": 4.9}, as OpenRouter does), or 404 when the config has none.
-GET /stats answers {"requests": n, "in_flight": n}: the requests received and
-those being answered right now (the crash test reads it before each kill).
+GET /stats answers {"requests": n, "in_flight": n, "abandoned": n}: the
+requests received, those being answered right now, and those whose client
+was gone (its connection closed) when the answer was ready: the calls a
+killed process left in flight, which its successor asks again (the crash
+test bounds its duplicates with it). An abandoned call gets no answer.
 
 The clue is read from the user message ("...\\n\\n\\"<clue>\\" (5)\\n\\nAnswer:").
 """
 import json
 import re
+import select
+import socket
 import sys
 import threading
 import time
@@ -44,6 +49,7 @@ class Fake:
         self.faults = [dict(f) for f in config.get("faults", [])]
         self.total = 0
         self.in_flight = 0
+        self.abandoned = 0
         self.first = None
 
     def log(self, entry):
@@ -85,7 +91,23 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def peer_gone(self):
+        """True when the client closed its end (a killed process's socket
+        is closed by the kernel before its parent's waitpid returns). The
+        client sends nothing while it waits for the answer, so a readable
+        socket with no data is a closed one."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
     def send_json(self, status, obj, headers=None, raw=None):
+        if self.command == "POST" and self.peer_gone():
+            with self.fake.lock:
+                self.fake.abandoned += 1
+            self.close_connection = True
+            return
         body = raw if raw is not None else json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -102,7 +124,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(404, {"error": {"message": "Not Found", "code": 404}})
             return self.send_json(200, {"data": credits})
         with self.fake.lock:
-            stats = {"requests": self.fake.total, "in_flight": self.fake.in_flight}
+            stats = {"requests": self.fake.total, "in_flight": self.fake.in_flight,
+                     "abandoned": self.fake.abandoned}
         self.send_json(200, stats)
 
     def do_POST(self):

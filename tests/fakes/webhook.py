@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A webhook receiver for alert tests: appends every POSTed body (parsed as
-JSON) as one line to LOG and answers 200; prints "PORT <n>" once listening.
+JSON) as one line to LOG and answers 200 (500 under a path starting with
+/fail, a webhook that keeps failing); prints "PORT <n>" once listening.
 
 Usage: webhook.py LOG
 """
@@ -21,7 +22,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             entry = {"path": self.path, "content_type": self.headers.get("Content-Type"), "raw": body.decode("utf-8", "replace")}
         with LOCK, open(sys.argv[1], "a", encoding="utf-8") as f:
             f.write(json.dumps(entry) + "\n")
-        self.send_response(200)
+        self.send_response(500 if self.path.startswith("/fail") else 200)
         self.send_header("Content-Length", "2")
         self.end_headers()
         self.wfile.write(b"ok")

@@ -321,6 +321,12 @@ static void test_retriable_and_call_fatal_errors(void **state)
     free(msg);
     /* Faults are never wrong answers. */
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'wrong'"), 0);
+    /* Each model's run reports what it asked, got right and failed (runs show). */
+    char *outs = tu_sql(db, "SELECT json_extract(output, '$.model'), json_extract(output, '$.asked'), "
+                            "json_extract(output, '$.correct'), json_extract(output, '$.errors') FROM flow_runs "
+                            "WHERE function_id = 'evaluate-model' ORDER BY 1");
+    assert_string_equal(outs, "test/a|6|6|0\ntest/b|6|4|2\n");
+    free(outs);
     /* Keys never reach the database. */
     size_t len;
     char *bytes = tu_read_file(db, &len);
@@ -344,12 +350,15 @@ static void test_model_fatal_stops_one_model(void **state)
 {
     (void)state;
     start_llm("{\"test/retired\": {\"status\": 404, \"after\": 2, "
-              "\"message\": \"Retired Model is deprecated. Use another model.\"}}", NULL, 0);
-    const char *ids[] = {"test/a", "test/retired", "test/b"};
-    make_db(ids, 3);
+              "\"message\": \"Retired Model is deprecated. Use another model.\"}, "
+              "\"test/forbidden\": {\"status\": 403, \"after\": 1, \"message\": \"Not allowed for this key\"}}",
+              NULL, 0);
+    const char *ids[] = {"test/a", "test/retired", "test/b", "test/forbidden"};
+    make_db(ids, 4);
     struct tu_run r = evaluate(NULL);
     assert_int_equal(r.status, 1);
-    tu_assert_contains(r.err, "1 of 3 models stopped");
+    tu_assert_contains(r.err, "2 of 4 models stopped");
+    tu_assert_contains(r.out, "stopped: HTTP 403: Not allowed for this key");
     tu_assert_contains(r.out, "stopped: HTTP 404: Retired Model is deprecated");
     /* The evaluation ends with the rankings step: the others are complete,
      * the retired one is not, so the week is ranked without it. */
@@ -383,6 +392,31 @@ static void test_model_fatal_stops_one_model(void **state)
         retired += strcmp(json_string_value(json_object_get(json_array_get(reqs, i), "model")), "test/retired") == 0;
     assert_int_equal(retired, 3);
     json_decref(reqs);
+    /* Only the model the provider says is gone (404) is retired; a 403 (this
+     * key may not use it) stops this run but keeps the model for the next. */
+    char *retired_models = tu_sql(db, "SELECT openrouter_id FROM models WHERE retired_reason IS NOT NULL");
+    assert_string_equal(retired_models, "test/retired\n");
+    free(retired_models);
+    /* runs show: the retirement is one step, done at once. */
+    char *retire = tu_sql(db, "SELECT status, attempts FROM flow_steps WHERE name = 'retire'");
+    assert_string_equal(retire, "done|1\n");
+    free(retire);
+    r = evaluate(NULL);
+    tu_run_free(&r);
+    reqs = requests();
+    int asked_retired = 0, asked_forbidden = 0;
+    for (size_t i = 0; i < json_array_size(reqs); i++) {
+        const char *m = json_string_value(json_object_get(json_array_get(reqs, i), "model"));
+        asked_retired += strcmp(m, "test/retired") == 0;
+        asked_forbidden += strcmp(m, "test/forbidden") == 0;
+    }
+    json_decref(reqs);
+    assert_int_equal(asked_retired, 3);   /* skipped the second time */
+    assert_int_equal(asked_forbidden, 3); /* asked again the second time */
+    rows = outcomes();
+    tu_assert_contains(rows, "test/forbidden|1|correct\ntest/forbidden|2|error\n");
+    assert_null(strstr(rows, "test/forbidden|3"));
+    free(rows);
 }
 
 static void test_run_fatal_stops_every_model(void **state)
@@ -524,6 +558,8 @@ static void test_rescore_and_extract_commands(void **state)
     tu_assert_contains(r.out, "rescored 6 stored replies of 2026-W14");
     tu_assert_contains(r.out, "6 verdicts changed: wrong->correct 6 (answer-is 6)\n");
     tu_assert_contains(r.out, "recomputing rankings from 2026-W14");
+    /* Per model: its replies, how many changed, now correct / wrong / no answer. */
+    tu_assert_contains(r.out, "test/reasoner                               6        6            6          0              0\n");
     tu_run_free(&r);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE extract_rule = 'answer-is'"), 6);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM weekly_rankings WHERE week_id = '2026-W14'"), 1);

@@ -435,6 +435,26 @@ static void test_backfill_a_new_model(void **state)
     tu_stop_all_fakes();
 }
 
+/* A backfill of a model the database does not know fails with the reason
+ * and asks nothing. */
+static void test_backfill_an_unknown_model(void **state)
+{
+    (void)state;
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, NULL, 0);
+    char *db = pf_make_db(work, "unknown.db");
+    struct tu_run r = tu_run_cli(work, pf_env("2"), (const char *const[]){"--db", db, "backfill", "test/nope", NULL});
+    assert_int_equal(r.status, 1);
+    tu_assert_contains(r.err, "no model test/nope");
+    tu_run_free(&r);
+    assert_int_equal(requests_for("test/nope"), 0);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE function_id = 'backfill-model' "
+                                    "AND status = 'failed'"), 1);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations"), 0);
+    free(db);
+    tu_stop_all_fakes();
+}
+
 /* The pipeline's fakes (the LLM with extra config), a fresh database and a
  * webhook receiver logging to work/hooks_name; hook_env gets the setting
  * that points the alerts at it. Returns the database path. */
@@ -532,6 +552,57 @@ static void test_a_failed_week_alerts(void **state)
     tu_assert_contains(posted, "every model stopped");
     tu_assert_contains(posted, "HTTP 402");
     assert_null(strstr(posted, "test-key")); /* no key in an alert */
+    /* One alert per failed week: a webhook that answers 200 is not posted to again. */
+    json_t *seen = json_object();
+    for (char *line = strtok(posted, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *entry = json_loads(line, 0, NULL);
+        const char *week = json_string_value(json_object_get(json_object_get(entry, "body"), "week_id"));
+        assert_non_null(week);
+        if (json_object_get(seen, week))
+            fail_msg("week %s was alerted twice", week);
+        json_object_set_new(seen, week, json_true());
+        json_decref(entry);
+    }
+    assert_true(json_object_size(seen) >= 1);
+    json_decref(seen);
+    free(posted);
+    free(hooks);
+    tu_stop_all_fakes();
+    free(db);
+}
+
+/* A webhook that keeps failing does not hold the week up: each alert is
+ * tried as often as the policy says (the step's 3 attempts, each a request
+ * and one retry), no more and no fewer, and the run ends all the same. */
+static void test_a_failing_webhook_does_not_hold_the_week(void **state)
+{
+    (void)state;
+    char hook[128];
+    char *db = start_with_webhook("{\"fail_after\": {\"calls\": 10, \"status\": 402, \"message\": \"Insufficient credits\"}}",
+                                  "failhook.db", "fail-hooks.jsonl", "/fail/hook", hook);
+    char *hooks = tu_path(work, "fail-hooks.jsonl");
+    struct tu_run r = tu_run_cli(work, env_plus(hook), (const char *const[]){"--db", db, "run", NULL});
+    assert_int_equal(r.status, 1);
+    tu_run_free(&r);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', "
+                                    "'waiting')"), 0);
+    char *posted = tu_read_file(hooks, NULL);
+    json_t *per_week = json_object();
+    for (char *line = strtok(posted, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *entry = json_loads(line, 0, NULL);
+        const char *week = json_string_value(json_object_get(json_object_get(entry, "body"), "week_id"));
+        assert_non_null(week);
+        json_object_set_new(per_week, week, json_integer(json_integer_value(json_object_get(per_week, week)) + 1));
+        json_decref(entry);
+    }
+    assert_true(json_object_size(per_week) >= 1);
+    const char *week;
+    json_t *count;
+    json_object_foreach(per_week, week, count)
+        if (json_integer_value(count) != 6)
+            fail_msg("the alert for %s was posted %lld times, not 3 attempts x 2 requests", week,
+                     (long long)json_integer_value(count));
+    json_decref(per_week);
     free(posted);
     free(hooks);
     tu_stop_all_fakes();
@@ -589,9 +660,11 @@ int main(void)
         cmocka_unit_test(test_quarantine_the_prize_post),
         cmocka_unit_test(test_spend_is_checked_before_any_call),
         cmocka_unit_test(test_backfill_a_new_model),
+        cmocka_unit_test(test_backfill_an_unknown_model),
         cmocka_unit_test(test_a_deprecated_model_is_retired),
         cmocka_unit_test(test_a_failed_week_alerts),
         cmocka_unit_test(test_a_long_alert_is_valid_json),
+        cmocka_unit_test(test_a_failing_webhook_does_not_hold_the_week),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -499,6 +499,242 @@ static void test_read_token_and_cors(void **state)
     free(path);
 }
 
+/* The refusals at their edges, as a client sees them: ATTACH of a database
+ * file that exists (the read-only open alone would read it), a token that
+ * merely starts with the read token or is a prefix of it, and the row
+ * limit exactly reached and just passed. */
+static void test_refusals_at_the_edges(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *secret = tu_path(work, "secret.db");
+    const char *const make[] = {"CREATE TABLE secret (x)", "INSERT INTO secret VALUES ('leaked-value')"};
+    free(tu_sql_many(secret, make, 2));
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"requests\":[{\"type\":\"batch\",\"batch\":{\"steps\":["
+             "{\"stmt\":{\"sql\":\"ATTACH '%s' AS other\"}},"
+             "{\"stmt\":{\"sql\":\"SELECT x FROM other.secret\"}}]}}]}",
+             secret);
+    char *out = NULL;
+    assert_int_equal(post(port, "/v2/pipeline", body, NULL, &out), 200);
+    if (strstr(out, "leaked-value"))
+        fail_msg("ATTACH of an existing file let a read through: %s", out);
+    json_t *doc = json_loads(out, 0, NULL);
+    json_t *res = json_object_get(json_object_get(first(doc), "response"), "result");
+    assert_true(json_is_object(json_array_get(json_object_get(res, "step_errors"), 0)));
+    assert_true(json_is_null(json_array_get(json_object_get(res, "step_results"), 1)));
+    json_decref(doc);
+    free(out);
+    free(secret);
+
+    /* CRYPTIC_BENCH_SQL_MAX_ROWS=5000: 5000 rows are an answer, 5001 are not. */
+    doc = execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 5000) SELECT i FROM n", 200);
+    assert_string_equal(json_string_value(json_object_get(first(doc), "type")), "ok");
+    assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(first(doc), "response"),
+                                                                     "result"), "rows")), 5000);
+    json_decref(doc);
+    doc = execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 5001) SELECT i FROM n", 200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(first(doc), "error"), "code")),
+                        "RESPONSE_TOO_LARGE");
+    json_decref(doc);
+
+    /* A stored SQL text under an id out of range is refused; in range it runs. */
+    const char *stored = "{\"requests\":[{\"type\":\"store_sql\",\"sql_id\":100000,\"sql\":\"SELECT 1\"},"
+                         "{\"type\":\"store_sql\",\"sql_id\":-1,\"sql\":\"SELECT 1\"},"
+                         "{\"type\":\"store_sql\",\"sql_id\":3,\"sql\":\"SELECT 33\"},"
+                         "{\"type\":\"execute\",\"stmt\":{\"sql_id\":3}}]}";
+    assert_int_equal(post(port, "/v2/pipeline", stored, NULL, &out), 200);
+    doc = json_loads(out, 0, NULL);
+    free(out);
+    const json_t *results = json_object_get(doc, "results");
+    for (size_t i = 0; i < 2; i++)
+        assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(results, i), "error"),
+                                                              "code")), "SQL_STORE_TOO_MANY");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(results, 2), "type")), "ok");
+    char *thirty_three = rows_text(json_object_get(json_object_get(json_array_get(results, 3), "response"), "result"));
+    assert_string_equal(thirty_three, "33\n");
+    free(thirty_three);
+    json_decref(doc);
+
+    /* describe: the columns and parameters of a statement, or its error. */
+    const char *describe = "{\"requests\":[{\"type\":\"describe\",\"sql\":\"SELECT 1 AS one, :who AS who\"},"
+                           "{\"type\":\"describe\",\"sql\":\"SELECT nope FROM nowhere\"}]}";
+    assert_int_equal(post(port, "/v2/pipeline", describe, NULL, &out), 200);
+    doc = json_loads(out, 0, NULL);
+    free(out);
+    results = json_object_get(doc, "results");
+    const json_t *desc = json_object_get(json_object_get(json_array_get(results, 0), "response"), "result");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(desc, "cols"), 1), "name")),
+                        "who");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(desc, "params"), 0), "name")),
+                        ":who");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(results, 1), "type")), "error");
+    json_decref(doc);
+
+    int tport;
+    int other = tu_start_server(env, (const char *const[]){"--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron",
+                                                           "--read-token", "s3cret-token", NULL},
+                                &tport);
+    const char *read = "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT 1\"}}]}";
+    const char *const wrong[] = {"Authorization: Bearer s3cret-token-and-more", "Authorization: Bearer s3cret-toke",
+                                 "Authorization: Bearer ", "Authorization: s3cret-token"};
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        long status = post(tport, "/v2/pipeline", read, wrong[i], &out);
+        if (status != 401)
+            fail_msg("[%s] got HTTP %ld: %s", wrong[i], status, out);
+        free(out);
+    }
+    assert_int_equal(post(tport, "/v2/pipeline", read, "Authorization: Bearer s3cret-token", &out), 200);
+    free(out);
+    tu_stop_fake(other);
+}
+
+/* The step results of a one-batch pipeline: "o" for a result, "e" for an
+ * error, "-" for a step that did not run. */
+static char *batch_shape(const char *steps)
+{
+    char *body = malloc(strlen(steps) + 128), *out = NULL;
+    sprintf(body, "{\"requests\":[{\"type\":\"batch\",\"batch\":{\"steps\":[%s]}}]}", steps);
+    assert_int_equal(post(port, "/v2/pipeline", body, NULL, &out), 200);
+    free(body);
+    json_t *doc = json_loads(out, 0, NULL);
+    free(out);
+    json_t *res = json_object_get(json_object_get(first(doc), "response"), "result");
+    size_t n = json_array_size(json_object_get(res, "step_results"));
+    char *shape = calloc(n + 1, 1);
+    for (size_t i = 0; i < n; i++)
+        shape[i] = json_is_object(json_array_get(json_object_get(res, "step_results"), i))  ? 'o'
+                   : json_is_object(json_array_get(json_object_get(res, "step_errors"), i)) ? 'e'
+                                                                                             : '-';
+    json_decref(doc);
+    return shape;
+}
+
+/* The protocol as a client sees it: batch conditions (ok, error, not, and,
+ * or), every value type through arguments and back, and a transaction a
+ * pipeline leaves open ends with it (connections are kept per server
+ * thread, so it would otherwise hold a stale snapshot for the next
+ * client). */
+static void test_protocol_conditions_values_and_transactions(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char *shape = batch_shape(
+        "{\"stmt\":{\"sql\":\"SELECT 1\"}},"
+        "{\"stmt\":{\"sql\":\"SELECT nope FROM nowhere\"}},"
+        "{\"condition\":{\"type\":\"error\",\"step\":1},\"stmt\":{\"sql\":\"SELECT 2\"}},"
+        "{\"condition\":{\"type\":\"error\",\"step\":0},\"stmt\":{\"sql\":\"SELECT 3\"}},"
+        "{\"condition\":{\"type\":\"and\",\"conds\":[{\"type\":\"ok\",\"step\":0},{\"type\":\"ok\",\"step\":1}]},"
+        "\"stmt\":{\"sql\":\"SELECT 4\"}},"
+        "{\"condition\":{\"type\":\"or\",\"conds\":[{\"type\":\"ok\",\"step\":1},{\"type\":\"ok\",\"step\":0}]},"
+        "\"stmt\":{\"sql\":\"SELECT 5\"}},"
+        "{\"condition\":{\"type\":\"not\",\"cond\":{\"type\":\"ok\",\"step\":1}},\"stmt\":{\"sql\":\"SELECT 6\"}},"
+        "{\"condition\":{\"type\":\"and\",\"conds\":[]},\"stmt\":{\"sql\":\"SELECT 7\"}},"
+        "{\"condition\":{\"type\":\"or\",\"conds\":[]},\"stmt\":{\"sql\":\"SELECT 8\"}},"
+        "{\"condition\":{\"type\":\"and\",\"conds\":[{\"type\":\"ok\",\"step\":0},{\"type\":\"error\",\"step\":1}]},"
+        "\"stmt\":{\"sql\":\"SELECT 9\"}}");
+    assert_string_equal(shape, "oeo--ooo-o");
+    free(shape);
+
+    /* A condition that is malformed anywhere, even inside a not, refuses the request. */
+    const char *bad_not = "{\"requests\":[{\"type\":\"batch\",\"batch\":{\"steps\":[{\"stmt\":{\"sql\":\"SELECT 1\"}},"
+                          "{\"condition\":{\"type\":\"not\",\"cond\":{\"type\":\"bogus\"}},\"stmt\":{\"sql\":\"SELECT 2\"}}]}}]}";
+    char *refused = NULL;
+    assert_int_equal(post(port, "/v2/pipeline", bad_not, NULL, &refused), 400);
+    free(refused);
+
+    /* Each value type goes in as an argument and comes back as itself. */
+    const char *values =
+        "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT ?, ?, ?, ?, ?, typeof(?5)\",\"args\":["
+        "{\"type\":\"integer\",\"value\":\"9007199254740993\"},{\"type\":\"float\",\"value\":2.5},"
+        "{\"type\":\"text\",\"value\":\"h\\u00e9llo\"},{\"type\":\"blob\",\"base64\":\"AAEC\"},{\"type\":\"null\"}]}}]}";
+    char *out = NULL;
+    assert_int_equal(post(port, "/v2/pipeline", values, NULL, &out), 200);
+    json_t *doc = json_loads(out, 0, NULL);
+    free(out);
+    const json_t *row = json_array_get(json_object_get(json_object_get(json_object_get(first(doc), "response"),
+                                                                       "result"), "rows"), 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 0), "type")), "integer");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 0), "value")), "9007199254740993");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 1), "type")), "float");
+    assert_true(json_number_value(json_object_get(json_array_get(row, 1), "value")) == 2.5);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 2), "value")), "h\xc3\xa9llo");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 3), "type")), "blob");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 3), "base64")), "AAEC");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 4), "type")), "null");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(row, 5), "value")), "null");
+    json_decref(doc);
+    /* A bad argument is refused with the reason, not bound as something else. */
+    doc = execute("SELECT 1", 200);
+    json_decref(doc);
+    const char *bad_int = "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT ?\",\"args\":["
+                          "{\"type\":\"integer\",\"value\":\"12abc\"}]}}]}";
+    assert_int_equal(post(port, "/v2/pipeline", bad_int, NULL, &out), 200);
+    tu_assert_contains(out, "\"type\":\"error\"");
+    free(out);
+
+    /* Transactions left open by several pipelines (so by every server
+     * thread, whichever answers) do not outlive them. */
+    const char *open_tx = "{\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"BEGIN\"}},"
+                          "{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT count(*) FROM metadata\"}}]}";
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(post(port, "/v2/pipeline", open_tx, NULL, &out), 200);
+        free(out);
+    }
+    free(tu_sql(db, "INSERT INTO metadata (key, value) VALUES ('probe', 'after')"));
+    const char *check = "{\"requests\":[{\"type\":\"get_autocommit\"},"
+                        "{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT value FROM metadata WHERE key = 'probe'\"}}]}";
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(post(port, "/v3/pipeline", check, NULL, &out), 200);
+        doc = json_loads(out, 0, NULL);
+        if (!json_is_true(json_object_get(json_object_get(first(doc), "response"), "is_autocommit")))
+            fail_msg("a transaction outlived its pipeline: %s", out);
+        char *probe = rows_text(json_object_get(json_object_get(json_array_get(json_object_get(doc, "results"), 1),
+                                                                "response"), "result"));
+        if (strcmp(probe, "after\n") != 0)
+            fail_msg("a stale snapshot: %s", out);
+        free(probe);
+        json_decref(doc);
+        free(out);
+    }
+}
+
+/* The same server's dashboard files: a client holding the current ETag
+ * gets 304 and no body; any other ETag gets the file. */
+static void test_dashboard_files_revalidate(void **state)
+{
+    (void)state;
+    TU_REQUIRE_SHARED();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "curl -s -D %s/head.txt -o /dev/null http://127.0.0.1:%d/", work, port);
+    assert_int_equal(system(cmd), 0);
+    char *path = tu_path(work, "head.txt");
+    char *head = tu_read_file(path, NULL);
+    char *etag = strstr(head, "ETag: ");
+    if (!etag)
+        etag = strstr(head, "etag: ");
+    if (!etag)
+        fail_msg("no ETag on the dashboard: %s", head);
+    etag += 6;
+    etag[strcspn(etag, "\r\n")] = '\0';
+    const char *cases[][2] = {{etag, "304 0"}, {"\"not-it\"", "200 "}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "curl -s -o /dev/null -w '%%{http_code} %%{size_download}' -H 'If-None-Match: %s' "
+                 "http://127.0.0.1:%d/ > %s/code.txt", cases[i][0], port, work);
+        assert_int_equal(system(cmd), 0);
+        char *code_path = tu_path(work, "code.txt");
+        char *code = tu_read_file(code_path, NULL);
+        if (strncmp(code, cases[i][1], strlen(cases[i][1])) != 0 || (i == 1 && strcmp(code, "200 0") == 0))
+            fail_msg("If-None-Match %s: got [%s]", cases[i][0], code);
+        free(code);
+        free(code_path);
+    }
+    free(head);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +743,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_token_and_cors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_at_the_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_protocol_conditions_values_and_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dashboard_files_revalidate, setup, teardown),
     };
     return cmocka_run_group_tests_name("read-only SQL endpoint", tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/utc.h"
 #include "flow/cron.h"
@@ -368,6 +369,28 @@ static int retry_body(struct flow_ctx *ctx, const json_t *event, void *user)
     int rc = flow_complete(ctx, out);
     json_decref(out);
     return rc;
+}
+
+/* parallel_steps caps how many run steps of one run execute at once. */
+static void test_parallel_steps_are_capped(void **state)
+{
+    (void)state;
+    struct flow_engine_opts o = {.owner = "test", .workers = 1, .lease_ms = 5000, .poll_ms = 10,
+                                 .backoff_base_ms = 20, .backoff_cap_ms = 200, .parallel_steps = 2};
+    struct flow_engine *e;
+    struct err err = {{0}};
+    if (flow_engine_new(db, NULL, &o, &e, &err) != 0)
+        fail_msg("%s", err.msg);
+    reg(e, (struct flow_function){.id = "parallel", .event = "test/parallel", .retries = -1, .body = parallel_body});
+    send(e, "test/parallel", json_object(), NULL);
+    drain(e, 10000);
+    char *row = run_row("parallel");
+    assert_string_equal(row, "completed|null|\n");
+    free(row);
+    assert_int_equal(max_in_flight, 2);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(calls[10 + i], 1);
+    flow_engine_free(e);
 }
 
 static void test_retries(void **state)
@@ -1141,6 +1164,172 @@ static void test_checkpoints_renew_the_lease(void **state)
     flow_engine_free(e);
 }
 
+/* Stopping the engine lets the step that is running finish and be
+ * checkpointed, joins the workers, and gives the run back for later. */
+static int slow_then_more(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    if (flow_step_run(ctx, "slow", slow, (void *)20, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_run(ctx, "later", counted, (void *)21, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+static void test_stop_waits_for_the_running_step(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(2);
+    reg(e, (struct flow_function){.id = "stopper", .event = "test/stopper", .retries = -1, .body = slow_then_more});
+    send(e, "test/stopper", json_object(), NULL);
+    struct err err = {{0}};
+    assert_int_equal(flow_engine_start(e, &err), 0);
+    int64_t until = utc_mono_ms() + 20000;
+    for (;;) {
+        pthread_mutex_lock(&lock);
+        int started = calls[20];
+        pthread_mutex_unlock(&lock);
+        if (started)
+            break;
+        if (utc_mono_ms() > until)
+            fail_msg("the step never started");
+        struct timespec ts = {0, 5 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    flow_engine_stop(e);
+    pthread_mutex_lock(&lock);
+    int still_running = in_flight;
+    pthread_mutex_unlock(&lock);
+    assert_int_equal(still_running, 0);
+    char *steps = tu_sql(db, "SELECT name, status FROM flow_steps");
+    assert_string_equal(steps, "slow|done\n");
+    free(steps);
+    char *row = tu_sql(db, "SELECT status, coalesce(lease_owner, '-') FROM flow_runs");
+    assert_string_equal(row, "queued|-\n");
+    free(row);
+    assert_int_equal(calls[21], 0);
+    flow_engine_free(e);
+}
+
+/* ---- lease holders ---- */
+
+static char holders[2][256];
+
+/* Records who holds this test's only run while the step executes. */
+static int record_holder(void *arg, json_t **out, struct flow_step_error *e)
+{
+    (void)e;
+    char *h = tu_sql(db, "SELECT lease_owner FROM flow_runs WHERE function_id = 'holder'");
+    snprintf(holders[(intptr_t)arg], sizeof holders[0], "%s", h);
+    free(h);
+    *out = json_null();
+    return 0;
+}
+
+static int holder_body(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    if (flow_step_run(ctx, "first", record_holder, (void *)0, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_sleep(ctx, "nap", 20) == FLOW_PENDING)
+        return flow_yield(ctx);
+    if (flow_step_run(ctx, "second", record_holder, (void *)1, 0, NULL) == FLOW_PENDING)
+        return flow_yield(ctx);
+    return flow_complete(ctx, NULL);
+}
+
+/* Each claim holds the lease under a name of its own, starting with the
+ * owner (the host name by default), so a restart can find its runs and
+ * no two claims, even of one worker, are confused. */
+static void test_each_claim_holds_its_own_lease(void **state)
+{
+    (void)state;
+    struct flow_engine_opts o = {.workers = 1, .lease_ms = 5000, .poll_ms = 10, .backoff_base_ms = 20,
+                                 .backoff_cap_ms = 200};
+    struct flow_engine *e;
+    struct err err = {{0}};
+    if (flow_engine_new(db, NULL, &o, &e, &err) != 0)
+        fail_msg("%s", err.msg);
+    reg(e, (struct flow_function){.id = "holder", .event = "test/holder", .retries = -1, .body = holder_body});
+    send(e, "test/holder", json_object(), NULL);
+    drain(e, 5000);
+    char host[128], prefix[140];
+    assert_int_equal(gethostname(host, sizeof host), 0);
+    host[sizeof host - 1] = '\0';
+    snprintf(prefix, sizeof prefix, "%s/", host);
+    for (int i = 0; i < 2; i++)
+        if (strncmp(holders[i], prefix, strlen(prefix)) != 0 || strlen(holders[i]) <= strlen(prefix) + 1)
+            fail_msg("claim %d was held as [%s], not as %s<claim id>", i, holders[i], prefix);
+    if (strcmp(holders[0], holders[1]) == 0)
+        fail_msg("two claims held the lease under one name: %s", holders[0]);
+    char *row = run_row("holder");
+    assert_string_equal(row, "completed|null|\n");
+    free(row);
+    flow_engine_free(e);
+}
+
+/* ---- what `run` prints about the runs ---- */
+
+static int fails_at_once(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    return flow_fail(ctx, "nothing to do here");
+}
+
+static int never_done(struct flow_ctx *ctx, const json_t *event, void *user)
+{
+    (void)event;
+    (void)user;
+    return flow_step_sleep(ctx, "forever", 3600 * 1000) == FLOW_PENDING ? flow_yield(ctx) : flow_complete(ctx, NULL);
+}
+
+/* The counts per function (completed, failed, cancelled) and the failures'
+ * reasons, as `run` prints them at the end and while it goes. */
+static void test_run_summary_and_progress(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "three", .event = "test/three", .retries = -1, .body = three_steps});
+    reg(e, (struct flow_function){.id = "doomed", .event = "test/doomed", .retries = -1, .body = fails_at_once});
+    reg(e, (struct flow_function){.id = "napper", .event = "test/nap", .retries = -1, .body = never_done});
+    send(e, "test/three", json_object(), NULL);
+    send(e, "test/doomed", json_object(), NULL);
+    send(e, "test/doomed", json_object(), NULL);
+    send(e, "test/nap", json_object(), NULL);
+    send(e, "test/nap", json_object(), NULL);
+    drain(e, 5000);
+    free(tu_sql(db, "UPDATE flow_runs SET status = 'cancelled' WHERE rowid = (SELECT min(rowid) FROM flow_runs "
+                    "WHERE function_id = 'napper')"));
+    /* Two evaluations an evaluate-model run stored through its eval-<clue>
+     * steps, one an error, and what they cost (progress counts them by the
+     * steps of the runs it covers). */
+    const char *const rows[] = {
+        "INSERT INTO flow_runs (id, function_id, event_id, event, status, ready_at, created_at) "
+        "SELECT 'em', 'evaluate-model', 'ev', '{}', 'completed', 0, max(created_at) + 1 FROM flow_runs",
+        "INSERT INTO flow_steps (run_id, hash, name, kind, status, output, seq) VALUES "
+        "('em', 'h1', 'eval-1', 'run', 'done', '{\"outcome\":\"correct\",\"cost\":0.0123}', 1), "
+        "('em', 'h2', 'eval-2', 'run', 'done', '{\"outcome\":\"error\",\"cost\":0.002}', 2)",
+    };
+    free(tu_sql_many(db, rows, 2));
+    char text[2048];
+    int failed = -1;
+    struct err err = {{0}};
+    assert_int_equal(store_run_summary(flow_engine_store(e), 0, text, sizeof text, &failed, &err), 0);
+    assert_int_equal(failed, 2);
+    tu_assert_contains(text, "FUNCTION             COMPLETED FAILED CANCELLED\n");
+    tu_assert_contains(text, "three                        1      0         0\n");
+    tu_assert_contains(text, "doomed                       0      2         0\n");
+    tu_assert_contains(text, "napper                       0      0         1\n");
+    tu_assert_contains(text, "failed: doomed: nothing to do here\n");
+    assert_int_equal(store_run_progress(flow_engine_store(e), 0, text, sizeof text, &err), 0);
+    tu_assert_contains(text, "runs: three 1/1 doomed 0/2 (failures) napper 0/2 evaluate-model 1/1; 5 steps done; "
+                             "2 evaluations (1 errors); cost $0.0143");
+    flow_engine_free(e);
+}
+
 static int64_t at(const char *iso)
 {
     int64_t ms;
@@ -1191,6 +1380,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parallel_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequential_steps_run_in_the_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_after_sequential, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_steps_are_capped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_after_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sleep_survives_a_restart, setup, teardown),
@@ -1208,6 +1398,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expired_lease_is_recovered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stalled_worker_is_taken_over_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_renew_the_lease, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_summary_and_progress, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_each_claim_holds_its_own_lease, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_waits_for_the_running_step, setup, teardown),
     };
     return cmocka_run_group_tests_name("flow (the embedded engine)", tests, NULL, NULL);
 }

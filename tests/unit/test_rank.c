@@ -26,6 +26,7 @@ static struct rank_output compute(const struct rank_week_in *weeks, size_t nweek
 {
     struct rank_input in = {weeks, nweeks, models, 5, cells, ncells, errors, nerrors, threshold, NULL, 0};
     struct rank_output out;
+    memset(&out, 0xa5, sizeof out); /* whatever the caller's struct held */
     struct err err = {{0}};
     if (rank_compute(&in, &out, &err) != 0)
         fail_msg("%s", err.msg);
@@ -56,10 +57,13 @@ static void test_ties_share_a_rank(void **state)
         assert_int_equal(o.rows[i].model_id, order[i]);
         assert_int_equal(o.rows[i].rank, ranks[i]);
         assert_int_equal(o.rows[i].previous_rank, 0);
+        assert_int_equal(o.rows[i].rank_change, 0); /* NEW: no movement */
         assert_int_equal(o.rows[i].tenure_weeks, 1);
     }
     assert_true(fabs(o.rows[0].accuracy - 50.0) < 1e-9);
-    assert_true(o.weeks[0].ranked);
+    /* The week's latency and cost per model go on the board as they came. */
+    assert_true(fabs(o.rows[0].avg_latency_ms - 100) < 1e-9 && fabs(o.rows[0].cost - 0.01) < 1e-12);
+    assert_int_equal(o.weeks[0].ranked, 1);
     assert_string_equal(o.weeks[0].reason, "2026-W01: 5 of 5 models complete");
     rank_output_free(&o);
 }
@@ -181,6 +185,243 @@ static void test_week_without_calls(void **state)
     rank_output_free(&o);
 }
 
+/* All-time ranks compare pooled accuracy, not counts: 3 of 6 ties with 5 of
+ * 10, and 5 of 12 comes after both although it has as many correct. */
+static void test_alltime_ties_on_accuracy(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W01", 6}, {"2026-W02", 4}, {"2026-W03", 2}};
+    struct rank_cell cells[] = {
+        /* Alpha: 3 of 6 in one week. Bravo: 4 of 6 + 1 of 4 = 5 of 10.
+         * Charlie: 2 of 6 + 3 of 4 + 0 of 2 = 5 of 12. Delta: 6 of 6 + 0 of 4 = 6 of 10. */
+        cell("2026-W01", 1, 3, 3, 0, 0), cell("2026-W01", 2, 4, 2, 0, 0), cell("2026-W01", 3, 2, 4, 0, 0),
+        cell("2026-W01", 4, 6, 0, 0, 0),
+        cell("2026-W02", 2, 1, 3, 0, 0), cell("2026-W02", 3, 3, 1, 0, 0), cell("2026-W02", 4, 0, 4, 0, 0),
+        cell("2026-W03", 3, 0, 2, 0, 0),
+    };
+    struct rank_output o = compute(weeks, 3, cells, sizeof cells / sizeof cells[0], NULL, 0, 0);
+    assert_int_equal(o.nalltime, 4);
+    int64_t order[] = {4, 1, 2, 3};
+    int ranks[] = {1, 2, 2, 4};
+    int totals[] = {10, 6, 10, 12};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(o.alltime[i].model_id, order[i]);
+        assert_int_equal(o.alltime[i].rank, ranks[i]);
+        assert_int_equal(o.alltime[i].total, totals[i]);
+    }
+    assert_true(fabs(o.alltime[1].accuracy - 50.0) < 1e-9 && fabs(o.alltime[2].accuracy - 50.0) < 1e-9);
+    /* The intervals of the pooled counts: 3 of 6 is wider than 5 of 10. */
+    double lo, hi;
+    rank_wilson(5, 10, &lo, &hi);
+    assert_true(fabs(o.alltime[2].ci_low - lo) < 1e-9 && fabs(o.alltime[2].ci_high - hi) < 1e-9);
+    rank_wilson(3, 6, &lo, &hi);
+    assert_true(fabs(o.alltime[1].ci_low - lo) < 1e-9 && fabs(o.alltime[1].ci_high - hi) < 1e-9);
+    assert_true(o.alltime[1].ci_low < o.alltime[2].ci_low && o.alltime[0].ci_high > 60);
+    rank_output_free(&o);
+}
+
+/* A model absent from a ranked week loses its tenure even when it comes
+ * back at the same rank; a week with no ranking at all does not break it. */
+static void test_tenure_restarts_after_an_absence(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W01", 2}, {"2026-W02", 2}, {"2026-W03", 2}, {"2026-W04", 2},
+                                   {"2026-W05", 2}, {"2026-W06", 2}};
+    struct rank_cell cells[] = {
+        cell("2026-W01", 1, 2, 0, 0, 0), cell("2026-W01", 2, 1, 1, 0, 0),
+        /* W02: Alpha incomplete, Bravo ranked alone (1st) */
+        cell("2026-W02", 1, 1, 0, 0, 1), cell("2026-W02", 2, 1, 1, 0, 0),
+        /* W03: Alpha back at 1st, Bravo 2nd */
+        cell("2026-W03", 1, 2, 0, 0, 0), cell("2026-W03", 2, 0, 2, 0, 0),
+        /* W04: every call failed */
+        cell("2026-W04", 1, 0, 0, 0, 2), cell("2026-W04", 2, 0, 0, 0, 2),
+        /* W05: Alpha 1st again */
+        cell("2026-W05", 1, 2, 0, 0, 0), cell("2026-W05", 2, 0, 2, 0, 0),
+        /* W06, the latest: Bravo incomplete, so it holds no current tenure */
+        cell("2026-W06", 1, 2, 0, 0, 0), cell("2026-W06", 2, 1, 0, 0, 1),
+    };
+    struct rank_output o = compute(weeks, 6, cells, sizeof cells / sizeof cells[0], NULL, 0, 0);
+    for (size_t i = 0; i < o.ntenures; i++)
+        if (o.tenures[i].model_id == 2 && o.tenures[i].current)
+            fail_msg("Bravo is absent from the latest ranked week but holds a current tenure from %s",
+                     o.tenures[i].start_week);
+    const struct rank_row *a3 = row_of(&o, "2026-W03", 1);
+    assert_int_equal(a3->rank, 1);
+    assert_int_equal(a3->previous_rank, 1);
+    assert_int_equal(a3->tenure_weeks, 1);
+    assert_int_equal(row_of(&o, "2026-W05", 1)->tenure_weeks, 2);
+    assert_int_equal(row_of(&o, "2026-W06", 1)->tenure_weeks, 3);
+    assert_int_equal(row_of(&o, "2026-W02", 2)->tenure_weeks, 1); /* 2nd then 1st: a new stint */
+    assert_int_equal(row_of(&o, "2026-W03", 2)->tenure_weeks, 1);
+    int stints = 0;
+    for (size_t i = 0; i < o.ntenures; i++) {
+        const struct rank_tenure *t = &o.tenures[i];
+        if (t->model_id != 1)
+            continue;
+        stints++;
+        assert_int_equal(t->rank, 1);
+        if (stints == 1) {
+            assert_string_equal(t->start_week, "2026-W01");
+            assert_string_equal(t->end_week, "2026-W01");
+            assert_int_equal(t->weeks, 1);
+            assert_false(t->current);
+        } else {
+            assert_string_equal(t->start_week, "2026-W03");
+            assert_string_equal(t->end_week, "2026-W06");
+            assert_int_equal(t->weeks, 3);
+            assert_true(t->current);
+        }
+    }
+    assert_int_equal(stints, 2);
+    rank_output_free(&o);
+}
+
+/* The reasons a week has no ranking, as the dashboard shows them. */
+static void test_no_ranking_reasons(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W30", 0}, {"2026-W31", 3}, {"2026-W32", 1}};
+    struct rank_cell cells[] = {cell("2026-W30", 1, 0, 0, 0, 0), cell("2026-W31", 1, 1, 0, 0, 2),
+                                cell("2026-W31", 2, 0, 0, 0, 3), cell("2026-W31", 3, 0, 0, 0, 3),
+                                cell("2026-W32", 1, 0, 0, 0, 1)};
+    /* Equal counts are listed by status; errors with no status known are "other". */
+    struct rank_error_in errors[] = {{"2026-W31", 503, 2}, {"2026-W31", 0, 2}, {"2026-W31", 429, 2},
+                                     {"2026-W31", 503, 1}, {"2026-W30", 402, 9}, {"2026-W32", 500, 1}};
+    struct rank_output o = compute(weeks, 3, cells, 5, errors, 6, 0);
+    /* A week of one clue whose only call failed is a week with calls, not one without clues. */
+    assert_string_equal(o.weeks[2].reason, "2026-W32: 0 of 1 models complete; 1 of 1 calls failed (HTTP 500 \xc3\x97" "1)");
+    assert_false(o.weeks[0].ranked);
+    assert_string_equal(o.weeks[0].reason, "2026-W30: no clue of the week counts (quarantined or excluded)");
+    assert_false(o.weeks[1].ranked);
+    assert_string_equal(o.weeks[1].reason, "2026-W31: 0 of 3 models complete; 8 of 9 calls failed "
+                                           "(HTTP 503 \xc3\x97" "3, other \xc3\x97" "2, 429 \xc3\x97" "2)");
+    assert_int_equal(o.weeks[1].clues, 3);
+    assert_int_equal(o.coverage[0].clues, 0); /* 2026-W30, no clue counts: 0 %, not a division by zero */
+    assert_true(o.coverage[0].coverage == 0);
+    assert_int_equal(o.coverage[1].clues, 3);
+    assert_int_equal(o.weeks[1].models_ranked, 0);
+    assert_int_equal(o.nrows, 0);
+    assert_int_equal(o.nalltime, 0);
+    /* Coverage is still listed for every model that has results. */
+    assert_int_equal(o.ncoverage, 5);
+    rank_output_free(&o);
+}
+
+/* Coverage is capped at 100 %, a model with no scored answer is never
+ * ranked (whatever the threshold), and a threshold just reached ranks. */
+static void test_coverage_edges(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W40", 3}};
+    struct rank_cell cells[] = {cell("2026-W40", 1, 2, 2, 0, 0),  /* 4 answers for 3 clues (a re-scrape) */
+                                cell("2026-W40", 2, 0, 0, 0, 3),  /* errors only */
+                                cell("2026-W40", 3, 1, 1, 0, 1)}; /* 2 of 3: 66.67 % */
+    struct rank_output o = compute(weeks, 1, cells, 3, NULL, 0, 1);
+    assert_int_equal(o.ncoverage, 3);
+    assert_true(fabs(o.coverage[0].coverage - 100.0) < 1e-9);
+    assert_int_equal(o.coverage[0].ranked, 1); /* stored as is: 1 or 0 */
+    assert_int_equal(o.coverage[0].evaluated, 4);
+    assert_false(o.coverage[1].ranked);
+    assert_int_equal(o.coverage[1].errors, 3);
+    assert_true(fabs(o.coverage[1].coverage) < 1e-9);
+    assert_true(o.coverage[2].ranked);
+    assert_int_equal(o.nrows, 2);
+    rank_output_free(&o);
+    o = compute(weeks, 1, cells, 3, NULL, 0, 200.0 / 3);
+    assert_true(o.coverage[2].ranked); /* exactly 2 of 3 */
+    rank_output_free(&o);
+    o = compute(weeks, 1, cells, 3, NULL, 0, 66.7);
+    assert_false(o.coverage[2].ranked);
+    assert_string_equal(o.weeks[0].reason, "2026-W40: 1 of 3 models complete");
+    rank_output_free(&o);
+    /* 199 of 200 is not complete; 201 answers for 200 clues are 100 %. */
+    struct rank_week_in big[] = {{"2026-W41", 200}};
+    struct rank_cell near[] = {cell("2026-W41", 1, 199, 0, 0, 1), cell("2026-W41", 2, 150, 51, 0, 0)};
+    o = compute(big, 1, near, 2, NULL, 0, 0);
+    assert_false(o.coverage[0].ranked);
+    assert_true(fabs(o.coverage[0].coverage - 99.5) < 1e-9);
+    assert_true(o.coverage[1].ranked);
+    assert_true(o.coverage[1].coverage == 100);
+    rank_output_free(&o);
+    /* A cell naming a model nobody listed is an error, not a silent drop. */
+    struct rank_cell stray[] = {cell("2026-W40", 99, 3, 0, 0, 0)};
+    struct rank_input in = {weeks, 1, models, 5, stray, 1, NULL, 0, 0, NULL, 0};
+    struct err err = {{0}};
+    assert_int_equal(rank_compute(&in, &o, &err), -1);
+    tu_assert_contains(err.msg, "unknown model 99");
+}
+
+/* Ties are listed by display name, whatever the ids; the same name, by id.
+ * Coverage comes by week then model id, tenures by model then start week,
+ * whatever order the cells came in; a one-clue week answered is ranked. */
+static void test_orders_and_ties(void **state)
+{
+    (void)state;
+    static const struct rank_model named[] = {{7, "Zulu"}, {3, "Mike"}, {9, "Alpha"}, {2, "Mike"}};
+    struct rank_week_in weeks[] = {{"2026-W02", 1}, {"2026-W01", 2}};
+    struct rank_cell cells[] = {cell("2026-W02", 7, 1, 0, 0, 0), cell("2026-W02", 3, 1, 0, 0, 0),
+                                cell("2026-W02", 9, 1, 0, 0, 0), cell("2026-W02", 2, 1, 0, 0, 0),
+                                cell("2026-W01", 9, 1, 1, 0, 0), cell("2026-W01", 7, 2, 0, 0, 0),
+                                cell("2026-W01", 3, 1, 1, 0, 0), cell("2026-W01", 2, 0, 2, 0, 0)};
+    struct rank_input in = {weeks, 2, named, 4, cells, 8, NULL, 0, 0, NULL, 0};
+    struct rank_output o;
+    struct err err = {{0}};
+    if (rank_compute(&in, &o, &err) != 0)
+        fail_msg("%s", err.msg);
+    /* W01: Zulu 1st; Alpha and Mike (3) tie at 2nd, Alpha first; Mike (2) 4th. */
+    int64_t w1[] = {7, 9, 3, 2};
+    int r1[] = {1, 2, 2, 4};
+    /* W02 (one clue, all right): all tie at 1st: Alpha, Mike (2), Mike (3), Zulu. */
+    int64_t w2[] = {9, 2, 3, 7};
+    assert_int_equal(o.nrows, 8);
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(o.rows[i].week, "2026-W01");
+        assert_int_equal(o.rows[i].model_id, w1[i]);
+        assert_int_equal(o.rows[i].rank, r1[i]);
+        assert_string_equal(o.rows[4 + i].week, "2026-W02");
+        assert_int_equal(o.rows[4 + i].model_id, w2[i]);
+        assert_int_equal(o.rows[4 + i].rank, 1);
+    }
+    /* Coverage by week, then id. */
+    const char *cw[] = {"2026-W01", "2026-W01", "2026-W01", "2026-W01", "2026-W02", "2026-W02", "2026-W02", "2026-W02"};
+    int64_t cid[] = {2, 3, 7, 9, 2, 3, 7, 9};
+    assert_int_equal(o.ncoverage, 8);
+    for (int i = 0; i < 8; i++) {
+        assert_string_equal(o.coverage[i].week, cw[i]);
+        assert_int_equal(o.coverage[i].model_id, cid[i]);
+    }
+    /* Tenures by model id, then start week. */
+    assert_true(o.ntenures >= 2);
+    for (size_t i = 1; i < o.ntenures; i++) {
+        const struct rank_tenure *a = &o.tenures[i - 1], *b = &o.tenures[i];
+        assert_true(a->model_id < b->model_id ||
+                    (a->model_id == b->model_id && strcmp(a->start_week, b->start_week) < 0));
+    }
+    /* All-time: Zulu 3 of 3; Alpha and Mike (3) 2 of 3, by name; Mike (2) 1 of 3. */
+    int64_t at[] = {7, 9, 3, 2};
+    int ar[] = {1, 2, 2, 4};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(o.alltime[i].model_id, at[i]);
+        assert_int_equal(o.alltime[i].rank, ar[i]);
+    }
+    rank_output_free(&o);
+}
+
+/* Failure reasons list the statuses by count, most first, whatever order
+ * the counts came in. */
+static void test_reason_lists_statuses_by_count(void **state)
+{
+    (void)state;
+    struct rank_week_in weeks[] = {{"2026-W50", 2}};
+    struct rank_cell cells[] = {cell("2026-W50", 1, 0, 0, 0, 10)};
+    struct rank_error_in errors[] = {{"2026-W50", 500, 1}, {"2026-W50", 502, 2}, {"2026-W50", 429, 3},
+                                     {"2026-W50", 404, 4}};
+    struct rank_output o = compute(weeks, 1, cells, 1, errors, 4, 0);
+    assert_string_equal(o.weeks[0].reason, "2026-W50: 0 of 1 models complete; 10 of 10 calls failed (HTTP 404 "
+                                           "\xc3\x97" "4, 429 \xc3\x97" "3, 502 \xc3\x97" "2, 500 \xc3\x97" "1)");
+    rank_output_free(&o);
+}
+
 static void test_wilson_and_error_status(void **state)
 {
     (void)state;
@@ -196,6 +437,14 @@ static void test_wilson_and_error_status(void **state)
     assert_int_equal(rank_error_status("HTTP 402: Insufficient credits"), 402);
     assert_int_equal(rank_error_status("OpenRouter API error: 404 - {\"error\":...}"), 404);
     assert_int_equal(rank_error_status("GET x: Couldn't connect to server"), 0);
+    assert_int_equal(rank_error_status("upstream status 503 from the provider"), 503);
+    assert_int_equal(rank_error_status("Error: 429 Too Many Requests"), 429);
+    assert_int_equal(rank_error_status("HTTP 4021: not a status"), 0);
+    assert_int_equal(rank_error_status("HTTP 40"), 0);
+    assert_int_equal(rank_error_status("HTTP 4x2 odd"), 0);
+    assert_int_equal(rank_error_status("HTTP 40x odd"), 0);
+    assert_int_equal(rank_error_status("HTTP x02 odd"), 0);
+    assert_int_equal(rank_error_status("HTTP v12 beta; status 429"), 429);
     assert_int_equal(rank_error_status(NULL), 0);
 }
 
@@ -426,6 +675,12 @@ int main(void)
         cmocka_unit_test(test_movement_newcomers_gaps_and_dropouts),
         cmocka_unit_test(test_coverage_threshold_and_no_answers),
         cmocka_unit_test(test_week_without_calls),
+        cmocka_unit_test(test_alltime_ties_on_accuracy),
+        cmocka_unit_test(test_tenure_restarts_after_an_absence),
+        cmocka_unit_test(test_no_ranking_reasons),
+        cmocka_unit_test(test_coverage_edges),
+        cmocka_unit_test(test_orders_and_ties),
+        cmocka_unit_test(test_reason_lists_statuses_by_count),
         cmocka_unit_test(test_wilson_and_error_status),
         cmocka_unit_test(test_wrong_length),
         cmocka_unit_test(test_answer_quality),

@@ -357,12 +357,148 @@ static void test_status_counts(void **state)
     store_close(s);
 }
 
+static void save(struct store *s, const char *outcome, const char *response, const char *error, int *kept)
+{
+    struct store_evaluation_row row = {.clue_id = 1, .model_id = 1, .week_id = "2026-W01", .outcome = outcome,
+                                       .model_response = response, .extracted_answer = response,
+                                       .is_correct = strcmp(outcome, "correct") == 0, .response_time_ms = -1,
+                                       .prompt_tokens = -1, .completion_tokens = -1, .reasoning_tokens = -1,
+                                       .total_tokens = -1, .cost = -1, .error_message = error, .attempts = 1,
+                                       .prompt_version = 1};
+    struct err err = {{0}};
+    if (store_evaluation_save(s, &row, kept, &err) != 0)
+        fail_msg("%s", err.msg);
+}
+
+/* An error never replaces a success (DESIGN §3); an error replaces an
+ * error, and a success replaces anything. */
+static void test_error_never_overwrites_a_success(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_store(f->path, 1);
+    migrate(s);
+    struct err err = {{0}};
+    struct db_stmt stmts[] = {
+        DB_SQL("INSERT INTO puzzles (guardian_id, publication_date, week_id) VALUES (1, '2026-01-01', '2026-W01')"),
+        DB_SQL("INSERT INTO clues (puzzle_id, clue_number, direction, clue_text, answer, letter_count) "
+               "VALUES (1, '1', 'across', 'c', 'A', '(1)')"),
+        DB_SQL("INSERT INTO models (openrouter_id, provider, model_name, display_name) VALUES ('a/b', 'a', 'b', 'B')"),
+    };
+    assert_int_equal(db_batch(store_db(s), stmts, 3, NULL, &err), 0);
+    const char *q = "SELECT outcome, coalesce(model_response, '-'), coalesce(error_message, '-'), is_correct "
+                    "FROM evaluations";
+    int kept = -1;
+    save(s, "error", NULL, "HTTP 500: first", &kept);
+    assert_int_equal(kept, 0);
+    save(s, "error", NULL, "HTTP 502: second", &kept);
+    assert_int_equal(kept, 0);
+    char *rows = sql(f, q);
+    assert_string_equal(rows, "error|-|HTTP 502: second|0\n");
+    free(rows);
+    save(s, "wrong", "B", NULL, &kept);
+    assert_int_equal(kept, 0);
+    save(s, "error", NULL, "HTTP 402: no credits", &kept);
+    assert_int_equal(kept, 1);
+    rows = sql(f, q);
+    assert_string_equal(rows, "wrong|B|-|0\n");
+    free(rows);
+    save(s, "correct", "A", NULL, &kept);
+    assert_int_equal(kept, 0);
+    save(s, "error", NULL, "HTTP 429: later", &kept);
+    assert_int_equal(kept, 1);
+    rows = sql(f, q);
+    assert_string_equal(rows, "correct|A|-|1\n");
+    free(rows);
+    /* Unknown counts (-1) and cost (< 0) are stored as NULL, not as numbers
+     * an average would take in. */
+    rows = sql(f, "SELECT count(*) FROM evaluations WHERE response_time_ms IS NULL AND prompt_tokens IS NULL "
+                  "AND completion_tokens IS NULL AND reasoning_tokens IS NULL AND tokens_used IS NULL AND cost IS NULL");
+    assert_string_equal(rows, "1\n");
+    free(rows);
+    /* ...but a zero is a zero. */
+    struct store_evaluation_row zero = {.clue_id = 1, .model_id = 1, .week_id = "2026-W01", .outcome = "correct",
+                                        .model_response = "A", .extracted_answer = "A", .is_correct = 1,
+                                        .response_time_ms = 0, .prompt_tokens = 0, .completion_tokens = 0,
+                                        .reasoning_tokens = 0, .total_tokens = 0, .cost = 0, .attempts = 1,
+                                        .prompt_version = 1};
+    assert_int_equal(store_evaluation_save(s, &zero, NULL, &err), 0);
+    rows = sql(f, "SELECT response_time_ms, prompt_tokens, completion_tokens, reasoning_tokens, tokens_used, cost "
+                  "FROM evaluations");
+    assert_string_equal(rows, "0|0|0|0|0|0\n");
+    free(rows);
+    char outcome[16];
+    assert_int_equal(store_evaluation_outcome(s, 1, 1, outcome, &err), 0);
+    assert_string_equal(outcome, "correct");
+    store_close(s);
+}
+
+static char *weeks_text(char (*weeks)[16], size_t n)
+{
+    char *out = calloc(n * 17 + 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        strcat(out, weeks[i]);
+        strcat(out, " ");
+    }
+    free(weeks);
+    return out;
+}
+
+/* Which weeks the pipeline evaluates: those where an active model lacks a
+ * non-error outcome on a clue that counts; quarantined puzzles, excluded
+ * clues and retired models do not make a week to evaluate. */
+static void test_weeks_to_evaluate(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_store(f->path, 1);
+    migrate(s);
+    struct err err = {{0}};
+    char none[16];
+    memset(none, 'x', sizeof none);
+    assert_int_equal(store_newest_week(s, none, &err), 0);
+    assert_string_equal(none, ""); /* no clue yet: no week */
+    struct db_stmt stmts[] = {
+        DB_SQL("INSERT INTO puzzles (id, guardian_id, publication_date, week_id) VALUES (1, 1, '2026-01-01', '2026-W01'), "
+               "(2, 2, '2026-01-08', '2026-W02'), (3, 3, '2026-01-15', '2026-W03'), (4, 4, '2026-01-22', '2026-W04'), "
+               "(5, 5, '2026-01-29', '2026-W05')"),
+        DB_SQL("UPDATE puzzles SET quarantine_reason = 'a Prize post with 8 of its clues' WHERE id = 3"),
+        DB_SQL("INSERT INTO clues (id, puzzle_id, clue_number, direction, clue_text, answer, letter_count) VALUES "
+               "(1, 1, '1', 'across', 'c', 'A', '(1)'), (2, 2, '1', 'across', 'c', 'A', '(1)'), "
+               "(3, 3, '1', 'across', 'c', 'A', '(1)'), (4, 4, '1', 'across', 'c', 'A', '(1)'), "
+               "(5, 5, '1', 'across', 'c', 'A', '(1)')"),
+        DB_SQL("UPDATE clues SET exclude_reason = 'answer does not fit' WHERE id = 4"),
+        DB_SQL("INSERT INTO models (id, openrouter_id, provider, model_name, display_name, is_active) VALUES "
+               "(1, 'a/on', 'a', 'on', 'On', 1), (2, 'a/off', 'a', 'off', 'Off', 0), (3, 'a/gone', 'a', 'gone', 'Gone', 1)"),
+        DB_SQL("UPDATE models SET retired_at = CURRENT_TIMESTAMP, retired_reason = 'HTTP 404' WHERE id = 3"),
+        DB_SQL("INSERT INTO evaluations (clue_id, model_id, week_id, is_correct, outcome) VALUES "
+               "(1, 1, '2026-W01', 0, 'wrong'), (2, 1, '2026-W02', 0, 'error'), (5, 1, '2026-W05', 1, 'correct')"),
+    };
+    if (db_batch(store_db(s), stmts, sizeof stmts / sizeof stmts[0], NULL, &err) != 0)
+        fail_msg("%s", err.msg);
+    char newest[16];
+    memset(newest, 'x', sizeof newest);
+    assert_int_equal(store_newest_week(s, newest, &err), 0);
+    assert_string_equal(newest, "2026-W05");
+    char (*weeks)[16] = NULL;
+    size_t n = 0;
+    assert_int_equal(store_weeks_to_evaluate(s, &weeks, &n, &err), 0);
+    char *text = weeks_text(weeks, n);
+    assert_string_equal(text, "2026-W02 ");
+    free(text);
+    assert_int_equal(store_weeks_with_clues(s, &weeks, &n, &err), 0);
+    text = weeks_text(weeks, n);
+    assert_string_equal(text, "2026-W01 2026-W02 2026-W05 ");
+    free(text);
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_migrations_are_numbered_in_order),
         cmocka_unit_test_setup_teardown(test_fresh_database_gets_every_column, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outcome_is_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_never_overwrites_a_success, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_weeks_to_evaluate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_database_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_models_sync, setup, teardown),
@@ -371,6 +507,8 @@ int main(void)
     const struct CMUnitTest remote[] = {
         cmocka_unit_test_setup_teardown(test_fresh_database_gets_every_column, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_outcome_is_checked, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_error_never_overwrites_a_success, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_weeks_to_evaluate, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_is_refused_untouched, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_database_is_refused, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_models_sync, setup_remote, teardown),
