@@ -411,8 +411,8 @@ static void test_model_fatal_stops_one_model(void **state)
         asked_forbidden += strcmp(m, "test/forbidden") == 0;
     }
     json_decref(reqs);
-    assert_int_equal(asked_retired, 3);   /* skipped the second time */
-    assert_int_equal(asked_forbidden, 3); /* asked again the second time */
+    assert_int_equal(asked_retired, 3);   /* skipped both later times */
+    assert_int_equal(asked_forbidden, 4); /* asked again each later time (two more evaluations) */
     rows = outcomes();
     tu_assert_contains(rows, "test/forbidden|1|correct\ntest/forbidden|2|error\n");
     assert_null(strstr(rows, "test/forbidden|3"));

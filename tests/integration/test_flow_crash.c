@@ -59,8 +59,12 @@ static void test_crashes(void **state)
     char *done_before[KILLS];
     size_t log_at[KILLS];
     int kills = 0;
-    srand((unsigned)time(NULL) ^ (unsigned)getpid());
-    fprintf(stderr, "crash test: killing the engine at random moments:");
+    /* Random kill times; the seed is printed, and CB_KILL_SEED replays one. */
+    const char *seed_env = getenv("CB_KILL_SEED");
+    unsigned seed = seed_env && *seed_env ? (unsigned)strtoul(seed_env, NULL, 10)
+                                          : (unsigned)time(NULL) ^ (unsigned)getpid();
+    srand(seed);
+    fprintf(stderr, "crash test (CB_KILL_SEED=%u): killing the engine at random moments:", seed);
     while (kills < KILLS) {
         pid_t pid = spawn(bin, db, log);
         long wait = 30 + rand() % 120;

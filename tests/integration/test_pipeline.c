@@ -324,17 +324,21 @@ static void test_serve_survives_kills(void **state)
     free(sent);
     free(sent_path);
     /* Events without a name, or bodies that are not JSON, are refused. */
-    snprintf(cmd, sizeof cmd, "curl -s -o /dev/null -w '%%{http_code}' -X POST http://127.0.0.1:%d/e/local -d '{\"data\": {}}' "
-             "| grep -qx 400 && curl -s -o /dev/null -w '%%{http_code}' -X POST http://127.0.0.1:%d/e/local -d '{\"name\": ' "
+    snprintf(cmd, sizeof cmd, "curl -s -o /dev/null -w '%%{http_code}' -X POST http://127.0.0.1:%d/e/pipeline-key -d '{\"data\": {}}' "
+             "| grep -qx 400 && curl -s -o /dev/null -w '%%{http_code}' -X POST http://127.0.0.1:%d/e/pipeline-key -d '{\"name\": ' "
              "| grep -qx 400", port, port);
     assert_int_equal(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "curl -s http://127.0.0.1:%d/health | grep -q ok && curl -s http://127.0.0.1:%d/api/runs | grep -q scrape-puzzles && "
              "curl -s -o /dev/null -w '%%{http_code}' http://127.0.0.1:%d/nope | grep -q 404", port, port, port);
     assert_int_equal(system(cmd), 0);
 
-    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    /* Random kill times; the seed is printed, and CB_KILL_SEED replays one. */
+    const char *seed_env = getenv("CB_KILL_SEED");
+    unsigned seed = seed_env && *seed_env ? (unsigned)strtoul(seed_env, NULL, 10)
+                                          : (unsigned)time(NULL) ^ (unsigned)getpid();
+    srand(seed);
     int kills = 0;
-    fprintf(stderr, "serve crash test:");
+    fprintf(stderr, "serve crash test (CB_KILL_SEED=%u):", seed);
     while (kills < 10) {
         struct timespec ts = {0, (200 + rand() % 300) * 1000000L};
         nanosleep(&ts, NULL);
