@@ -29,6 +29,7 @@ static const char *const rule_names[EVAL_RULE_COUNT] = {
     [EVAL_RULE_BOLD] = "bold",
     [EVAL_RULE_HEADING] = "heading",
     [EVAL_RULE_REVISION] = "revision",
+    [EVAL_RULE_SENTENCE] = "sentence",
 };
 
 static const char *const rule_sentences[EVAL_RULE_COUNT] = {
@@ -44,6 +45,8 @@ static const char *const rule_sentences[EVAL_RULE_COUNT] = {
     [EVAL_RULE_BOLD] = "a line all in bold",
     [EVAL_RULE_HEADING] = "a heading",
     [EVAL_RULE_REVISION] = "the last commitment after the reply revised an earlier one",
+    [EVAL_RULE_SENTENCE] = "a commitment in a sentence (\"I believe it's X\", \"I'm going with X\", "
+                           "\"No, X is right\", \"X it is\", \\boxed{X})",
 };
 
 static const char *const drop_names[EVAL_DROP_COUNT] = {
@@ -238,8 +241,8 @@ static int is_spelling(const char *s)
  * (cut at the first "(", " - ", ". ", "?", ...) and punctuation. Writes
  * what is left into out when it looks like an answer (letters, spaces,
  * hyphens, apostrophes; at most six words; no spelling unless
- * allow_spelling) and says what the note made of it. */
-static enum clean clean_candidate(const char *in, char *out, size_t size, int allow_spelling)
+ * after_marker, which also cuts at a comma) and says what the note made of it. */
+static enum clean clean_candidate(const char *in, char *out, size_t size, int after_marker)
 {
     char buf[LINE_MAX];
     snprintf(buf, sizeof buf, "%s", in);
@@ -263,6 +266,13 @@ static enum clean clean_candidate(const char *in, char *out, size_t size, int al
             cut = p;
             cut_token = *c;
         }
+    }
+    /* After a marker the answer ends at a comma ("The answer must be X, a
+     * covering"); a bare line keeps it whole ("Lace up, doc" is one). */
+    char *comma = after_marker ? strstr(buf, ", ") : NULL;
+    if (comma && comma > buf && (!cut || comma < cut)) {
+        cut = comma;
+        cut_token = ", ";
     }
     enum clean verdict = CLEAN_OK;
     if (cut) {
@@ -323,7 +333,7 @@ static enum clean clean_candidate(const char *in, char *out, size_t size, int al
     }
     if (letters == 0 || words > 6 || len >= size)
         return CLEAN_NOT;
-    if (!allow_spelling && is_spelling(buf))
+    if (!after_marker && is_spelling(buf))
         return CLEAN_NOT;
     for (const char *const *w = not_answers; *w; w++)
         if (strcasecmp(buf, *w) == 0)
@@ -348,6 +358,25 @@ static int is_prose(const char *text, int want)
     for (char *save = NULL, *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
         for (const char *const *f = function_words; *f; f++)
             if (strcmp(w, *f) == 0)
+                return 1;
+    return 0;
+}
+
+/* A one-line reply that is a sentence about the answer, not one: lower
+ * case, not the enumeration's length, with the words of a sentence
+ * ("I'm not sure", "I believe it's STING"). */
+static int is_sentence(const char *text, int want)
+{
+    static const char *const words[] = {"i", "i'm", "i'd", "i'll", "it's", "it", "is", "was", "think", "believe",
+                                        "answer", "not", "sure", "maybe", "probably", "this", "that", "that's",
+                                        "must", "be", "can't", "don't", "clue", "sorry", NULL};
+    if (!has_lowercase(text) || fits(text, want))
+        return 0;
+    char buf[EVAL_ANSWER_MAX];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *save = NULL, *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+        for (const char *const *f = words; *f; f++)
+            if (strcasecmp(w, *f) == 0)
                 return 1;
     return 0;
 }
@@ -751,6 +780,7 @@ static int affirmed_before(const char *line, char *out, size_t size)
 static int answer_before(const char *line, char *out, size_t size)
 {
     static const char *const tails[] = {" is the answer", " is my answer", " is the final answer",
+                                        " is the correct answer", " is the right answer", " is my final answer",
                                         " must be the answer", " is the solution", NULL};
     for (const char *const *t = tails; *t; t++) {
         const char *p = find_ci(line, *t);
@@ -760,6 +790,209 @@ static int answer_before(const char *line, char *out, size_t size)
         }
     }
     return 0;
+}
+
+/* ---- commitments in sentences ----------------------------------------- */
+
+/* Phrases that commit to what follows them in a sentence ("I believe it's
+ * X", "I'm going with X", "That gives X"). Weaker than an answer marker:
+ * what follows must read as an answer (capitals, or the enumeration's
+ * length), not be negated ("it's not X"), and the sentence must not hedge
+ * before it ("maybe it's X", "if it's X"). */
+static const char *const sentence_markers[] = {
+    "it's", "it\xe2\x80\x99s", "it is", "it must be", "it has to be", "must be", "that's", "that\xe2\x80\x99s",
+    "that gives", "which gives", "this gives", "that makes it", "which makes it", "i'd say", "i\xe2\x80\x99" "d say",
+    "i'll say", "i\xe2\x80\x99ll say", "i would say", "i'm confident:", "i am confident:", "going with",
+    "go with", "stick with", "sticking with", "i'll keep", "keeping", "back to", "best guess:", "best guess is",
+    "my guess:", "my guess is", "settle on", "settling on", NULL};
+
+/* Words that make a sentence a hedge or a question before a commitment. */
+static const char *const hedges[] = {"maybe", "perhaps", "possibly", "if ", "whether", "could", "might", "unless",
+                                     "suppose", "not sure", "wonder", "what about", "is it", "either", NULL};
+
+/* Where the sentence holding p starts in line: after ". ", "? ", "! ",
+ * "; " or ", " (so "No, X is right" is a sentence of its own). */
+static const char *sentence_start(const char *line, const char *p, int commas)
+{
+    const char *start = line;
+    for (const char *q = line; q + 1 < p; q++)
+        if ((q[0] == '.' || q[0] == '?' || q[0] == '!' || q[0] == ';' || (commas && q[0] == ',') ||
+             (q[0] == '-' && q > line && q[-1] == ' ')) &&
+            q[1] == ' ')
+            start = q + 2;
+    return start;
+}
+
+/* Does the sentence hedge between start and p? */
+static int hedged(const char *start, const char *p)
+{
+    char buf[LINE_MAX];
+    snprintf(buf, sizeof buf, "%.*s", (int)(p - start), start);
+    for (const char *const *h = hedges; *h; h++)
+        if (find_ci(buf, *h))
+            return 1;
+    return 0;
+}
+
+/* Skips connectives opening a sentence ("No, ", "So ", "Yes - "); sets
+ * *yes when it was "yes". */
+static const char *skip_connectives(const char *p, int *yes)
+{
+    static const char *const words[] = {"no", "yes", "so", "ok", "okay", "well", "then", "and", "right", "good",
+                                        "great", "therefore", "thus", "hence", "ah", "oh", NULL};
+    *yes = 0;
+    for (int again = 1; again;) {
+        again = 0;
+        while (*p == ' ' || *p == ',' || *p == '-' || *p == ':')
+            p++;
+        for (const char *const *w = words; *w; w++) {
+            size_t n = strlen(*w);
+            if (strncasecmp(p, *w, n) == 0 && (p[n] == ',' || p[n] == ' ' || p[n] == '!')) {
+                *yes |= strcmp(*w, "yes") == 0;
+                p += n;
+                again = 1;
+                break;
+            }
+        }
+    }
+    return p;
+}
+
+/* A sentence naming its answer before an affirmation: "X it is", "X is
+ * right", "X after all", "X fits best", "X is the correct answer"; the
+ * capitals before it into out. */
+static int affirmation(const char *sentence, char *out, size_t size)
+{
+    static const char *const tails[] = {" it is", " is right", " is correct", " is the correct answer",
+                                        " is the right answer", " is the answer", " after all", " fits best",
+                                        " is the best fit", " seems most likely", " seems likely",
+                                        " is most likely", " is my answer", " is my final answer", NULL};
+    int yes;
+    const char *s = skip_connectives(sentence, &yes);
+    for (const char *const *t = tails; *t; t++) {
+        const char *p = find_ci(s, *t);
+        if (p && p > s && (size_t)(p - s) < size && !isalpha((unsigned char)p[strlen(*t)])) {
+            snprintf(out, size, "%.*s", (int)(p - s), s);
+            return !has_lowercase(out);
+        }
+    }
+    return 0;
+}
+
+/* "So the state is MAINE.": a sentence opening with a conclusion word and
+ * ending in capitals after " is ", " = " or " gives " that fit the
+ * enumeration; those into out. */
+static int concluding_sentence(const char *sentence, char *out, size_t size, int want)
+{
+    static const char *const leads[] = {"so ", "therefore", "thus", "hence", "which means", NULL};
+    static const char *const links[] = {" is ", " = ", " gives ", " makes ", " be ", NULL};
+    int opens = 0;
+    for (const char *const *l = leads; *l; l++)
+        opens |= starts_ci(sentence, *l);
+    if (!opens)
+        return 0;
+    size_t len = strcspn(sentence, "?");
+    if (sentence[len] == '?')
+        return 0;
+    for (const char *p = sentence + len; p > sentence; p--)
+        for (const char *const *k = links; *k; k++)
+            if (strncmp(p, *k, strlen(*k)) == 0) {
+                const char *x = p + strlen(*k);
+                size_t n = strcspn(x, ".!,;");
+                if (n == 0 || n >= size)
+                    return 0;
+                snprintf(out, size, "%.*s", (int)n, x);
+                return !has_lowercase(out) && (want <= 0 || fits(out, want)); /* not a component: "= TING" */
+            }
+    return 0;
+}
+
+/* "\boxed{X}", "\boxed{\text{X}}" (LaTeX, as DeepSeek and Qwen answer):
+ * X into out. */
+static int boxed(const char *line, char *out, size_t size)
+{
+    const char *p = strstr(line, "\\boxed{");
+    if (!p)
+        return 0;
+    p += 7;
+    size_t n = 0;
+    for (int depth = 1; *p && depth > 0 && n + 1 < size; p++) {
+        if (*p == '{') {
+            depth++;
+        } else if (*p == '}') {
+            depth--;
+        } else if (*p == '\\') {
+            while (isalpha((unsigned char)p[1]))
+                p++; /* \text, \mathrm: the command, not its text */
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+    return n > 0;
+}
+
+/* Commitments in sentences of line i (see sentence_markers, affirmation,
+ * concluding_sentence); how many were added. From col on only. */
+static int scan_sentences(struct work *w, int i, const char *norm)
+{
+    char text[EVAL_ANSWER_MAX], inner[LINE_MAX];
+    int added = 0;
+    for (const char *const *m = sentence_markers; *m; m++) {
+        size_t n = strlen(*m);
+        for (const char *p = norm; (p = find_ci(p, *m)) != NULL; p += n) {
+            if ((p > norm && isalpha((unsigned char)p[-1])) || isalpha((unsigned char)p[n]))
+                continue;
+            const char *rest = skip_filler(p + n);
+            if (starts_ci(rest, "not") || starts_ci(rest, "n't") || hedged(sentence_start(norm, p, 0), p))
+                continue;
+            enum clean cl = clean_candidate(rest, text, sizeof text, 1);
+            if (cl == CLEAN_NOT || (has_lowercase(text) && !fits(text, w->want)) || is_prose(text, w->want))
+                continue;
+            long col = rest - norm;
+            enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX + col);
+            if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
+                drop = EVAL_DROP_HEDGE;
+            add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop);
+            added++;
+        }
+    }
+    /* Each sentence, the line's first too ("So X after all."). */
+    for (const char *p = norm; *p; p++) {
+        if (p != norm && !((p[0] == '.' || p[0] == '?' || p[0] == '!' || p[0] == ';' || p[0] == ',' ||
+                            (p[0] == '-' && p > norm && p[-1] == ' ')) &&
+                           p[1] == ' '))
+            continue;
+        const char *s = p == norm ? p : p + 2;
+        int yes, found = 0;
+        const char *body = skip_connectives(s, &yes);
+        if (affirmation(s, inner, sizeof inner) || concluding_sentence(s, inner, sizeof inner, w->want))
+            found = 1;
+        else if (yes && body > s) {
+            snprintf(inner, sizeof inner, "%.*s", (int)strcspn(body, ".!?;,"), body);
+            found = body[strlen(inner)] != '?' && !has_lowercase(inner);
+        }
+        if (!found)
+            continue;
+        enum clean cl = clean_candidate(inner, text, sizeof text, 0);
+        if (cl == CLEAN_NOT)
+            continue;
+        long col = s - norm;
+        enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX + col);
+        if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
+            drop = EVAL_DROP_HEDGE;
+        add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop);
+        added++;
+    }
+    if (boxed(norm, inner, sizeof inner)) {
+        enum clean cl = clean_candidate(inner, text, sizeof text, 1);
+        if (cl != CLEAN_NOT) {
+            add_cand(w, i, strstr(norm, "\\boxed{") - norm, EVAL_RULE_SENTENCE, text,
+                     drop_of(w, cl, (long)i * LINE_MAX));
+            added++;
+        }
+    }
+    return added;
 }
 
 /* Finds the candidates and revisions of line i; sets *consumed when the
@@ -819,6 +1052,8 @@ static void scan_line(struct work *w, int i, int *consumed)
             return;
         }
     }
+    if (scan_sentences(w, i, norm))
+        return;
 
     /* A line all in bold, or a heading: explicit, when it reads as an answer. */
     int bold = is_bold_line(line, inner, sizeof inner);
@@ -862,6 +1097,8 @@ static void scan_line(struct work *w, int i, int *consumed)
                       has_shape(text, w->enumeration);
     if (has_lowercase(text) && (conclusion || (w->all != 1 && !short_first && !shaped_last)))
         return;
+    if (w->all == 1 && len && strchr(".!", buf[len - 1]) && is_sentence(text, w->want))
+        return; /* "I'm not sure." */
     enum eval_rule kind = w->all == 1            ? EVAL_RULE_WHOLE_REPLY
                           : i == 0               ? EVAL_RULE_FIRST_LINE
                           : i == w->n - 1 && !conclusion ? EVAL_RULE_FINAL_LINE
@@ -874,7 +1111,7 @@ static void scan_line(struct work *w, int i, int *consumed)
 
 static int explicit_kind(enum eval_rule k)
 {
-    return k == EVAL_RULE_ANSWER_IS || k == EVAL_RULE_BOLD || k == EVAL_RULE_HEADING;
+    return k == EVAL_RULE_ANSWER_IS || k == EVAL_RULE_BOLD || k == EVAL_RULE_HEADING || k == EVAL_RULE_SENTENCE;
 }
 
 /* A revision strictly between two positions: 2 strong, 1 weak, 0 none. */
@@ -932,7 +1169,9 @@ static void one_line_forms(struct work *w)
     }
     snprintf(buf, sizeof buf, "%s", w->lines[0]);
     remove_all(buf, ",");
-    if (clean_candidate(buf, text, sizeof text, 0) == CLEAN_OK)
+    size_t len = strlen(buf);
+    if (clean_candidate(buf, text, sizeof text, 0) == CLEAN_OK &&
+        !(len && strchr(".!", buf[len - 1]) && is_sentence(text, w->want)))
         add_cand(w, 0, 0, EVAL_RULE_WHOLE_REPLY, text, EVAL_KEPT);
 }
 

@@ -61,6 +61,7 @@ enum eval_rule {
     EVAL_RULE_BOLD,          /* "bold": a line all in bold */
     EVAL_RULE_HEADING,       /* "heading": a markdown heading */
     EVAL_RULE_REVISION,      /* "revision": the commitment after the reply revised an earlier one */
+    EVAL_RULE_SENTENCE,      /* "sentence": a commitment in a sentence ("it's X", "No, X is right", \boxed{X}) */
     EVAL_RULE_COUNT
 };
 

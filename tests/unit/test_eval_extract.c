@@ -267,6 +267,58 @@ static void test_check(void **state)
     assert_false(eval_check(NULL, "STAIR"));
 }
 
+/* Issue 15: replies written for the tests in the styles of reasoning
+ * models (tests/fixtures/extract/written.txt), labelled by hand. */
+static void test_written_replies(void **state)
+{
+    (void)state;
+    char *path = tu_path(getenv("CB_FIXTURES"), "extract/written.txt");
+    char *text = tu_read_file(path, NULL);
+    int records = 0, agree = 0, verdicts = 0;
+    char *p = strstr(text, "\n@@\t");
+    while (p) {
+        char *head = p + 1, *head_end = strchr(head, '\n');
+        assert_non_null(head_end);
+        *head_end = '\0';
+        char *next = strstr(head_end + 1, "\n@@\t");
+        char *reply = head_end + 1;
+        if (next)
+            *next = '\0';
+        char *fields[5] = {0};
+        int nf = 0;
+        for (char *save = NULL, *f = strtok_r(head + 3, "\t", &save); f && nf < 5; f = strtok_r(NULL, "\t", &save))
+            fields[nf++] = f;
+        if (nf != 4)
+            fail_msg("written.txt: bad record header %s", head);
+        const char *enumeration = fields[0], *label = fields[1], *solution = fields[2];
+        struct eval_extraction x;
+        eval_extract(reply, enumeration, &x);
+        char got[128], want[128];
+        int none = strcmp(label, "-") == 0;
+        letters_az(x.found ? x.answer : "", got, sizeof got);
+        letters_az(none ? "" : label, want, sizeof want);
+        int ok = none ? !x.found : x.found && strcmp(got, want) == 0;
+        const char *want_verdict = none ? "no_answer" : eval_check(label, solution) ? "correct" : "wrong";
+        int verdict_ok = strcmp(verdict(reply, enumeration, solution), want_verdict) == 0;
+        if (!ok || !verdict_ok)
+            fprintf(stderr, "  disagree with label (%s): label %s, extracted %s (%s)\n", fields[3], label,
+                    x.found ? x.answer : "none", eval_rule_name(x.rule));
+        records++;
+        agree += ok;
+        verdicts += verdict_ok;
+        p = next;
+        if (next)
+            *next = '\n';
+    }
+    fprintf(stderr, "written replies: %d/%d answers and %d/%d verdicts agree with the labels\n", agree, records,
+            verdicts, records);
+    free(text);
+    free(path);
+    assert_true(records >= 60);
+    assert_int_equal(agree, records);
+    assert_int_equal(verdicts, records);
+}
+
 struct label {
     int id;
     char answer[128];
@@ -388,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_fragments),
         cmocka_unit_test(test_alternatives_and_first_lines),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_written_replies),
         cmocka_unit_test(test_old_database_replies),
     };
     return cmocka_run_group_tests_name("eval/extract", tests, NULL, NULL);
