@@ -804,7 +804,8 @@ static const char *const sentence_markers[] = {
     "that gives", "which gives", "this gives", "that makes it", "which makes it", "i'd say", "i\xe2\x80\x99" "d say",
     "i'll say", "i\xe2\x80\x99ll say", "i would say", "i'm confident:", "i am confident:", "going with",
     "go with", "stick with", "sticking with", "i'll keep", "keeping", "back to", "best guess:", "best guess is",
-    "my guess:", "my guess is", "settle on", "settling on", NULL};
+    "my guess:", "my guess is", "settle on", "settling on", "settled on", "landed on", "opt for", "opting for",
+    "definitely", "certainly", NULL};
 
 /* Words that make a sentence a hedge or a question before a commitment. */
 static const char *const hedges[] = {"maybe", "perhaps", "possibly", "if ", "whether", "could", "might", "unless",
@@ -866,7 +867,9 @@ static int affirmation(const char *sentence, char *out, size_t size)
     static const char *const tails[] = {" it is", " is right", " is correct", " is the correct answer",
                                         " is the right answer", " is the answer", " after all", " fits best",
                                         " is the best fit", " seems most likely", " seems likely",
-                                        " is most likely", " is my answer", " is my final answer", NULL};
+                                        " is most likely", " is my answer", " is my final answer", " - yes",
+                                        " \xe2\x80\x94 yes", " \xe2\x80\x93 yes", " - that's it", " - that's right",
+                                        " - that works", ": yes", NULL};
     int yes;
     const char *s = skip_connectives(sentence, &yes);
     for (const char *const *t = tails; *t; t++) {
@@ -1070,6 +1073,22 @@ static void scan_line(struct work *w, int i, int *consumed)
 
     /* A bare answer line: not a bullet, a numbered item or a quotation;
      * or a conclusion in capitals ("So: X", "-> X"). */
+    /* The last line deriving the answer: "T' + ROUSSEAU -> TROUSSEAU",
+     * "OIL + CLOT + H = OILCLOTH", when what it derives is in capitals and
+     * fits (mid-reasoning, derivations give components and fodder). */
+    if (i == w->n - 1 && w->n > 1 && !conclusion_at(line)) {
+        const char *derived = NULL;
+        static const char *const arrows[] = {"\xe2\x86\x92", "->", "=>", " = ", NULL};
+        for (const char *const *a = arrows; *a; a++)
+            for (const char *p = line; (p = strstr(p, *a)) != NULL; p += strlen(*a))
+                if (!derived || p + strlen(*a) > derived)
+                    derived = p + strlen(*a);
+        if (derived && clean_candidate(derived, text, sizeof text, 0) == CLEAN_OK && !has_lowercase(text) &&
+            fits(text, w->want)) {
+            add_cand(w, i, derived - line, EVAL_RULE_FINAL_LINE, text, EVAL_KEPT);
+            return;
+        }
+    }
     const char *conclusion = conclusion_at(line);
     if (!conclusion && (line[0] == '-' || line[0] == '*' || line[0] == '>' || quote_at((const unsigned char *)line) ||
                         (unsigned char)line[0] == 0xe2 || isdigit((unsigned char)line[0])))
