@@ -369,7 +369,8 @@ static int is_sentence(const char *text, int want)
 {
     static const char *const words[] = {"i", "i'm", "i'd", "i'll", "it's", "it", "is", "was", "think", "believe",
                                         "answer", "not", "sure", "maybe", "probably", "this", "that", "that's",
-                                        "must", "be", "can't", "don't", "clue", "sorry", NULL};
+                                        "must", "be", "can't", "don't", "clue", "sorry", "let", "let's", "me",
+                                        "the", NULL};
     if (!has_lowercase(text) || fits(text, want))
         return 0;
     char buf[EVAL_ANSWER_MAX];
@@ -379,6 +380,19 @@ static int is_sentence(const char *text, int want)
             if (strcasecmp(w, *f) == 0)
                 return 1;
     return 0;
+}
+
+/* Is a one-line reply line, cleaned to text, a sentence rather than an
+ * answer: text is one (is_sentence) and the line ends like a sentence or
+ * goes on after it ("I'm not sure.", "Let me think. It's ..."); "I'll
+ * bar" alone is an answer, if a wrong one. */
+static int sentence_not_answer(const char *line, const char *text, int want)
+{
+    char a[LINE_MAX], b[LINE_MAX];
+    size_t len = strlen(line);
+    if (!is_sentence(text, want))
+        return 0;
+    return (len && strchr(".!", line[len - 1])) || letters_az(line, a, sizeof a) > letters_az(text, b, sizeof b);
 }
 
 /* "X or Y": the whole when it fits, else the one alternative that fits;
@@ -805,7 +819,8 @@ static const char *const sentence_markers[] = {
     "i'll say", "i\xe2\x80\x99ll say", "i would say", "i'm confident:", "i am confident:", "going with",
     "go with", "stick with", "sticking with", "i'll keep", "keeping", "back to", "best guess:", "best guess is",
     "my guess:", "my guess is", "settle on", "settling on", "settled on", "landed on", "opt for", "opting for",
-    "definitely", "certainly", NULL};
+    "definitely", "certainly", "that's it:", "that\xe2\x80\x99s it:", "this is it:", "result:", "result -",
+    "result is", "which spells", "that spells", NULL};
 
 /* Words that make a sentence a hedge or a question before a commitment. */
 static const char *const hedges[] = {"maybe", "perhaps", "possibly", "if ", "whether", "could", "might", "unless",
@@ -1116,8 +1131,8 @@ static void scan_line(struct work *w, int i, int *consumed)
                       has_shape(text, w->enumeration);
     if (has_lowercase(text) && (conclusion || (w->all != 1 && !short_first && !shaped_last)))
         return;
-    if (w->all == 1 && len && strchr(".!", buf[len - 1]) && is_sentence(text, w->want))
-        return; /* "I'm not sure." */
+    if (w->all == 1 && sentence_not_answer(buf, text, w->want))
+        return;
     enum eval_rule kind = w->all == 1            ? EVAL_RULE_WHOLE_REPLY
                           : i == 0               ? EVAL_RULE_FIRST_LINE
                           : i == w->n - 1 && !conclusion ? EVAL_RULE_FINAL_LINE
@@ -1188,9 +1203,7 @@ static void one_line_forms(struct work *w)
     }
     snprintf(buf, sizeof buf, "%s", w->lines[0]);
     remove_all(buf, ",");
-    size_t len = strlen(buf);
-    if (clean_candidate(buf, text, sizeof text, 0) == CLEAN_OK &&
-        !(len && strchr(".!", buf[len - 1]) && is_sentence(text, w->want)))
+    if (clean_candidate(buf, text, sizeof text, 0) == CLEAN_OK && !sentence_not_answer(buf, text, w->want))
         add_cand(w, 0, 0, EVAL_RULE_WHOLE_REPLY, text, EVAL_KEPT);
 }
 
