@@ -253,10 +253,19 @@ static enum clean clean_candidate(const char *in, char *out, size_t size, int af
     while (buf[0] == '#')
         memmove(buf, buf + 1, strlen(buf));
     trim(buf);
+    /* Single emphasis around it: "*SILVER LINING*". */
+    size_t wrap = strlen(buf);
+    if (wrap > 2 && buf[wrap - 1] == '.')
+        wrap--;
+    if (wrap > 2 && (buf[0] == '*' || buf[0] == '_') && buf[wrap - 1] == buf[0] && buf[1] != ' ') {
+        memmove(buf, buf + 1, wrap - 2);
+        buf[wrap - 2] = '\0';
+    }
     /* The note after the answer starts at the earliest of these. */
     static const char *const cuts[] = {" (", "(", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " because", ", which",
                                        ", as ", "; ", ", but", " but ", ". ", "! ", "?", "...", "\xe2\x80\xa6",
-                                       ", no", ", not ", " \xe2\x9c\x93", " \xe2\x9c\x94", " \xe2\x9c\x97",
+                                       ", no", ", not ", ", I think", ", I believe", ", I guess", ", I reckon",
+                                       ", I'd say", ", probably", ", perhaps", " \xe2\x9c\x93", " \xe2\x9c\x94", " \xe2\x9c\x97",
                                        " \xe2\x9d\x8c", NULL};
     char *cut = NULL;
     const char *cut_token = NULL;
@@ -733,8 +742,12 @@ static int material_around(const struct work *w, int i)
                                         "perhaps", "consider", "check", "test", "candidate", NULL};
     static const char *const after[] = {"\xe2\x86\x92", "->", "=>", "=", "rearrang", "anagram", "reversed",
                                         "becomes", "gives", NULL};
-    if (i > 0) {
-        const char *prev = w->lines[i - 1];
+    /* A list of candidates in capitals under one introduction. */
+    int j = i - 1;
+    while (j > 0 && !has_lowercase(w->lines[j]) && w->lines[j][strlen(w->lines[j]) - 1] != ':')
+        j--;
+    if (j >= 0) {
+        const char *prev = w->lines[j];
         size_t len = strlen(prev);
         if (len && prev[len - 1] == ':' && !next_marker(prev, prev, &(const char *){NULL}))
             for (const char *const *m = intro; *m; m++)
@@ -814,13 +827,19 @@ static int answer_before(const char *line, char *out, size_t size)
  * length), not be negated ("it's not X"), and the sentence must not hedge
  * before it ("maybe it's X", "if it's X"). */
 static const char *const sentence_markers[] = {
-    "it's", "it\xe2\x80\x99s", "it is", "it must be", "it has to be", "must be", "that's", "that\xe2\x80\x99s",
-    "that gives", "which gives", "this gives", "that makes it", "which makes it", "i'd say", "i\xe2\x80\x99" "d say",
-    "i'll say", "i\xe2\x80\x99ll say", "i would say", "i'm confident:", "i am confident:", "going with",
-    "go with", "stick with", "sticking with", "i'll keep", "keeping", "back to", "best guess:", "best guess is",
-    "my guess:", "my guess is", "settle on", "settling on", "settled on", "landed on", "opt for", "opting for",
-    "definitely", "certainly", "that's it:", "that\xe2\x80\x99s it:", "this is it:", "result:", "result -",
-    "result is", "which spells", "that spells", NULL};
+    "it's", "it\xe2\x80\x99s", "it is", "it must be", "it has to be", "must be", "i'd say", "i\xe2\x80\x99" "d say",
+    "i'll say", "i\xe2\x80\x99ll say", "i would say", "i'm confident:", "i am confident:", "going with", "go with",
+    "stick with", "sticking with", "i'll keep", "back to", "best guess:", "best guess is", "my guess:",
+    "my guess is", "settle on", "settling on", "settled on", "landed on", "opt for", "opting for", "definitely",
+    "certainly", "it would be", "it should be", NULL};
+
+/* Phrases that also introduce components and fodder ("that's S + TING",
+ * "this is an anagram", "we get SRELLIF"): what follows must be in
+ * capitals. */
+static const char *const sentence_markers_caps[] = {
+    "that's", "that\xe2\x80\x99s", "that gives", "which gives", "this gives", "that makes it", "which makes it",
+    "that's it:", "that\xe2\x80\x99s it:", "this is it:", "result:", "result -", "result is", "which spells",
+    "that spells", "points to", "leads to", "gives us", "we get", "this is", "this must be", NULL};
 
 /* Words that make a sentence a hedge or a question before a commitment. */
 static const char *const hedges[] = {"maybe", "perhaps", "possibly", "if ", "whether", "could", "might", "unless",
@@ -952,11 +971,11 @@ static int boxed(const char *line, char *out, size_t size)
 
 /* Commitments in sentences of line i (see sentence_markers, affirmation,
  * concluding_sentence); how many were added. From col on only. */
-static int scan_sentences(struct work *w, int i, const char *norm)
+static int scan_marker_list(struct work *w, int i, const char *norm, const char *const *markers, int caps)
 {
-    char text[EVAL_ANSWER_MAX], inner[LINE_MAX];
+    char text[EVAL_ANSWER_MAX];
     int added = 0;
-    for (const char *const *m = sentence_markers; *m; m++) {
+    for (const char *const *m = markers; *m; m++) {
         size_t n = strlen(*m);
         for (const char *p = norm; (p = find_ci(p, *m)) != NULL; p += n) {
             if ((p > norm && isalpha((unsigned char)p[-1])) || isalpha((unsigned char)p[n]))
@@ -965,16 +984,25 @@ static int scan_sentences(struct work *w, int i, const char *norm)
             if (starts_ci(rest, "not") || starts_ci(rest, "n't") || hedged(sentence_start(norm, p, 0), p))
                 continue;
             enum clean cl = clean_candidate(rest, text, sizeof text, 1);
-            if (cl == CLEAN_NOT || (has_lowercase(text) && !fits(text, w->want)) || is_prose(text, w->want))
+            if (cl == CLEAN_NOT || (has_lowercase(text) && (caps || !fits(text, w->want))) ||
+                is_prose(text, w->want))
                 continue;
             long col = rest - norm;
             enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX + col);
             if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
                 drop = EVAL_DROP_HEDGE;
-            add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop);
-            added++;
+            added += add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop) != NULL;
         }
     }
+    return added;
+}
+
+static int scan_sentences(struct work *w, int i, const char *norm, long from)
+{
+    char text[EVAL_ANSWER_MAX], inner[LINE_MAX];
+    int first = w->nc;
+    int added = scan_marker_list(w, i, norm, sentence_markers, 0) +
+                scan_marker_list(w, i, norm, sentence_markers_caps, 1);
     /* Each sentence, the line's first too ("So X after all."). */
     for (const char *p = norm; *p; p++) {
         if (p != norm && !((p[0] == '.' || p[0] == '?' || p[0] == '!' || p[0] == ';' || p[0] == ',' ||
@@ -1002,15 +1030,20 @@ static int scan_sentences(struct work *w, int i, const char *norm)
         add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop);
         added++;
     }
-    if (boxed(norm, inner, sizeof inner)) {
-        enum clean cl = clean_candidate(inner, text, sizeof text, 1);
-        if (cl != CLEAN_NOT) {
-            add_cand(w, i, strstr(norm, "\\boxed{") - norm, EVAL_RULE_SENTENCE, text,
-                     drop_of(w, cl, (long)i * LINE_MAX));
-            added++;
+    /* In reading order: the last commitment wins. */
+    for (int a = first + 1; a < w->nc; a++)
+        for (int b = a; b > first && w->c[b - 1].pos > w->c[b].pos; b--) {
+            struct cand t = w->c[b];
+            w->c[b] = w->c[b - 1];
+            w->c[b - 1] = t;
         }
-    }
-    return added;
+    /* Only what follows from: before it, the line's answer marker decided. */
+    int keep = first;
+    for (int k = first; k < w->nc; k++)
+        if (w->c[k].pos >= (long)i * LINE_MAX + from)
+            w->c[keep++] = w->c[k];
+    w->nc = keep;
+    return keep - first;
 }
 
 /* Finds the candidates and revisions of line i; sets *consumed when the
@@ -1025,6 +1058,16 @@ static void scan_line(struct work *w, int i, int *consumed)
     long inline_rev = inline_withdrawal(line);
     if (inline_rev > 0)
         add_rev(w, (long)i * LINE_MAX + inline_rev, 1);
+
+    /* \boxed{X}: the answer, whatever surrounds it. */
+    if (boxed(line, norm, sizeof norm)) {
+        enum clean cl = clean_candidate(norm, text, sizeof text, 1);
+        if (cl != CLEAN_NOT) {
+            long col = strstr(line, "\\boxed{") - line;
+            add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop_of(w, cl, (long)i * LINE_MAX + col));
+            return;
+        }
+    }
 
     /* Answer markers, in markup-free text. */
     snprintf(norm, sizeof norm, "%s", line);
@@ -1055,8 +1098,12 @@ static void scan_line(struct work *w, int i, int *consumed)
             drop = EVAL_DROP_HEDGE;
         add_cand(w, at, col, EVAL_RULE_ANSWER_IS, text, drop);
     }
-    if (markers)
+    if (markers) {
+        /* "The answer is X. No wait, it's Y.": commitments after the last marker's. */
+        if (w->nc > 0 && w->c[w->nc - 1].line == i)
+            scan_sentences(w, i, norm, w->c[w->nc - 1].pos - (long)i * LINE_MAX + 1);
         return;
+    }
     char inner[LINE_MAX];
     if (answer_before(norm, inner, sizeof inner)) {
         enum clean cl = clean_candidate(inner, text, sizeof text, 0);
@@ -1070,7 +1117,7 @@ static void scan_line(struct work *w, int i, int *consumed)
             return;
         }
     }
-    if (scan_sentences(w, i, norm))
+    if (scan_sentences(w, i, norm, 0))
         return;
 
     /* A line all in bold, or a heading: explicit, when it reads as an answer. */
