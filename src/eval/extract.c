@@ -827,15 +827,21 @@ static int answer_before(const char *line, char *out, size_t size)
  * length), not be negated ("it's not X"), and the sentence must not hedge
  * before it ("maybe it's X", "if it's X"). */
 static const char *const sentence_markers[] = {
-    "it's", "it\xe2\x80\x99s", "it is", "it must be", "it has to be", "must be", "i'd say", "i\xe2\x80\x99" "d say",
-    "i'll say", "i\xe2\x80\x99ll say", "i would say", "i'm confident:", "i am confident:", "going with", "go with",
-    "stick with", "sticking with", "i'll keep", "back to", "best guess:", "best guess is", "my guess:",
-    "my guess is", "settle on", "settling on", "settled on", "landed on", "opt for", "opting for", "definitely",
-    "certainly", "it would be", "it should be", NULL};
+    "i'd say", "i\xe2\x80\x99" "d say", "i'll say", "i\xe2\x80\x99ll say", "i would say", "i'm confident:",
+    "i am confident:", "going with", "go with", "stick with", "sticking with", "i'll keep", "back to", "best guess:",
+    "best guess is", "my guess:", "my guess is", "settle on", "settling on", "settled on", "landed on", "opt for",
+    "opting for", "definitely", "certainly", NULL};
+
+/* Impersonal ones, which reasoning also uses for components ("it's TEES
+ * reversed", "it must be S"): in a longer reply what follows must fit
+ * the enumeration. */
+static const char *const sentence_markers_fit[] = {
+    "it's", "it\xe2\x80\x99s", "it is", "it must be", "it has to be", "must be", "it would be", "it should be",
+    NULL};
 
 /* Phrases that also introduce components and fodder ("that's S + TING",
  * "this is an anagram", "we get SRELLIF"): what follows must be in
- * capitals. */
+ * capitals, and fit in a longer reply. */
 static const char *const sentence_markers_caps[] = {
     "that's", "that\xe2\x80\x99s", "that gives", "which gives", "this gives", "that makes it", "which makes it",
     "that's it:", "that\xe2\x80\x99s it:", "this is it:", "result:", "result -", "result is", "which spells",
@@ -971,7 +977,15 @@ static int boxed(const char *line, char *out, size_t size)
 
 /* Commitments in sentences of line i (see sentence_markers, affirmation,
  * concluding_sentence); how many were added. From col on only. */
-static int scan_marker_list(struct work *w, int i, const char *norm, const char *const *markers, int caps)
+/* mode: 0 personal, 1 must fit in a longer reply, 2 also capitals. */
+/* In a reply longer than a line, with a known enumeration, does text fit
+ * it? Weak commitments in reasoning name components too. */
+static int fits_strictly(const struct work *w, const char *text)
+{
+    return w->all == 1 || w->want <= 0 || fits(text, w->want);
+}
+
+static int scan_marker_list(struct work *w, int i, const char *norm, const char *const *markers, int mode)
 {
     char text[EVAL_ANSWER_MAX];
     int added = 0;
@@ -984,8 +998,8 @@ static int scan_marker_list(struct work *w, int i, const char *norm, const char 
             if (starts_ci(rest, "not") || starts_ci(rest, "n't") || hedged(sentence_start(norm, p, 0), p))
                 continue;
             enum clean cl = clean_candidate(rest, text, sizeof text, 1);
-            if (cl == CLEAN_NOT || (has_lowercase(text) && (caps || !fits(text, w->want))) ||
-                is_prose(text, w->want))
+            if (cl == CLEAN_NOT || (has_lowercase(text) && (mode == 2 || !fits(text, w->want))) ||
+                (mode > 0 && !fits_strictly(w, text)) || is_prose(text, w->want))
                 continue;
             long col = rest - norm;
             enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX + col);
@@ -1002,7 +1016,8 @@ static int scan_sentences(struct work *w, int i, const char *norm, long from)
     char text[EVAL_ANSWER_MAX], inner[LINE_MAX];
     int first = w->nc;
     int added = scan_marker_list(w, i, norm, sentence_markers, 0) +
-                scan_marker_list(w, i, norm, sentence_markers_caps, 1);
+                scan_marker_list(w, i, norm, sentence_markers_fit, 1) +
+                scan_marker_list(w, i, norm, sentence_markers_caps, 2);
     /* Each sentence, the line's first too ("So X after all."). */
     for (const char *p = norm; *p; p++) {
         if (p != norm && !((p[0] == '.' || p[0] == '?' || p[0] == '!' || p[0] == ';' || p[0] == ',' ||
@@ -1012,11 +1027,12 @@ static int scan_sentences(struct work *w, int i, const char *norm, long from)
         const char *s = p == norm ? p : p + 2;
         int yes, found = 0;
         const char *body = skip_connectives(s, &yes);
-        if (affirmation(s, inner, sizeof inner) || concluding_sentence(s, inner, sizeof inner, w->want))
+        if ((affirmation(s, inner, sizeof inner) && fits_strictly(w, inner)) ||
+            concluding_sentence(s, inner, sizeof inner, w->want))
             found = 1;
         else if (yes && body > s) {
             snprintf(inner, sizeof inner, "%.*s", (int)strcspn(body, ".!?;,"), body);
-            found = body[strlen(inner)] != '?' && !has_lowercase(inner);
+            found = body[strlen(inner)] != '?' && !has_lowercase(inner) && fits_strictly(w, inner);
         }
         if (!found)
             continue;
