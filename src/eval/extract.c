@@ -441,9 +441,17 @@ static const char *skip_bullets(const char *line)
 
 /* Does a line opening like a revision ("Wait, let me double-check",
  * "Hmm, that works") check or confirm instead of withdrawing? */
-static int confirms(const char *line)
+static int confirms(const char *whole)
 {
     static const char *const checks[] = {"verify", "double-check", "double check", "confirm", "check", NULL};
+    /* Its first sentence only: "Hmm, that doesn't work. Let me check" withdraws. */
+    char line[LINE_MAX];
+    snprintf(line, sizeof line, "%s", whole);
+    for (char *p = line; *p; p++)
+        if ((*p == '.' || *p == '?' || *p == '!') && (p[1] == ' ' || p[1] == '\0')) {
+            *p = '\0';
+            break;
+        }
     static const char *const good[] = {"works", "fits", "correct", "that's it", "yes", "perfect", NULL};
     static const char *const bad[] = {"n't", "not ", "no ", "no,", "wrong", NULL};
     for (const char *const *c = checks; *c; c++)
@@ -739,7 +747,8 @@ static int material_around(const struct work *w, int i)
 {
     static const char *const intro[] = {"anagram", "letters", "fodder", "rearrang", "spell", "unscrambl",
                                         "jumble", "reverse", "hidden", "try", "what about", "could", "maybe",
-                                        "perhaps", "consider", "check", "test", "candidate", NULL};
+                                        "perhaps", "consider", "check", "test", "candidate", "possib",
+                                        "option", "alternative", "choices", "ideas", NULL};
     static const char *const after[] = {"\xe2\x86\x92", "->", "=>", "=", "rearrang", "anagram", "reversed",
                                         "becomes", "gives", NULL};
     /* A list of candidates in capitals under one introduction. */
@@ -922,6 +931,32 @@ static int affirmation(const char *sentence, char *out, size_t size)
     return 0;
 }
 
+/* "ENTICE means to tempt - that's our answer!": the capitals opening a
+ * sentence that ends by calling it the answer, into out. */
+static int answer_named_after(const char *sentence, char *out, size_t size)
+{
+    static const char *const tails[] = {"that's our answer", "that's the answer", "that's my answer",
+                                        "that is the answer", "that is our answer", "which is the answer", NULL};
+    int yes;
+    const char *s = skip_connectives(sentence, &yes);
+    const char *end = s;
+    while (*end && (isupper((unsigned char)*end) || *end == ' ' || *end == '-' || *end == '\''))
+        end++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '-'))
+        end--;
+    if (end == s || (size_t)(end - s) >= size)
+        return 0;
+    size_t n = strcspn(s, ".?;");
+    for (const char *const *t = tails; *t; t++) {
+        const char *p = find_ci(s, *t);
+        if (p && (size_t)(p - s) < n) {
+            snprintf(out, size, "%.*s", (int)(end - s), s);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* "So the state is MAINE.": a sentence opening with a conclusion word and
  * ending in capitals after " is ", " = " or " gives " that fit the
  * enumeration; those into out. */
@@ -1015,9 +1050,12 @@ static int scan_sentences(struct work *w, int i, const char *norm, long from)
 {
     char text[EVAL_ANSWER_MAX], inner[LINE_MAX];
     int first = w->nc;
-    int added = scan_marker_list(w, i, norm, sentence_markers, 0) +
-                scan_marker_list(w, i, norm, sentence_markers_fit, 1) +
-                scan_marker_list(w, i, norm, sentence_markers_caps, 2);
+    /* In a bullet, "it's X" and "that gives X" are steps of the reasoning. */
+    int bullet = skip_bullets(w->lines[i]) != w->lines[i] && w->lines[i][0] != '(';
+    int added = scan_marker_list(w, i, norm, sentence_markers, 0);
+    if (!bullet)
+        added += scan_marker_list(w, i, norm, sentence_markers_fit, 1) +
+                 scan_marker_list(w, i, norm, sentence_markers_caps, 2);
     /* Each sentence, the line's first too ("So X after all."). */
     for (const char *p = norm; *p; p++) {
         if (p != norm && !((p[0] == '.' || p[0] == '?' || p[0] == '!' || p[0] == ';' || p[0] == ',' ||
@@ -1028,7 +1066,8 @@ static int scan_sentences(struct work *w, int i, const char *norm, long from)
         int yes, found = 0;
         const char *body = skip_connectives(s, &yes);
         if ((affirmation(s, inner, sizeof inner) && fits_strictly(w, inner)) ||
-            concluding_sentence(s, inner, sizeof inner, w->want))
+            concluding_sentence(s, inner, sizeof inner, w->want) ||
+            (answer_named_after(s, inner, sizeof inner) && fits_strictly(w, inner)))
             found = 1;
         else if (yes && body > s) {
             snprintf(inner, sizeof inner, "%.*s", (int)strcspn(body, ".!?;,"), body);
