@@ -180,6 +180,13 @@ static int has_shape(const char *text, const char *enumeration)
 
 /* ---- one candidate's text ---------------------------------------------- */
 
+static const char *skip_space(const char *p)
+{
+    while (*p == ' ')
+        p++;
+    return p;
+}
+
 /* Does a note after an answer take it back? "(no, that's 10)", "- but that's 8 letters". */
 static int is_retraction(const char *note)
 {
@@ -287,7 +294,9 @@ static enum clean clean_candidate(const char *in, char *out, size_t size, int af
     if (cut) {
         const char *note = cut + strlen(cut_token);
         if (strcmp(cut_token, "?") == 0)
-            verdict = is_retraction(note) ? CLEAN_RETRACTED : CLEAN_QUESTION; /* "X? No, ..." */
+            verdict = is_retraction(note)          ? CLEAN_RETRACTED /* "X? No, ..." */
+                      : starts_ci(skip_space(note), "yes") ? CLEAN_OK  /* "X? Yes!" answers itself */
+                                                             : CLEAN_QUESTION;
         else if (is_retraction(note) || is_retraction(cut))
             verdict = CLEAN_RETRACTED;
         else if (is_material_note(note))
@@ -379,7 +388,7 @@ static int is_sentence(const char *text, int want)
     static const char *const words[] = {"i", "i'm", "i'd", "i'll", "it's", "it", "is", "was", "think", "believe",
                                         "answer", "not", "sure", "maybe", "probably", "this", "that", "that's",
                                         "must", "be", "can't", "don't", "clue", "sorry", "let", "let's", "me",
-                                        "the", NULL};
+                                        "the", "wait", "hmm", NULL};
     if (!has_lowercase(text) || fits(text, want))
         return 0;
     char buf[EVAL_ANSWER_MAX];
@@ -453,7 +462,7 @@ static int confirms(const char *whole)
             break;
         }
     static const char *const good[] = {"works", "fits", "correct", "that's it", "yes", "perfect", NULL};
-    static const char *const bad[] = {"n't", "not ", "no ", "no,", "wrong", NULL};
+    static const char *const bad[] = {"n't", "not ", "no ", "no,", "wrong", "but ", "also ", NULL};
     for (const char *const *c = checks; *c; c++)
         if (find_ci(line, *c))
             return 1;
@@ -559,7 +568,7 @@ static const char *verb_after(const char *p)
 static const char *next_marker(const char *line, const char *from, const char **rest)
 {
     static const char *const simple[] = {"final answer:", "final answer is", "final answer -", "conclusion:",
-                                         "solution:", "the solution is", "i'll go with", "i will go with",
+                                         "solution:", "the solution is", "ans:", "i'll go with", "i will go with",
                                          "i'm going with", "going with:", "the word is", "the word must be", NULL};
     const char *best = NULL, *best_rest = NULL;
     for (const char *const *m = simple; *m; m++) {
@@ -839,7 +848,7 @@ static const char *const sentence_markers[] = {
     "i'd say", "i\xe2\x80\x99" "d say", "i'll say", "i\xe2\x80\x99ll say", "i would say", "i'm confident:",
     "i am confident:", "going with", "go with", "stick with", "sticking with", "i'll keep", "back to", "best guess:",
     "best guess is", "my guess:", "my guess is", "settle on", "settling on", "settled on", "landed on", "opt for",
-    "opting for", "definitely", "certainly", NULL};
+    "opting for", "definitely", "certainly", "got it -", "got it:", "got it \xe2\x80\x94", "here it is:", NULL};
 
 /* Impersonal ones, which reasoning also uses for components ("it's TEES
  * reversed", "it must be S"): in a longer reply what follows must fit
@@ -885,7 +894,7 @@ static int hedged(const char *start, const char *p)
 }
 
 /* Skips connectives opening a sentence ("No, ", "So ", "Yes - "); sets
- * *yes when it was "yes". */
+ * *yes when one says what follows is the answer ("yes", "so", "thus"). */
 static const char *skip_connectives(const char *p, int *yes)
 {
     static const char *const words[] = {"no", "yes", "so", "ok", "okay", "well", "then", "and", "right", "good",
@@ -898,7 +907,8 @@ static const char *skip_connectives(const char *p, int *yes)
         for (const char *const *w = words; *w; w++) {
             size_t n = strlen(*w);
             if (strncasecmp(p, *w, n) == 0 && (p[n] == ',' || p[n] == ' ' || p[n] == '!')) {
-                *yes |= strcmp(*w, "yes") == 0;
+                *yes |= strcmp(*w, "yes") == 0 || strcmp(*w, "so") == 0 || strcmp(*w, "therefore") == 0 ||
+                        strcmp(*w, "thus") == 0 || strcmp(*w, "hence") == 0;
                 p += n;
                 again = 1;
                 break;
@@ -913,7 +923,7 @@ static const char *skip_connectives(const char *p, int *yes)
  * capitals before it into out. */
 static int affirmation(const char *sentence, char *out, size_t size)
 {
-    static const char *const tails[] = {" it is", " is right", " is correct", " is the correct answer",
+    static const char *const tails[] = {" it is", " it must be", " is right", " is correct", " is the correct answer",
                                         " is the right answer", " is the answer", " after all", " fits best",
                                         " is the best fit", " seems most likely", " seems likely",
                                         " is most likely", " is my answer", " is my final answer", " - yes",
@@ -1012,7 +1022,9 @@ static int boxed(const char *line, char *out, size_t size)
 
 /* Commitments in sentences of line i (see sentence_markers, affirmation,
  * concluding_sentence); how many were added. From col on only. */
-/* mode: 0 personal, 1 must fit in a longer reply, 2 also capitals. */
+/* mode: 0 personal; 1 must fit in a longer reply, in capitals there or
+ * when quoted ("must be \"ant-eater\"" quotes the clue); 2 capitals and
+ * must fit in a longer reply. */
 /* In a reply longer than a line, with a known enumeration, does text fit
  * it? Weak commitments in reasoning name components too. */
 static int fits_strictly(const struct work *w, const char *text)
@@ -1033,7 +1045,9 @@ static int scan_marker_list(struct work *w, int i, const char *norm, const char 
             if (starts_ci(rest, "not") || starts_ci(rest, "n't") || hedged(sentence_start(norm, p, 0), p))
                 continue;
             enum clean cl = clean_candidate(rest, text, sizeof text, 1);
-            if (cl == CLEAN_NOT || (has_lowercase(text) && (mode == 2 || !fits(text, w->want))) ||
+            if (cl == CLEAN_NOT ||
+                (has_lowercase(text) && (mode == 2 || (mode == 1 && (w->all > 1 || quote_at((const unsigned char *)rest))) ||
+                                         !fits(text, w->want))) ||
                 (mode > 0 && !fits_strictly(w, text)) || is_prose(text, w->want))
                 continue;
             long col = rest - norm;
@@ -1207,6 +1221,8 @@ static void scan_line(struct work *w, int i, int *consumed)
         }
     }
     const char *conclusion = conclusion_at(line);
+    if (line[0] == '>' && !has_lowercase(line) && !conclusion)
+        line = skip_space(line + 1); /* "> AARDVARK": a blockquote of the answer */
     if (!conclusion && (line[0] == '-' || line[0] == '*' || line[0] == '>' || quote_at((const unsigned char *)line) ||
                         (unsigned char)line[0] == 0xe2 || isdigit((unsigned char)line[0])))
         return;
@@ -1231,7 +1247,8 @@ static void scan_line(struct work *w, int i, int *consumed)
     int short_first = i == 0 && words <= 4 && len && strchr(".:;", buf[len - 1]) == NULL;
     int shaped_last = i == w->n - 1 && len && strchr(":;", buf[len - 1]) == NULL &&
                       has_shape(text, w->enumeration);
-    if (has_lowercase(text) && (conclusion || (w->all != 1 && !short_first && !shaped_last)))
+    int shaped = has_shape(text, w->enumeration);
+    if (has_lowercase(text) && ((conclusion && !shaped) || (w->all != 1 && !short_first && !shaped_last)))
         return;
     if (w->all == 1 && sentence_not_answer(buf, text, w->want))
         return;
