@@ -1070,14 +1070,17 @@ static int scan_sentences(struct work *w, int i, const char *norm, long from)
     if (!bullet)
         added += scan_marker_list(w, i, norm, sentence_markers_fit, 1) +
                  scan_marker_list(w, i, norm, sentence_markers_caps, 2);
-    /* Each sentence, the line's first too ("So X after all."). */
-    for (const char *p = norm; *p; p++) {
+    /* Each sentence, the line's first too ("So X after all."); a bounded
+     * number, as a hostile line can be all commas. */
+    int sentences = 0;
+    for (const char *p = norm; *p && sentences < 64; p++) {
         if (p != norm && !((p[0] == '.' || p[0] == '?' || p[0] == '!' || p[0] == ';' || p[0] == ',' ||
                             (p[0] == '-' && p > norm && p[-1] == ' ')) &&
                            p[1] == ' '))
             continue;
         const char *s = p == norm ? p : p + 2;
         int yes, found = 0;
+        sentences++;
         const char *body = skip_connectives(s, &yes);
         if ((affirmation(s, inner, sizeof inner) && fits_strictly(w, inner)) ||
             concluding_sentence(s, inner, sizeof inner, w->want) ||
