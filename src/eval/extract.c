@@ -503,7 +503,8 @@ static long inline_withdrawal(const char *line)
     static const char *const phrases[] = {"no wait", "no, wait", " wait,", " wait -", " wait.", " wait!",
                                           "hmm", "that's not right", "not a word", "that's wrong",
                                           "scratch that", "let me reconsider", "let me think again",
-                                          "let me try again", "on second thought", NULL};
+                                          "let me try again", "on second thought", "actually, no", "actually no,",
+                                          NULL};
     long best = -1;
     for (const char *const *p = phrases; *p; p++) {
         const char *at = find_ci(line, *p);
@@ -798,7 +799,8 @@ static int is_bold_line(const char *line, char *inner, size_t size)
 static const char *conclusion_at(const char *line)
 {
     static const char *const leads[] = {"\xe2\x86\x92", "->", "=>", "so:", "therefore:", "thus:", "hence:",
-                                        "result:", "giving:", "which gives:", "that gives:", "final:", NULL};
+                                        "result:", "giving:", "which gives:", "that gives:", "final:",
+                                        "reconsidering:", "correction:", "corrected:", NULL};
     for (const char *const *l = leads; *l; l++)
         if (starts_ci(line, *l))
             return skip_filler(line + strlen(*l));
@@ -1020,6 +1022,32 @@ static int boxed(const char *line, char *out, size_t size)
     return n > 0;
 }
 
+/* "That's my final answer." alone on line i: the answer is the line
+ * before it ("1. PIRANHA"), when that is one in capitals; into out. */
+static int answer_on_line_before(const struct work *w, int i, const char *norm, char *out, size_t size)
+{
+    static const char *const lines[] = {"that's my final answer", "that's my answer", "that is my final answer",
+                                        "that is my answer", "that's the answer", "that is the answer",
+                                        "that's it", "final answer", NULL};
+    char buf[LINE_MAX];
+    snprintf(buf, sizeof buf, "%s", norm);
+    size_t len = strlen(buf);
+    while (len && (buf[len - 1] == '.' || buf[len - 1] == '!' || buf[len - 1] == '*'))
+        buf[--len] = '\0';
+    int match = 0;
+    for (const char *const *l = lines; *l && !match; l++)
+        match = strcasecmp(buf, *l) == 0;
+    if (!match || i == 0)
+        return 0;
+    const char *prev = w->lines[i - 1];
+    while (isdigit((unsigned char)*prev))
+        prev++;
+    if (prev != w->lines[i - 1] && (*prev == '.' || *prev == ')'))
+        prev++;
+    prev = skip_bullets(prev);
+    return clean_candidate(prev, out, size, 0) == CLEAN_OK && !has_lowercase(out);
+}
+
 /* Commitments in sentences of line i (see sentence_markers, affirmation,
  * concluding_sentence); how many were added. From col on only. */
 /* mode: 0 personal; 1 must fit in a longer reply, in capitals there or
@@ -1042,6 +1070,8 @@ static int scan_marker_list(struct work *w, int i, const char *norm, const char 
             if ((p > norm && isalpha((unsigned char)p[-1])) || isalpha((unsigned char)p[n]))
                 continue;
             const char *rest = skip_filler(p + n);
+            if (starts_ci(rest, "a ") || starts_ci(rest, "an "))
+                rest = skip_space(strchr(rest, ' ')); /* "It's a piranha." */
             if (starts_ci(rest, "not") || starts_ci(rest, "n't") || hedged(sentence_start(norm, p, 0), p))
                 continue;
             enum clean cl = clean_candidate(rest, text, sizeof text, 1);
@@ -1082,11 +1112,16 @@ static int scan_sentences(struct work *w, int i, const char *norm, long from)
         int yes, found = 0;
         sentences++;
         const char *body = skip_connectives(s, &yes);
-        if ((affirmation(s, inner, sizeof inner) && fits_strictly(w, inner)) ||
-            concluding_sentence(s, inner, sizeof inner, w->want) ||
-            (answer_named_after(s, inner, sizeof inner) && fits_strictly(w, inner)))
+        const char *lead = p == norm ? NULL : conclusion_at(s); /* "... Reconsidering: X." */
+        if (lead) {
+            snprintf(inner, sizeof inner, "%.*s", (int)strcspn(lead, ".!?;,"), lead);
+            found = !has_lowercase(inner) && fits_strictly(w, inner) && lead[strlen(inner)] != '?';
+        }
+        if (!found && ((affirmation(s, inner, sizeof inner) && fits_strictly(w, inner)) ||
+                       concluding_sentence(s, inner, sizeof inner, w->want) ||
+                       (answer_named_after(s, inner, sizeof inner) && fits_strictly(w, inner))))
             found = 1;
-        else if (yes && body > s) {
+        else if (!found && yes && body > s) {
             snprintf(inner, sizeof inner, "%.*s", (int)strcspn(body, ".!?;,"), body);
             found = body[strlen(inner)] != '?' && !has_lowercase(inner) && fits_strictly(w, inner);
         }
@@ -1188,6 +1223,10 @@ static void scan_line(struct work *w, int i, int *consumed)
             add_cand(w, i, 0, EVAL_RULE_ANSWER_IS, text, drop);
             return;
         }
+    }
+    if (answer_on_line_before(w, i, norm, text, sizeof text)) {
+        add_cand(w, i, 0, EVAL_RULE_SENTENCE, text, EVAL_KEPT);
+        return;
     }
     if (scan_sentences(w, i, norm, 0))
         return;
