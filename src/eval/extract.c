@@ -45,8 +45,7 @@ static const char *const rule_sentences[EVAL_RULE_COUNT] = {
     [EVAL_RULE_BOLD] = "a line all in bold",
     [EVAL_RULE_HEADING] = "a heading",
     [EVAL_RULE_REVISION] = "the last commitment after the reply revised an earlier one",
-    [EVAL_RULE_SENTENCE] = "a commitment in a sentence (\"I believe it's X\", \"I'm going with X\", "
-                           "\"No, X is right\", \"X it is\", \\boxed{X})",
+    [EVAL_RULE_SENTENCE] = "a commitment in a sentence (\"I'm going with X\", \"No, X is right\", \\boxed{X})",
 };
 
 static const char *const drop_names[EVAL_DROP_COUNT] = {
@@ -846,11 +845,12 @@ static int answer_before(const char *line, char *out, size_t size)
  * what follows must read as an answer (capitals, or the enumeration's
  * length), not be negated ("it's not X"), and the sentence must not hedge
  * before it ("maybe it's X", "if it's X"). */
+/* "\342\200\231" is the curly apostrophe (octal: "\\x99d" would read as one escape). */
 static const char *const sentence_markers[] = {
-    "i'd say", "i\xe2\x80\x99" "d say", "i'll say", "i\xe2\x80\x99ll say", "i would say", "i'm confident:",
+    "i'd say", "i\342\200\231d say", "i'll say", "i\342\200\231ll say", "i would say", "i'm confident:",
     "i am confident:", "going with", "go with", "stick with", "sticking with", "i'll keep", "back to", "best guess:",
     "best guess is", "my guess:", "my guess is", "settle on", "settling on", "settled on", "landed on", "opt for",
-    "opting for", "definitely", "certainly", "got it -", "got it:", "got it \xe2\x80\x94", "here it is:", NULL};
+    "opting for", "definitely", "certainly", "got it -", "got it:", "got it \342\200\224", "here it is:", NULL};
 
 /* Impersonal ones, which reasoning also uses for components ("it's TEES
  * reversed", "it must be S"): in a longer reply what follows must fit
