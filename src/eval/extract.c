@@ -282,12 +282,15 @@ static enum clean clean_candidate(const char *in, char *out, size_t size, int af
             cut_token = *c;
         }
     }
-    /* After a marker the answer ends at a comma ("The answer must be X, a
-     * covering"); a bare line keeps it whole ("Lace up, doc" is one). */
-    char *comma = after_marker ? strstr(buf, ", ") : NULL;
-    if (comma && comma > buf && (!cut || comma < cut)) {
-        cut = comma;
-        cut_token = ", ";
+    /* After a marker the answer ends at a comma or a colon ("The answer
+     * must be X, a covering", "gives X: NI(PP)Y"); a bare line keeps it
+     * whole ("Lace up, doc" is one). */
+    for (const char *const *c = (const char *const[]){", ", ": ", NULL}; after_marker && *c; c++) {
+        char *p = strstr(buf, *c);
+        if (p && p > buf && (!cut || p < cut)) {
+            cut = p;
+            cut_token = *c;
+        }
     }
     enum clean verdict = CLEAN_OK;
     if (cut) {
@@ -387,7 +390,7 @@ static int is_sentence(const char *text, int want)
     static const char *const words[] = {"i", "i'm", "i'd", "i'll", "it's", "it", "is", "was", "think", "believe",
                                         "answer", "not", "sure", "maybe", "probably", "this", "that", "that's",
                                         "must", "be", "can't", "don't", "clue", "sorry", "let", "let's", "me",
-                                        "the", "wait", "hmm", NULL};
+                                        "the", "wait", "hmm", "okay", "ok", "done", "well", NULL};
     if (!has_lowercase(text) || fits(text, want))
         return 0;
     char buf[EVAL_ANSWER_MAX];
@@ -850,14 +853,14 @@ static const char *const sentence_markers[] = {
     "i'd say", "i\342\200\231d say", "i'll say", "i\342\200\231ll say", "i would say", "i'm confident:",
     "i am confident:", "going with", "go with", "stick with", "sticking with", "i'll keep", "back to", "best guess:",
     "best guess is", "my guess:", "my guess is", "settle on", "settling on", "settled on", "landed on", "opt for",
-    "opting for", "definitely", "certainly", "got it -", "got it:", "got it \342\200\224", "here it is:", NULL};
+    "opting for", "definitely", "certainly", "going to say", "going to go with", "got it -", "got it:", "got it \342\200\224", "here it is:", NULL};
 
 /* Impersonal ones, which reasoning also uses for components ("it's TEES
  * reversed", "it must be S"): in a longer reply what follows must fit
  * the enumeration. */
 static const char *const sentence_markers_fit[] = {
     "it's", "it\xe2\x80\x99s", "it is", "it must be", "it has to be", "must be", "it would be", "it should be",
-    NULL};
+    "i think", "i believe", NULL};
 
 /* Phrases that also introduce components and fodder ("that's S + TING",
  * "this is an anagram", "we get SRELLIF"): what follows must be in
@@ -865,7 +868,8 @@ static const char *const sentence_markers_fit[] = {
 static const char *const sentence_markers_caps[] = {
     "that's", "that\xe2\x80\x99s", "that gives", "which gives", "this gives", "that makes it", "which makes it",
     "that's it:", "that\xe2\x80\x99s it:", "this is it:", "result:", "result -", "result is", "which spells",
-    "that spells", "points to", "leads to", "gives us", "we get", "this is", "this must be", NULL};
+    "that spells", "points to", "leads to", "gives us", "we get", "this is", "this must be", "gives",
+    "resolves to", "looking for is", NULL};
 
 /* Words that make a sentence a hedge or a question before a commitment. */
 static const char *const hedges[] = {"maybe", "perhaps", "possibly", "if ", "whether", "could", "might", "unless",
@@ -1249,7 +1253,7 @@ static void scan_line(struct work *w, int i, int *consumed)
     /* The last line deriving the answer: "T' + ROUSSEAU -> TROUSSEAU",
      * "OIL + CLOT + H = OILCLOTH", when what it derives is in capitals and
      * fits (mid-reasoning, derivations give components and fodder). */
-    if (i == w->n - 1 && w->n > 1 && !conclusion_at(line)) {
+    if (i == w->n - 1 && !conclusion_at(line)) {
         const char *derived = NULL;
         static const char *const arrows[] = {"\xe2\x86\x92", "->", "=>", " = ", NULL};
         for (const char *const *a = arrows; *a; a++)
