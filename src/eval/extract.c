@@ -271,8 +271,8 @@ static enum clean clean_candidate(const char *in, char *out, size_t size, int af
     static const char *const cuts[] = {" (", "(", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " because", ", which",
                                        ", as ", "; ", ", but", " but ", ". ", "! ", "?", "...", "\xe2\x80\xa6",
                                        ", no", ", not ", ", I think", ", I believe", ", I guess", ", I reckon",
-                                       ", I'd say", ", probably", ", perhaps", " \xe2\x9c\x93", " \xe2\x9c\x94", " \xe2\x9c\x97",
-                                       " \xe2\x9d\x8c", NULL};
+                                       ", I'd say", ", probably", ", perhaps", " \xe2\x9c\x93", " \xe2\x9c\x94",
+                                       " \xe2\x9c\x97", " \xe2\x9d\x8c", NULL};
     char *cut = NULL;
     const char *cut_token = NULL;
     for (const char *const *c = cuts; *c; c++) {
@@ -853,7 +853,8 @@ static const char *const sentence_markers[] = {
     "i'd say", "i\342\200\231d say", "i'll say", "i\342\200\231ll say", "i would say", "i'm confident:",
     "i am confident:", "going with", "go with", "stick with", "sticking with", "i'll keep", "back to", "best guess:",
     "best guess is", "my guess:", "my guess is", "settle on", "settling on", "settled on", "landed on", "opt for",
-    "opting for", "definitely", "certainly", "going to say", "going to go with", "got it -", "got it:", "got it \342\200\224", "here it is:", NULL};
+    "opting for", "definitely", "certainly", "going to say", "going to go with", "got it -", "got it:",
+    "got it \342\200\224", "here it is:", NULL};
 
 /* Impersonal ones, which reasoning also uses for components ("it's TEES
  * reversed", "it must be S"): in a longer reply what follows must fit
@@ -1052,11 +1053,6 @@ static int answer_on_line_before(const struct work *w, int i, const char *norm, 
     return clean_candidate(prev, out, size, 0) == CLEAN_OK && !has_lowercase(out);
 }
 
-/* Commitments in sentences of line i (see sentence_markers, affirmation,
- * concluding_sentence); how many were added. From col on only. */
-/* mode: 0 personal; 1 must fit in a longer reply, in capitals there or
- * when quoted ("must be \"ant-eater\"" quotes the clue); 2 capitals and
- * must fit in a longer reply. */
 /* In a reply longer than a line, with a known enumeration, does text fit
  * it? Weak commitments in reasoning name components too. */
 static int fits_strictly(const struct work *w, const char *text)
@@ -1064,10 +1060,13 @@ static int fits_strictly(const struct work *w, const char *text)
     return w->all == 1 || w->want <= 0 || fits(text, w->want);
 }
 
-static int scan_marker_list(struct work *w, int i, const char *norm, const char *const *markers, int mode)
+/* The commitments after the phrases of markers in line i. mode: 0
+ * personal; 1 must fit in a longer reply, in capitals there or when
+ * quoted ("must be \"ant-eater\"" quotes the clue); 2 capitals, and must
+ * fit in a longer reply. */
+static void scan_marker_list(struct work *w, int i, const char *norm, const char *const *markers, int mode)
 {
     char text[EVAL_ANSWER_MAX];
-    int added = 0;
     for (const char *const *m = markers; *m; m++) {
         size_t n = strlen(*m);
         for (const char *p = norm; (p = find_ci(p, *m)) != NULL; p += n) {
@@ -1079,31 +1078,35 @@ static int scan_marker_list(struct work *w, int i, const char *norm, const char 
             if (starts_ci(rest, "not") || starts_ci(rest, "n't") || hedged(sentence_start(norm, p, 0), p))
                 continue;
             enum clean cl = clean_candidate(rest, text, sizeof text, 1);
-            if (cl == CLEAN_NOT ||
-                (has_lowercase(text) && (mode == 2 || (mode == 1 && (w->all > 1 || quote_at((const unsigned char *)rest))) ||
-                                         !fits(text, w->want))) ||
-                (mode > 0 && !fits_strictly(w, text)) || is_prose(text, w->want))
+            int lower_ok = fits(text, w->want) &&
+                           (mode == 0 || (mode == 1 && w->all == 1 && !quote_at((const unsigned char *)rest)));
+            if (cl == CLEAN_NOT || (has_lowercase(text) && !lower_ok) || (mode > 0 && !fits_strictly(w, text)) ||
+                is_prose(text, w->want))
                 continue;
             long col = rest - norm;
             enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX + col);
             if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
                 drop = EVAL_DROP_HEDGE;
-            added += add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop) != NULL;
+            add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop);
         }
     }
-    return added;
 }
 
+/* Commitments in sentences of line i (sentence_markers, affirmation,
+ * concluding_sentence, ...) at column from or later; how many. */
 static int scan_sentences(struct work *w, int i, const char *norm, long from)
 {
     char text[EVAL_ANSWER_MAX], inner[LINE_MAX];
     int first = w->nc;
-    /* In a bullet, "it's X" and "that gives X" are steps of the reasoning. */
-    int bullet = skip_bullets(w->lines[i]) != w->lines[i] && w->lines[i][0] != '(';
-    int added = scan_marker_list(w, i, norm, sentence_markers, 0);
-    if (!bullet)
-        added += scan_marker_list(w, i, norm, sentence_markers_fit, 1) +
-                 scan_marker_list(w, i, norm, sentence_markers_caps, 2);
+    /* In a bullet ("- ", "* ", "• "), "it's X" and "that gives X" are steps
+     * of the reasoning; a line in bold is no bullet. */
+    const char *l = w->lines[i];
+    int bullet = ((l[0] == '-' || l[0] == '*') && l[1] == ' ') || strncmp(l, "\xe2\x80\xa2", 3) == 0;
+    scan_marker_list(w, i, norm, sentence_markers, 0);
+    if (!bullet) {
+        scan_marker_list(w, i, norm, sentence_markers_fit, 1);
+        scan_marker_list(w, i, norm, sentence_markers_caps, 2);
+    }
     /* Each sentence, the line's first too ("So X after all."); a bounded
      * number, as a hostile line can be all commas. */
     int sentences = 0;
@@ -1139,7 +1142,6 @@ static int scan_sentences(struct work *w, int i, const char *norm, long from)
         if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
             drop = EVAL_DROP_HEDGE;
         add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop);
-        added++;
     }
     /* In reading order: the last commitment wins. */
     for (int a = first + 1; a < w->nc; a++)
