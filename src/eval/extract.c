@@ -29,6 +29,7 @@ static const char *const rule_names[EVAL_RULE_COUNT] = {
     [EVAL_RULE_BOLD] = "bold",
     [EVAL_RULE_HEADING] = "heading",
     [EVAL_RULE_REVISION] = "revision",
+    [EVAL_RULE_SENTENCE] = "sentence",
 };
 
 static const char *const rule_sentences[EVAL_RULE_COUNT] = {
@@ -44,6 +45,7 @@ static const char *const rule_sentences[EVAL_RULE_COUNT] = {
     [EVAL_RULE_BOLD] = "a line all in bold",
     [EVAL_RULE_HEADING] = "a heading",
     [EVAL_RULE_REVISION] = "the last commitment after the reply revised an earlier one",
+    [EVAL_RULE_SENTENCE] = "a commitment in a sentence (\"I'm going with X\", \"No, X is right\", \\boxed{X})",
 };
 
 static const char *const drop_names[EVAL_DROP_COUNT] = {
@@ -177,6 +179,13 @@ static int has_shape(const char *text, const char *enumeration)
 
 /* ---- one candidate's text ---------------------------------------------- */
 
+static const char *skip_space(const char *p)
+{
+    while (*p == ' ')
+        p++;
+    return p;
+}
+
 /* Does a note after an answer take it back? "(no, that's 10)", "- but that's 8 letters". */
 static int is_retraction(const char *note)
 {
@@ -238,8 +247,8 @@ static int is_spelling(const char *s)
  * (cut at the first "(", " - ", ". ", "?", ...) and punctuation. Writes
  * what is left into out when it looks like an answer (letters, spaces,
  * hyphens, apostrophes; at most six words; no spelling unless
- * allow_spelling) and says what the note made of it. */
-static enum clean clean_candidate(const char *in, char *out, size_t size, int allow_spelling)
+ * after_marker, which also cuts at a comma) and says what the note made of it. */
+static enum clean clean_candidate(const char *in, char *out, size_t size, int after_marker)
 {
     char buf[LINE_MAX];
     snprintf(buf, sizeof buf, "%s", in);
@@ -250,14 +259,33 @@ static enum clean clean_candidate(const char *in, char *out, size_t size, int al
     while (buf[0] == '#')
         memmove(buf, buf + 1, strlen(buf));
     trim(buf);
+    /* Single emphasis around it: "*SILVER LINING*". */
+    size_t wrap = strlen(buf);
+    if (wrap > 2 && buf[wrap - 1] == '.')
+        wrap--;
+    if (wrap > 2 && (buf[0] == '*' || buf[0] == '_') && buf[wrap - 1] == buf[0] && buf[1] != ' ') {
+        memmove(buf, buf + 1, wrap - 2);
+        buf[wrap - 2] = '\0';
+    }
     /* The note after the answer starts at the earliest of these. */
     static const char *const cuts[] = {" (", "(", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " because", ", which",
                                        ", as ", "; ", ", but", " but ", ". ", "! ", "?", "...", "\xe2\x80\xa6",
-                                       ", no", ", not ", " \xe2\x9c\x93", " \xe2\x9c\x94", " \xe2\x9c\x97",
-                                       " \xe2\x9d\x8c", NULL};
+                                       ", no", ", not ", ", I think", ", I believe", ", I guess", ", I reckon",
+                                       ", I'd say", ", probably", ", perhaps", " \xe2\x9c\x93", " \xe2\x9c\x94",
+                                       " \xe2\x9c\x97", " \xe2\x9d\x8c", NULL};
     char *cut = NULL;
     const char *cut_token = NULL;
     for (const char *const *c = cuts; *c; c++) {
+        char *p = strstr(buf, *c);
+        if (p && p > buf && (!cut || p < cut)) {
+            cut = p;
+            cut_token = *c;
+        }
+    }
+    /* After a marker the answer ends at a comma or a colon ("The answer
+     * must be X, a covering", "gives X: NI(PP)Y"); a bare line keeps it
+     * whole ("Lace up, doc" is one). */
+    for (const char *const *c = (const char *const[]){", ", ": ", NULL}; after_marker && *c; c++) {
         char *p = strstr(buf, *c);
         if (p && p > buf && (!cut || p < cut)) {
             cut = p;
@@ -268,7 +296,9 @@ static enum clean clean_candidate(const char *in, char *out, size_t size, int al
     if (cut) {
         const char *note = cut + strlen(cut_token);
         if (strcmp(cut_token, "?") == 0)
-            verdict = is_retraction(note) ? CLEAN_RETRACTED : CLEAN_QUESTION; /* "X? No, ..." */
+            verdict = is_retraction(note)          ? CLEAN_RETRACTED /* "X? No, ..." */
+                      : starts_ci(skip_space(note), "yes") ? CLEAN_OK  /* "X? Yes!" answers itself */
+                                                             : CLEAN_QUESTION;
         else if (is_retraction(note) || is_retraction(cut))
             verdict = CLEAN_RETRACTED;
         else if (is_material_note(note))
@@ -323,7 +353,7 @@ static enum clean clean_candidate(const char *in, char *out, size_t size, int al
     }
     if (letters == 0 || words > 6 || len >= size)
         return CLEAN_NOT;
-    if (!allow_spelling && is_spelling(buf))
+    if (!after_marker && is_spelling(buf))
         return CLEAN_NOT;
     for (const char *const *w = not_answers; *w; w++)
         if (strcasecmp(buf, *w) == 0)
@@ -350,6 +380,39 @@ static int is_prose(const char *text, int want)
             if (strcmp(w, *f) == 0)
                 return 1;
     return 0;
+}
+
+/* A one-line reply that is a sentence about the answer, not one: lower
+ * case, not the enumeration's length, with the words of a sentence
+ * ("I'm not sure", "I believe it's STING"). */
+static int is_sentence(const char *text, int want)
+{
+    static const char *const words[] = {"i", "i'm", "i'd", "i'll", "it's", "it", "is", "was", "think", "believe",
+                                        "answer", "not", "sure", "maybe", "probably", "this", "that", "that's",
+                                        "must", "be", "can't", "don't", "clue", "sorry", "let", "let's", "me",
+                                        "the", "wait", "hmm", "okay", "ok", "done", "well", NULL};
+    if (!has_lowercase(text) || fits(text, want))
+        return 0;
+    char buf[EVAL_ANSWER_MAX];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *save = NULL, *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+        for (const char *const *f = words; *f; f++)
+            if (strcasecmp(w, *f) == 0)
+                return 1;
+    return 0;
+}
+
+/* Is a one-line reply line, cleaned to text, a sentence rather than an
+ * answer: text is one (is_sentence) and the line ends like a sentence or
+ * goes on after it ("I'm not sure.", "Let me think. It's ..."); "I'll
+ * bar" alone is an answer, if a wrong one. */
+static int sentence_not_answer(const char *line, const char *text, int want)
+{
+    char a[LINE_MAX], b[LINE_MAX];
+    size_t len = strlen(line);
+    if (!is_sentence(text, want))
+        return 0;
+    return (len && strchr(".!", line[len - 1])) || letters_az(line, a, sizeof a) > letters_az(text, b, sizeof b);
 }
 
 /* "X or Y": the whole when it fits, else the one alternative that fits;
@@ -389,11 +452,19 @@ static const char *skip_bullets(const char *line)
 
 /* Does a line opening like a revision ("Wait, let me double-check",
  * "Hmm, that works") check or confirm instead of withdrawing? */
-static int confirms(const char *line)
+static int confirms(const char *whole)
 {
     static const char *const checks[] = {"verify", "double-check", "double check", "confirm", "check", NULL};
+    /* Its first sentence only: "Hmm, that doesn't work. Let me check" withdraws. */
+    char line[LINE_MAX];
+    snprintf(line, sizeof line, "%s", whole);
+    for (char *p = line; *p; p++)
+        if ((*p == '.' || *p == '?' || *p == '!') && (p[1] == ' ' || p[1] == '\0')) {
+            *p = '\0';
+            break;
+        }
     static const char *const good[] = {"works", "fits", "correct", "that's it", "yes", "perfect", NULL};
-    static const char *const bad[] = {"n't", "not ", "no ", "no,", "wrong", NULL};
+    static const char *const bad[] = {"n't", "not ", "no ", "no,", "wrong", "but ", "also ", NULL};
     for (const char *const *c = checks; *c; c++)
         if (find_ci(line, *c))
             return 1;
@@ -434,7 +505,8 @@ static long inline_withdrawal(const char *line)
     static const char *const phrases[] = {"no wait", "no, wait", " wait,", " wait -", " wait.", " wait!",
                                           "hmm", "that's not right", "not a word", "that's wrong",
                                           "scratch that", "let me reconsider", "let me think again",
-                                          "let me try again", "on second thought", NULL};
+                                          "let me try again", "on second thought", "actually, no", "actually no,",
+                                          NULL};
     long best = -1;
     for (const char *const *p = phrases; *p; p++) {
         const char *at = find_ci(line, *p);
@@ -499,7 +571,7 @@ static const char *verb_after(const char *p)
 static const char *next_marker(const char *line, const char *from, const char **rest)
 {
     static const char *const simple[] = {"final answer:", "final answer is", "final answer -", "conclusion:",
-                                         "solution:", "the solution is", "i'll go with", "i will go with",
+                                         "solution:", "the solution is", "ans:", "i'll go with", "i will go with",
                                          "i'm going with", "going with:", "the word is", "the word must be", NULL};
     const char *best = NULL, *best_rest = NULL;
     for (const char *const *m = simple; *m; m++) {
@@ -687,11 +759,16 @@ static int material_around(const struct work *w, int i)
 {
     static const char *const intro[] = {"anagram", "letters", "fodder", "rearrang", "spell", "unscrambl",
                                         "jumble", "reverse", "hidden", "try", "what about", "could", "maybe",
-                                        "perhaps", "consider", "check", "test", "candidate", NULL};
+                                        "perhaps", "consider", "check", "test", "candidate", "possib",
+                                        "option", "alternative", "choices", "ideas", NULL};
     static const char *const after[] = {"\xe2\x86\x92", "->", "=>", "=", "rearrang", "anagram", "reversed",
                                         "becomes", "gives", NULL};
-    if (i > 0) {
-        const char *prev = w->lines[i - 1];
+    /* A list of candidates in capitals under one introduction. */
+    int j = i - 1;
+    while (j > 0 && !has_lowercase(w->lines[j]) && w->lines[j][strlen(w->lines[j]) - 1] != ':')
+        j--;
+    if (j >= 0) {
+        const char *prev = w->lines[j];
         size_t len = strlen(prev);
         if (len && prev[len - 1] == ':' && !next_marker(prev, prev, &(const char *){NULL}))
             for (const char *const *m = intro; *m; m++)
@@ -724,7 +801,8 @@ static int is_bold_line(const char *line, char *inner, size_t size)
 static const char *conclusion_at(const char *line)
 {
     static const char *const leads[] = {"\xe2\x86\x92", "->", "=>", "so:", "therefore:", "thus:", "hence:",
-                                        "result:", "giving:", "which gives:", "that gives:", "final:", NULL};
+                                        "result:", "giving:", "which gives:", "that gives:", "final:",
+                                        "reconsidering:", "correction:", "corrected:", NULL};
     for (const char *const *l = leads; *l; l++)
         if (starts_ci(line, *l))
             return skip_filler(line + strlen(*l));
@@ -751,6 +829,7 @@ static int affirmed_before(const char *line, char *out, size_t size)
 static int answer_before(const char *line, char *out, size_t size)
 {
     static const char *const tails[] = {" is the answer", " is my answer", " is the final answer",
+                                        " is the correct answer", " is the right answer", " is my final answer",
                                         " must be the answer", " is the solution", NULL};
     for (const char *const *t = tails; *t; t++) {
         const char *p = find_ci(line, *t);
@@ -760,6 +839,324 @@ static int answer_before(const char *line, char *out, size_t size)
         }
     }
     return 0;
+}
+
+/* ---- commitments in sentences ----------------------------------------- */
+
+/* Phrases that commit to what follows them in a sentence ("I believe it's
+ * X", "I'm going with X", "That gives X"). Weaker than an answer marker:
+ * what follows must read as an answer (capitals, or the enumeration's
+ * length), not be negated ("it's not X"), and the sentence must not hedge
+ * before it ("maybe it's X", "if it's X"). */
+/* "\342\200\231" is the curly apostrophe (octal: "\\x99d" would read as one escape). */
+static const char *const sentence_markers[] = {
+    "i'd say", "i\342\200\231d say", "i'll say", "i\342\200\231ll say", "i would say", "i'm confident:",
+    "i am confident:", "going with", "go with", "stick with", "sticking with", "i'll keep", "back to", "best guess:",
+    "best guess is", "my guess:", "my guess is", "settle on", "settling on", "settled on", "landed on", "opt for",
+    "opting for", "definitely", "certainly", "going to say", "going to go with", "got it -", "got it:",
+    "got it \342\200\224", "here it is:", NULL};
+
+/* Impersonal ones, which reasoning also uses for components ("it's TEES
+ * reversed", "it must be S"): in a longer reply what follows must fit
+ * the enumeration. */
+static const char *const sentence_markers_fit[] = {
+    "it's", "it\xe2\x80\x99s", "it is", "it must be", "it has to be", "must be", "it would be", "it should be",
+    "i think", "i believe", NULL};
+
+/* Phrases that also introduce components and fodder ("that's S + TING",
+ * "this is an anagram", "we get SRELLIF"): what follows must be in
+ * capitals, and fit in a longer reply. */
+static const char *const sentence_markers_caps[] = {
+    "that's", "that\xe2\x80\x99s", "that gives", "which gives", "this gives", "that makes it", "which makes it",
+    "that's it:", "that\xe2\x80\x99s it:", "this is it:", "result:", "result -", "result is", "which spells",
+    "that spells", "points to", "leads to", "gives us", "we get", "this is", "this must be", "gives",
+    "resolves to", "looking for is", NULL};
+
+/* Words that make a sentence a hedge or a question before a commitment. */
+static const char *const hedges[] = {"maybe", "perhaps", "possibly", "if ", "whether", "could", "might", "unless",
+                                     "suppose", "not sure", "wonder", "what about", "is it", "either", NULL};
+
+/* Where the sentence holding p starts in line: after ". ", "? ", "! ",
+ * "; " or ", " (so "No, X is right" is a sentence of its own). */
+static const char *sentence_start(const char *line, const char *p, int commas)
+{
+    const char *start = line;
+    for (const char *q = line; q + 1 < p; q++)
+        if ((q[0] == '.' || q[0] == '?' || q[0] == '!' || q[0] == ';' || (commas && q[0] == ',') ||
+             (q[0] == '-' && q > line && q[-1] == ' ')) &&
+            q[1] == ' ')
+            start = q + 2;
+    return start;
+}
+
+/* Does the sentence hedge between start and p? */
+static int hedged(const char *start, const char *p)
+{
+    char buf[LINE_MAX];
+    snprintf(buf, sizeof buf, "%.*s", (int)(p - start), start);
+    for (const char *const *h = hedges; *h; h++)
+        if (find_ci(buf, *h))
+            return 1;
+    return 0;
+}
+
+/* Skips connectives opening a sentence ("No, ", "So ", "Yes - "); sets
+ * *yes when one says what follows is the answer ("yes", "so", "thus"). */
+static const char *skip_connectives(const char *p, int *yes)
+{
+    static const char *const words[] = {"no", "yes", "so", "ok", "okay", "well", "then", "and", "right", "good",
+                                        "great", "therefore", "thus", "hence", "ah", "oh", NULL};
+    *yes = 0;
+    for (int again = 1; again;) {
+        again = 0;
+        while (*p == ' ' || *p == ',' || *p == '-' || *p == ':')
+            p++;
+        for (const char *const *w = words; *w; w++) {
+            size_t n = strlen(*w);
+            if (strncasecmp(p, *w, n) == 0 && (p[n] == ',' || p[n] == ' ' || p[n] == '!')) {
+                *yes |= strcmp(*w, "yes") == 0 || strcmp(*w, "so") == 0 || strcmp(*w, "therefore") == 0 ||
+                        strcmp(*w, "thus") == 0 || strcmp(*w, "hence") == 0;
+                p += n;
+                again = 1;
+                break;
+            }
+        }
+    }
+    return p;
+}
+
+/* A sentence naming its answer before an affirmation: "X it is", "X is
+ * right", "X after all", "X fits best", "X is the correct answer"; the
+ * capitals before it into out. */
+static int affirmation(const char *sentence, char *out, size_t size)
+{
+    static const char *const tails[] = {" it is", " it must be", " is right", " is correct", " is the correct answer",
+                                        " is the right answer", " is the answer", " after all", " fits best",
+                                        " is the best fit", " seems most likely", " seems likely",
+                                        " is most likely", " is my answer", " is my final answer", " - yes",
+                                        " \xe2\x80\x94 yes", " \xe2\x80\x93 yes", " - that's it", " - that's right",
+                                        " - that works", ": yes", NULL};
+    int yes;
+    const char *s = skip_connectives(sentence, &yes);
+    for (const char *const *t = tails; *t; t++) {
+        const char *p = find_ci(s, *t);
+        if (p && p > s && (size_t)(p - s) < size && !isalpha((unsigned char)p[strlen(*t)])) {
+            snprintf(out, size, "%.*s", (int)(p - s), s);
+            return !has_lowercase(out);
+        }
+    }
+    return 0;
+}
+
+/* "ENTICE means to tempt - that's our answer!": the capitals opening a
+ * sentence that ends by calling it the answer, into out. */
+static int answer_named_after(const char *sentence, char *out, size_t size)
+{
+    static const char *const tails[] = {"that's our answer", "that's the answer", "that's my answer",
+                                        "that is the answer", "that is our answer", "which is the answer", NULL};
+    int yes;
+    const char *s = skip_connectives(sentence, &yes);
+    const char *end = s;
+    while (*end && (isupper((unsigned char)*end) || *end == ' ' || *end == '-' || *end == '\''))
+        end++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '-'))
+        end--;
+    if (end == s || (size_t)(end - s) >= size)
+        return 0;
+    size_t n = strcspn(s, ".?;");
+    for (const char *const *t = tails; *t; t++) {
+        const char *p = find_ci(s, *t);
+        if (p && (size_t)(p - s) < n) {
+            snprintf(out, size, "%.*s", (int)(end - s), s);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* "So the state is MAINE.": a sentence opening with a conclusion word and
+ * ending in capitals after " is ", " = " or " gives " that fit the
+ * enumeration; those into out. */
+static int concluding_sentence(const char *sentence, char *out, size_t size, int want)
+{
+    static const char *const leads[] = {"so ", "therefore", "thus", "hence", "which means", NULL};
+    static const char *const links[] = {" is ", " = ", " gives ", " makes ", " be ", NULL};
+    int opens = 0;
+    for (const char *const *l = leads; *l; l++)
+        opens |= starts_ci(sentence, *l);
+    if (!opens)
+        return 0;
+    size_t len = strcspn(sentence, "?");
+    if (sentence[len] == '?')
+        return 0;
+    for (const char *p = sentence + len; p > sentence; p--)
+        for (const char *const *k = links; *k; k++)
+            if (strncmp(p, *k, strlen(*k)) == 0) {
+                const char *x = p + strlen(*k);
+                size_t n = strcspn(x, ".!,;");
+                if (n == 0 || n >= size)
+                    return 0;
+                snprintf(out, size, "%.*s", (int)n, x);
+                return !has_lowercase(out) && (want <= 0 || fits(out, want)); /* not a component: "= TING" */
+            }
+    return 0;
+}
+
+/* "\boxed{X}", "\boxed{\text{X}}" (LaTeX, as DeepSeek and Qwen answer):
+ * X into out. */
+static int boxed(const char *line, char *out, size_t size)
+{
+    const char *p = strstr(line, "\\boxed{");
+    if (!p)
+        return 0;
+    p += 7;
+    size_t n = 0;
+    for (int depth = 1; *p && depth > 0 && n + 1 < size; p++) {
+        if (*p == '{') {
+            depth++;
+        } else if (*p == '}') {
+            depth--;
+        } else if (*p == '\\') {
+            while (isalpha((unsigned char)p[1]))
+                p++; /* \text, \mathrm: the command, not its text */
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+    return n > 0;
+}
+
+/* "That's my final answer." alone on line i: the answer is the line
+ * before it ("1. PIRANHA"), when that is one in capitals; into out. */
+static int answer_on_line_before(const struct work *w, int i, const char *norm, char *out, size_t size)
+{
+    static const char *const lines[] = {"that's my final answer", "that's my answer", "that is my final answer",
+                                        "that is my answer", "that's the answer", "that is the answer",
+                                        "that's it", "final answer", NULL};
+    char buf[LINE_MAX];
+    snprintf(buf, sizeof buf, "%s", norm);
+    size_t len = strlen(buf);
+    while (len && (buf[len - 1] == '.' || buf[len - 1] == '!' || buf[len - 1] == '*'))
+        buf[--len] = '\0';
+    int match = 0;
+    for (const char *const *l = lines; *l && !match; l++)
+        match = strcasecmp(buf, *l) == 0;
+    if (!match || i == 0)
+        return 0;
+    const char *prev = w->lines[i - 1];
+    while (isdigit((unsigned char)*prev))
+        prev++;
+    if (prev != w->lines[i - 1] && (*prev == '.' || *prev == ')'))
+        prev++;
+    prev = skip_bullets(prev);
+    return clean_candidate(prev, out, size, 0) == CLEAN_OK && !has_lowercase(out);
+}
+
+/* In a reply longer than a line, with a known enumeration, does text fit
+ * it? Weak commitments in reasoning name components too. */
+static int fits_strictly(const struct work *w, const char *text)
+{
+    return w->all == 1 || w->want <= 0 || fits(text, w->want);
+}
+
+/* The commitments after the phrases of markers in line i. mode: 0
+ * personal; 1 must fit in a longer reply, in capitals there or when
+ * quoted ("must be \"ant-eater\"" quotes the clue); 2 capitals, and must
+ * fit in a longer reply. */
+static void scan_marker_list(struct work *w, int i, const char *norm, const char *const *markers, int mode)
+{
+    char text[EVAL_ANSWER_MAX];
+    for (const char *const *m = markers; *m; m++) {
+        size_t n = strlen(*m);
+        for (const char *p = norm; (p = find_ci(p, *m)) != NULL; p += n) {
+            if ((p > norm && isalpha((unsigned char)p[-1])) || isalpha((unsigned char)p[n]))
+                continue;
+            const char *rest = skip_filler(p + n);
+            if (starts_ci(rest, "a ") || starts_ci(rest, "an "))
+                rest = skip_space(strchr(rest, ' ')); /* "It's a piranha." */
+            if (starts_ci(rest, "not") || starts_ci(rest, "n't") || hedged(sentence_start(norm, p, 0), p))
+                continue;
+            enum clean cl = clean_candidate(rest, text, sizeof text, 1);
+            int lower_ok = fits(text, w->want) &&
+                           (mode == 0 || (mode == 1 && w->all == 1 && !quote_at((const unsigned char *)rest)));
+            if (cl == CLEAN_NOT || (has_lowercase(text) && !lower_ok) || (mode > 0 && !fits_strictly(w, text)) ||
+                is_prose(text, w->want))
+                continue;
+            long col = rest - norm;
+            enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX + col);
+            if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
+                drop = EVAL_DROP_HEDGE;
+            add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop);
+        }
+    }
+}
+
+/* Commitments in sentences of line i (sentence_markers, affirmation,
+ * concluding_sentence, ...) at column from or later; how many. */
+static int scan_sentences(struct work *w, int i, const char *norm, long from)
+{
+    char text[EVAL_ANSWER_MAX], inner[LINE_MAX];
+    int first = w->nc;
+    /* In a bullet ("- ", "* ", "• "), "it's X" and "that gives X" are steps
+     * of the reasoning; a line in bold is no bullet. */
+    const char *l = w->lines[i];
+    int bullet = ((l[0] == '-' || l[0] == '*') && l[1] == ' ') || strncmp(l, "\xe2\x80\xa2", 3) == 0;
+    scan_marker_list(w, i, norm, sentence_markers, 0);
+    if (!bullet) {
+        scan_marker_list(w, i, norm, sentence_markers_fit, 1);
+        scan_marker_list(w, i, norm, sentence_markers_caps, 2);
+    }
+    /* Each sentence, the line's first too ("So X after all."); a bounded
+     * number, as a hostile line can be all commas. */
+    int sentences = 0;
+    for (const char *p = norm; *p && sentences < 64; p++) {
+        if (p != norm && !((p[0] == '.' || p[0] == '?' || p[0] == '!' || p[0] == ';' || p[0] == ',' ||
+                            (p[0] == '-' && p > norm && p[-1] == ' ')) &&
+                           p[1] == ' '))
+            continue;
+        const char *s = p == norm ? p : p + 2;
+        int yes, found = 0;
+        sentences++;
+        const char *body = skip_connectives(s, &yes);
+        const char *lead = p == norm ? NULL : conclusion_at(s); /* "... Reconsidering: X." */
+        if (lead) {
+            snprintf(inner, sizeof inner, "%.*s", (int)strcspn(lead, ".!?;,"), lead);
+            found = !has_lowercase(inner) && fits_strictly(w, inner) && lead[strlen(inner)] != '?';
+        }
+        if (!found && ((affirmation(s, inner, sizeof inner) && fits_strictly(w, inner)) ||
+                       concluding_sentence(s, inner, sizeof inner, w->want) ||
+                       (answer_named_after(s, inner, sizeof inner) && fits_strictly(w, inner))))
+            found = 1;
+        else if (!found && yes && body > s) {
+            snprintf(inner, sizeof inner, "%.*s", (int)strcspn(body, ".!?;,"), body);
+            found = body[strlen(inner)] != '?' && !has_lowercase(inner) && fits_strictly(w, inner);
+        }
+        if (!found)
+            continue;
+        enum clean cl = clean_candidate(inner, text, sizeof text, 0);
+        if (cl == CLEAN_NOT)
+            continue;
+        long col = s - norm;
+        enum eval_drop drop = drop_of(w, cl, (long)i * LINE_MAX + col);
+        if (drop == EVAL_KEPT && !choose_alternative(text, w->want))
+            drop = EVAL_DROP_HEDGE;
+        add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop);
+    }
+    /* In reading order: the last commitment wins. */
+    for (int a = first + 1; a < w->nc; a++)
+        for (int b = a; b > first && w->c[b - 1].pos > w->c[b].pos; b--) {
+            struct cand t = w->c[b];
+            w->c[b] = w->c[b - 1];
+            w->c[b - 1] = t;
+        }
+    /* Only what follows from: before it, the line's answer marker decided. */
+    int keep = first;
+    for (int k = first; k < w->nc; k++)
+        if (w->c[k].pos >= (long)i * LINE_MAX + from)
+            w->c[keep++] = w->c[k];
+    w->nc = keep;
+    return keep - first;
 }
 
 /* Finds the candidates and revisions of line i; sets *consumed when the
@@ -774,6 +1171,16 @@ static void scan_line(struct work *w, int i, int *consumed)
     long inline_rev = inline_withdrawal(line);
     if (inline_rev > 0)
         add_rev(w, (long)i * LINE_MAX + inline_rev, 1);
+
+    /* \boxed{X}: the answer, whatever surrounds it. */
+    if (boxed(line, norm, sizeof norm)) {
+        enum clean cl = clean_candidate(norm, text, sizeof text, 1);
+        if (cl != CLEAN_NOT) {
+            long col = strstr(line, "\\boxed{") - line;
+            add_cand(w, i, col, EVAL_RULE_SENTENCE, text, drop_of(w, cl, (long)i * LINE_MAX + col));
+            return;
+        }
+    }
 
     /* Answer markers, in markup-free text. */
     snprintf(norm, sizeof norm, "%s", line);
@@ -804,8 +1211,12 @@ static void scan_line(struct work *w, int i, int *consumed)
             drop = EVAL_DROP_HEDGE;
         add_cand(w, at, col, EVAL_RULE_ANSWER_IS, text, drop);
     }
-    if (markers)
+    if (markers) {
+        /* "The answer is X. No wait, it's Y.": commitments after the last marker's. */
+        if (w->nc > 0 && w->c[w->nc - 1].line == i)
+            scan_sentences(w, i, norm, w->c[w->nc - 1].pos - (long)i * LINE_MAX + 1);
         return;
+    }
     char inner[LINE_MAX];
     if (answer_before(norm, inner, sizeof inner)) {
         enum clean cl = clean_candidate(inner, text, sizeof text, 0);
@@ -819,6 +1230,12 @@ static void scan_line(struct work *w, int i, int *consumed)
             return;
         }
     }
+    if (answer_on_line_before(w, i, norm, text, sizeof text)) {
+        add_cand(w, i, 0, EVAL_RULE_SENTENCE, text, EVAL_KEPT);
+        return;
+    }
+    if (scan_sentences(w, i, norm, 0))
+        return;
 
     /* A line all in bold, or a heading: explicit, when it reads as an answer. */
     int bold = is_bold_line(line, inner, sizeof inner);
@@ -835,7 +1252,25 @@ static void scan_line(struct work *w, int i, int *consumed)
 
     /* A bare answer line: not a bullet, a numbered item or a quotation;
      * or a conclusion in capitals ("So: X", "-> X"). */
+    /* The last line deriving the answer: "T' + ROUSSEAU -> TROUSSEAU",
+     * "OIL + CLOT + H = OILCLOTH", when what it derives is in capitals and
+     * fits (mid-reasoning, derivations give components and fodder). */
+    if (i == w->n - 1 && !conclusion_at(line)) {
+        const char *derived = NULL;
+        static const char *const arrows[] = {"\xe2\x86\x92", "->", "=>", " = ", NULL};
+        for (const char *const *a = arrows; *a; a++)
+            for (const char *p = line; (p = strstr(p, *a)) != NULL; p += strlen(*a))
+                if (!derived || p + strlen(*a) > derived)
+                    derived = p + strlen(*a);
+        if (derived && clean_candidate(derived, text, sizeof text, 0) == CLEAN_OK && !has_lowercase(text) &&
+            fits(text, w->want)) {
+            add_cand(w, i, derived - line, EVAL_RULE_FINAL_LINE, text, EVAL_KEPT);
+            return;
+        }
+    }
     const char *conclusion = conclusion_at(line);
+    if (line[0] == '>' && !has_lowercase(line) && !conclusion)
+        line = skip_space(line + 1); /* "> AARDVARK": a blockquote of the answer */
     if (!conclusion && (line[0] == '-' || line[0] == '*' || line[0] == '>' || quote_at((const unsigned char *)line) ||
                         (unsigned char)line[0] == 0xe2 || isdigit((unsigned char)line[0])))
         return;
@@ -860,7 +1295,10 @@ static void scan_line(struct work *w, int i, int *consumed)
     int short_first = i == 0 && words <= 4 && len && strchr(".:;", buf[len - 1]) == NULL;
     int shaped_last = i == w->n - 1 && len && strchr(":;", buf[len - 1]) == NULL &&
                       has_shape(text, w->enumeration);
-    if (has_lowercase(text) && (conclusion || (w->all != 1 && !short_first && !shaped_last)))
+    int shaped = has_shape(text, w->enumeration);
+    if (has_lowercase(text) && ((conclusion && !shaped) || (w->all != 1 && !short_first && !shaped_last)))
+        return;
+    if (w->all == 1 && sentence_not_answer(buf, text, w->want))
         return;
     enum eval_rule kind = w->all == 1            ? EVAL_RULE_WHOLE_REPLY
                           : i == 0               ? EVAL_RULE_FIRST_LINE
@@ -874,7 +1312,7 @@ static void scan_line(struct work *w, int i, int *consumed)
 
 static int explicit_kind(enum eval_rule k)
 {
-    return k == EVAL_RULE_ANSWER_IS || k == EVAL_RULE_BOLD || k == EVAL_RULE_HEADING;
+    return k == EVAL_RULE_ANSWER_IS || k == EVAL_RULE_BOLD || k == EVAL_RULE_HEADING || k == EVAL_RULE_SENTENCE;
 }
 
 /* A revision strictly between two positions: 2 strong, 1 weak, 0 none. */
@@ -932,7 +1370,7 @@ static void one_line_forms(struct work *w)
     }
     snprintf(buf, sizeof buf, "%s", w->lines[0]);
     remove_all(buf, ",");
-    if (clean_candidate(buf, text, sizeof text, 0) == CLEAN_OK)
+    if (clean_candidate(buf, text, sizeof text, 0) == CLEAN_OK && !sentence_not_answer(buf, text, w->want))
         add_cand(w, 0, 0, EVAL_RULE_WHOLE_REPLY, text, EVAL_KEPT);
 }
 

@@ -13,10 +13,16 @@
  *     its enumeration after an answer, a numbered list of clues, "+++++").
  *  2. Commitments are found line by line: an answer marker ("the answer
  *     is", "answer:", "final answer", "I'll go with", "X is the answer";
- *     the answer may be on the next line), a line that is all bold or a
- *     heading, and bare answer lines (the whole reply when it is one line;
+ *     the answer may be on the next line), \boxed{X}, a commitment in a
+ *     sentence ("I believe it's X", "I'm going with X", "That gives X",
+ *     "No, X is right", "X it is", "So X after all", "X? Yes!"; the
+ *     impersonal ones must fit the enumeration in a longer reply, and a
+ *     hedge before them, "maybe it's X", makes them none), a line that is
+ *     all bold or a heading, a last line deriving the answer ("OIL + CLOT
+ *     + H = OILCLOTH", fitting), and bare answer lines (the whole reply when it is one line;
  *     the first line; the final line; a line in capitals between; "So: X",
- *     "-> X", "X fits" count as the last kind). Quoted words, bullets, spellings
+ *     "-> X", "X fits" count as the last kind; a one-line sentence, "I'm not
+ *     sure.", is none). Quoted words, bullets, spellings
  *     (G-A-R-L-I-C) and prose after a marker ("the answer is an anagram of
  *     garlic oil") are never commitments. "X or Y" commits only when
  *     exactly one fits the enumeration.
@@ -61,6 +67,7 @@ enum eval_rule {
     EVAL_RULE_BOLD,          /* "bold": a line all in bold */
     EVAL_RULE_HEADING,       /* "heading": a markdown heading */
     EVAL_RULE_REVISION,      /* "revision": the commitment after the reply revised an earlier one */
+    EVAL_RULE_SENTENCE,      /* "sentence": a commitment in a sentence ("it's X", "No, X is right", \boxed{X}) */
     EVAL_RULE_COUNT
 };
 

@@ -255,6 +255,39 @@ static void test_alternatives_and_first_lines(void **state)
     expect_verdict("Let me think.\n\nThe wordplay", "(3,5)", "LET ME", "no_answer");
 }
 
+/* Issue 15: commitments in sentences, as reasoning models make them. */
+static void test_sentences(void **state)
+{
+    (void)state;
+    expect("I believe it's STING.", "(5)", "STING", "sentence");
+    expect("i think it's sting", "(5)", "STING", "sentence");
+    expect("Hmm, maybe \"OTTER\"... Actually, I'm confident: OTTER", "(5)", "OTTER", "sentence");
+    expect("The answer is STING, because the clue is a double definition.\nWait, actually it might be SWEEP. No, "
+           "STING is right.",
+           "(5)", "STING", "sentence");
+    expect("The answer is STING.\n\nWait, could it be SWEEP? No.\n\nSTING it is.", "(5)", "STING", NULL);
+    expect("STING\n\nWait, what about SWIPE? No - a theft.\n\nSo STING after all.", "(5)", "STING", NULL);
+    expect("The answer is SWEEP. No wait, it's STING.", "(5)", "STING", "revision");
+    expect("Small = S, cry = WEEP.\n\n$\\boxed{SWEEP}$", "(5)", "SWEEP", "sentence");
+    expect("**Final Answer**\n\\boxed{\\text{ICE CREAM}}", "(3,5)", "ICE CREAM", "sentence");
+    expect("PANGOLIN? No.\nANTBEAR? Too short.\nAARDVARK? Yes!", "(8)", "AARDVARK", NULL);
+    /* Hedged, negated, quoted or a step of the reasoning: none. */
+    expect("Could be OTTER or OTTAR... maybe it's OTTER? I'm not sure.", "(5)", NULL, "none");
+    expect("The answer has 5 letters. It's not SWEEP and it's not STEEP.", "(5)", NULL, "none");
+    expect("It's either TENOR or TONER - both fit.", "(5)", NULL, "none");
+    expect("The definition must be \"ant-eater\". I need to check the wordplay", "(8)", NULL, "none");
+    expect("ICE\n    *   \"diamonds\" = ICE\n    *   so it's ENT + ICE? That gives ENTICE", "(6)", NULL, "none");
+    expect("Tree = ENT.\n\nSo it's TEES reversed, that gives SEET", "(6)", NULL, "none");
+    /* A one-line sentence is not an answer; a one-line phrase is. */
+    expect("I'm not sure.", "(5)", NULL, "none");
+    expect("Let me think. It's ABSENT plus something? I need", "(7)", NULL, "none");
+    expect("I'll bar", "(5)", "I'LL BAR", "whole-reply");
+    /* A withdrawal after a sentence commitment still withdraws it. */
+    expect("I'm going with NINNIES.\n\nHmm, that's not right either.", "(7)", NULL, "withdrawn");
+    expect("The answer is SEDUCE.\n\nHmm, that doesn't work with the wordplay. Let me check", "(6)", NULL,
+           "withdrawn");
+}
+
 static void test_check(void **state)
 {
     (void)state;
@@ -265,6 +298,58 @@ static void test_check(void **state)
     assert_false(eval_check("STAIRS", "STAIR"));
     assert_false(eval_check("", "STAIR"));
     assert_false(eval_check(NULL, "STAIR"));
+}
+
+/* Issue 15: replies written for the tests in the styles of reasoning
+ * models (tests/fixtures/extract/written.txt), labelled by hand. */
+static void test_written_replies(void **state)
+{
+    (void)state;
+    char *path = tu_path(getenv("CB_FIXTURES"), "extract/written.txt");
+    char *text = tu_read_file(path, NULL);
+    int records = 0, agree = 0, verdicts = 0;
+    char *p = strstr(text, "\n@@\t");
+    while (p) {
+        char *head = p + 1, *head_end = strchr(head, '\n');
+        assert_non_null(head_end);
+        *head_end = '\0';
+        char *next = strstr(head_end + 1, "\n@@\t");
+        char *reply = head_end + 1;
+        if (next)
+            *next = '\0';
+        char *fields[5] = {0};
+        int nf = 0;
+        for (char *save = NULL, *f = strtok_r(head + 3, "\t", &save); f && nf < 5; f = strtok_r(NULL, "\t", &save))
+            fields[nf++] = f;
+        if (nf != 4)
+            fail_msg("written.txt: bad record header %s", head);
+        const char *enumeration = fields[0], *label = fields[1], *solution = fields[2];
+        struct eval_extraction x;
+        eval_extract(reply, enumeration, &x);
+        char got[128], want[128];
+        int none = strcmp(label, "-") == 0;
+        letters_az(x.found ? x.answer : "", got, sizeof got);
+        letters_az(none ? "" : label, want, sizeof want);
+        int ok = none ? !x.found : x.found && strcmp(got, want) == 0;
+        const char *want_verdict = none ? "no_answer" : eval_check(label, solution) ? "correct" : "wrong";
+        int verdict_ok = strcmp(verdict(reply, enumeration, solution), want_verdict) == 0;
+        if (!ok || !verdict_ok)
+            fprintf(stderr, "  disagree with label (%s): label %s, extracted %s (%s)\n", fields[3], label,
+                    x.found ? x.answer : "none", eval_rule_name(x.rule));
+        records++;
+        agree += ok;
+        verdicts += verdict_ok;
+        p = next;
+        if (next)
+            *next = '\n';
+    }
+    fprintf(stderr, "written replies: %d/%d answers and %d/%d verdicts agree with the labels\n", agree, records,
+            verdicts, records);
+    free(text);
+    free(path);
+    assert_true(records >= 60);
+    assert_int_equal(agree, records);
+    assert_int_equal(verdicts, records);
 }
 
 struct label {
@@ -387,7 +472,9 @@ int main(void)
         cmocka_unit_test(test_run_on_transcripts),
         cmocka_unit_test(test_fragments),
         cmocka_unit_test(test_alternatives_and_first_lines),
+        cmocka_unit_test(test_sentences),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_written_replies),
         cmocka_unit_test(test_old_database_replies),
     };
     return cmocka_run_group_tests_name("eval/extract", tests, NULL, NULL);
