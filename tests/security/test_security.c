@@ -501,6 +501,28 @@ static void test_memory_bounded(void **state)
     r = raw(NULL, port, big, strlen(big), 20000);
     expect_status(&r, 413, "a 5 MB body to the SQL endpoint");
     reply_free(&r);
+    /* The Inngest route takes 5 MiB exactly, and not a byte more. */
+    big = "POST /api/inngest?fnId=x&stepId=step HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5242881\r\n\r\n";
+    r = raw(NULL, port, big, strlen(big), 20000);
+    expect_status(&r, 413, "a body of 5 MiB and one byte to /api/inngest");
+    reply_free(&r);
+    {
+        enum { EXACT = 5 * 1024 * 1024 };
+        char head[200];
+        int hl = snprintf(head, sizeof head,
+                          "POST /api/inngest?fnId=x&stepId=step HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Content-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", EXACT);
+        char *whole = malloc((size_t)hl + EXACT);
+        assert_non_null(whole);
+        memcpy(whole, head, (size_t)hl);
+        memset(whole + hl, ' ', EXACT);
+        r = raw(NULL, port, whole, (size_t)hl + EXACT, 60000);
+        free(whole);
+        if (r.status == 413 || r.status == 0)
+            fail_msg("a body of exactly 5 MiB to /api/inngest: HTTP %d (read whole, then judged by its signature)",
+                     r.status);
+        reply_free(&r);
+    }
     /* 200 connections posting 5 MB each to /api/inngest before any signature check. */
     enum { N = 200, BODY = 5000000 };
     struct rlimit rl;
