@@ -1161,18 +1161,12 @@ static void fire_due_crons(struct flow_engine *e, int64_t now, int at_start)
         const struct flow_function *fn = &e->fns[i];
         if (!fn->cron)
             continue;
-        struct db_result *r = NULL;
         struct err err = {{0}};
-        struct db *db = store_db(e->store);
-        if (db_query(db, &DB_STMT("SELECT last_fire FROM flow_schedules WHERE function_id = ?", db_text(fn->id)), &r,
-                     &err) < 0)
+        int64_t last;
+        if (store_flow_schedule_last(e->store, fn->id, &last, &err) < 0)
             continue;
-        int64_t last = r->nrows ? db_result_int(r, 0, 0) : -1;
-        db_result_free(r);
         if (last < 0) { /* a fresh schedule has no missed fires */
-            struct db_stmt s = DB_STMT("INSERT OR IGNORE INTO flow_schedules (function_id, cron, last_fire) VALUES (?, ?, ?)",
-                                       db_text(fn->id), db_text(fn->cron), db_int(now));
-            db_batch(db, &s, 1, NULL, &err);
+            store_flow_schedule_init(e->store, fn->id, fn->cron, now, &err);
             continue;
         }
         int64_t next = cron_next(&e->crons[i], last);
@@ -1193,9 +1187,7 @@ static void fire_due_crons(struct flow_engine *e, int64_t now, int at_start)
         struct store_flow_new_run nr = {run_id, fn->id, NULL, fn->concurrency, NULL, NULL};
         int duplicate;
         if (store_flow_send(e->store, id, "inngest/scheduled.timer", text, now, &nr, 1, &duplicate, &err) == 0) {
-            struct db_stmt s = DB_STMT("UPDATE flow_schedules SET last_fire = ?, cron = ? WHERE function_id = ?",
-                                       db_int(now), db_text(fn->cron), db_text(fn->id));
-            db_batch(db, &s, 1, NULL, &err);
+            store_flow_schedule_fired(e->store, fn->id, fn->cron, now, &err);
             log_info("cron: %s fired (%s)", fn->id, iso);
         }
         free(text);
@@ -1255,14 +1247,9 @@ int flow_engine_drain(struct flow_engine *e, int64_t timeout_ms, struct err *err
             return -1;
         if (rc == 0) {
             /* Nothing runnable now: done unless something sleeps briefly. */
-            struct db_result *r = NULL;
-            if (db_query(store_db(e->store),
-                         &DB_STMT("SELECT min(ready_at) FROM flow_runs WHERE status IN ('queued', 'sleeping', 'waiting')\n"
-                                  "  AND function_id IN (SELECT value FROM json_each(?))", db_text(e->functions_json)),
-                         &r, err) < 0)
+            int64_t next;
+            if (store_flow_next_ready(e->store, e->functions_json, &next, err) < 0)
                 return -1;
-            int64_t next = db_result_is_null(r, 0, 0) ? -1 : db_result_int(r, 0, 0);
-            db_result_free(r);
             if (next < 0 || next > deadline)
                 return 0;
             utc_sleep_ms(next - now_ms() > e->opts.poll_ms ? e->opts.poll_ms : next - now_ms());

@@ -452,6 +452,49 @@ int store_flow_active_runs(struct store *store, const char *functions_json, int6
     return 0;
 }
 
+static const char *const sql_schedule_last = "SELECT last_fire FROM flow_schedules WHERE function_id = ?";
+static const char *const sql_schedule_init =
+    "INSERT OR IGNORE INTO flow_schedules (function_id, cron, last_fire) VALUES (?, ?, ?)";
+static const char *const sql_schedule_fired =
+    "UPDATE flow_schedules SET last_fire = ?, cron = ? WHERE function_id = ?";
+
+int store_flow_schedule_last(struct store *store, const char *function_id, int64_t *last_fire, struct err *err)
+{
+    struct db_result *r = NULL;
+    if (db_query(store_db(store), &DB_STMT(sql_schedule_last, db_text(function_id)), &r, err) < 0)
+        return -1;
+    *last_fire = r->nrows ? db_result_int(r, 0, 0) : -1;
+    db_result_free(r);
+    return 0;
+}
+
+int store_flow_schedule_init(struct store *store, const char *function_id, const char *cron, int64_t now,
+                             struct err *err)
+{
+    struct db_stmt s = DB_STMT(sql_schedule_init, db_text(function_id), db_text(cron), db_int(now));
+    return db_batch(store_db(store), &s, 1, NULL, err);
+}
+
+int store_flow_schedule_fired(struct store *store, const char *function_id, const char *cron, int64_t now,
+                              struct err *err)
+{
+    struct db_stmt s = DB_STMT(sql_schedule_fired, db_int(now), db_text(cron), db_text(function_id));
+    return db_batch(store_db(store), &s, 1, NULL, err);
+}
+
+int store_flow_next_ready(struct store *store, const char *functions_json, int64_t *next, struct err *err)
+{
+    struct db_result *r = NULL;
+    if (db_query(store_db(store),
+                 &DB_STMT("SELECT min(ready_at) FROM flow_runs WHERE status IN ('queued', 'sleeping', 'waiting')\n"
+                          "  AND function_id IN (SELECT value FROM json_each(?))", db_text(functions_json)),
+                 &r, err) < 0)
+        return -1;
+    *next = db_result_is_null(r, 0, 0) ? -1 : db_result_int(r, 0, 0);
+    db_result_free(r);
+    return 0;
+}
+
 int store_run_progress(struct store *store, int64_t since_ms, char *out, size_t size, struct err *err)
 {
     struct db_result *runs = NULL, *totals = NULL;

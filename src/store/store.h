@@ -502,6 +502,22 @@ int store_flow_cancel_matching(struct store *store, const char *function_id, con
  * have not finished (queued, running, sleeping, waiting). */
 int store_flow_active_runs(struct store *store, const char *functions_json, int64_t *n, struct err *err);
 
+/* Cron schedules (flow_schedules), one row per function with a cron.
+ * store_flow_schedule_last: *last_fire is when the function last fired, -1
+ * when it has no row yet. store_flow_schedule_init: a fresh schedule, whose
+ * last fire is now (it has no missed fires); a row already there is kept.
+ * store_flow_schedule_fired: records a fire at now (and the current cron
+ * text). Each write is its own one-statement batch. */
+int store_flow_schedule_last(struct store *store, const char *function_id, int64_t *last_fire, struct err *err);
+int store_flow_schedule_init(struct store *store, const char *function_id, const char *cron, int64_t now,
+                             struct err *err);
+int store_flow_schedule_fired(struct store *store, const char *function_id, const char *cron, int64_t now,
+                              struct err *err);
+
+/* The earliest ready_at among the runs of functions_json (a JSON array of
+ * ids) that wait to run (queued, sleeping, waiting); *next is -1 when none. */
+int store_flow_next_ready(struct store *store, const char *functions_json, int64_t *next, struct err *err);
+
 /* One progress line for `run`, counting only the runs created at since_ms
  * or later (this run, not the database's history): runs per function (done
  * / all), their steps checkpointed, the evaluations their steps stored
