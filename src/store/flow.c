@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "store/internal.h"
 #include "store/store.h"
 
 static void copy(char *dst, size_t size, const char *src)

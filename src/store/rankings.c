@@ -5,6 +5,7 @@
 
 #include "rank/cluetype.h"
 #include "rank/rank.h"
+#include "store/internal.h"
 #include "store/store.h"
 #include "core/pct.h"
 

@@ -42,8 +42,16 @@ int store_open(const char *location, const struct store_open_opts *opts, struct 
 
 void store_close(struct store *store);
 
-/* The connection, for modules that run their queries through store/. */
-struct db *store_db(struct store *store);
+/* Where the database is (a file path or a URL, no token) and which
+ * backend serves it ("sqlite" or "remote"); owned by the store. */
+const char *store_location(const struct store *store);
+const char *store_backend(const struct store *store);
+
+/* A consistent copy of the database, while it stays in use, at path: the
+ * db layer's online backup (db_backup() in db.h: SQLite files only, never
+ * half a copy at path). */
+int store_backup(struct store *store, const char *path, const struct db_backup_opts *opts,
+                 struct db_backup_report *report, struct err *err);
 
 /* The version found at open time, updated by store_migrate(); 0 for an
  * empty database. */
