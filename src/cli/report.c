@@ -13,7 +13,7 @@ int report_rank(struct store *store, const char *from, FILE *out, struct err *er
     int ranked = 0, unranked = 0;
     for (size_t i = 0; i < w.nweeks; i++) {
         const struct store_rank_week *week = &w.weeks[i];
-        if (strcmp(week->status, "ranked") == 0) {
+        if (week->status && strcmp(week->status, "ranked") == 0) {
             ranked++;
             fprintf(out, "ranked      %s (%lld clues): %lld models ranked", week->week, (long long)week->clues,
                     (long long)week->models_ranked);
@@ -84,8 +84,9 @@ int report_run_summary(struct store *store, int64_t since_ms, char *out, size_t 
     for (size_t i = 0; i < s.nfailures; i++)
         ADD("failed: %s: %s\n", s.failures[i].function, s.failures[i].error ? s.failures[i].error : "");
     for (size_t i = 0; i < s.nweeks; i++) {
-        int ranked = strcmp(s.weeks[i].status, "ranked") == 0;
-        ADD("%s %s%s%s\n", s.weeks[i].week, s.weeks[i].status, ranked ? "" : ": ",
+        const char *status = s.weeks[i].status ? s.weeks[i].status : "";
+        int ranked = strcmp(status, "ranked") == 0;
+        ADD("%s %s%s%s\n", s.weeks[i].week, status, ranked ? "" : ": ",
             !ranked && s.weeks[i].reason ? s.weeks[i].reason : "");
     }
 #undef ADD
