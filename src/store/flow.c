@@ -531,11 +531,14 @@ int store_run_progress(struct store *store, int64_t since_ms, struct store_run_p
     struct db *db = store_db(store);
     int rc = -1;
     memset(out, 0, sizeof *out);
-    /* The evaluations are those of this run's eval-<clue> steps (their
-     * outputs hold the outcome and cost), not rows by time: evaluated_at has
-     * whole seconds only, and a run started just before would count. */
+    /* Functions in the order their first run was sent (rowid breaks a tie
+     * of the same millisecond). The evaluations are those of this run's
+     * eval-<clue> steps (their outputs hold the outcome and cost), not rows
+     * by time: evaluated_at has whole seconds only, and a run started just
+     * before would count. */
     if (db_query(db, &DB_STMT("SELECT function_id, sum(status = 'completed'), count(*), sum(status = 'failed')\n"
-                              "FROM flow_runs WHERE created_at >= ? GROUP BY function_id ORDER BY min(created_at)",
+                              "FROM flow_runs WHERE created_at >= ? GROUP BY function_id\n"
+                              "ORDER BY min(created_at), min(rowid)",
                               db_int(since_ms)),
                  &runs, err) < 0 ||
         db_query(db, &DB_STMT("SELECT (SELECT count(*) FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
@@ -590,11 +593,12 @@ int store_run_summary(struct store *store, int64_t since_ms, struct store_run_su
     memset(out, 0, sizeof *out);
     if (db_query(db, &DB_STMT("SELECT function_id, sum(status = 'completed'), sum(status = 'failed'),\n"
                               "       sum(status = 'cancelled'), count(*)\n"
-                              "FROM flow_runs WHERE created_at >= ? GROUP BY function_id ORDER BY min(created_at)",
+                              "FROM flow_runs WHERE created_at >= ? GROUP BY function_id\n"
+                              "ORDER BY min(created_at), min(rowid)",
                               db_int(since_ms)),
                  &runs, err) < 0 ||
         db_query(db, &DB_STMT("SELECT function_id, error FROM flow_runs WHERE created_at >= ? AND status = 'failed'\n"
-                              "ORDER BY created_at LIMIT 20", db_int(since_ms)),
+                              "ORDER BY created_at, rowid LIMIT 20", db_int(since_ms)),
                  &fails, err) < 0 ||
         db_query(db, &DB_SQL("SELECT week_id, status, reason FROM week_status ORDER BY week_id"), &weeks, err) < 0)
         goto out;
