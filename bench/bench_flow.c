@@ -27,6 +27,7 @@
 
 #include "db/db.h"
 #include "flow/flow.h"
+#include "store/internal.h"
 #include "store/store.h"
 
 #define STEPS_PER_LENGTH 2000 /* steps timed per run length */

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/pipeline_env.h"
+#include "cli/report.h"
 #include "core/utc.h"
 #include "store/store.h"
 
@@ -75,7 +76,7 @@ int cmd_backfill(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     if (json_array_size(json_object_get(out, "stopped")))
         printf("; stopped in %zu", json_array_size(json_object_get(out, "stopped")));
     printf("; rankings recomputed from %s\n", json_string_value(json_array_get(w, 0)));
-    if (store_rank_report(store, json_string_value(json_array_get(w, 0)), stdout, &err) < 0) {
+    if (report_rank(store, json_string_value(json_array_get(w, 0)), stdout, &err) < 0) {
         json_decref(out);
         goto done;
     }

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/pipeline_env.h"
+#include "cli/report.h"
 #include "core/log.h"
 #include "core/utc.h"
 #include "eval/client.h"
@@ -183,7 +184,7 @@ static void report_rankings(struct store *store, const char *week, int64_t since
                 rank = &runs[i];
     if (rank && strcmp(rank->status, "completed") == 0) {
         printf("rankings recomputed from %s:\n", week);
-        if (store_rank_report(store, week, stdout, &err) < 0)
+        if (report_rank(store, week, stdout, &err) < 0)
             printf("  (cannot show them: %s)\n", err.msg);
     } else if (rank) {
         printf("rankings NOT recomputed: %s; `cryptic-bench rank --week %s` recomputes them\n",

@@ -57,7 +57,7 @@ static int keep_copy(struct store *store, const char *location, int from, struct
                             "init-db again", copy);
     struct db_backup_opts bopts = {0};
     struct db_backup_report report = {0};
-    if (db_backup(store_db(store), copy, &bopts, &report, err) < 0)
+    if (store_backup(store, copy, &bopts, &report, err) < 0)
         return err_prefix(err, "cannot keep a copy before the upgrade (nothing was changed)");
     printf("  kept a copy of schema version %d: %s (%.1f MB)\n", from, copy, (double)report.bytes / 1e6);
     return 0;
@@ -92,14 +92,14 @@ int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
         goto out;
     int from = store_schema_version(store);
     if (from == STORE_SCHEMA_VERSION)
-        printf("database %s (%s): schema version %d, up to date\n", db_location(store_db(store)),
-               db_backend(store_db(store)), from);
+        printf("database %s (%s): schema version %d, up to date\n", store_location(store),
+               store_backend(store), from);
     else if (from == 0)
-        printf("database %s (%s): creating schema version %d\n", db_location(store_db(store)),
-               db_backend(store_db(store)), STORE_SCHEMA_VERSION);
+        printf("database %s (%s): creating schema version %d\n", store_location(store),
+               store_backend(store), STORE_SCHEMA_VERSION);
     else
-        printf("database %s (%s): upgrading from schema version %d to %d\n", db_location(store_db(store)),
-               db_backend(store_db(store)), from, STORE_SCHEMA_VERSION);
+        printf("database %s (%s): upgrading from schema version %d to %d\n", store_location(store),
+               store_backend(store), from, STORE_SCHEMA_VERSION);
     if (from != 0 && from != STORE_SCHEMA_VERSION && keep_copy(store, location, from, &err) < 0)
         goto out;
     if (store_migrate(store, from == 0 ? NULL : print_migration, NULL, &err) < 0)

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/pipeline_env.h"
+#include "cli/report.h"
 #include "core/log.h"
 #include "core/utc.h"
 #include "flow/flow.h"
@@ -25,7 +26,7 @@ static void tick(void *ctx)
     struct progress *p = ctx;
     char line[512];
     struct err err = {{0}};
-    if (store_run_progress(p->store, p->since_ms, line, sizeof line, &err) < 0 || strcmp(line, p->last) == 0)
+    if (report_run_progress(p->store, p->since_ms, line, sizeof line, &err) < 0 || strcmp(line, p->last) == 0)
         return;
     snprintf(p->last, sizeof p->last, "%s", line);
     if (p->tty && log_get_level() >= LOG_INFO) {
@@ -81,7 +82,7 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
         goto out;
     char summary[4096];
     int failed = 0;
-    if (store_run_summary(flow_engine_store(engine), started, summary, sizeof summary, &failed, &err) < 0)
+    if (report_run_summary(flow_engine_store(engine), started, summary, sizeof summary, &failed, &err) < 0)
         goto out;
     printf("%s", summary);
     if (failed) {

@@ -37,9 +37,9 @@ int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
 
     if (json) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:s?, s:s?, s:s}",
-                              "database", db_location(store_db(store)),
+                              "database", store_location(store),
                               "database_from", ctx->config.db_source,
-                              "backend", db_backend(store_db(store)),
+                              "backend", store_backend(store),
                               "schema_version", version,
                               "binary_schema_version", STORE_SCHEMA_VERSION,
                               "schema_current", version == STORE_SCHEMA_VERSION,
@@ -60,8 +60,8 @@ int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
         printf("\n");
         json_decref(o);
     } else {
-        printf("database:         %s (%s, from %s)\n", db_location(store_db(store)),
-               db_backend(store_db(store)), ctx->config.db_source);
+        printf("database:         %s (%s, from %s)\n", store_location(store),
+               store_backend(store), ctx->config.db_source);
         printf("schema version:   %d (%s)\n", version, version_note(version));
         printf("puzzles:          %lld\n", (long long)st.puzzles);
         printf("clues:            %lld\n", (long long)st.clues);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/report.h"
 #include "core/utc.h"
 
 long pipeline_env_long(const char *name, long fallback)
@@ -172,7 +173,7 @@ int pipeline_env_rank(struct cli_ctx *ctx, const char *week, struct err *err)
         err_set(err, "%s", run.error ? run.error : run.status);
         goto done;
     }
-    if (store_rank_report(store, week, stdout, err) < 0)
+    if (report_rank(store, week, stdout, err) < 0)
         goto done;
     rc = 0;
 done:

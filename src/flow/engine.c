@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -628,13 +629,11 @@ static int checkpoint_run_step(struct flow_ctx *ctx, struct pending *p, int *pro
     return rc;
 }
 
-/* Executes the pending steps of a round; returns 1 when a step finished
- * (the body should replay now), 0 when all that is left waits. */
-static int execute_pending(struct flow_ctx *ctx, struct err *err)
+/* Runs the round's run steps, in parallel batches of parallel_steps, and
+ * checkpoints each; *progressed set when one finished. */
+static int execute_run_steps(struct flow_ctx *ctx, int *progressed, struct err *err)
 {
     struct flow_engine *e = ctx->engine;
-    int progressed = 0;
-    /* Run steps in parallel, in batches of parallel_steps. */
     size_t batch[64];
     size_t limit = e->opts.parallel_steps < 64 ? (size_t)e->opts.parallel_steps : 64;
     for (size_t next = 0; next < ctx->npending;) {
@@ -655,12 +654,126 @@ static int execute_pending(struct flow_ctx *ctx, struct err *err)
         for (size_t k = 0; k < nbatch; k++)
             if (started[k])
                 pthread_join(threads[k], NULL);
-        for (size_t k = 0; k < nbatch; k++) {
-            int rc = checkpoint_run_step(ctx, &ctx->pending[batch[k]], &progressed, err);
-            if (rc < 0)
+        for (size_t k = 0; k < nbatch; k++)
+            if (checkpoint_run_step(ctx, &ctx->pending[batch[k]], progressed, err) < 0)
                 return -1;
-        }
     }
+    return 0;
+}
+
+/* Marks a step done now with output (borrowed until it is put). */
+static void step_done(struct store_flow_step *s, char *output, int *progressed)
+{
+    snprintf(s->status, sizeof s->status, "done");
+    s->output = output;
+    s->ended_at = now_ms();
+    *progressed = 1;
+}
+
+/* The executors of the other kinds: each fills in s (its hash, name,
+ * kind, seq and start already set) and checkpoints it; *progressed set
+ * when the step finished. -1 when a checkpoint or a send failed. */
+
+static int execute_sleep(struct flow_ctx *ctx, const struct pending *p, struct store_flow_step *s, int *progressed,
+                         struct err *err)
+{
+    if (p->until <= now_ms()) {
+        step_done(s, "null", progressed);
+    } else {
+        snprintf(s->status, sizeof s->status, "sleeping");
+        s->wake_at = p->until;
+        block_until(ctx, p->until, 0);
+    }
+    return put(ctx, s, err);
+}
+
+static int execute_send(struct flow_ctx *ctx, const struct pending *p, struct store_flow_step *s, int *progressed,
+                        struct err *err)
+{
+    char *text = NULL;
+    json_t *ids = json_array();
+    int rc = send_events(ctx->engine, p->payload, ids, err);
+    if (rc == 0) {
+        json_t *result = json_pack("{s:O}", "ids", ids);
+        text = json_dumps(result, JSON_COMPACT);
+        json_decref(result);
+        step_done(s, text, progressed);
+        rc = put(ctx, s, err);
+    }
+    json_decref(ids);
+    free(text);
+    return rc;
+}
+
+static int execute_invoke(struct flow_ctx *ctx, const struct pending *p, struct store_flow_step *s, int *progressed,
+                          struct err *err)
+{
+    struct flow_engine *e = ctx->engine;
+    const struct flow_function *child = find_function(e, p->target);
+    if (!child) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "invoke: no function %s", p->target);
+        snprintf(s->status, sizeof s->status, "failed");
+        s->error = msg;
+        s->ended_at = now_ms();
+        *progressed = 1;
+        return put(ctx, s, err);
+    }
+    /* The child's event: {"name": "inngest/function.invoked", "data": data}; its id ties it
+     * to this step so a replay never starts a second child. */
+    char event_id[128], run_id[40];
+    snprintf(event_id, sizeof event_id, "invoke-%s-%s", ctx->run->id, p->hash);
+    new_id(run_id);
+    json_t *ev = json_pack("{s:s, s:s, s:O, s:I}", "id", event_id, "name", "inngest/function.invoked",
+                           "data", p->payload, "ts", (json_int_t)now_ms());
+    char *text = json_dumps(ev, JSON_COMPACT);
+    json_decref(ev);
+    json_t *child_event = json_loads(text, 0, NULL);
+    char *key = child->concurrency_key && child_event ? flow_field_text(child_event, child->concurrency_key) : NULL;
+    json_decref(child_event);
+    struct store_flow_new_run nr = {run_id, child->id, key, child->concurrency, ctx->run->id, p->hash};
+    int duplicate;
+    /* The step first (waiting), then the child: a child that finishes at once finds it. */
+    snprintf(s->status, sizeof s->status, "waiting");
+    s->output = NULL;
+    int rc = put(ctx, s, err);
+    if (rc == 0)
+        rc = store_flow_send(e->store, event_id, "inngest/function.invoked", text, now_ms(), &nr, 1, &duplicate,
+                             err);
+    free(key);
+    free(text);
+    if (rc < 0)
+        return -1;
+    block_until(ctx, FAR_FUTURE, 1);
+    return 0;
+}
+
+static int execute_wait(struct flow_ctx *ctx, const struct pending *p, struct store_flow_step *s, int *progressed,
+                        struct err *err)
+{
+    if (p->until == 0) { /* timed out */
+        step_done(s, "null", progressed);
+        struct store_flow_step *old = find_step(ctx, p->hash, NULL);
+        if (old)
+            s->seq = old->seq;
+    } else {
+        snprintf(s->status, sizeof s->status, "waiting");
+        s->wake_at = p->until;
+        s->wait_event = p->target;
+        s->wait_field = p->field;
+        s->wait_value = p->value;
+        block_until(ctx, p->until, 1);
+    }
+    return put(ctx, s, err);
+}
+
+/* Executes the pending steps of a round; returns 1 when a step finished
+ * (the body should replay now), 0 when all that is left waits. */
+static int execute_pending(struct flow_ctx *ctx, struct err *err)
+{
+    int progressed = 0;
+    if (execute_run_steps(ctx, &progressed, err) < 0)
+        return -1;
     /* The other kinds, in order. */
     for (size_t i = 0; i < ctx->npending; i++) {
         struct pending *p = &ctx->pending[i];
@@ -673,103 +786,23 @@ static int execute_pending(struct flow_ctx *ctx, struct err *err)
         s.seq = ctx->seq++;
         s.started_at = now_ms();
         s.attempts = 1;
-        char *text = NULL;
-        json_t *ids = NULL;
         int rc = 0;
         switch (p->kind) {
         case STEP_SLEEP:
-            if (p->until <= now_ms()) {
-                snprintf(s.status, sizeof s.status, "done");
-                s.output = "null";
-                s.ended_at = now_ms();
-                progressed = 1;
-            } else {
-                snprintf(s.status, sizeof s.status, "sleeping");
-                s.wake_at = p->until;
-                block_until(ctx, p->until, 0);
-            }
+            rc = execute_sleep(ctx, p, &s, &progressed, err);
             break;
         case STEP_SEND:
-            ids = json_array();
-            rc = send_events(e, p->payload, ids, err);
-            if (rc == 0) {
-                snprintf(s.status, sizeof s.status, "done");
-                json_t *result = json_pack("{s:O}", "ids", ids);
-                text = json_dumps(result, JSON_COMPACT);
-                json_decref(result);
-                s.output = text;
-                s.ended_at = now_ms();
-                progressed = 1;
-            }
-            json_decref(ids);
+            rc = execute_send(ctx, p, &s, &progressed, err);
             break;
-        case STEP_INVOKE: {
-            const struct flow_function *child = find_function(e, p->target);
-            if (!child) {
-                snprintf(s.status, sizeof s.status, "failed");
-                char msg[300];
-                snprintf(msg, sizeof msg, "invoke: no function %s", p->target);
-                s.error = msg;
-                s.ended_at = now_ms();
-                progressed = 1;
-                rc = put(ctx, &s, err);
-                free(text);
-                if (rc < 0)
-                    return -1;
-                continue;
-            }
-            /* The child's event: {"name": "inngest/function.invoked", "data": data}; its id ties it
-             * to this step so a replay never starts a second child. */
-            char event_id[128], run_id[40];
-            snprintf(event_id, sizeof event_id, "invoke-%s-%s", ctx->run->id, p->hash);
-            new_id(run_id);
-            json_t *ev = json_pack("{s:s, s:s, s:O, s:I}", "id", event_id, "name", "inngest/function.invoked",
-                                   "data", p->payload, "ts", (json_int_t)now_ms());
-            text = json_dumps(ev, JSON_COMPACT);
-            json_decref(ev);
-            json_t *child_event = json_loads(text, 0, NULL);
-            char *key = child->concurrency_key && child_event ? flow_field_text(child_event, child->concurrency_key) : NULL;
-            json_decref(child_event);
-            struct store_flow_new_run nr = {run_id, child->id, key, child->concurrency, ctx->run->id, p->hash};
-            int duplicate;
-            /* The step first (waiting), then the child: a child that finishes at once finds it. */
-            snprintf(s.status, sizeof s.status, "waiting");
-            s.output = NULL;
-            rc = put(ctx, &s, err);
-            if (rc == 0)
-                rc = store_flow_send(e->store, event_id, "inngest/function.invoked", text, now_ms(), &nr, 1,
-                                     &duplicate, err);
-            free(key);
-            free(text);
-            if (rc < 0)
-                return -1;
-            block_until(ctx, FAR_FUTURE, 1);
-            continue;
-        }
+        case STEP_INVOKE:
+            rc = execute_invoke(ctx, p, &s, &progressed, err);
+            break;
         case STEP_WAIT:
-            if (p->until == 0) { /* timed out */
-                snprintf(s.status, sizeof s.status, "done");
-                s.output = "null";
-                s.ended_at = now_ms();
-                progressed = 1;
-                struct store_flow_step *old = find_step(ctx, p->hash, NULL);
-                if (old)
-                    s.seq = old->seq;
-            } else {
-                snprintf(s.status, sizeof s.status, "waiting");
-                s.wake_at = p->until;
-                s.wait_event = p->target;
-                s.wait_field = p->field;
-                s.wait_value = p->value;
-                block_until(ctx, p->until, 1);
-            }
+            rc = execute_wait(ctx, p, &s, &progressed, err);
             break;
-        default:
+        case STEP_RUN:
             break;
         }
-        if (rc == 0)
-            rc = put(ctx, &s, err);
-        free(text);
         if (rc < 0)
             return -1;
     }
@@ -860,6 +893,20 @@ static int load_steps(struct flow_ctx *ctx, struct err *err)
     return 0;
 }
 
+/* Ends the claimed run as failed, with a message of its own (not a
+ * step's): the run's release, as every such end in process_run. */
+static int fail_run(struct flow_ctx *ctx, struct err *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_run(struct flow_ctx *ctx, struct err *err, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return store_flow_run_release(ctx->engine->store, ctx->run, ctx->holder, "failed", now_ms(), NULL, msg,
+                                  now_ms(), err);
+}
+
 /* Replays a claimed run until it finishes or only waiting is left. */
 static int process_run(struct flow_engine *e, struct store_flow_run *run, const char *holder, struct err *err)
 {
@@ -891,9 +938,7 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, const 
         }
         round_clear(&ctx);
         if ((int)ctx.nsteps > e->opts.max_steps) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "the run exceeded %d steps", e->opts.max_steps);
-            rc = store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL, msg, now_ms(), err);
+            rc = fail_run(&ctx, err, "the run exceeded %d steps", e->opts.max_steps);
             break;
         }
         int result = fn->body(&ctx, ctx.event, fn->user);
@@ -919,14 +964,11 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, const 
             break;
         }
         if (ctx.nsteps + ctx.npending > (size_t)e->opts.max_steps) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "the run exceeded %d steps", e->opts.max_steps);
-            rc = store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL, msg, now_ms(), err);
+            rc = fail_run(&ctx, err, "the run exceeded %d steps", e->opts.max_steps);
             break;
         }
         if (ctx.npending == 0 && !ctx.blocked) {
-            rc = store_flow_run_release(e->store, run, holder, "failed", now_ms(), NULL,
-                                        "the body yielded with no step pending", now_ms(), err);
+            rc = fail_run(&ctx, err, "the body yielded with no step pending");
             break;
         }
         int progressed = execute_pending(&ctx, err);
@@ -1161,18 +1203,12 @@ static void fire_due_crons(struct flow_engine *e, int64_t now, int at_start)
         const struct flow_function *fn = &e->fns[i];
         if (!fn->cron)
             continue;
-        struct db_result *r = NULL;
         struct err err = {{0}};
-        struct db *db = store_db(e->store);
-        if (db_query(db, &DB_STMT("SELECT last_fire FROM flow_schedules WHERE function_id = ?", db_text(fn->id)), &r,
-                     &err) < 0)
+        int64_t last;
+        if (store_flow_schedule_last(e->store, fn->id, &last, &err) < 0)
             continue;
-        int64_t last = r->nrows ? db_result_int(r, 0, 0) : -1;
-        db_result_free(r);
         if (last < 0) { /* a fresh schedule has no missed fires */
-            struct db_stmt s = DB_STMT("INSERT OR IGNORE INTO flow_schedules (function_id, cron, last_fire) VALUES (?, ?, ?)",
-                                       db_text(fn->id), db_text(fn->cron), db_int(now));
-            db_batch(db, &s, 1, NULL, &err);
+            store_flow_schedule_init(e->store, fn->id, fn->cron, now, &err);
             continue;
         }
         int64_t next = cron_next(&e->crons[i], last);
@@ -1193,9 +1229,7 @@ static void fire_due_crons(struct flow_engine *e, int64_t now, int at_start)
         struct store_flow_new_run nr = {run_id, fn->id, NULL, fn->concurrency, NULL, NULL};
         int duplicate;
         if (store_flow_send(e->store, id, "inngest/scheduled.timer", text, now, &nr, 1, &duplicate, &err) == 0) {
-            struct db_stmt s = DB_STMT("UPDATE flow_schedules SET last_fire = ?, cron = ? WHERE function_id = ?",
-                                       db_int(now), db_text(fn->cron), db_text(fn->id));
-            db_batch(db, &s, 1, NULL, &err);
+            store_flow_schedule_fired(e->store, fn->id, fn->cron, now, &err);
             log_info("cron: %s fired (%s)", fn->id, iso);
         }
         free(text);
@@ -1255,14 +1289,9 @@ int flow_engine_drain(struct flow_engine *e, int64_t timeout_ms, struct err *err
             return -1;
         if (rc == 0) {
             /* Nothing runnable now: done unless something sleeps briefly. */
-            struct db_result *r = NULL;
-            if (db_query(store_db(e->store),
-                         &DB_STMT("SELECT min(ready_at) FROM flow_runs WHERE status IN ('queued', 'sleeping', 'waiting')\n"
-                                  "  AND function_id IN (SELECT value FROM json_each(?))", db_text(e->functions_json)),
-                         &r, err) < 0)
+            int64_t next;
+            if (store_flow_next_ready(e->store, e->functions_json, &next, err) < 0)
                 return -1;
-            int64_t next = db_result_is_null(r, 0, 0) ? -1 : db_result_int(r, 0, 0);
-            db_result_free(r);
             if (next < 0 || next > deadline)
                 return 0;
             utc_sleep_ms(next - now_ms() > e->opts.poll_ms ? e->opts.poll_ms : next - now_ms());

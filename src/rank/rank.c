@@ -155,36 +155,69 @@ static int cmp_week(const void *a, const void *b)
     return strcmp(((const struct rank_week_in *)a)->week, ((const struct rank_week_in *)b)->week);
 }
 
-/* Ranking order within a week: accuracy (exactly, by cross-multiplying),
- * then display name, then id. qsort has no context argument, so the
- * comparators find the names here; rank_compute is not re-entrant. */
-static const struct rank_input *sort_input;
+/* qsort has no context argument (qsort_r is not C11), and the orders
+ * below need the input's display names: a merge sort that passes one, so
+ * no file-static state and rank_compute is re-entrant. Stable; tmp holds n
+ * elements. */
+typedef int (*cmp_ctx_fn)(const void *a, const void *b, const void *ctx);
 
+static void merge_sort(char *a, char *tmp, size_t n, size_t size, cmp_ctx_fn cmp, const void *ctx)
+{
+    if (n < 2)
+        return;
+    size_t h = n / 2, i = 0, j = h, k = 0;
+    merge_sort(a, tmp, h, size, cmp, ctx);
+    merge_sort(a + h * size, tmp, n - h, size, cmp, ctx);
+    while (i < h && j < n) {
+        if (cmp(a + j * size, a + i * size, ctx) < 0)
+            memcpy(tmp + k++ * size, a + j++ * size, size);
+        else
+            memcpy(tmp + k++ * size, a + i++ * size, size);
+    }
+    memcpy(tmp + k * size, a + i * size, (h - i) * size); /* what is left of the right half is in place */
+    k += h - i;
+    memcpy(a, tmp, k * size);
+}
+
+static int sort_ctx(void *base, size_t n, size_t size, cmp_ctx_fn cmp, const void *ctx, struct err *err)
+{
+    if (n < 2)
+        return 0;
+    char *tmp = malloc(n * size);
+    if (!tmp)
+        return err_set(err, "out of memory");
+    merge_sort(base, tmp, n, size, cmp, ctx);
+    free(tmp);
+    return 0;
+}
+
+/* Ranking order within a week: accuracy (exactly, by cross-multiplying),
+ * then display name (ctx: the rank_input), then id. */
 static int better(const struct rank_row *a, const struct rank_row *b)
 {
     int64_t l = (int64_t)a->correct * b->total, r = (int64_t)b->correct * a->total;
     return (l > r) - (l < r);
 }
 
-static int cmp_rows(const void *pa, const void *pb)
+static int cmp_rows(const void *pa, const void *pb, const void *ctx)
 {
     const struct rank_row *a = pa, *b = pb;
     int c = better(b, a);
     if (c)
         return c;
-    c = strcmp(name_of(sort_input, a->model_id), name_of(sort_input, b->model_id));
+    c = strcmp(name_of(ctx, a->model_id), name_of(ctx, b->model_id));
     if (c)
         return c;
     return (a->model_id > b->model_id) - (a->model_id < b->model_id);
 }
 
-static int cmp_alltime(const void *pa, const void *pb)
+static int cmp_alltime(const void *pa, const void *pb, const void *ctx)
 {
     const struct rank_alltime *a = pa, *b = pb;
     int64_t l = (int64_t)a->correct * b->total, r = (int64_t)b->correct * a->total;
     if (l != r)
         return l < r ? 1 : -1;
-    int c = strcmp(name_of(sort_input, a->model_id), name_of(sort_input, b->model_id));
+    int c = strcmp(name_of(ctx, a->model_id), name_of(ctx, b->model_id));
     return c ? c : (a->model_id > b->model_id) - (a->model_id < b->model_id);
 }
 
@@ -512,7 +545,6 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
         states[i].id = in->models[i].id;
         states[i].tenure = -1;
     }
-    sort_input = in;
     for (size_t w = 0; w < in->nweeks; w++) {
         const struct rank_week_in *week = &weeks[w];
         struct rank_week_status *st = &out->weeks[out->nweeks++];
@@ -571,7 +603,8 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
         }
         snprintf(st->reason, sizeof st->reason, "%s: %zu of %d models complete", week->week, n, models);
         struct rank_row *rows = &out->rows[first_row];
-        qsort(rows, n, sizeof *rows, cmp_rows);
+        if (sort_ctx(rows, n, sizeof *rows, cmp_rows, in, err) < 0)
+            goto out;
         for (size_t i = 0; i < n; i++)
             rows[i].rank = i > 0 && better(&rows[i], &rows[i - 1]) == 0 ? rows[i - 1].rank : (int)i + 1;
         /* Ranges from the week's answers (weeks and answers share an order). */
@@ -652,7 +685,8 @@ int rank_compute(const struct rank_input *in, struct rank_output *out, struct er
         rank_wilson(a.correct, a.total, &a.ci_low, &a.ci_high);
         out->alltime[out->nalltime++] = a;
     }
-    qsort(out->alltime, out->nalltime, sizeof *out->alltime, cmp_alltime);
+    if (sort_ctx(out->alltime, out->nalltime, sizeof *out->alltime, cmp_alltime, in, err) < 0)
+        goto out;
     for (size_t i = 0; i < out->nalltime; i++) {
         const struct rank_alltime *a = &out->alltime[i], *p = i ? &out->alltime[i - 1] : NULL;
         out->alltime[i].rank = p && (int64_t)a->correct * p->total == (int64_t)p->correct * a->total

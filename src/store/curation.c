@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/internal.h"
 #include "store/store.h"
 
 static const char *const sql_puzzles =

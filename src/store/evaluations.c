@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "store/internal.h"
 #include "store/store.h"
 
 static const char *const sql_week_clues =

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "store/internal.h"
 #include "store/store.h"
 
 /* Weeks with clues, oldest first (the files' order). */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "store/internal.h"
 #include "store/store.h"
 
 static void copy(char *dst, size_t size, const char *src)
@@ -452,15 +453,92 @@ int store_flow_active_runs(struct store *store, const char *functions_json, int6
     return 0;
 }
 
-int store_run_progress(struct store *store, int64_t since_ms, char *out, size_t size, struct err *err)
+static const char *const sql_schedule_last = "SELECT last_fire FROM flow_schedules WHERE function_id = ?";
+static const char *const sql_schedule_init =
+    "INSERT OR IGNORE INTO flow_schedules (function_id, cron, last_fire) VALUES (?, ?, ?)";
+static const char *const sql_schedule_fired =
+    "UPDATE flow_schedules SET last_fire = ?, cron = ? WHERE function_id = ?";
+
+int store_flow_schedule_last(struct store *store, const char *function_id, int64_t *last_fire, struct err *err)
+{
+    struct db_result *r = NULL;
+    if (db_query(store_db(store), &DB_STMT(sql_schedule_last, db_text(function_id)), &r, err) < 0)
+        return -1;
+    *last_fire = r->nrows ? db_result_int(r, 0, 0) : -1;
+    db_result_free(r);
+    return 0;
+}
+
+int store_flow_schedule_init(struct store *store, const char *function_id, const char *cron, int64_t now,
+                             struct err *err)
+{
+    struct db_stmt s = DB_STMT(sql_schedule_init, db_text(function_id), db_text(cron), db_int(now));
+    return db_batch(store_db(store), &s, 1, NULL, err);
+}
+
+int store_flow_schedule_fired(struct store *store, const char *function_id, const char *cron, int64_t now,
+                              struct err *err)
+{
+    struct db_stmt s = DB_STMT(sql_schedule_fired, db_int(now), db_text(cron), db_text(function_id));
+    return db_batch(store_db(store), &s, 1, NULL, err);
+}
+
+int store_flow_next_ready(struct store *store, const char *functions_json, int64_t *next, struct err *err)
+{
+    struct db_result *r = NULL;
+    if (db_query(store_db(store),
+                 &DB_STMT("SELECT min(ready_at) FROM flow_runs WHERE status IN ('queued', 'sleeping', 'waiting')\n"
+                          "  AND function_id IN (SELECT value FROM json_each(?))", db_text(functions_json)),
+                 &r, err) < 0)
+        return -1;
+    *next = db_result_is_null(r, 0, 0) ? -1 : db_result_int(r, 0, 0);
+    db_result_free(r);
+    return 0;
+}
+
+static void read_counts(const struct db_result *r, struct store_run_count *out, int summary)
+{
+    for (size_t i = 0; i < r->nrows; i++) {
+        out[i].function = str_dup_or_null(db_result_text(r, i, 0));
+        out[i].completed = db_result_int(r, i, 1);
+        if (summary) {
+            out[i].failed = db_result_int(r, i, 2);
+            out[i].cancelled = db_result_int(r, i, 3);
+            out[i].runs = db_result_int(r, i, 4);
+        } else {
+            out[i].runs = db_result_int(r, i, 2);
+            out[i].failed = db_result_int(r, i, 3);
+        }
+    }
+}
+
+static void free_counts(struct store_run_count *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(c[i].function);
+    free(c);
+}
+
+void store_run_progress_free(struct store_run_progress *p)
+{
+    free_counts(p->functions, p->nfunctions);
+    memset(p, 0, sizeof *p);
+}
+
+int store_run_progress(struct store *store, int64_t since_ms, struct store_run_progress *out, struct err *err)
 {
     struct db_result *runs = NULL, *totals = NULL;
     struct db *db = store_db(store);
-    /* The evaluations are those of this run's eval-<clue> steps (their
-     * outputs hold the outcome and cost), not rows by time: evaluated_at has
-     * whole seconds only, and a run started just before would count. */
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    /* Functions in the order their first run was sent (rowid breaks a tie
+     * of the same millisecond). The evaluations are those of this run's
+     * eval-<clue> steps (their outputs hold the outcome and cost), not rows
+     * by time: evaluated_at has whole seconds only, and a run started just
+     * before would count. */
     if (db_query(db, &DB_STMT("SELECT function_id, sum(status = 'completed'), count(*), sum(status = 'failed')\n"
-                              "FROM flow_runs WHERE created_at >= ? GROUP BY function_id ORDER BY min(created_at)",
+                              "FROM flow_runs WHERE created_at >= ? GROUP BY function_id\n"
+                              "ORDER BY min(created_at), min(rowid)",
                               db_int(since_ms)),
                  &runs, err) < 0 ||
         db_query(db, &DB_STMT("SELECT (SELECT count(*) FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
@@ -471,72 +549,85 @@ int store_run_progress(struct store *store, int64_t since_ms, char *out, size_t 
                               "WHERE r.created_at >= ?1 AND r.function_id = 'evaluate-model' AND s.status = 'done'\n"
                               "  AND s.name LIKE 'eval-%'",
                               db_int(since_ms)),
-                 &totals, err) < 0) {
-        db_result_free(runs);
-        return -1;
+                 &totals, err) < 0)
+        goto out;
+    if (runs->nrows && !(out->functions = calloc(runs->nrows, sizeof *out->functions))) {
+        err_set(err, "out of memory");
+        goto out;
     }
-    size_t used = 0;
-    int n = snprintf(out, size, "runs:");
-    used = n > 0 ? (size_t)n : 0;
-    for (size_t i = 0; i < runs->nrows && used < size; i++) {
-        n = snprintf(out + used, size - used, " %s %lld/%lld%s", db_result_text(runs, i, 0),
-                     (long long)db_result_int(runs, i, 1), (long long)db_result_int(runs, i, 2),
-                     db_result_int(runs, i, 3) ? " (failures)" : "");
-        if (n > 0)
-            used += (size_t)n;
-    }
-    if (used < size)
-        snprintf(out + used, size - used, "; %lld steps done; %lld evaluations (%lld errors); cost $%.4f",
-                 (long long)db_result_int(totals, 0, 0), (long long)db_result_int(totals, 0, 1),
-                 (long long)db_result_int(totals, 0, 2), db_result_real(totals, 0, 3));
+    out->nfunctions = runs->nrows;
+    read_counts(runs, out->functions, 0);
+    out->steps_done = db_result_int(totals, 0, 0);
+    out->evaluations = db_result_int(totals, 0, 1);
+    out->evaluation_errors = db_result_int(totals, 0, 2);
+    out->cost = db_result_real(totals, 0, 3);
+    rc = 0;
+out:
     db_result_free(runs);
     db_result_free(totals);
-    return 0;
+    return rc;
 }
 
-int store_run_summary(struct store *store, int64_t since_ms, char *out, size_t size, int *failed,
-                      struct err *err)
+void store_run_summary_free(struct store_run_summary *s)
+{
+    free_counts(s->functions, s->nfunctions);
+    for (size_t i = 0; i < s->nfailures; i++) {
+        free(s->failures[i].function);
+        free(s->failures[i].error);
+    }
+    free(s->failures);
+    for (size_t i = 0; i < s->nweeks; i++) {
+        free(s->weeks[i].week);
+        free(s->weeks[i].status);
+        free(s->weeks[i].reason);
+    }
+    free(s->weeks);
+    memset(s, 0, sizeof *s);
+}
+
+int store_run_summary(struct store *store, int64_t since_ms, struct store_run_summary *out, struct err *err)
 {
     struct db_result *runs = NULL, *fails = NULL, *weeks = NULL;
     struct db *db = store_db(store);
-    *failed = 0;
+    int rc = -1;
+    memset(out, 0, sizeof *out);
     if (db_query(db, &DB_STMT("SELECT function_id, sum(status = 'completed'), sum(status = 'failed'),\n"
                               "       sum(status = 'cancelled'), count(*)\n"
-                              "FROM flow_runs WHERE created_at >= ? GROUP BY function_id ORDER BY min(created_at)",
+                              "FROM flow_runs WHERE created_at >= ? GROUP BY function_id\n"
+                              "ORDER BY min(created_at), min(rowid)",
                               db_int(since_ms)),
                  &runs, err) < 0 ||
         db_query(db, &DB_STMT("SELECT function_id, error FROM flow_runs WHERE created_at >= ? AND status = 'failed'\n"
-                              "ORDER BY created_at LIMIT 20", db_int(since_ms)),
+                              "ORDER BY created_at, rowid LIMIT 20", db_int(since_ms)),
                  &fails, err) < 0 ||
-        db_query(db, &DB_SQL("SELECT week_id, status, reason FROM week_status ORDER BY week_id"), &weeks, err) < 0) {
-        db_result_free(runs);
-        db_result_free(fails);
-        return -1;
+        db_query(db, &DB_SQL("SELECT week_id, status, reason FROM week_status ORDER BY week_id"), &weeks, err) < 0)
+        goto out;
+    if ((runs->nrows && !(out->functions = calloc(runs->nrows, sizeof *out->functions))) ||
+        (fails->nrows && !(out->failures = calloc(fails->nrows, sizeof *out->failures))) ||
+        (weeks->nrows && !(out->weeks = calloc(weeks->nrows, sizeof *out->weeks)))) {
+        store_run_summary_free(out);
+        err_set(err, "out of memory");
+        goto out;
     }
-    size_t used = 0;
-#define ADD(...)                                                                  \
-    do {                                                                          \
-        int n_ = used < size ? snprintf(out + used, size - used, __VA_ARGS__) : 0; \
-        if (n_ > 0)                                                               \
-            used += (size_t)n_ < size - used ? (size_t)n_ : size - used - 1;      \
-    } while (0)
-    ADD("%-20s %9s %6s %9s\n", "FUNCTION", "COMPLETED", "FAILED", "CANCELLED");
-    for (size_t i = 0; i < runs->nrows; i++) {
-        ADD("%-20s %9lld %6lld %9lld\n", db_result_text(runs, i, 0), (long long)db_result_int(runs, i, 1),
-            (long long)db_result_int(runs, i, 2), (long long)db_result_int(runs, i, 3));
-        *failed += (int)db_result_int(runs, i, 2);
+    out->nfunctions = runs->nrows;
+    read_counts(runs, out->functions, 1);
+    out->nfailures = fails->nrows;
+    for (size_t i = 0; i < fails->nrows; i++) {
+        out->failures[i].function = str_dup_or_null(db_result_text(fails, i, 0));
+        out->failures[i].error = str_dup_or_null(db_result_text(fails, i, 1));
     }
-    for (size_t i = 0; i < fails->nrows; i++)
-        ADD("failed: %s: %s\n", db_result_text(fails, i, 0), db_result_text(fails, i, 1) ? db_result_text(fails, i, 1) : "");
-    for (size_t i = 0; i < weeks->nrows; i++)
-        ADD("%s %s%s%s\n", db_result_text(weeks, i, 0), db_result_text(weeks, i, 1),
-            strcmp(db_result_text(weeks, i, 1), "ranked") ? ": " : "",
-            strcmp(db_result_text(weeks, i, 1), "ranked") && db_result_text(weeks, i, 2) ? db_result_text(weeks, i, 2) : "");
-#undef ADD
+    out->nweeks = weeks->nrows;
+    for (size_t i = 0; i < weeks->nrows; i++) {
+        out->weeks[i].week = str_dup_or_null(db_result_text(weeks, i, 0));
+        out->weeks[i].status = str_dup_or_null(db_result_text(weeks, i, 1));
+        out->weeks[i].reason = str_dup_or_null(db_result_text(weeks, i, 2));
+    }
+    rc = 0;
+out:
     db_result_free(runs);
     db_result_free(fails);
     db_result_free(weeks);
-    return 0;
+    return rc;
 }
 
 int store_flow_run_by_event(struct store *store, const char *function_id, const char *event_id,

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/internal.h"
 #include "store/store.h"
 
 const int64_t store_metrics_bucket_ms[STORE_METRICS_BUCKETS] = {

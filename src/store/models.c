@@ -5,6 +5,7 @@
 
 #include "core/buf.h"
 #include "core/str.h"
+#include "store/internal.h"
 #include "store/store.h"
 
 static const char *const sql_list =

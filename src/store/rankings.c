@@ -3,10 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "rank/cluetype.h"
 #include "rank/rank.h"
+#include "store/internal.h"
 #include "store/store.h"
-#include "core/pct.h"
 
 /* Only clues that count: not in a quarantined puzzle, not excluded. A week
  * whose every clue is out still appears, with none. */
@@ -581,10 +582,28 @@ out:
     return rc;
 }
 
-int store_rank_report(struct store *store, const char *from, FILE *out, struct err *err)
+void store_rank_weeks_free(struct store_rank_weeks *w)
+{
+    for (size_t i = 0; i < w->nweeks; i++) {
+        free(w->weeks[i].week);
+        free(w->weeks[i].status);
+        free(w->weeks[i].reason);
+    }
+    free(w->weeks);
+    for (size_t i = 0; i < w->nincomplete; i++) {
+        free(w->incomplete[i].week);
+        free(w->incomplete[i].model);
+    }
+    free(w->incomplete);
+    memset(w, 0, sizeof *w);
+}
+
+int store_rank_weeks(struct store *store, const char *from, struct store_rank_weeks *out, struct err *err)
 {
     struct db_result *weeks = NULL, *inc = NULL;
     struct db *db = store_db(store);
+    int rc = -1;
+    memset(out, 0, sizeof *out);
     if (db_query(db, &DB_STMT("SELECT week_id, status, reason, clue_count, models_ranked FROM week_status\n"
                               "WHERE ? IS NULL OR week_id >= ? ORDER BY week_id", db_text(from), db_text(from)),
                  &weeks, err) < 0 ||
@@ -593,34 +612,34 @@ int store_rank_report(struct store *store, const char *from, FILE *out, struct e
                               "WHERE (? IS NULL OR w.week_id >= ?) AND NOT EXISTS (SELECT 1 FROM weekly_rankings r\n"
                               "  WHERE r.week_id = w.week_id AND r.model_id = w.model_id)\n"
                               "ORDER BY w.week_id, w.model_id", db_text(from), db_text(from)),
-                 &inc, err) < 0) {
-        db_result_free(weeks);
-        return -1;
+                 &inc, err) < 0)
+        goto out;
+    if ((weeks->nrows && !(out->weeks = calloc(weeks->nrows, sizeof *out->weeks))) ||
+        (inc->nrows && !(out->incomplete = calloc(inc->nrows, sizeof *out->incomplete)))) {
+        store_rank_weeks_free(out);
+        err_set(err, "out of memory");
+        goto out;
     }
-    int ranked = 0, unranked = 0;
+    out->nweeks = weeks->nrows;
     for (size_t i = 0; i < weeks->nrows; i++) {
-        const char *week = db_result_text(weeks, i, 0);
-        if (strcmp(db_result_text(weeks, i, 1), "ranked") == 0) {
-            ranked++;
-            fprintf(out, "ranked      %s (%lld clues): %lld models ranked", week, (long long)db_result_int(weeks, i, 3),
-                    (long long)db_result_int(weeks, i, 4));
-            int first = 1;
-            for (size_t k = 0; k < inc->nrows; k++) {
-                if (strcmp(db_result_text(inc, k, 0), week) != 0)
-                    continue;
-                fprintf(out, "%s%s %.1f%% (%lld errors)", first ? "; incomplete: " : ", ", db_result_text(inc, k, 1),
-                        pct_round1(db_result_real(inc, k, 2)), (long long)db_result_int(inc, k, 3));
-                first = 0;
-            }
-            fprintf(out, "\n");
-        } else {
-            unranked++;
-            fprintf(out, "no ranking  %s\n", db_result_text(weeks, i, 2) ? db_result_text(weeks, i, 2) : week);
-        }
+        struct store_rank_week *w = &out->weeks[i];
+        w->week = str_dup_or_null(db_result_text(weeks, i, 0));
+        w->status = str_dup_or_null(db_result_text(weeks, i, 1));
+        w->reason = str_dup_or_null(db_result_text(weeks, i, 2));
+        w->clues = db_result_int(weeks, i, 3);
+        w->models_ranked = db_result_int(weeks, i, 4);
     }
-    fprintf(out, "%d weeks ranked, %d without a ranking%s\n", ranked, unranked,
-            from ? " (this week and later; earlier weeks kept)" : "");
+    out->nincomplete = inc->nrows;
+    for (size_t k = 0; k < inc->nrows; k++) {
+        struct store_rank_incomplete *m = &out->incomplete[k];
+        m->week = str_dup_or_null(db_result_text(inc, k, 0));
+        m->model = str_dup_or_null(db_result_text(inc, k, 1));
+        m->coverage = db_result_real(inc, k, 2);
+        m->errors = db_result_int(inc, k, 3);
+    }
+    rc = 0;
+out:
     db_result_free(weeks);
     db_result_free(inc);
-    return 0;
+    return rc;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/internal.h"
 #include "store/store.h"
 
 /* One row per post URL: a later rejection updates the reason and counts

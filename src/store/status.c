@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/internal.h"
 #include "store/store.h"
 
 /* Only columns of the old schema, so this reads a version 1 file too. */

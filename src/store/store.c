@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "store/internal.h"
 #include "store/migrations.h"
 
 struct store {
@@ -109,6 +110,22 @@ void store_close(struct store *store)
 struct db *store_db(struct store *store)
 {
     return store->db;
+}
+
+const char *store_location(const struct store *store)
+{
+    return db_location(store->db);
+}
+
+const char *store_backend(const struct store *store)
+{
+    return db_backend(store->db);
+}
+
+int store_backup(struct store *store, const char *path, const struct db_backup_opts *opts,
+                 struct db_backup_report *report, struct err *err)
+{
+    return db_backup(store->db, path, opts, report, err);
 }
 
 int store_schema_version(const struct store *store)

@@ -13,7 +13,6 @@
 #define CB_STORE_STORE_H
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include "core/err.h"
 #include "db/db.h"
@@ -42,8 +41,16 @@ int store_open(const char *location, const struct store_open_opts *opts, struct 
 
 void store_close(struct store *store);
 
-/* The connection, for modules that run their queries through store/. */
-struct db *store_db(struct store *store);
+/* Where the database is (a file path or a URL, no token) and which
+ * backend serves it ("sqlite" or "remote"); owned by the store. */
+const char *store_location(const struct store *store);
+const char *store_backend(const struct store *store);
+
+/* A consistent copy of the database, while it stays in use, at path: the
+ * db layer's online backup (db_backup() in db.h: SQLite files only, never
+ * half a copy at path). */
+int store_backup(struct store *store, const char *path, const struct db_backup_opts *opts,
+                 struct db_backup_report *report, struct err *err);
 
 /* The version found at open time, updated by store_migrate(); 0 for an
  * empty database. */
@@ -312,10 +319,28 @@ void store_rank_input_free(struct rank_input *in);
 int store_rank_write(struct store *store, const struct rank_output *out, const char *from_week,
                      struct err *err);
 
-/* Prints what `rank` reports, from the stored tables: per week (from_week
- * on, or all) "ranked ... N models ranked; incomplete: ..." or "no ranking
- * <reason>", and a count line. */
-int store_rank_report(struct store *store, const char *from_week, FILE *out, struct err *err);
+/* What `rank` reports, from the stored tables (from_week on, or all):
+ * every week's status, and in the ranked weeks the models left out of the
+ * ranking (coverage below the threshold). Owns its strings; release with
+ * store_rank_weeks_free(). */
+struct store_rank_week {
+    char *week, *status; /* week_status: "ranked" or why not */
+    char *reason;        /* why the week has no ranking, or NULL */
+    int64_t clues, models_ranked;
+};
+struct store_rank_incomplete {
+    char *week, *model;  /* model: its display name */
+    double coverage;     /* percent of the week's clues answered */
+    int64_t errors;
+};
+struct store_rank_weeks {
+    struct store_rank_week *weeks;            /* by week */
+    size_t nweeks;
+    struct store_rank_incomplete *incomplete; /* by week, then model id */
+    size_t nincomplete;
+};
+int store_rank_weeks(struct store *store, const char *from_week, struct store_rank_weeks *out, struct err *err);
+void store_rank_weeks_free(struct store_rank_weeks *w);
 
 /* The newest week with status "ranked" ("" when none), into out[16]. */
 int store_newest_ranked_week(struct store *store, char out[16], struct err *err);
@@ -502,17 +527,57 @@ int store_flow_cancel_matching(struct store *store, const char *function_id, con
  * have not finished (queued, running, sleeping, waiting). */
 int store_flow_active_runs(struct store *store, const char *functions_json, int64_t *n, struct err *err);
 
-/* One progress line for `run`, counting only the runs created at since_ms
- * or later (this run, not the database's history): runs per function (done
- * / all), their steps checkpointed, the evaluations their steps stored
- * (errors), and the cost. */
-int store_run_progress(struct store *store, int64_t since_ms, char *out, size_t size, struct err *err);
+/* Cron schedules (flow_schedules), one row per function with a cron.
+ * store_flow_schedule_last: *last_fire is when the function last fired, -1
+ * when it has no row yet. store_flow_schedule_init: a fresh schedule, whose
+ * last fire is now (it has no missed fires); a row already there is kept.
+ * store_flow_schedule_fired: records a fire at now (and the current cron
+ * text). Each write is its own one-statement batch. */
+int store_flow_schedule_last(struct store *store, const char *function_id, int64_t *last_fire, struct err *err);
+int store_flow_schedule_init(struct store *store, const char *function_id, const char *cron, int64_t now,
+                             struct err *err);
+int store_flow_schedule_fired(struct store *store, const char *function_id, const char *cron, int64_t now,
+                              struct err *err);
 
-/* The summary of the runs created since since_ms: per function how many
- * completed and failed (with the failures' errors), and the weeks ranked.
- * *failed counts failed runs. */
-int store_run_summary(struct store *store, int64_t since_ms, char *out, size_t size, int *failed,
-                      struct err *err);
+/* The earliest ready_at among the runs of functions_json (a JSON array of
+ * ids) that wait to run (queued, sleeping, waiting); *next is -1 when none. */
+int store_flow_next_ready(struct store *store, const char *functions_json, int64_t *next, struct err *err);
+
+/* Runs of one function created since a time (see below). */
+struct store_run_count {
+    char *function;                       /* flow_runs.function_id */
+    int64_t completed, failed, cancelled; /* cancelled: store_run_summary only (0 in progress) */
+    int64_t runs;                         /* every run, whatever its status */
+};
+
+/* What `run` shows while it works, counting only the runs created at
+ * since_ms or later (this run, not the database's history): runs per
+ * function (oldest first), their steps checkpointed, the evaluations their
+ * eval-<clue> steps stored (errors among them), and the cost. Owns its
+ * strings; release with store_run_progress_free(). */
+struct store_run_progress {
+    struct store_run_count *functions;
+    size_t nfunctions;
+    int64_t steps_done, evaluations, evaluation_errors;
+    double cost; /* US dollars */
+};
+int store_run_progress(struct store *store, int64_t since_ms, struct store_run_progress *out, struct err *err);
+void store_run_progress_free(struct store_run_progress *p);
+
+/* The outcome of the runs created since since_ms: per function how many
+ * completed, failed and were cancelled; the first 20 failures (oldest
+ * first, error may be NULL); and every week's status (reason may be NULL).
+ * Owns its strings; release with store_run_summary_free(). */
+struct store_run_summary {
+    struct store_run_count *functions;
+    size_t nfunctions;
+    struct { char *function, *error; } *failures;
+    size_t nfailures;
+    struct { char *week, *status, *reason; } *weeks;
+    size_t nweeks;
+};
+int store_run_summary(struct store *store, int64_t since_ms, struct store_run_summary *out, struct err *err);
+void store_run_summary_free(struct store_run_summary *s);
 
 /* Listing and control for `runs`. */
 int store_flow_runs_list(struct store *store, int limit, struct store_flow_run **out, size_t *n,

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/report.h"
 #include "core/utc.h"
 #include "flow/cron.h"
 #include "flow/flow.h"
@@ -1317,14 +1318,14 @@ static void test_run_summary_and_progress(void **state)
     char text[2048];
     int failed = -1;
     struct err err = {{0}};
-    assert_int_equal(store_run_summary(flow_engine_store(e), 0, text, sizeof text, &failed, &err), 0);
+    assert_int_equal(report_run_summary(flow_engine_store(e), 0, text, sizeof text, &failed, &err), 0);
     assert_int_equal(failed, 2);
     tu_assert_contains(text, "FUNCTION             COMPLETED FAILED CANCELLED\n");
     tu_assert_contains(text, "three                        1      0         0\n");
     tu_assert_contains(text, "doomed                       0      2         0\n");
     tu_assert_contains(text, "napper                       0      0         1\n");
     tu_assert_contains(text, "failed: doomed: nothing to do here\n");
-    assert_int_equal(store_run_progress(flow_engine_store(e), 0, text, sizeof text, &err), 0);
+    assert_int_equal(report_run_progress(flow_engine_store(e), 0, text, sizeof text, &err), 0);
     tu_assert_contains(text, "runs: three 1/1 doomed 0/2 (failures) napper 0/2 evaluate-model 1/1; 5 steps done; "
                              "2 evaluations (1 errors); cost $0.0143");
     flow_engine_free(e);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "store/internal.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
