@@ -30,20 +30,8 @@ int store_puzzles_json(struct store *store, json_t **out, struct err *err)
     struct db_result *r = NULL;
     if (db_query(store_db(store), &DB_SQL(sql_puzzles), &r, err) < 0)
         return err_prefix(err, "cannot list puzzles");
-    json_t *list = json_array();
-    for (size_t i = 0; i < r->nrows; i++) {
-        json_t *o = json_object();
-        for (size_t c = 0; names[c]; c++) {
-            const struct db_value *v = db_result_value(r, i, c);
-            json_t *j = v->type == DB_INTEGER ? json_integer(v->i)
-                        : v->type == DB_TEXT  ? json_stringn(v->p, v->len)
-                                              : json_null();
-            json_object_set_new(o, names[c], j);
-        }
-        json_array_append_new(list, o);
-    }
+    *out = store_rows_json(r, names);
     db_result_free(r);
-    *out = list;
     return 0;
 }
 
@@ -70,20 +58,8 @@ int store_clues_json(struct store *store, int64_t puzzle_id, json_t **out, int *
         return 0;
     if (db_query(store_db(store), &DB_STMT(sql_puzzle_clues, db_int(puzzle_id)), &r, err) < 0)
         return err_prefix(err, "cannot list the clues of puzzle %lld", (long long)puzzle_id);
-    json_t *list = json_array();
-    for (size_t i = 0; i < r->nrows; i++) {
-        json_t *o = json_object();
-        for (size_t c = 0; names[c]; c++) {
-            const struct db_value *v = db_result_value(r, i, c);
-            json_t *j = v->type == DB_INTEGER ? json_integer(v->i)
-                        : v->type == DB_TEXT  ? json_stringn(v->p, v->len)
-                                              : json_null();
-            json_object_set_new(o, names[c], j);
-        }
-        json_array_append_new(list, o);
-    }
+    *out = store_rows_json(r, names);
     db_result_free(r);
-    *out = list;
     return 0;
 }
 

@@ -54,21 +54,10 @@ int store_export_weeks(struct store *store, const char *week, char (**weeks)[16]
     return 0;
 }
 
-static json_t *cell(const struct db_result *r, size_t row, size_t col)
-{
-    const struct db_value *v = db_result_value(r, row, col);
-    switch (v->type) {
-    case DB_INTEGER: return json_integer(v->i);
-    case DB_REAL: return json_real(v->r);
-    case DB_TEXT: return json_stringn(v->p, v->len);
-    default: return json_null();
-    }
-}
-
 static void set_cols(json_t *o, const struct db_result *r, size_t row, const char *const *names, size_t first)
 {
     for (size_t c = 0; names[c]; c++)
-        json_object_set_new(o, names[c], cell(r, row, first + c));
+        json_object_set_new(o, names[c], store_cell_json(r, row, first + c));
 }
 
 int store_export_week(struct store *store, const char *week, json_t **out, struct err *err)

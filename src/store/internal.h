@@ -13,4 +13,13 @@
 /* The store's connection; owned by the store. */
 struct db *store_db(struct store *store);
 
+/* One cell as JSON: integers, reals and text as such, anything else null.
+ * The caller owns the value. */
+json_t *store_cell_json(const struct db_result *r, size_t row, size_t col);
+
+/* The rows of r as a JSON array of objects, column c under names[c]
+ * (NULL-terminated, at most r's columns), each cell as store_cell_json.
+ * The caller owns the array. */
+json_t *store_rows_json(const struct db_result *r, const char *const *names);
+
 #endif

@@ -469,18 +469,6 @@ int store_newest_ranked_week(struct store *store, char out[16], struct err *err)
     return 0;
 }
 
-/* A cell as JSON: numbers as numbers, NULL as null. */
-static json_t *cell_json(const struct db_result *r, size_t row, size_t col)
-{
-    const struct db_value *v = db_result_value(r, row, col);
-    switch (v->type) {
-    case DB_INTEGER: return json_integer(v->i);
-    case DB_REAL: return json_real(v->r);
-    case DB_TEXT: return json_stringn(v->p, v->len);
-    default: return json_null();
-    }
-}
-
 /* Columns that are flags: JSON true/false (null stays null). */
 static int is_flag(const char *name)
 {
@@ -499,7 +487,7 @@ static json_t *rows_json(const struct db_result *r, const char *const *names)
         for (size_t c = 0; c < r->ncols && names[c]; c++)
             json_object_set_new(o, names[c],
                                 is_flag(names[c]) && !db_result_is_null(r, i, c) ? json_boolean(db_result_int(r, i, c))
-                                                                                 : cell_json(r, i, c));
+                                                                                 : store_cell_json(r, i, c));
         json_array_append_new(rows, o);
     }
     return rows;
@@ -530,9 +518,9 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
     json_t *o = json_object();
     json_object_set_new(o, "week", json_string(week));
     json_object_set_new(o, "clues", json_integer(clues));
-    json_object_set_new(o, "status", status->nrows ? cell_json(status, 0, 0) : json_null());
-    json_object_set_new(o, "reason", status->nrows ? cell_json(status, 0, 1) : json_null());
-    json_object_set_new(o, "scored_clues", status->nrows ? cell_json(status, 0, 2) : json_null());
+    json_object_set_new(o, "status", status->nrows ? store_cell_json(status, 0, 0) : json_null());
+    json_object_set_new(o, "reason", status->nrows ? store_cell_json(status, 0, 1) : json_null());
+    json_object_set_new(o, "scored_clues", status->nrows ? store_cell_json(status, 0, 2) : json_null());
     json_object_set_new(o, "rows", rows_json(board, board_names));
     json_object_set_new(o, "incomplete", rows_json(incomplete, incomplete_names));
     *out = o;
@@ -566,7 +554,7 @@ int store_alltime_json(struct store *store, json_t **out, struct err *err)
         db_query(store_db(store), &DB_SQL(sql_alltime_incomplete), &incomplete, err) < 0)
         goto out;
     json_t *o = json_object();
-    json_object_set_new(o, "weeks_ranked", cell_json(weeks, 0, 0));
+    json_object_set_new(o, "weeks_ranked", store_cell_json(weeks, 0, 0));
     json_object_set_new(o, "rows", rows_json(rows, names));
     json_object_set_new(o, "incomplete", rows_json(incomplete, incomplete_names));
     json_object_set_new(o, "head_to_head", rows_json(h2h, h2h_names));

@@ -53,20 +53,8 @@ static int list_json(struct store *store, const struct db_stmt *st, json_t **out
     struct db_result *r = NULL;
     if (db_query(store_db(store), st, &r, err) < 0)
         return err_prefix(err, "cannot list rejected posts");
-    json_t *list = json_array();
-    for (size_t i = 0; i < r->nrows; i++) {
-        json_t *o = json_object();
-        for (size_t c = 0; names[c]; c++) {
-            const struct db_value *v = db_result_value(r, i, c);
-            json_t *j = v->type == DB_INTEGER ? json_integer(v->i)
-                        : v->type == DB_TEXT  ? json_stringn(v->p, v->len)
-                                              : json_null();
-            json_object_set_new(o, names[c], j);
-        }
-        json_array_append_new(list, o);
-    }
+    *out = store_rows_json(r, names);
     db_result_free(r);
-    *out = list;
     return 0;
 }
 

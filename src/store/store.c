@@ -200,3 +200,26 @@ int store_migrate(struct store *store, store_migration_fn on_applied, void *ctx,
     }
     return 0;
 }
+
+json_t *store_cell_json(const struct db_result *r, size_t row, size_t col)
+{
+    const struct db_value *v = db_result_value(r, row, col);
+    switch (v->type) {
+    case DB_INTEGER: return json_integer(v->i);
+    case DB_REAL: return json_real(v->r);
+    case DB_TEXT: return json_stringn(v->p, v->len);
+    default: return json_null();
+    }
+}
+
+json_t *store_rows_json(const struct db_result *r, const char *const *names)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->nrows; i++) {
+        json_t *o = json_object();
+        for (size_t c = 0; names[c]; c++)
+            json_object_set_new(o, names[c], store_cell_json(r, i, c));
+        json_array_append_new(list, o);
+    }
+    return list;
+}
