@@ -77,7 +77,7 @@ static int list_rejected(struct cli_ctx *ctx, const struct cli_command *cmd, int
     struct err err = {{0}};
     struct store *store = NULL;
     json_t *list = NULL;
-    int rc = pipeline_env_open_store(ctx, &store, &err) < 0 ? -1 : store_rejected_json(store, &list, &err);
+    int rc = pipeline_env_open_readonly(ctx, &store, &err) < 0 ? -1 : store_rejected_json(store, &list, &err);
     store_close(store);
     if (rc < 0)
         return cli_fail(cmd, err.msg);
