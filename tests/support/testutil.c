@@ -243,6 +243,9 @@ char *tu_sql(const char *db_path, const char *sql)
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
         fail_msg("cannot open %s: %s", db_path, sqlite3_errmsg(db));
+    /* A server under test may be writing: wait for its lock as it would
+     * wait for ours, rather than fail on a loaded machine. */
+    sqlite3_busy_timeout(db, 30000);
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         fail_msg("cannot prepare [%s] on %s: %s", sql, db_path, sqlite3_errmsg(db));
@@ -359,6 +362,7 @@ void tu_quality(const char *db_path, const char *week, const char *model, struct
     sqlite3_stmt *st = NULL;
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
         fail_msg("cannot open %s: %s", db_path, sqlite3_errmsg(db));
+    sqlite3_busy_timeout(db, 30000);
     /* The weeks: the one asked, or every week with an evaluation of a counted clue. */
     static const char sql_clues[] =
         "SELECT count(DISTINCT p.week_id), count(c.id) FROM puzzles p JOIN clues c ON c.puzzle_id = p.id\n"
