@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "cli/report.h"
 #include "core/utc.h"
+#include "pipeline/run.h"
 #include "store/store.h"
 
 int cmd_backfill(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
@@ -48,7 +49,7 @@ int cmd_backfill(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     struct store_flow_run run = {0};
     int status = CLI_FAILED;
     json_t *data = NULL;
-    if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
+    if (cli_pipeline_config(ctx, &cfg, &store, &err) < 0)
         goto done;
     /* The event id names this backfill: the same command again (after a
      * crash) resumes its run instead of starting another; a later backfill,
@@ -63,13 +64,15 @@ int cmd_backfill(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     data = weeks ? json_pack("{s:s, s:O}", "model", model, "weeks", weeks) : json_pack("{s:s}", "model", model);
     printf("backfilling %s on %s\n", model, weeks_text ? weeks_text : "every week with clues");
     fflush(stdout);
-    if (pipeline_env_run_job_id(ctx, &cfg, PIPELINE_BACKFILL | PIPELINE_EVALUATE | PIPELINE_RANK, "backfill", 3,
-                                PIPELINE_EVENT_MODEL_ADDED, id, data, "backfill-model", &run, &err) < 0)
+    struct pipeline_job job = {.which = PIPELINE_BACKFILL | PIPELINE_EVALUATE | PIPELINE_RANK,
+                               .role = "backfill",
+                               .workers = 3,
+                               .event = PIPELINE_EVENT_MODEL_ADDED,
+                               .id = id,
+                               .data = data,
+                               .function_id = "backfill-model"};
+    if (pipeline_run_job(&cfg, &job, &run, &err) < 0 || pipeline_run_completed(&run, &err) < 0)
         goto done;
-    if (strcmp(run.status, "completed") != 0) {
-        err_set(&err, "%s", run.error ? run.error : run.status);
-        goto done;
-    }
     json_t *out = json_loads(run.output ? run.output : "{}", 0, NULL);
     json_t *w = json_object_get(out, "weeks");
     printf("%s evaluated on %zu week(s)", model, json_array_size(w));

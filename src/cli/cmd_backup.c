@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "db/db.h"
 
 /* 1 when a and b are the same existing file. */
@@ -69,7 +69,7 @@ int cmd_backup(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
     }
 
     struct db_backup_opts bopts = {
-        .step_pages = (int)pipeline_env_long("CRYPTIC_BENCH_BACKUP_STEP_PAGES", 64),
+        .step_pages = (int)config_long("CRYPTIC_BENCH_BACKUP_STEP_PAGES", 64),
     };
     struct db_backup_report report = {0};
     struct timespec t0, t1;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "store/store.h"
 
 static int parse_id(const char *text, int64_t *id)
@@ -48,7 +48,7 @@ static int change(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, 
     struct store *store = NULL;
     char week[16];
     int found = 0;
-    int rc = pipeline_env_open_store(ctx, &store, &err) < 0 ? -1 : set(store, id, restore ? NULL : reason, week, &found, &err);
+    int rc = cli_open_store(ctx, 0, &store, &err) < 0 ? -1 : set(store, id, restore ? NULL : reason, week, &found, &err);
     store_close(store);
     if (rc < 0)
         return cli_fail(cmd, err.msg);
@@ -60,7 +60,7 @@ static int change(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, 
     printf("%s %lld %s (week %s); recomputing the rankings from %s\n", what, (long long)id,
            restore ? "restored to scoring" : "taken out of scoring", week, week);
     fflush(stdout);
-    if (pipeline_env_rank(ctx, week, &err) < 0)
+    if (cli_rank(ctx, week, &err) < 0)
         return cli_fail(cmd, err.msg);
     return CLI_OK;
 }
@@ -77,7 +77,7 @@ static int list_rejected(struct cli_ctx *ctx, const struct cli_command *cmd, int
     struct err err = {{0}};
     struct store *store = NULL;
     json_t *list = NULL;
-    int rc = pipeline_env_open_readonly(ctx, &store, &err) < 0 ? -1 : store_rejected_json(store, &list, &err);
+    int rc = cli_open_store(ctx, 1, &store, &err) < 0 ? -1 : store_rejected_json(store, &list, &err);
     store_close(store);
     if (rc < 0)
         return cli_fail(cmd, err.msg);
@@ -128,7 +128,7 @@ int cmd_puzzles(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
     struct err err = {{0}};
     struct store *store = NULL;
     json_t *list = NULL;
-    int rc = pipeline_env_open_readonly(ctx, &store, &err) < 0 ? -1 : store_puzzles_json(store, &list, &err);
+    int rc = cli_open_store(ctx, 1, &store, &err) < 0 ? -1 : store_puzzles_json(store, &list, &err);
     store_close(store);
     if (rc < 0)
         return cli_fail(cmd, err.msg);
@@ -183,7 +183,7 @@ static int list_clues(struct cli_ctx *ctx, const struct cli_command *cmd, int ar
     struct store *store = NULL;
     json_t *list = NULL;
     int found = 0;
-    int rc = pipeline_env_open_readonly(ctx, &store, &err) < 0 ? -1 : store_clues_json(store, id, &list, &found, &err);
+    int rc = cli_open_store(ctx, 1, &store, &err) < 0 ? -1 : store_clues_json(store, id, &list, &found, &err);
     store_close(store);
     if (rc < 0)
         return cli_fail(cmd, err.msg);

@@ -9,12 +9,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "cli/report.h"
 #include "core/log.h"
 #include "core/utc.h"
 #include "eval/client.h"
 #include "pipeline/functions.h"
+#include "pipeline/run.h"
 
 struct progress {
     int tty;
@@ -248,7 +249,7 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
     }
     pthread_mutex_init(&t->lock, NULL);
     t->progress.tty = isatty(2) && log_get_level() >= LOG_INFO;
-    if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
+    if (cli_pipeline_config(ctx, &cfg, &store, &err) < 0)
         goto done;
     if (!week) {
         if (store_newest_week(store, newest, &err) < 0)
@@ -278,15 +279,16 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
         json_object_set_new(data, "models", list);
     }
     /* One worker per model at once (the week's run waits without one). */
-    int workers = (int)pipeline_env_long("CRYPTIC_BENCH_MAX_MODELS", 16);
+    int workers = (int)config_long("CRYPTIC_BENCH_MAX_MODELS", 16);
     if (workers <= 0 || workers > t->report.nmodels)
         workers = t->report.nmodels;
     log_info("evaluating week %s", week);
     int64_t started = utc_now_real_ms();
     /* With calculate-rankings: the evaluation ends with the rankings step,
      * as it does in `run` and `serve`. */
-    if (pipeline_env_run_job(ctx, &cfg, PIPELINE_EVALUATE | PIPELINE_RANK, "evaluate", workers + 1,
-                             "benchmark/evaluate.requested", data, "evaluate-week", &run, &err) < 0 ||
+    struct pipeline_job job = {.which = PIPELINE_EVALUATE | PIPELINE_RANK, .role = "evaluate", .workers = workers + 1,
+                               .event = "benchmark/evaluate.requested", .data = data, .function_id = "evaluate-week"};
+    if (pipeline_run_job(&cfg, &job, &run, &err) < 0 ||
         mark_stopped(store, run.id, &t->report, fatal, sizeof fatal, &err) < 0 || store_models_list(store, &models, &err) < 0)
         goto done;
 

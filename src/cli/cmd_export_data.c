@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "core/fsutil.h"
 #include "core/utc.h"
 #include "eval/prompt.h"
@@ -201,7 +201,7 @@ int cmd_export_data(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
         err_set(&err, "--out: path too long");
         goto done;
     }
-    if (pipeline_env_open_store(ctx, &store, &err) < 0 || store_export_weeks(store, week, &weeks, &nweeks, &err) < 0)
+    if (cli_open_store(ctx, 0, &store, &err) < 0 || store_export_weeks(store, week, &weeks, &nweeks, &err) < 0)
         goto done;
     if (week && nweeks == 0) {
         err_set(&err, "week %s has no clues", week);

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "core/log.h"
 #include "db/copy.h"
 
@@ -51,7 +51,7 @@ int cmd_migrate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
     if (db_open(from, &sopts, &src, &err) < 0 || db_open(to, &dopts, &dst, &err) < 0)
         goto done;
     struct db_copy_opts opts = {.source_name = from, .force = force, .on_progress = on_progress};
-    opts.batch_rows = (int)pipeline_env_long("CRYPTIC_BENCH_MIGRATE_BATCH_ROWS", 200);
+    opts.batch_rows = (int)config_long("CRYPTIC_BENCH_MIGRATE_BATCH_ROWS", 200);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = db_copy(src, dst, &opts, report, &err);

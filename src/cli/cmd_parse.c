@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "core/buf.h"
 #include "core/http.h"
 #include "pipeline/scrape.h"
@@ -61,7 +61,7 @@ static int retry_rejected(struct cli_ctx *ctx, const struct cli_command *cmd)
     struct store *store = NULL;
     struct pipeline_config cfg;
     struct pipeline_scrape_report report;
-    int rc = pipeline_env_open(ctx, &cfg, &store, &err) < 0
+    int rc = cli_pipeline_config(ctx, &cfg, &store, &err) < 0
                  ? -1
                  : pipeline_scrape_retry_rejected(store, &cfg.scrape, on_retry, NULL, &report, &err);
     store_close(store);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "core/pct.h"
 #include "core/utc.h"
 #include "rank/rank.h"
@@ -45,7 +45,7 @@ int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
     if (!all && !week) {
         /* Default: the newest week with clues (and nothing before it changes). */
         struct store *store = NULL;
-        int rc = pipeline_env_open_store(ctx, &store, &err) < 0 ? -1 : store_newest_week(store, newest, &err);
+        int rc = cli_open_store(ctx, 0, &store, &err) < 0 ? -1 : store_newest_week(store, newest, &err);
         store_close(store);
         if (rc < 0)
             return cli_fail(cmd, err.msg);
@@ -53,7 +53,7 @@ int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
             return cli_fail(cmd, "no puzzles stored yet: run `cryptic-bench scrape` first");
         week = newest;
     }
-    if (pipeline_env_rank(ctx, all ? NULL : week, &err) < 0)
+    if (cli_rank(ctx, all ? NULL : week, &err) < 0)
         return cli_fail(cmd, err.msg);
     return CLI_OK;
 }
@@ -121,7 +121,7 @@ int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
     json_t *board = NULL;
     char newest[16];
     int status = CLI_FAILED;
-    if (pipeline_env_open_readonly(ctx, &store, &err) < 0)
+    if (cli_open_store(ctx, 1, &store, &err) < 0)
         goto done;
     if (alltime) {
         if (store_alltime_json(store, &board, &err) < 0)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "core/letters.h"
 #include "core/utc.h"
 #include "eval/extract.h"
@@ -88,7 +88,7 @@ int cmd_rescore(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
         err_set(&err, "out of memory");
         goto out;
     }
-    if (pipeline_env_open_store(ctx, &store, &err) < 0 || store_stored_replies(store, week, &replies, &err) < 0)
+    if (cli_open_store(ctx, 0, &store, &err) < 0 || store_stored_replies(store, week, &replies, &err) < 0)
         goto out;
     updates = calloc(replies.n + 1, sizeof *updates);
     counts = calloc(replies.n + 1, sizeof *counts);
@@ -155,7 +155,7 @@ int cmd_rescore(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
     if (changes->first_week[0]) {
         printf("recomputing rankings from %s\n", changes->first_week);
         fflush(stdout);
-        if (pipeline_env_rank(ctx, changes->first_week, &err) < 0)
+        if (cli_rank(ctx, changes->first_week, &err) < 0)
             goto out;
     } else {
         printf("rankings unchanged: no verdict changed\n");

@@ -5,12 +5,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "cli/report.h"
 #include "core/log.h"
 #include "core/utc.h"
-#include "flow/flow.h"
-#include "pipeline/functions.h"
+#include "pipeline/run.h"
 
 struct progress {
     struct store *store;
@@ -54,27 +53,22 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
             return cli_usage_error(cmd, "--week: %s", err.msg);
     }
     struct pipeline_config cfg;
-    struct flow_engine *engine = NULL;
+    struct pipeline *pipe = NULL;
     struct store *store = NULL;
     int status = CLI_FAILED;
-    if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
-        goto out;
-    struct flow_engine_opts eo = {.workers = 16, .poll_ms = 50, .lease_ms = 300000};
-    char owner[PIPELINE_ENV_OWNER_SIZE];
-    pipeline_env_engine_opts(&eo, "run", owner);
-    if (flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) < 0 ||
-        pipeline_register(engine, &cfg, PIPELINE_ALL, &err) < 0)
+    struct pipeline_open_opts po = {.which = PIPELINE_ALL,
+                                    .role = "run",
+                                    .engine = {.workers = 16, .poll_ms = 50, .lease_ms = 300000}};
+    if (cli_pipeline_config(ctx, &cfg, &store, &err) < 0 || pipeline_open(&cfg, &po, &pipe, &err) < 0)
         goto out;
     int64_t started = utc_now_real_ms();
     json_t *data = week ? json_pack("{s:s}", "week_id", week) : json_object();
-    char id[64];
-    int rc = flow_engine_send(engine, "benchmark/scrape.requested", data, NULL, id, &err);
+    int rc = pipeline_send(pipe, "benchmark/scrape.requested", data, NULL, NULL, &err);
     json_decref(data);
-    if (rc < 0 || flow_engine_start(engine, &err) < 0)
+    if (rc < 0)
         goto out;
-    struct progress p = {flow_engine_store(engine), started, isatty(STDERR_FILENO), ""};
-    rc = flow_engine_wait_idle(engine, 24LL * 3600 * 1000, tick, &p, &err);
-    flow_engine_stop(engine);
+    struct progress p = {pipeline_store(pipe), started, isatty(STDERR_FILENO), ""};
+    rc = pipeline_wait(pipe, 24LL * 3600 * 1000, tick, &p, &err);
     tick(&p); /* the final counts */
     if (p.tty && p.last[0] && log_get_level() >= LOG_INFO)
         fputc('\n', stderr);
@@ -82,7 +76,7 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
         goto out;
     char summary[4096];
     int failed = 0;
-    if (report_run_summary(flow_engine_store(engine), started, summary, sizeof summary, &failed, &err) < 0)
+    if (report_run_summary(pipeline_store(pipe), started, summary, sizeof summary, &failed, &err) < 0)
         goto out;
     printf("%s", summary);
     if (failed) {
@@ -93,7 +87,7 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
     }
     status = CLI_OK;
 out:
-    flow_engine_free(engine);
+    pipeline_close(pipe);
     store_close(store);
     return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "core/utc.h"
 #include "store/store.h"
 
@@ -92,7 +92,7 @@ int cmd_runs(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
     struct store *store = NULL;
     int status = CLI_FAILED;
     int readonly = strcmp(action, "list") == 0 || strcmp(action, "show") == 0;
-    if ((readonly ? pipeline_env_open_readonly(ctx, &store, &err) : pipeline_env_open_store(ctx, &store, &err)) < 0)
+    if (cli_open_store(ctx, readonly, &store, &err) < 0)
         goto out;
     int64_t now = utc_now_ms();
     if (strcmp(action, "list") == 0) {

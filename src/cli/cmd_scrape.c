@@ -8,9 +8,10 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "core/log.h"
 #include "core/utc.h"
+#include "pipeline/run.h"
 #include "pipeline/scrape.h"
 #include "scrape/title.h"
 
@@ -108,7 +109,7 @@ int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
             return cli_usage_error(cmd, "--max-pages must be a whole number from 1 to 100000");
         }
         json_object_set_new(data, "max_pages", json_integer(n));
-    } else if (pipeline_env_scrape_max_pages(&env_pages, &env_err) < 0) {
+    } else if (cli_scrape_max_pages(&env_pages, &env_err) < 0) {
         json_decref(data);
         return cli_usage_error(cmd, "%s", env_err.msg);
     }
@@ -131,17 +132,14 @@ int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
     struct store_flow_run run = {0};
     json_t *report = NULL;
     int status = CLI_FAILED;
-    if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
+    if (cli_pipeline_config(ctx, &cfg, &store, &err) < 0)
         goto done;
     cfg.step_retries = 0; /* the feed reader retries requests itself; a command reports, not waits */
     cfg.on_scrape = on_event;
-    if (pipeline_env_run_job(ctx, &cfg, PIPELINE_SCRAPE, "scrape", 1, "benchmark/scrape.requested", data,
-                             "scrape-puzzles", &run, &err) < 0)
+    struct pipeline_job job = {.which = PIPELINE_SCRAPE, .role = "scrape", .workers = 1,
+                               .event = "benchmark/scrape.requested", .data = data, .function_id = "scrape-puzzles"};
+    if (pipeline_run_job(&cfg, &job, &run, &err) < 0 || pipeline_run_completed(&run, &err) < 0)
         goto done;
-    if (strcmp(run.status, "completed") != 0) {
-        err_set(&err, "%s", run.error ? run.error : run.status);
-        goto done;
-    }
     report = run.output ? json_loads(run.output, 0, NULL) : NULL;
     if (!report) {
         err_set(&err, "the scrape run %s left no report", run.id);

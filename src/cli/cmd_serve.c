@@ -6,10 +6,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "core/http.h"
 #include "core/log.h"
 #include "pipeline/events.h"
+#include "pipeline/run.h"
 #include "pipeline/runlog.h"
 #include "web/server.h"
 
@@ -205,26 +206,26 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     struct err err = {{0}};
     struct pipeline_config cfg;
     struct store *store = NULL;
-    struct flow_engine *engine = NULL;
+    struct pipeline *pipe = NULL;
     struct web_server *server = NULL;
     struct flow_inngest *inngest = NULL;
     int status = CLI_FAILED;
-    if (pipeline_env_open(ctx, &cfg, &store, &err) < 0)
+    if (cli_pipeline_config(ctx, &cfg, &store, &err) < 0)
         goto out;
     /* On Inngest, Inngest schedules, retries and fires cron; the embedded
      * workers stay off unless asked for. */
     struct flow_inngest_opts io;
-    int on_inngest = pipeline_env_inngest(&io);
+    int on_inngest = cli_inngest_opts(&io);
     int run_engine = !on_inngest || embedded;
-    struct flow_engine_opts eo = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron,
-                                  .on_run = pipeline_log_run};
-    char owner[PIPELINE_ENV_OWNER_SIZE];
-    pipeline_env_engine_opts(&eo, "serve", owner);
+    struct pipeline_open_opts po = {
+        .which = PIPELINE_ALL,
+        .role = "serve",
+        .engine = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron, .on_run = pipeline_log_run}};
     if (workers_s) /* the flag wins over CRYPTIC_BENCH_FLOW_WORKERS */
-        eo.workers = workers;
-    if (flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) < 0 ||
-        pipeline_register(engine, &cfg, PIPELINE_ALL, &err) < 0 || (run_engine && flow_engine_start(engine, &err) < 0))
+        cfg.engine.workers = workers;
+    if (pipeline_open(&cfg, &po, &pipe, &err) < 0 || (run_engine && pipeline_start(pipe, &err) < 0))
         goto out;
+    struct flow_engine *engine = pipeline_engine(pipe);
     if (on_inngest && flow_inngest_new(engine, &io, &inngest, &err) < 0)
         goto out;
     /* The SQL endpoint serves the embedded file only; a remote database has its own. */
@@ -274,7 +275,7 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
 out:
     web_server_stop(server);
     flow_inngest_free(inngest);
-    flow_engine_free(engine); /* stops the workers after their current round, releases leases */
+    pipeline_close(pipe); /* stops the workers after their current round, releases leases */
     store_close(store);
     return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
 }
@@ -339,7 +340,7 @@ int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
         }
         http_client_free(http);
         free(body);
-    } else if (pipeline_env_inngest(&io)) {
+    } else if (cli_inngest_opts(&io)) {
         /* To Inngest's event API: Inngest starts the runs. */
         json_t *ev = json_pack("{s:s, s:O}", "name", name, "data", data);
         json_t *ids = json_array();
@@ -357,23 +358,20 @@ int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
         /* Into the database: a running server picks the runs up. */
         struct pipeline_config cfg;
         struct store *store = NULL;
-        struct flow_engine *engine = NULL;
-        struct flow_engine_opts eo = {.workers = 1};
+        struct pipeline *pipe = NULL;
+        struct pipeline_open_opts po = {.which = PIPELINE_ALL, .engine = {.workers = 1}};
         char id[64];
-        int opened = pipeline_env_open(ctx, &cfg, &store, &err) == 0;
+        int opened = cli_pipeline_config(ctx, &cfg, &store, &err) == 0;
         if (opened && pipeline_event_check(store, name, data, &err) < 0) {
             store_close(store);
             json_decref(data);
             return cli_usage_error(cmd, "%s", err.msg);
         }
-        if (opened &&
-            flow_engine_new(ctx->config.db_location, ctx->config.db_token, &eo, &engine, &err) == 0 &&
-            pipeline_register(engine, &cfg, PIPELINE_ALL, &err) == 0 &&
-            flow_engine_send(engine, name, data, NULL, id, &err) == 0) {
+        if (opened && pipeline_open(&cfg, &po, &pipe, &err) == 0 && pipeline_send(pipe, name, data, NULL, id, &err) == 0) {
             printf("{\"ids\":[\"%s\"],\"status\":200}\n", id);
             status = CLI_OK;
         }
-        flow_engine_free(engine);
+        pipeline_close(pipe);
         store_close(store);
     }
     json_decref(data);

@@ -42,8 +42,19 @@
 #define PIPELINE_EVENT_CANCEL_WEEK "benchmark/evaluate.cancelled"
 #define PIPELINE_EVENT_MODEL_ADDED "benchmark/model.added"
 
+/* Where and how the embedded engine runs (pipeline_open, run.h): the
+ * caller's settings; each duration or count set (>= 0) wins over the
+ * command's own default. */
+struct pipeline_engine_config {
+    const char *db_location;                /* the database the engine keeps its runs in */
+    const char *db_token;                   /* its token; NULL: none */
+    long poll_ms, lease_ms, backoff_base_ms; /* -1: the command's default */
+    int workers;                            /* -1: the command's default */
+};
+
 struct pipeline_config {
     struct store *store;                    /* shared by the steps (calls are serialised) */
+    struct pipeline_engine_config engine;   /* for run.h; pipeline_register does not read it */
     struct pipeline_scrape_opts scrape;
     struct pipeline_evaluate_opts evaluate; /* week_id and models are taken from events */
     double coverage_threshold;              /* 0: 100 */

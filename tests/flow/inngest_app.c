@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/pipeline_env.h"
+#include "cli/pipeline_config.h"
 #include "flow/flow.h"
 #include "flow/inngest.h"
 #include "store/store.h"
@@ -246,7 +246,7 @@ int main(int argc, char **argv)
     struct flow_inngest_opts io;
     struct err err = {{0}};
     int status = 1;
-    if (!pipeline_env_inngest(&io)) {
+    if (!cli_inngest_opts(&io)) {
         fprintf(stderr, "inngest_app: set INNGEST_SIGNING_KEY or INNGEST_DEV\n");
         return 2;
     }
