@@ -7,6 +7,7 @@
 
 #include "core/dotenv.h"
 #include "core/log.h"
+#include "core/utc.h"
 #include "store/store.h"
 
 static const struct cli_command commands[] = {
@@ -392,29 +393,11 @@ static void print_global_help(void)
 
 /* ---- the man page, from the same table ------------------------------- */
 
-/* Text for roff: backslashes and hyphens escaped, a line starting with '.'
- * or '\'' protected. */
-static void man_text(FILE *out, const char *s)
-{
-    int line_start = 1;
-    for (; *s; s++) {
-        if (line_start && (*s == '.' || *s == '\''))
-            fputs("\\&", out);
-        line_start = *s == '\n';
-        if (*s == '\\')
-            fputs("\\e", out);
-        else if (*s == '-')
-            fputs("\\-", out);
-        else
-            fputc(*s, out);
-    }
-}
-
 /* A preformatted block (the --help text keeps its columns). */
 static void man_block(FILE *out, const char *text)
 {
     fputs(".nf\n", out);
-    man_text(out, text);
+    config_man_text(out, text);
     if (text[0] && text[strlen(text) - 1] != '\n')
         fputc('\n', out);
     fputs(".fi\n", out);
@@ -424,7 +407,7 @@ static void print_man(FILE *out)
 {
     fprintf(out, ".TH CRYPTIC\\-BENCH 1 \"\" \"cryptic-bench %s\" \"User Commands\"\n", CB_VERSION);
     fputs(".SH NAME\ncryptic\\-bench \\- ", out);
-    man_text(out, about);
+    config_man_text(out, about);
     fputs("\n.SH SYNOPSIS\n.B cryptic\\-bench\n[\\-\\-db PATH|URL] [\\-\\-token TOKEN] [\\-v|\\-q] "
           "COMMAND [ARGS]\n.SH OPTIONS\n", out);
     man_block(out, global_options);
@@ -432,11 +415,11 @@ static void print_man(FILE *out)
     for (size_t i = 0; i < ncommands; i++) {
         const struct cli_command *c = &commands[i];
         fputs(".SS ", out);
-        man_text(out, c->name);
+        config_man_text(out, c->name);
         fputc(' ', out);
-        man_text(out, c->usage);
+        config_man_text(out, c->usage);
         fputc('\n', out);
-        man_text(out, c->summary);
+        config_man_text(out, c->summary);
         fputs(".\n", out);
         if (c->help[0])
             man_block(out, c->help);
@@ -446,7 +429,7 @@ static void print_man(FILE *out)
           "program with exit status 2.\n", out);
     config_print_man(out);
     fputs(".SH EXIT STATUS\n", out);
-    man_text(out, exit_status);
+    config_man_text(out, exit_status);
     fputs(".SH FILES\n.TP\n.I models.json\nthe model list init\\-db syncs into the database\n"
           ".TP\n.I .env\nsettings, one NAME=VALUE a line\n", out);
 }
@@ -506,6 +489,43 @@ int cli_json_flag(const struct cli_command *cmd, int argc, char **argv, int *jso
         *json = 1;
     }
     return CLI_OK;
+}
+
+int cli_value_flags(const struct cli_command *cmd, int argc, char **argv, const struct cli_value_flag *flags,
+                    size_t nflags)
+{
+    for (int i = 0; i < argc;) {
+        int taken = 0;
+        for (size_t k = 0; k < nflags && !taken; k++)
+            taken = cli_take_value(argc, argv, &i, flags[k].name, flags[k].value);
+        if (taken < 0)
+            return cli_usage_error(cmd, "%s needs a value", argv[i]);
+        if (!taken)
+            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
+    }
+    return CLI_OK;
+}
+
+int cli_check_week(const struct cli_command *cmd, const char *week)
+{
+    struct utc_date monday;
+    struct err err = {{0}};
+    if (week && utc_week_monday(week, &monday, &err) < 0)
+        return cli_usage_error(cmd, "--week: %s", err.msg);
+    return CLI_OK;
+}
+
+int cli_week_flag(const struct cli_command *cmd, int argc, char **argv, const char **week)
+{
+    *week = NULL;
+    for (int i = 0; i < argc;) {
+        int taken = cli_take_value(argc, argv, &i, "--week", week);
+        if (taken < 0)
+            return cli_usage_error(cmd, "--week needs a week id such as 2026-W14");
+        if (taken == 0)
+            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
+    }
+    return cli_check_week(cmd, *week);
 }
 
 static const struct cli_command *find_command(const char *name)

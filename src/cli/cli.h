@@ -52,6 +52,26 @@ int cli_take_value(int argc, char **argv, int *i, const char *name, const char *
  * usage error and returns CLI_USAGE for anything else. */
 int cli_json_flag(const struct cli_command *cmd, int argc, char **argv, int *json);
 
+/* A flag that takes a value, for cli_value_flags. */
+struct cli_value_flag {
+    const char *name;   /* "--out" */
+    const char **value; /* set when given */
+};
+
+/* For commands whose flags all take a value (NAME VALUE or NAME=VALUE):
+ * sets the ones given, or prints the usage error ("--out needs a value",
+ * "unknown argument") and returns CLI_USAGE. */
+int cli_value_flags(const struct cli_command *cmd, int argc, char **argv, const struct cli_value_flag *flags,
+                    size_t nflags);
+
+/* A --week value: CLI_OK when NULL or a week id such as 2026-W14, else
+ * prints the usage error naming what is wrong and returns CLI_USAGE. */
+int cli_check_week(const struct cli_command *cmd, const char *week);
+
+/* For commands whose only option is --week: sets *week (NULL when absent)
+ * and checks it (cli_check_week); else the usage error, CLI_USAGE. */
+int cli_week_flag(const struct cli_command *cmd, int argc, char **argv, const char **week);
+
 /* The commands. */
 int cmd_init_db(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
 int cmd_status(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);

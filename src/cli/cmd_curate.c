@@ -65,25 +65,36 @@ static int change(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, 
     return CLI_OK;
 }
 
+/* A list read from the database, opened read-only; the caller frees *list. */
+static int read_list(struct cli_ctx *ctx, int (*read)(struct store *, json_t **, struct err *), json_t **list,
+                     struct err *err)
+{
+    struct store *store = NULL;
+    int rc = cli_open_store(ctx, 1, &store, err) < 0 ? -1 : read(store, list, err);
+    store_close(store);
+    return rc;
+}
+
+/* --json: the list as the store returned it. */
+static void print_json(const json_t *list)
+{
+    json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    putchar('\n');
+}
+
 /* `puzzles rejected [--json]`: the posts that failed validation. */
 static int list_rejected(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") != 0)
-            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
-        json = 1;
-    }
+    int json;
+    int usage = cli_json_flag(cmd, argc - 1, argv + 1, &json);
+    if (usage != CLI_OK)
+        return usage;
     struct err err = {{0}};
-    struct store *store = NULL;
     json_t *list = NULL;
-    int rc = cli_open_store(ctx, 1, &store, &err) < 0 ? -1 : store_rejected_json(store, &list, &err);
-    store_close(store);
-    if (rc < 0)
+    if (read_list(ctx, store_rejected_json, &list, &err) < 0)
         return cli_fail(cmd, err.msg);
     if (json) {
-        json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        putchar('\n');
+        print_json(list);
     } else if (json_array_size(list) == 0) {
         printf("no rejected posts\n");
     } else {
@@ -119,22 +130,16 @@ int cmd_puzzles(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
         return list_rejected(ctx, cmd, argc, argv);
     if (strcmp(action, "list") != 0 && strcmp(action, "--json") != 0)
         return cli_usage_error(cmd, "unknown action \"%s\"", action);
-    int json = 0;
-    for (int i = strcmp(action, "list") == 0 ? 1 : 0; i < argc; i++) {
-        if (strcmp(argv[i], "--json") != 0)
-            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
-        json = 1;
-    }
+    int json, skip = strcmp(action, "list") == 0;
+    int usage = cli_json_flag(cmd, argc - skip, argv + skip, &json);
+    if (usage != CLI_OK)
+        return usage;
     struct err err = {{0}};
-    struct store *store = NULL;
     json_t *list = NULL;
-    int rc = cli_open_store(ctx, 1, &store, &err) < 0 ? -1 : store_puzzles_json(store, &list, &err);
-    store_close(store);
-    if (rc < 0)
+    if (read_list(ctx, store_puzzles_json, &list, &err) < 0)
         return cli_fail(cmd, err.msg);
     if (json) {
-        json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        putchar('\n');
+        print_json(list);
     } else {
         printf("%5s  %-9s %-17s %-8s %-14s %5s  %s\n", "id", "week", "series", "number", "setter", "clues", "status");
         size_t i;
@@ -193,8 +198,7 @@ static int list_clues(struct cli_ctx *ctx, const struct cli_command *cmd, int ar
         return cli_fail(cmd, msg);
     }
     if (json) {
-        json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        putchar('\n');
+        print_json(list);
     } else {
         printf("%6s  %-10s %-6s %-44s %-16s %s\n", "id", "clue", "enum", "text", "answer", "status");
         size_t i;

@@ -227,12 +227,9 @@ int cmd_evaluate(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
             return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
         i++;
     }
+    if (cli_check_week(cmd, week) != CLI_OK)
+        return CLI_USAGE;
     struct err err = {{0}};
-    if (week) {
-        struct utc_date monday;
-        if (utc_week_monday(week, &monday, &err) < 0)
-            return cli_usage_error(cmd, "--week: %s", err.msg);
-    }
 
     struct store *store = NULL;
     struct pipeline_config cfg;

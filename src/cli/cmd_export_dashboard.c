@@ -10,18 +10,11 @@
 int cmd_export_dashboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *out = NULL, *db_url = NULL, *token = NULL, *token_header = NULL;
-    for (int i = 0; i < argc;) {
-        int taken;
-        if ((taken = cli_take_value(argc, argv, &i, "--out", &out)) != 0 ||
-            (taken = cli_take_value(argc, argv, &i, "--db-url", &db_url)) != 0 ||
-            (taken = cli_take_value(argc, argv, &i, "--read-token", &token)) != 0 ||
-            (taken = cli_take_value(argc, argv, &i, "--token-header", &token_header)) != 0) {
-            if (taken < 0)
-                return cli_usage_error(cmd, "%s needs a value", argv[i]);
-            continue;
-        }
-        return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
-    }
+    const struct cli_value_flag flags[] = {
+        {"--out", &out}, {"--db-url", &db_url}, {"--read-token", &token}, {"--token-header", &token_header}};
+    int usage = cli_value_flags(cmd, argc, argv, flags, sizeof flags / sizeof flags[0]);
+    if (usage != CLI_OK)
+        return usage;
     if (!out || !*out)
         return cli_usage_error(cmd, "--out DIR is needed");
     if (!db_url && db_is_remote(ctx->config.db_location))

@@ -173,24 +173,15 @@ static int write_datasheet(struct store *store, const char *dir, const char *wee
 int cmd_export_data(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *out = NULL, *week = NULL;
-    for (int i = 0; i < argc;) {
-        int taken;
-        if ((taken = cli_take_value(argc, argv, &i, "--out", &out)) != 0 ||
-            (taken = cli_take_value(argc, argv, &i, "--week", &week)) != 0) {
-            if (taken < 0)
-                return cli_usage_error(cmd, "%s needs a value", argv[i]);
-            continue;
-        }
-        return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
-    }
+    const struct cli_value_flag flags[] = {{"--out", &out}, {"--week", &week}};
+    int usage = cli_value_flags(cmd, argc, argv, flags, sizeof flags / sizeof flags[0]);
+    if (usage != CLI_OK)
+        return usage;
     if (!out || !*out)
         return cli_usage_error(cmd, "--out DIR is needed");
+    if (cli_check_week(cmd, week) != CLI_OK)
+        return CLI_USAGE;
     struct err err = {{0}};
-    if (week) {
-        struct utc_date monday;
-        if (utc_week_monday(week, &monday, &err) < 0)
-            return cli_usage_error(cmd, "--week: %s", err.msg);
-    }
     struct store *store = NULL;
     char(*weeks)[16] = NULL;
     size_t nweeks = 0;

@@ -11,15 +11,6 @@
 #include "rank/rank.h"
 #include "store/store.h"
 
-static int check_week(const struct cli_command *cmd, const char *week)
-{
-    struct utc_date monday;
-    struct err err = {{0}};
-    if (week && utc_week_monday(week, &monday, &err) < 0)
-        return cli_usage_error(cmd, "--week: %s", err.msg);
-    return CLI_OK;
-}
-
 int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *week = NULL;
@@ -38,7 +29,7 @@ int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
     }
     if (all && week)
         return cli_usage_error(cmd, "--week and --all exclude each other");
-    if (check_week(cmd, week) != CLI_OK)
+    if (cli_check_week(cmd, week) != CLI_OK)
         return CLI_USAGE;
     struct err err = {{0}};
     char newest[16] = "";
@@ -114,7 +105,7 @@ int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
     }
     if (alltime && week)
         return cli_usage_error(cmd, "--week and --all-time exclude each other");
-    if (check_week(cmd, week) != CLI_OK)
+    if (cli_check_week(cmd, week) != CLI_OK)
         return CLI_USAGE;
     struct err err = {{0}};
     struct store *store = NULL;

@@ -38,20 +38,11 @@ static void tick(void *ctx)
 
 int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-    const char *week = NULL;
-    for (int i = 0; i < argc;) {
-        int taken = cli_take_value(argc, argv, &i, "--week", &week);
-        if (taken < 0)
-            return cli_usage_error(cmd, "--week needs a week id such as 2026-W14");
-        if (taken == 0)
-            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
-    }
+    const char *week;
+    int usage = cli_week_flag(cmd, argc, argv, &week);
+    if (usage != CLI_OK)
+        return usage;
     struct err err = {{0}};
-    if (week) {
-        struct utc_date monday;
-        if (utc_week_monday(week, &monday, &err) < 0)
-            return cli_usage_error(cmd, "--week: %s", err.msg);
-    }
     struct pipeline_config cfg;
     struct pipeline *pipe = NULL;
     struct store *store = NULL;

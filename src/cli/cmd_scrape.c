@@ -67,18 +67,11 @@ int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
 {
     const char *since = NULL, *max = NULL, *series = NULL, *max_pages = NULL;
     char series_copy[512];
-    for (int i = 0; i < argc;) {
-        int taken;
-        if ((taken = cli_take_value(argc, argv, &i, "--since", &since)) != 0 ||
-            (taken = cli_take_value(argc, argv, &i, "--max", &max)) != 0 ||
-            (taken = cli_take_value(argc, argv, &i, "--series", &series)) != 0 ||
-            (taken = cli_take_value(argc, argv, &i, "--max-pages", &max_pages)) != 0) {
-            if (taken < 0)
-                return cli_usage_error(cmd, "%s needs a value", argv[i]);
-            continue;
-        }
-        return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
-    }
+    const struct cli_value_flag flags[] = {
+        {"--since", &since}, {"--max", &max}, {"--series", &series}, {"--max-pages", &max_pages}};
+    int usage = cli_value_flags(cmd, argc, argv, flags, sizeof flags / sizeof flags[0]);
+    if (usage != CLI_OK)
+        return usage;
     json_t *data = json_object();
     if (since) {
         struct err e = {{0}};

@@ -355,34 +355,35 @@ static const struct config_setting *known(const char *name)
     return s ? s : &unlisted;
 }
 
+/* The text of a setting the typed readers below parse, and its table row. */
+static const char *setting_text(const char *name, const struct config_setting **row)
+{
+    *row = known(name);
+    return config_env(name);
+}
+
 long config_long(const char *name, long fallback)
 {
-    const struct config_setting *s = known(name);
-    const char *v = config_env(name);
+    const struct config_setting *s;
+    const char *v = setting_text(name, &s);
     long n;
-    if (!v || parse_int(v, s->min, s->max, &n) < 0)
-        return fallback;
-    return n;
+    return v && parse_int(v, s->min, s->max, &n) == 0 ? n : fallback;
 }
 
 double config_double(const char *name, double fallback)
 {
-    known(name);
-    const char *v = config_env(name);
+    const struct config_setting *s;
+    const char *v = setting_text(name, &s);
     double d;
-    if (!v || parse_decimal(v, &d) < 0)
-        return fallback;
-    return d;
+    return v && parse_decimal(v, &d) == 0 ? d : fallback;
 }
 
 int config_bool(const char *name, int fallback)
 {
-    known(name);
-    const char *v = config_env(name);
+    const struct config_setting *s;
+    const char *v = setting_text(name, &s);
     int b;
-    if (!v || parse_bool(v, &b) < 0)
-        return fallback;
-    return b;
+    return v && parse_bool(v, &b) == 0 ? b : fallback;
 }
 
 void config_resolve(struct config *cfg, const char *db_flag, const char *token_flag)
@@ -403,10 +404,13 @@ void config_resolve(struct config *cfg, const char *db_flag, const char *token_f
     cfg->db_token = token_flag ? token_flag : config_env("TURSO_AUTH_TOKEN");
 }
 
-/* roff needs backslashes doubled and a leading '.' or '\'' escaped. */
-static void man_text(FILE *out, const char *s)
+void config_man_text(FILE *out, const char *s)
 {
+    int line_start = 1;
     for (; *s; s++) {
+        if (line_start && (*s == '.' || *s == '\''))
+            fputs("\\&", out);
+        line_start = *s == '\n';
         if (*s == '\\')
             fputs("\\e", out);
         else if (*s == '-')
@@ -421,14 +425,14 @@ void config_print_man(FILE *out)
     for (size_t i = 0; i < nsettings; i++) {
         const struct config_setting *s = &settings[i];
         fprintf(out, ".TP\n.B ");
-        man_text(out, s->name);
+        config_man_text(out, s->name);
         fputc('\n', out);
-        man_text(out, s->what);
+        config_man_text(out, s->what);
         if (s->type != CONFIG_TEXT) {
             char what[300];
             allowed(s, what, sizeof what);
             fputs(" \\(em ", out);
-            man_text(out, what);
+            config_man_text(out, what);
         }
         fputc('\n', out);
     }

@@ -60,6 +60,10 @@ int config_bool(const char *name, int fallback);
  * 126 bytes; longer ones are (size_t)-1), to suggest the name meant. */
 size_t config_edit_distance(const char *a, size_t la, const char *b);
 
+/* Writes s as roff text: backslashes and hyphens escaped, a line starting
+ * with '.' or '\'' protected (the man page's text, here and in cli.c). */
+void config_man_text(FILE *out, const char *s);
+
 /* The settings table as man page rows (".TP\n.B NAME\nwhat (allowed)"), for
  * the ENVIRONMENT section. */
 void config_print_man(FILE *out);
