@@ -11,26 +11,39 @@
 #include "rank/rank.h"
 #include "store/store.h"
 
-int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+/* rank's and leaderboard's flags: --week W, or instead the flag every (all
+ * weeks), and --json where json is not NULL. CLI_OK, or the usage error. */
+static int week_flags(const struct cli_command *cmd, int argc, char **argv, const char *every, const char **week,
+                      int *all, int *json)
 {
-    const char *week = NULL;
-    int all = 0;
+    *week = NULL;
+    *all = 0;
     for (int i = 0; i < argc;) {
-        int taken = cli_take_value(argc, argv, &i, "--week", &week);
+        int taken = cli_take_value(argc, argv, &i, "--week", week);
         if (taken < 0)
             return cli_usage_error(cmd, "--week needs a week id such as 2026-W14");
         if (taken > 0)
             continue;
-        if (strcmp(argv[i], "--all") == 0)
-            all = 1;
+        if (strcmp(argv[i], every) == 0)
+            *all = 1;
+        else if (json && strcmp(argv[i], "--json") == 0)
+            *json = 1;
         else
             return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
         i++;
     }
-    if (all && week)
-        return cli_usage_error(cmd, "--week and --all exclude each other");
-    if (cli_check_week(cmd, week) != CLI_OK)
-        return CLI_USAGE;
+    if (*all && *week)
+        return cli_usage_error(cmd, "--week and %s exclude each other", every);
+    return cli_check_week(cmd, *week);
+}
+
+int cmd_rank(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+    const char *week;
+    int all;
+    int usage = week_flags(cmd, argc, argv, "--all", &week, &all, NULL);
+    if (usage != CLI_OK)
+        return usage;
     struct err err = {{0}};
     char newest[16] = "";
     if (!all && !week) {
@@ -87,26 +100,11 @@ static void rank_with_range(const json_t *row, char *out, size_t size)
 
 int cmd_leaderboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-    const char *week = NULL;
-    int alltime = 0, json = 0;
-    for (int i = 0; i < argc;) {
-        int taken = cli_take_value(argc, argv, &i, "--week", &week);
-        if (taken < 0)
-            return cli_usage_error(cmd, "--week needs a week id such as 2026-W14");
-        if (taken > 0)
-            continue;
-        if (strcmp(argv[i], "--all-time") == 0)
-            alltime = 1;
-        else if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else
-            return cli_usage_error(cmd, "unknown argument \"%s\"", argv[i]);
-        i++;
-    }
-    if (alltime && week)
-        return cli_usage_error(cmd, "--week and --all-time exclude each other");
-    if (cli_check_week(cmd, week) != CLI_OK)
-        return CLI_USAGE;
+    const char *week;
+    int alltime, json = 0;
+    int usage = week_flags(cmd, argc, argv, "--all-time", &week, &alltime, &json);
+    if (usage != CLI_OK)
+        return usage;
     struct err err = {{0}};
     struct store *store = NULL;
     json_t *board = NULL;

@@ -298,6 +298,43 @@ static int retire_step(void *arg, json_t **out, struct flow_step_error *e)
     return 0;
 }
 
+/* Runs a body's "plan" step: 0 with *plan its result; 1 when the body must
+ * return *ret instead (the step pending: yield; failed: fail with its error). */
+static int plan_step(struct flow_ctx *ctx, flow_step_fn fn, const void *arg, size_t size, const json_t **plan,
+                     int *ret)
+{
+    if (flow_step_run(ctx, "plan", fn, arg, size, plan) == FLOW_PENDING) {
+        *ret = flow_yield(ctx);
+        return 1;
+    }
+    if (flow_step_failed(*plan)) {
+        *ret = flow_fail(ctx, flow_step_failed(*plan));
+        return 1;
+    }
+    return 0;
+}
+
+/* Invokes evaluate-model with child (taken) as the step "evaluate-<what>";
+ * FLOW_DONE with its result (or its error) in *result, or FLOW_PENDING. */
+static int invoke_evaluate_model(struct flow_ctx *ctx, const char *what, json_t *child, const json_t **result)
+{
+    char step[192];
+    snprintf(step, sizeof step, "evaluate-%s", what);
+    int rc = flow_step_invoke(ctx, step, "evaluate-model", child, result);
+    json_decref(child);
+    return rc;
+}
+
+/* Sends benchmark/evaluate.complete {week_id} as the step step_id, so the
+ * rankings are recomputed from week on; FLOW_DONE or FLOW_PENDING. */
+static int send_evaluate_complete(struct flow_ctx *ctx, const char *step_id, const char *week)
+{
+    json_t *done = json_pack("{s:s, s:{s:s}}", "name", "benchmark/evaluate.complete", "data", "week_id", week);
+    int rc = flow_step_send_event(ctx, step_id, done, NULL);
+    json_decref(done);
+    return rc;
+}
+
 static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     struct pipeline_config *cfg = user;
@@ -309,10 +346,9 @@ static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
     if (!a.model || !a.week)
         return flow_fail(ctx, "evaluate-model needs {model, week_id}");
     const json_t *plan;
-    if (flow_step_run(ctx, "plan", plan_model_step, &a, sizeof a, &plan) == FLOW_PENDING)
-        return flow_yield(ctx);
-    if (flow_step_failed(plan))
-        return flow_fail(ctx, flow_step_failed(plan));
+    int ret;
+    if (plan_step(ctx, plan_model_step, &a, sizeof a, &plan, &ret))
+        return ret;
     int asked = 0, correct = 0, errors = 0;
     size_t i;
     json_t *id;
@@ -471,10 +507,9 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
     if (!a.week)
         return flow_fail(ctx, "evaluate-week needs {week_id}");
     const json_t *models;
-    if (flow_step_run(ctx, "plan", plan_week_step, &a, sizeof a, &models) == FLOW_PENDING)
-        return flow_yield(ctx);
-    if (flow_step_failed(models))
-        return flow_fail(ctx, flow_step_failed(models));
+    int ret;
+    if (plan_step(ctx, plan_week_step, &a, sizeof a, &models, &ret))
+        return ret;
     int pending = 0;
     const char *run_fatal = NULL, *fatal_model = NULL;
     int fatal_status = 0;
@@ -482,15 +517,11 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
     size_t used = 0, i;
     json_t *model;
     json_array_foreach(models, i, model) {
-        char step[192];
-        snprintf(step, sizeof step, "evaluate-%s", json_string_value(model));
         json_t *child = json_pack("{s:O, s:s, s:b, s:b}", "model", model, "week_id", a.week, "no_skip",
                                   json_is_true(json_object_get(data, "no_skip")), "retry_no_answer",
                                   json_is_true(json_object_get(data, "retry_no_answer")));
         const json_t *result;
-        int rc = flow_step_invoke(ctx, step, "evaluate-model", child, &result);
-        json_decref(child);
-        if (rc == FLOW_PENDING) {
+        if (invoke_evaluate_model(ctx, json_string_value(model), child, &result) == FLOW_PENDING) {
             pending = 1;
             continue;
         }
@@ -510,10 +541,7 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
     }
     if (pending)
         return flow_yield(ctx);
-    json_t *done = json_pack("{s:s, s:{s:s}}", "name", "benchmark/evaluate.complete", "data", "week_id", a.week);
-    int rc = flow_step_send_event(ctx, "evaluation-complete", done, NULL);
-    json_decref(done);
-    if (rc == FLOW_PENDING)
+    if (send_evaluate_complete(ctx, "evaluation-complete", a.week) == FLOW_PENDING)
         return flow_yield(ctx);
     if (run_fatal) {
         char msg[700];
@@ -526,7 +554,7 @@ static int evaluate_week(struct flow_ctx *ctx, const json_t *event, void *user)
         return flow_yield(ctx);
     json_t *out = json_pack("{s:s, s:O, s:s?}", "week_id", a.week, "models", models, "stopped",
                             used ? stopped : NULL);
-    rc = flow_complete(ctx, out);
+    int rc = flow_complete(ctx, out);
     json_decref(out);
     return rc;
 }
@@ -657,10 +685,9 @@ static int backfill_model(struct flow_ctx *ctx, const json_t *event, void *user)
     if (!a.model)
         return flow_fail(ctx, "backfill-model needs {model, weeks?}");
     const json_t *weeks;
-    if (flow_step_run(ctx, "plan", plan_backfill_step, &a, sizeof a, &weeks) == FLOW_PENDING)
-        return flow_yield(ctx);
-    if (flow_step_failed(weeks))
-        return flow_fail(ctx, flow_step_failed(weeks));
+    int ret;
+    if (plan_step(ctx, plan_backfill_step, &a, sizeof a, &weeks, &ret))
+        return ret;
     int pending = 0;
     char run_fatal[700] = "";
     int fatal_status = 0;
@@ -668,13 +695,9 @@ static int backfill_model(struct flow_ctx *ctx, const json_t *event, void *user)
     size_t i;
     json_t *week;
     json_array_foreach(weeks, i, week) {
-        char step[64];
-        snprintf(step, sizeof step, "evaluate-%s", json_string_value(week));
         json_t *child = json_pack("{s:s, s:O}", "model", a.model, "week_id", week);
         const json_t *result;
-        int rc = flow_step_invoke(ctx, step, "evaluate-model", child, &result);
-        json_decref(child);
-        if (rc == FLOW_PENDING) {
+        if (invoke_evaluate_model(ctx, json_string_value(week), child, &result) == FLOW_PENDING) {
             pending = 1;
             continue;
         }
@@ -693,11 +716,8 @@ static int backfill_model(struct flow_ctx *ctx, const json_t *event, void *user)
         return flow_yield(ctx);
     }
     /* Rankings from the earliest week the model now has results in. */
-    json_t *rank = json_pack("{s:s, s:{s:O}}", "name", "benchmark/evaluate.complete", "data", "week_id",
-                             json_array_get(weeks, 0));
-    int rc = flow_step_send_event(ctx, "rank-from-the-first-week", rank, NULL);
-    json_decref(rank);
-    if (rc == FLOW_PENDING) {
+    if (send_evaluate_complete(ctx, "rank-from-the-first-week", json_string_value(json_array_get(weeks, 0))) ==
+        FLOW_PENDING) {
         json_decref(stopped);
         return flow_yield(ctx);
     }
@@ -708,7 +728,7 @@ static int backfill_model(struct flow_ctx *ctx, const json_t *event, void *user)
         return flow_fail_error(ctx, ERR_CLASS_RUN_FATAL, fatal_status, msg);
     }
     json_t *out = json_pack("{s:s, s:O, s:o}", "model", a.model, "weeks", weeks, "stopped", stopped);
-    rc = flow_complete(ctx, out);
+    int rc = flow_complete(ctx, out);
     json_decref(out);
     return rc;
 }
