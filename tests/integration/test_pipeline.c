@@ -7,10 +7,12 @@
  * with one message, nothing counted wrong, only complete models ranked;
  * `serve` killed with SIGKILL ten times finishes with exactly one
  * evaluation per (model, clue) and few duplicate requests; `send` and the
- * server's routes.
+ * server's routes; a job run through pipeline/run.h hands back its failed
+ * run with the error's class and HTTP status as data.
  */
 #include "testutil.h"
 #include "pipeline_fakes.h"
+#include "pipeline/run.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -484,6 +486,62 @@ static void test_send_into_the_database(void **state)
     free(db);
 }
 
+/* pipeline_run_job (pipeline/run.h), in this process: a 402 on every call
+ * fails evaluate-week, and the run comes back failed with its error typed
+ * (run-fatal, 402) next to the message, not to be parsed out of it. */
+static void test_run_job_keeps_the_error_class(void **state)
+{
+    (void)state;
+    pf_start_fifteensquared(work);
+    pf_start_llm(work, "{\"fail_after\": {\"calls\": 0, \"status\": 402, \"message\": \"Insufficient credits\"}}", 0);
+    char *db = pf_make_db(work, "job.db");
+    struct tu_run r = tu_run_cli(work, pf_env("0"), (const char *const[]){"--db", db, "scrape", NULL});
+    if (r.status != 0)
+        fail_msg("scrape failed (%d): %s\n%s", r.status, r.err, r.out);
+    tu_run_free(&r);
+    char *week = tu_sql(db, "SELECT min(week_id) FROM puzzles");
+    week[strcspn(week, "\n")] = '\0';
+    assert_true(week[0]);
+
+    struct err err = {{0}};
+    struct store *store = NULL;
+    struct store_open_opts so = {0};
+    assert_int_equal(store_open(db, &so, &store, &err), 0);
+    char llm[96];
+    snprintf(llm, sizeof llm, "http://127.0.0.1:%d/api/v1", pf_llm_port);
+    struct pipeline_config cfg = {
+        .store = store,
+        .engine = {.db_location = db, .poll_ms = -1, .lease_ms = -1, .backoff_base_ms = -1, .workers = -1},
+        .evaluate = {.api_key = "test-key", .base_url = llm, .retries = 0, .backoff_ms = 1, .timeout_ms = 30000},
+        .spend = {.skip_credits = 1},
+        .step_retries = 0,
+    };
+    json_t *data = json_pack("{s:s}", "week_id", week);
+    struct pipeline_job job = {.which = PIPELINE_EVALUATE,
+                               .role = "test",
+                               .workers = 4,
+                               .event = "benchmark/evaluate.requested",
+                               .data = data,
+                               .function_id = "evaluate-week"};
+    struct store_flow_run run;
+    int rc = pipeline_run_job(&cfg, &job, &run, &err);
+    json_decref(data);
+    if (rc != 0)
+        fail_msg("pipeline_run_job: %s", err.msg);
+    assert_string_equal(run.status, "failed");
+    assert_int_equal(run.error_class, ERR_CLASS_RUN_FATAL);
+    assert_int_equal(run.error_status, 402);
+    assert_non_null(run.error);
+    tu_assert_contains(run.error, "every model stopped");
+    /* The command's line is the run's message. */
+    assert_int_equal(pipeline_run_completed(&run, &err), -1);
+    assert_string_equal(err.msg, run.error);
+    store_flow_run_clear(&run);
+    store_close(store);
+    free(week);
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +549,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_on_a_libsql_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outage_gives_the_same_rankings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_credits_run_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_job_keeps_the_error_class, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_into_the_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_survives_kills, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_stops_cleanly_mid_run, setup, teardown),
