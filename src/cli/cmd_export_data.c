@@ -12,7 +12,6 @@
 #include "cli/cli.h"
 #include "cli/pipeline_config.h"
 #include "core/fsutil.h"
-#include "core/utc.h"
 #include "eval/prompt.h"
 #include "rank/cluetype.h"
 #include "store/store.h"

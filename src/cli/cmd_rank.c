@@ -7,7 +7,6 @@
 #include "cli/cli.h"
 #include "cli/pipeline_config.h"
 #include "core/pct.h"
-#include "core/utc.h"
 #include "rank/rank.h"
 #include "store/store.h"
 

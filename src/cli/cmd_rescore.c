@@ -7,7 +7,6 @@
 #include "cli/cli.h"
 #include "cli/pipeline_config.h"
 #include "core/letters.h"
-#include "core/utc.h"
 #include "eval/extract.h"
 #include "store/store.h"
 

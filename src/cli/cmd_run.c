@@ -44,22 +44,22 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
         return usage;
     struct err err = {{0}};
     struct pipeline_config cfg;
-    struct pipeline *pipe = NULL;
+    struct pipeline *pl = NULL;
     struct store *store = NULL;
     int status = CLI_FAILED;
     struct pipeline_open_opts po = {.which = PIPELINE_ALL,
                                     .role = "run",
                                     .engine = {.workers = 16, .poll_ms = 50, .lease_ms = 300000}};
-    if (cli_pipeline_config(ctx, &cfg, &store, &err) < 0 || pipeline_open(&cfg, &po, &pipe, &err) < 0)
+    if (cli_pipeline_config(ctx, &cfg, &store, &err) < 0 || pipeline_open(&cfg, &po, &pl, &err) < 0)
         goto out;
     int64_t started = utc_now_real_ms();
     json_t *data = week ? json_pack("{s:s}", "week_id", week) : json_object();
-    int rc = pipeline_send(pipe, "benchmark/scrape.requested", data, NULL, NULL, &err);
+    int rc = pipeline_send(pl, "benchmark/scrape.requested", data, NULL, NULL, &err);
     json_decref(data);
     if (rc < 0)
         goto out;
-    struct progress p = {pipeline_store(pipe), started, isatty(STDERR_FILENO), ""};
-    rc = pipeline_wait(pipe, 24LL * 3600 * 1000, tick, &p, &err);
+    struct progress p = {pipeline_store(pl), started, isatty(STDERR_FILENO), ""};
+    rc = pipeline_wait(pl, 24LL * 3600 * 1000, tick, &p, &err);
     tick(&p); /* the final counts */
     if (p.tty && p.last[0] && log_get_level() >= LOG_INFO)
         fputc('\n', stderr);
@@ -67,7 +67,7 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
         goto out;
     char summary[4096];
     int failed = 0;
-    if (report_run_summary(pipeline_store(pipe), started, summary, sizeof summary, &failed, &err) < 0)
+    if (report_run_summary(pipeline_store(pl), started, summary, sizeof summary, &failed, &err) < 0)
         goto out;
     printf("%s", summary);
     if (failed) {
@@ -78,7 +78,7 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
     }
     status = CLI_OK;
 out:
-    pipeline_close(pipe);
+    pipeline_close(pl);
     store_close(store);
     return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
 }

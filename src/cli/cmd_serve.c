@@ -206,7 +206,7 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
     struct err err = {{0}};
     struct pipeline_config cfg;
     struct store *store = NULL;
-    struct pipeline *pipe = NULL;
+    struct pipeline *pl = NULL;
     struct web_server *server = NULL;
     struct flow_inngest *inngest = NULL;
     int status = CLI_FAILED;
@@ -223,9 +223,9 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
         .engine = {.workers = workers, .poll_ms = 200, .lease_ms = 300000, .cron = cron, .on_run = pipeline_log_run}};
     if (workers_s) /* the flag wins over CRYPTIC_BENCH_FLOW_WORKERS */
         cfg.engine.workers = workers;
-    if (pipeline_open(&cfg, &po, &pipe, &err) < 0 || (run_engine && pipeline_start(pipe, &err) < 0))
+    if (pipeline_open(&cfg, &po, &pl, &err) < 0 || (run_engine && pipeline_start(pl, &err) < 0))
         goto out;
-    struct flow_engine *engine = pipeline_engine(pipe);
+    struct flow_engine *engine = pipeline_engine(pl);
     if (on_inngest && flow_inngest_new(engine, &io, &inngest, &err) < 0)
         goto out;
     /* The SQL endpoint serves the embedded file only; a remote database has its own. */
@@ -275,7 +275,7 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
 out:
     web_server_stop(server);
     flow_inngest_free(inngest);
-    pipeline_close(pipe); /* stops the workers after their current round, releases leases */
+    pipeline_close(pl); /* stops the workers after their current round, releases leases */
     store_close(store);
     return status == CLI_OK ? CLI_OK : cli_fail(cmd, err.msg);
 }
@@ -358,7 +358,7 @@ int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
         /* Into the database: a running server picks the runs up. */
         struct pipeline_config cfg;
         struct store *store = NULL;
-        struct pipeline *pipe = NULL;
+        struct pipeline *pl = NULL;
         struct pipeline_open_opts po = {.which = PIPELINE_ALL, .engine = {.workers = 1}};
         char id[64];
         int opened = cli_pipeline_config(ctx, &cfg, &store, &err) == 0;
@@ -367,11 +367,11 @@ int cmd_send(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char 
             json_decref(data);
             return cli_usage_error(cmd, "%s", err.msg);
         }
-        if (opened && pipeline_open(&cfg, &po, &pipe, &err) == 0 && pipeline_send(pipe, name, data, NULL, id, &err) == 0) {
+        if (opened && pipeline_open(&cfg, &po, &pl, &err) == 0 && pipeline_send(pl, name, data, NULL, id, &err) == 0) {
             printf("{\"ids\":[\"%s\"],\"status\":200}\n", id);
             status = CLI_OK;
         }
-        pipeline_close(pipe);
+        pipeline_close(pl);
         store_close(store);
     }
     json_decref(data);
