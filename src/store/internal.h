@@ -13,6 +13,10 @@
 /* The store's connection; owned by the store. */
 struct db *store_db(struct store *store);
 
+/* store_migrate() up to version (at most STORE_SCHEMA_VERSION) only: for
+ * the tests of a migration, which need the database as it was before it. */
+int store_migrate_to(struct store *store, int version, store_migration_fn on_applied, void *ctx, struct err *err);
+
 /* One cell as JSON: integers, reals and text as such, anything else null.
  * The caller owns the value. */
 json_t *store_cell_json(const struct db_result *r, size_t row, size_t col);

@@ -31,10 +31,11 @@ static const char *const sql_cells =
     "WHERE " SCORED "\n"
     "GROUP BY p.week_id, e.model_id ORDER BY p.week_id, e.model_id";
 
+/* By the typed status (migration 17), never by the message's text. */
 static const char *const sql_errors =
-    "SELECT p.week_id, e.error_message, count(*)\n"
+    "SELECT p.week_id, coalesce(e.error_status, 0), count(*)\n"
     "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
-    "WHERE e.outcome = 'error' AND " SCORED " GROUP BY p.week_id, e.error_message";
+    "WHERE e.outcome = 'error' AND " SCORED " GROUP BY p.week_id, coalesce(e.error_status, 0)";
 
 /* The answers whose length is checked (rank_wrong_length): SQL cannot
  * count letters as the benchmark does (accents dropped), so each answer
@@ -135,7 +136,7 @@ int store_rank_input_read(struct store *store, struct rank_input *in, struct err
     count_wrong_lengths(a, cells, c->nrows);
     for (size_t i = 0; i < e->nrows; i++) {
         snprintf(errors[i].week, sizeof errors[i].week, "%s", db_result_text(e, i, 0) ? db_result_text(e, i, 0) : "");
-        errors[i].status = rank_error_status(db_result_text(e, i, 1));
+        errors[i].status = (int)db_result_int(e, i, 1);
         errors[i].count = (int)db_result_int(e, i, 2);
     }
     for (size_t i = 0; i < pr->nrows; i++) {

@@ -185,9 +185,14 @@ out:
 
 int store_migrate(struct store *store, store_migration_fn on_applied, void *ctx, struct err *err)
 {
+    return store_migrate_to(store, STORE_SCHEMA_VERSION, on_applied, ctx, err);
+}
+
+int store_migrate_to(struct store *store, int version, store_migration_fn on_applied, void *ctx, struct err *err)
+{
     for (size_t i = 0; i < store_migrations_count; i++) {
         const struct store_migration *m = &store_migrations[i];
-        if (m->version <= store->version)
+        if (m->version <= store->version || m->version > version)
             continue;
         struct store_migration_report report = {0};
         log_debug("applying migration %d: %s", m->version, m->name);

@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 16
+#define STORE_SCHEMA_VERSION 17
 
 struct store;
 
@@ -250,7 +250,10 @@ struct store_evaluation_row {
     double cost;                 /* < 0: unknown */
     const char *finish_reason;
     const char *provider_model;
-    const char *error_message;   /* for an error */
+    const char *error_message;   /* for an error: what failed, for people */
+    enum err_class error_class;  /* for an error: its class; ERR_CLASS_NONE: unknown */
+    int error_status;            /* for an error: the HTTP status of the failed reply; 0: none
+                                    (no reply, or a 2xx reply whose body failed) */
     int attempts;
     int prompt_version;
 };
