@@ -9,7 +9,7 @@
 #include "core/log.h"
 #include "core/utc.h"
 #include "eval/client.h"
-#include "rank/rank.h"
+#include "pipeline/ranking.h"
 
 /* ---- scrape-puzzles -------------------------------------------------------- */
 
@@ -541,27 +541,12 @@ struct rank_arg {
 static int rank_step(void *arg, json_t **out, struct flow_step_error *e)
 {
     struct rank_arg *a = arg;
-    struct rank_input in = {0};
-    struct rank_output o = {0};
     struct err err = {{0}};
-    int rc = store_rank_input_read(a->cfg->store, &in, &err);
-    if (rc == 0) {
-        in.threshold = a->cfg->coverage_threshold;
-        rc = rank_compute(&in, &o, &err);
-    }
-    if (rc == 0)
-        rc = store_rank_write(a->cfg->store, &o, a->week, &err);
-    if (rc < 0) {
-        step_error(e, &err, 1);
-    } else {
-        int ranked = 0;
-        for (size_t i = 0; i < o.nweeks; i++)
-            ranked += o.weeks[i].ranked && (!a->week || strcmp(o.weeks[i].week, a->week) >= 0);
-        *out = json_pack("{s:s?, s:i}", "from_week", a->week, "weeks_ranked", ranked);
-    }
-    rank_output_free(&o);
-    store_rank_input_free(&in);
-    return rc;
+    int ranked = 0;
+    if (pipeline_rank(a->cfg->store, a->cfg->coverage_threshold, a->week, &ranked, &err) < 0)
+        return step_error(e, &err, 1);
+    *out = json_pack("{s:s?, s:i}", "from_week", a->week, "weeks_ranked", ranked);
+    return 0;
 }
 
 static int calculate_rankings(struct flow_ctx *ctx, const json_t *event, void *user)

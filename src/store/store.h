@@ -303,23 +303,141 @@ int store_rescore_apply(struct store *store, const struct store_rescore *updates
 
 /* ---- rankings (store/rankings.c) -------------------------------------- */
 
-struct rank_input;
-struct rank_output;
+/* What the rankings are computed from, as rows: store/ knows nothing of
+ * rank/ (pipeline/ranking.c turns these rows into rank_input and rank/'s
+ * output into store_rankings below). Only clues that count: not in a
+ * quarantined puzzle, not excluded; an evaluation counts for its clue's
+ * puzzle week. Weeks are ISO week ids ("2026-W33"). */
+#define STORE_WEEK_SIZE 16
 
-/* Reads what rank/ computes from: the weeks with clues, the models, each
- * (week, model)'s outcome counts, wrong-length answers (rank_wrong_length
- * applied to each extracted answer) and completion tokens, and failed
- * calls by HTTP status. The input owns its arrays; release with
- * store_rank_input_free(). */
-int store_rank_input_read(struct store *store, struct rank_input *in, struct err *err);
-void store_rank_input_free(struct rank_input *in);
+struct store_ranking_source {
+    struct store_ranking_week {          /* every week with puzzles, by week */
+        char week[STORE_WEEK_SIZE];
+        int clues;                       /* scored clues (0 when every clue is out) */
+    } *weeks;
+    size_t nweeks;
+    struct store_ranking_model {         /* every model, by id */
+        int64_t id;
+        char name[128];                  /* display name */
+    } *models;
+    size_t nmodels;
+    struct store_ranking_cell {          /* per (week, model) with evaluations, by week then model id */
+        char week[STORE_WEEK_SIZE];
+        int64_t model_id;
+        int correct, wrong, no_answer, errors; /* outcomes (errors: also rows without an outcome) */
+        double avg_latency_ms;           /* of the non-error calls; < 0 when none */
+        double cost;                     /* summed; < 0 when unknown */
+        int64_t completion_tokens;       /* summed over the non-error calls that report them */
+        int token_replies;               /* how many calls those are */
+    } *cells;
+    size_t ncells;
+    struct store_ranking_error {         /* failed calls by week and HTTP status */
+        char week[STORE_WEEK_SIZE];
+        int status;                      /* evaluations.error_status; 0: none known */
+        int count;
+    } *errors;
+    size_t nerrors;
+    struct store_ranking_length {        /* each correct or wrong answer with its enumeration, */
+        char week[STORE_WEEK_SIZE];      /* by week then model id (the cells' order), for the */
+        int64_t model_id;                /* wrong-length count: SQL cannot count letters as */
+        char *answer;                    /* the benchmark does (accents dropped) */
+        char *enumeration;               /* clues.letter_count as stored */
+    } *lengths;
+    size_t nlengths;
+    struct store_ranking_answer {        /* every scored answer (not errors), by week, clue, model */
+        char week[STORE_WEEK_SIZE];
+        int64_t clue_id, model_id;
+        int correct;                     /* 1 correct; 0 wrong or no answer */
+        char *explanation;               /* the clue's, or NULL (its wordplay types) */
+        double cost;                     /* < 0 unknown */
+        double latency_ms;               /* < 0 unknown */
+    } *answers;
+    size_t nanswers;
+};
+
+/* Reads the rows above. *out owns its arrays and strings; release with
+ * store_ranking_source_free() (also after a failure). */
+int store_ranking_source_read(struct store *store, struct store_ranking_source *out, struct err *err);
+void store_ranking_source_free(struct store_ranking_source *s);
+
+/* The derived tables' rows, as store_rank_write() writes them. Strings are
+ * the caller's (borrowed for the call). Rates, accuracies, intervals and
+ * coverage in percent. */
+struct store_ranking_quality {
+    int wrong_length, no_answer;
+    double wrong_length_rate, no_answer_rate, error_rate;
+    double avg_completion_tokens;        /* < 0: none reported (NULL) */
+};
+
+struct store_rankings {
+    struct store_week_status_row {       /* week_status */
+        const char *week, *status;       /* "ranked" | "no-ranking" */
+        const char *reason;
+        int clues, models_ranked;
+    } *weeks;
+    size_t nweeks;
+    struct store_ranking_row {           /* weekly_rankings */
+        const char *week;
+        int64_t model_id;
+        int total, correct, rank;
+        int previous_rank;               /* 0: none (previous_rank and rank_change NULL) */
+        int rank_change;
+        double accuracy, ci_low, ci_high;
+        int tenure_weeks;
+        double avg_latency_ms, cost;     /* < 0: unknown (NULL) */
+        int rank_lo, rank_hi, move_significant, ahead_significant, tenure_significant_weeks;
+    } *rows;
+    size_t nrows;
+    struct store_coverage_row {          /* week_coverage */
+        const char *week;
+        int64_t model_id;
+        int clues, evaluated, errors;
+        double coverage;
+        struct store_ranking_quality quality;
+    } *coverage;
+    size_t ncoverage;
+    struct store_tenure_row {            /* rank_tenure */
+        int64_t model_id;
+        int rank;
+        const char *start_week;
+        const char *end_week;            /* NULL while held (the old meaning) */
+        int weeks, current, significant_weeks;
+    } *tenures;
+    size_t ntenures;
+    struct store_alltime_row {           /* alltime_rankings */
+        int64_t model_id;
+        int weeks, total, correct, rank, rank_lo, rank_hi;
+        double accuracy, ci_low, ci_high;
+        double cost_per_clue, median_latency_ms; /* < 0: none (NULL) */
+    } *alltime;
+    size_t nalltime;
+    struct store_alltime_quality_row {   /* alltime_quality */
+        int64_t model_id;
+        int weeks, clues, evaluated, errors;
+        struct store_ranking_quality quality;
+    } *alltime_quality;
+    size_t nalltime_quality;
+    struct store_h2h_row {               /* alltime_head_to_head */
+        int64_t model_id, opponent_id;
+        int wins, losses, ties, significant;
+        double p_value;
+    } *h2h;
+    size_t nh2h;
+    struct store_type_accuracy_row {     /* alltime_type_accuracy */
+        int64_t model_id;
+        const char *clue_type;           /* its stored name ("anagram") */
+        int total, correct;
+        double accuracy, ci_low, ci_high;
+    } *types;
+    size_t ntypes;
+};
 
 /* Replaces the derived tables in one atomic batch: with from_week NULL,
  * everything; else the weekly rows of from_week and later (earlier weeks
  * stay as stored, except that their coverage rows without answer quality,
  * stored before migration 11, get it), with tenure and all-time rewritten
  * whole. A failure leaves the previous tables as they were. */
-int store_rank_write(struct store *store, const struct rank_output *out, const char *from_week,
+int store_rank_write(struct store *store, const struct store_rankings *rankings, const char *from_week,
                      struct err *err);
 
 /* What `rank` reports, from the stored tables (from_week on, or all):
@@ -374,7 +492,7 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
  * "head_to_head": [{"model_id", "opponent_id" (OpenRouter ids), "wins",
  * "losses", "ties", "p_value", "significant" (boolean)}] (both directions
  * of every pair of ranked models, in board order), "clue_types":
- * [{"model_id", "clue_type" (rank_clue_type_name), "total", "correct",
+ * [{"model_id", "clue_type" (as written by store_rank_write), "total", "correct",
  * "accuracy", "ci_low", "ci_high"}] (per ranked model, the types its
  * pooled answers' clues have)}: QUALITY as above but
  * pooled over the rates_weeks weeks the model has evaluations in (their
