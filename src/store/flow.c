@@ -350,16 +350,17 @@ int store_flow_run_get(struct store *store, const char *id, struct store_flow_ru
     return 0;
 }
 
-int store_flow_run_cost(struct store *store, const char *id, double *cost, struct err *err)
+int store_flow_run_cost(struct store *store, const struct store_step_fields *fields, const char *id, double *cost,
+                        struct err *err)
 {
     struct db_result *r = NULL;
     *cost = 0;
     if (db_query(store_db(store),
                  &DB_STMT("WITH RECURSIVE tree(id) AS (SELECT ?1 UNION ALL\n"
                           "  SELECT r.id FROM flow_runs r JOIN tree t ON r.parent_run_id = t.id)\n"
-                          "SELECT coalesce(sum(json_extract(s.output, '$.cost')), 0) FROM flow_steps s\n"
-                          "WHERE s.run_id IN (SELECT id FROM tree) AND s.status = 'done' AND s.name LIKE 'eval-%'",
-                          db_text(id)),
+                          "SELECT coalesce(sum(json_extract(s.output, ?3)), 0) FROM flow_steps s\n"
+                          "WHERE s.run_id IN (SELECT id FROM tree) AND s.status = 'done' AND s.name LIKE ?2",
+                          db_text(id), STORE_STEP_FIELD(fields, eval_steps), STORE_STEP_FIELD(fields, eval_cost)),
                  &r, err) < 0)
         return -1;
     *cost = db_result_real(r, 0, 0);
@@ -525,7 +526,8 @@ void store_run_progress_free(struct store_run_progress *p)
     memset(p, 0, sizeof *p);
 }
 
-int store_run_progress(struct store *store, int64_t since_ms, struct store_run_progress *out, struct err *err)
+int store_run_progress(struct store *store, const struct store_step_fields *fields, int64_t since_ms,
+                       struct store_run_progress *out, struct err *err)
 {
     struct db_result *runs = NULL, *totals = NULL;
     struct db *db = store_db(store);
@@ -533,9 +535,10 @@ int store_run_progress(struct store *store, int64_t since_ms, struct store_run_p
     memset(out, 0, sizeof *out);
     /* Functions in the order their first run was sent (rowid breaks a tie
      * of the same millisecond). The evaluations are those of this run's
-     * eval-<clue> steps (their outputs hold the outcome and cost), not rows
-     * by time: evaluated_at has whole seconds only, and a run started just
-     * before would count. */
+     * evaluation steps (their outputs hold the outcome and cost; the names
+     * are fields': ?2 function, ?3 step pattern, ?4 outcome, ?5 cost), not
+     * rows by time: evaluated_at has whole seconds only, and a run started
+     * just before would count. */
     if (db_query(db, &DB_STMT("SELECT function_id, sum(status = 'completed'), count(*), sum(status = 'failed')\n"
                               "FROM flow_runs WHERE created_at >= ? GROUP BY function_id\n"
                               "ORDER BY min(created_at), min(rowid)",
@@ -543,12 +546,14 @@ int store_run_progress(struct store *store, int64_t since_ms, struct store_run_p
                  &runs, err) < 0 ||
         db_query(db, &DB_STMT("SELECT (SELECT count(*) FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
                               "        WHERE s.status = 'done' AND r.created_at >= ?1),\n"
-                              "       count(*), coalesce(sum(json_extract(s.output, '$.outcome') = 'error'), 0),\n"
-                              "       coalesce(sum(json_extract(s.output, '$.cost')), 0)\n"
+                              "       count(*), coalesce(sum(json_extract(s.output, ?4) = 'error'), 0),\n"
+                              "       coalesce(sum(json_extract(s.output, ?5)), 0)\n"
                               "FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
-                              "WHERE r.created_at >= ?1 AND r.function_id = 'evaluate-model' AND s.status = 'done'\n"
-                              "  AND s.name LIKE 'eval-%'",
-                              db_int(since_ms)),
+                              "WHERE r.created_at >= ?1 AND r.function_id = ?2 AND s.status = 'done'\n"
+                              "  AND s.name LIKE ?3",
+                              db_int(since_ms), STORE_STEP_FIELD(fields, eval_function),
+                              STORE_STEP_FIELD(fields, eval_steps), STORE_STEP_FIELD(fields, eval_outcome),
+                              STORE_STEP_FIELD(fields, eval_cost)),
                  &totals, err) < 0)
         goto out;
     if (runs->nrows && !(out->functions = calloc(runs->nrows, sizeof *out->functions))) {

@@ -17,6 +17,10 @@ struct db *store_db(struct store *store);
  * the tests of a migration, which need the database as it was before it. */
 int store_migrate_to(struct store *store, int version, store_migration_fn on_applied, void *ctx, struct err *err);
 
+/* A field of a step descriptor as a bound value: NULL (matches nothing)
+ * when the descriptor or the field is absent. */
+#define STORE_STEP_FIELD(fields, name) db_text((fields) ? (fields)->name : NULL)
+
 /* One cell as JSON: integers, reals and text as such, anything else null.
  * The caller owns the value. */
 json_t *store_cell_json(const struct db_result *r, size_t row, size_t col);

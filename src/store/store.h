@@ -664,6 +664,23 @@ int store_flow_schedule_fired(struct store *store, const char *function_id, cons
  * ids) that wait to run (queued, sleeping, waiting); *next is -1 when none. */
 int store_flow_next_ready(struct store *store, const char *functions_json, int64_t *next, struct err *err);
 
+/* What the pipeline's steps report, named by pipeline/ (it owns its
+ * function ids, step names and output fields: pipeline_step_fields()):
+ * store/ only sums the checkpointed outputs these point at. JSON paths are
+ * SQLite's ("$.cost"); a NULL descriptor, or a NULL field, matches
+ * nothing (the sums are 0). */
+struct store_step_fields {
+    const char *eval_function;   /* the function whose steps each ask one clue */
+    const char *eval_steps;      /* LIKE pattern of those steps' names */
+    const char *eval_outcome;    /* JSON path of such a step's outcome ("error": the call failed) */
+    const char *eval_cost;       /* JSON path of its cost in US dollars */
+    const char *scrape_function; /* the function that scrapes */
+    const char *scrape_step;     /* its step whose output is the scrape's report */
+    const char *scrape_saved;    /* JSON paths of the report's post counts */
+    const char *scrape_rejected;
+    const char *scrape_skipped;
+};
+
 /* Runs of one function created since a time (see below). */
 struct store_run_count {
     char *function;                       /* flow_runs.function_id */
@@ -674,15 +691,16 @@ struct store_run_count {
 /* What `run` shows while it works, counting only the runs created at
  * since_ms or later (this run, not the database's history): runs per
  * function (oldest first), their steps checkpointed, the evaluations their
- * eval-<clue> steps stored (errors among them), and the cost. Owns its
- * strings; release with store_run_progress_free(). */
+ * evaluation steps (fields) stored (errors among them), and the cost. Owns
+ * its strings; release with store_run_progress_free(). */
 struct store_run_progress {
     struct store_run_count *functions;
     size_t nfunctions;
     int64_t steps_done, evaluations, evaluation_errors;
     double cost; /* US dollars */
 };
-int store_run_progress(struct store *store, int64_t since_ms, struct store_run_progress *out, struct err *err);
+int store_run_progress(struct store *store, const struct store_step_fields *fields, int64_t since_ms,
+                       struct store_run_progress *out, struct err *err);
 void store_run_progress_free(struct store_run_progress *p);
 
 /* The outcome of the runs created since since_ms: per function how many
@@ -705,9 +723,10 @@ int store_flow_runs_list(struct store *store, int limit, struct store_flow_run *
                          struct err *err);
 int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
                        struct err *err);
-/* What a run and the runs it invoked spent: the cost its evaluation steps
- * (eval-<clue>) report, in US dollars. */
-int store_flow_run_cost(struct store *store, const char *id, double *cost, struct err *err);
+/* What a run and the runs it invoked spent: the cost their evaluation
+ * steps (fields) report, in US dollars. */
+int store_flow_run_cost(struct store *store, const struct store_step_fields *fields, const char *id, double *cost,
+                        struct err *err);
 /* The run of function_id that event_id started. */
 int store_flow_run_by_event(struct store *store, const char *function_id, const char *event_id,
                             struct store_flow_run *out, int *found, struct err *err);
@@ -783,16 +802,18 @@ struct store_metrics {
     struct store_metrics_quality *quality;
     size_t nquality;
     int64_t clues;
-    /* Summed over the checkpointed outputs of scrape-puzzles' "scrape"
-     * step (pipeline/functions.c): posts saved, rejected, skipped. */
+    /* Summed over the checkpointed outputs of the scrape step (fields):
+     * posts saved, rejected, skipped. */
     int64_t scrape_saved, scrape_rejected, scrape_skipped;
     int64_t rejected_posts; /* rows of rejected_posts: posts waiting for a parser fix */
 };
 
 /* Reads the metrics with a few aggregate queries (a scan of evaluations
- * and flow_steps each, no rows returned per call). On failure *out is
- * empty and the message names the query that failed. */
-int store_metrics_read(struct store *store, struct store_metrics *out, struct err *err);
+ * and flow_steps each, no rows returned per call); the scrape counts from
+ * the steps fields names (NULL: 0). On failure *out is empty and the
+ * message names the query that failed. */
+int store_metrics_read(struct store *store, const struct store_step_fields *fields, struct store_metrics *out,
+                       struct err *err);
 void store_metrics_free(struct store_metrics *m);
 
 /* ---- status (store/status.c) ------------------------------------------ */
