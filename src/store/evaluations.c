@@ -92,28 +92,13 @@ int store_week_clues(struct store *store, const char *week_id, struct store_week
 
 int store_newest_week(struct store *store, char out[16], struct err *err)
 {
-    struct db_result *r = NULL;
-    out[0] = '\0';
-    if (db_query(store_db(store), &DB_SQL(sql_newest_week), &r, err) < 0)
-        return -1;
-    const char *w = db_result_text(r, 0, 0);
-    if (w)
-        snprintf(out, 16, "%s", w);
-    db_result_free(r);
-    return 0;
+    return store_query_text(store, &DB_SQL(sql_newest_week), out, 16, err);
 }
 
 int store_evaluation_outcome(struct store *store, int64_t clue_id, int64_t model_id, char out[16],
                              struct err *err)
 {
-    struct db_result *r = NULL;
-    out[0] = '\0';
-    if (db_query(store_db(store), &DB_STMT(sql_outcome, db_int(clue_id), db_int(model_id)), &r, err) < 0)
-        return -1;
-    if (r->nrows && db_result_text(r, 0, 0))
-        snprintf(out, 16, "%s", db_result_text(r, 0, 0));
-    db_result_free(r);
-    return 0;
+    return store_query_text(store, &DB_STMT(sql_outcome, db_int(clue_id), db_int(model_id)), out, 16, err);
 }
 
 static struct db_value opt_int(int64_t v)

@@ -336,18 +336,25 @@ int store_flow_runs_list(struct store *store, int limit, struct store_flow_run *
                       out, n, err);
 }
 
-int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
-                       struct err *err)
+/* The first run a query of RUN_COLUMNS finds (*found 0: none). */
+static int query_run(struct store *store, const struct db_stmt *stmt, struct store_flow_run *out, int *found,
+                     struct err *err)
 {
     struct db_result *r = NULL;
-    if (db_query(store_db(store), &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE id = ?", db_text(id)),
-                 &r, err) < 0)
+    if (db_query(store_db(store), stmt, &r, err) < 0)
         return -1;
     *found = r->nrows > 0;
     if (*found)
         read_run(r, 0, out);
     db_result_free(r);
     return 0;
+}
+
+int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
+                       struct err *err)
+{
+    return query_run(store, &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE id = ?", db_text(id)), out,
+                     found, err);
 }
 
 int store_flow_run_cost(struct store *store, const struct store_step_fields *fields, const char *id, double *cost,
@@ -443,18 +450,16 @@ int store_flow_cancel_matching(struct store *store, const char *function_id, con
 
 int store_flow_active_runs(struct store *store, const char *functions_json, int64_t *n, struct err *err)
 {
-    struct db_result *r = NULL;
-    if (db_query(store_db(store),
-                 &DB_STMT("SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', 'waiting')\n"
-                          "  AND function_id IN (SELECT value FROM json_each(?))", db_text(functions_json)),
-                 &r, err) < 0)
-        return -1;
-    *n = db_result_int(r, 0, 0);
-    db_result_free(r);
-    return 0;
+    return store_query_int(store,
+                           &DB_STMT("SELECT count(*) FROM flow_runs\n"
+                                    "WHERE status IN ('queued', 'running', 'sleeping', 'waiting')\n"
+                                    "  AND function_id IN (SELECT value FROM json_each(?))",
+                                    db_text(functions_json)),
+                           0, n, err);
 }
 
-static const char *const sql_schedule_last = "SELECT last_fire FROM flow_schedules WHERE function_id = ?";
+static const char *const sql_schedule_last =
+    "SELECT coalesce(last_fire, 0) FROM flow_schedules WHERE function_id = ?";
 static const char *const sql_schedule_init =
     "INSERT OR IGNORE INTO flow_schedules (function_id, cron, last_fire) VALUES (?, ?, ?)";
 static const char *const sql_schedule_fired =
@@ -462,12 +467,7 @@ static const char *const sql_schedule_fired =
 
 int store_flow_schedule_last(struct store *store, const char *function_id, int64_t *last_fire, struct err *err)
 {
-    struct db_result *r = NULL;
-    if (db_query(store_db(store), &DB_STMT(sql_schedule_last, db_text(function_id)), &r, err) < 0)
-        return -1;
-    *last_fire = r->nrows ? db_result_int(r, 0, 0) : -1;
-    db_result_free(r);
-    return 0;
+    return store_query_int(store, &DB_STMT(sql_schedule_last, db_text(function_id)), -1, last_fire, err);
 }
 
 int store_flow_schedule_init(struct store *store, const char *function_id, const char *cron, int64_t now,
@@ -486,15 +486,11 @@ int store_flow_schedule_fired(struct store *store, const char *function_id, cons
 
 int store_flow_next_ready(struct store *store, const char *functions_json, int64_t *next, struct err *err)
 {
-    struct db_result *r = NULL;
-    if (db_query(store_db(store),
-                 &DB_STMT("SELECT min(ready_at) FROM flow_runs WHERE status IN ('queued', 'sleeping', 'waiting')\n"
-                          "  AND function_id IN (SELECT value FROM json_each(?))", db_text(functions_json)),
-                 &r, err) < 0)
-        return -1;
-    *next = db_result_is_null(r, 0, 0) ? -1 : db_result_int(r, 0, 0);
-    db_result_free(r);
-    return 0;
+    return store_query_int(store,
+                           &DB_STMT("SELECT min(ready_at) FROM flow_runs WHERE status IN ('queued', 'sleeping', 'waiting')\n"
+                                    "  AND function_id IN (SELECT value FROM json_each(?))",
+                                    db_text(functions_json)),
+                           -1, next, err);
 }
 
 static void read_counts(const struct db_result *r, struct store_run_count *out, int summary)
@@ -638,17 +634,10 @@ out:
 int store_flow_run_by_event(struct store *store, const char *function_id, const char *event_id,
                             struct store_flow_run *out, int *found, struct err *err)
 {
-    struct db_result *r = NULL;
-    if (db_query(store_db(store),
-                 &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE function_id = ? AND event_id = ?",
-                          db_text(function_id), db_text(event_id)),
-                 &r, err) < 0)
-        return -1;
-    *found = r->nrows > 0;
-    if (*found)
-        read_run(r, 0, out);
-    db_result_free(r);
-    return 0;
+    return query_run(store,
+                     &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE function_id = ? AND event_id = ?",
+                              db_text(function_id), db_text(event_id)),
+                     out, found, err);
 }
 
 int store_flow_children(struct store *store, const char *parent_id, struct store_flow_run **out, size_t *n,

@@ -17,6 +17,14 @@ struct db *store_db(struct store *store);
  * the tests of a migration, which need the database as it was before it. */
 int store_migrate_to(struct store *store, int version, store_migration_fn on_applied, void *ctx, struct err *err);
 
+/* The first column of a query's first row: store_query_int sets *out to
+ * if_null when there is no row or the cell is NULL; store_query_text
+ * copies the text into out (size bytes, cut to fit) or leaves "" when
+ * there is none. -1 (err set) when the query fails. */
+int store_query_int(struct store *store, const struct db_stmt *stmt, int64_t if_null, int64_t *out,
+                    struct err *err);
+int store_query_text(struct store *store, const struct db_stmt *stmt, char *out, size_t size, struct err *err);
+
 /* A field of a step descriptor as a bound value: NULL (matches nothing)
  * when the descriptor or the field is absent. */
 #define STORE_STEP_FIELD(fields, name) db_text((fields) ? (fields)->name : NULL)

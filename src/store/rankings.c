@@ -455,14 +455,7 @@ static const char *const sql_weeks_ranked =
 
 int store_newest_ranked_week(struct store *store, char out[16], struct err *err)
 {
-    struct db_result *r = NULL;
-    out[0] = '\0';
-    if (db_query(store_db(store), &DB_SQL(sql_newest_ranked), &r, err) < 0)
-        return -1;
-    if (db_result_text(r, 0, 0))
-        snprintf(out, 16, "%s", db_result_text(r, 0, 0));
-    db_result_free(r);
-    return 0;
+    return store_query_text(store, &DB_SQL(sql_newest_ranked), out, 16, err);
 }
 
 /* Columns that are flags: JSON true/false (null stays null). */

@@ -206,6 +206,30 @@ int store_migrate_to(struct store *store, int version, store_migration_fn on_app
     return 0;
 }
 
+int store_query_int(struct store *store, const struct db_stmt *stmt, int64_t if_null, int64_t *out,
+                    struct err *err)
+{
+    struct db_result *r = NULL;
+    if (db_query(store->db, stmt, &r, err) < 0)
+        return -1;
+    *out = r->nrows && !db_result_is_null(r, 0, 0) ? db_result_int(r, 0, 0) : if_null;
+    db_result_free(r);
+    return 0;
+}
+
+int store_query_text(struct store *store, const struct db_stmt *stmt, char *out, size_t size, struct err *err)
+{
+    struct db_result *r = NULL;
+    out[0] = '\0';
+    if (db_query(store->db, stmt, &r, err) < 0)
+        return -1;
+    const char *t = r->nrows ? db_result_text(r, 0, 0) : NULL;
+    if (t)
+        snprintf(out, size, "%s", t);
+    db_result_free(r);
+    return 0;
+}
+
 json_t *store_cell_json(const struct db_result *r, size_t row, size_t col)
 {
     const struct db_value *v = db_result_value(r, row, col);
