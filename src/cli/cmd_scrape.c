@@ -130,7 +130,7 @@ int cmd_scrape(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
     cfg.step_retries = 0; /* the feed reader retries requests itself; a command reports, not waits */
     cfg.on_scrape = on_event;
     struct pipeline_job job = {.which = PIPELINE_SCRAPE, .role = "scrape", .workers = 1,
-                               .event = "benchmark/scrape.requested", .data = data, .function_id = "scrape-puzzles"};
+                               .event = "benchmark/scrape.requested", .data = data, .function_id = PIPELINE_FN_SCRAPE};
     if (pipeline_run_job(&cfg, &job, &run, &err) < 0 || pipeline_run_completed(&run, &err) < 0)
         goto done;
     report = run.output ? json_loads(run.output, 0, NULL) : NULL;

@@ -241,7 +241,8 @@ int cmd_serve(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
                                  .inngest = inngest,
                                  .inngest_events = on_inngest && !embedded ? &io : NULL,
                                  .event_check = pipeline_event_check_hook,
-                                 .event_check_ctx = store};
+                                 .event_check_ctx = store,
+                                 .step_fields = pipeline_step_fields()};
     wo.sql_limits.request_ms = settings[SET_SQL_DEADLINE].value;
     wo.sql_limits.statement_ms = settings[SET_SQL_STATEMENT].value;
     wo.sql_limits.max_rows = settings[SET_SQL_MAX_ROWS].value;

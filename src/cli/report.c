@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/pct.h"
+#include "pipeline/functions.h"
 
 int report_rank(struct store *store, const char *from, FILE *out, struct err *err)
 {
@@ -41,7 +42,7 @@ int report_rank(struct store *store, const char *from, FILE *out, struct err *er
 int report_run_progress(struct store *store, int64_t since_ms, char *out, size_t size, struct err *err)
 {
     struct store_run_progress p;
-    if (store_run_progress(store, since_ms, &p, err) < 0)
+    if (store_run_progress(store, pipeline_step_fields(), since_ms, &p, err) < 0)
         return -1;
     size_t used = 0;
     int n = snprintf(out, size, "runs:");

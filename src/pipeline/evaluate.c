@@ -61,6 +61,10 @@ static int store_reply(struct store *store, int64_t model_id, const struct store
     } else {
         row.outcome = "error";
         row.error_message = reply->error;
+        row.error_class = (enum err_class)reply->error_class;
+        /* The status of a failed reply; a 2xx whose body failed (malformed,
+         * empty) or no reply at all has none. */
+        row.error_status = reply->http_status >= 300 ? (int)reply->http_status : 0;
     }
     if (store_evaluation_save(store, &row, &res->kept, err) < 0)
         return -1;

@@ -9,7 +9,7 @@
 #include "core/log.h"
 #include "core/utc.h"
 #include "eval/client.h"
-#include "rank/rank.h"
+#include "pipeline/ranking.h"
 
 /* ---- scrape-puzzles -------------------------------------------------------- */
 
@@ -21,6 +21,29 @@ struct scrape_arg {
 
 /* A step's failure from an err: the message, whether a retry may help, and
  * the engine's own backoff. Returns -1 for the step to return. */
+/* The output fields of the steps that others sum (pipeline_step_fields). */
+#define OUT_OUTCOME "outcome" /* an eval step's: "correct" | "wrong" | "no_answer" | "error" */
+#define OUT_COST "cost"       /* an eval step's, US dollars */
+#define OUT_SAVED "saved"     /* the scrape report's post counts */
+#define OUT_REJECTED "rejected"
+#define OUT_SKIPPED "skipped"
+
+const struct store_step_fields *pipeline_step_fields(void)
+{
+    static const struct store_step_fields fields = {
+        .eval_function = PIPELINE_FN_EVALUATE_MODEL,
+        .eval_steps = PIPELINE_STEP_EVAL_PREFIX "%",
+        .eval_outcome = "$." OUT_OUTCOME,
+        .eval_cost = "$." OUT_COST,
+        .scrape_function = PIPELINE_FN_SCRAPE,
+        .scrape_step = PIPELINE_STEP_SCRAPE,
+        .scrape_saved = "$." OUT_SAVED,
+        .scrape_rejected = "$." OUT_REJECTED,
+        .scrape_skipped = "$." OUT_SKIPPED,
+    };
+    return &fields;
+}
+
 static int step_error(struct flow_step_error *e, const struct err *err, int retriable)
 {
     snprintf(e->message, sizeof e->message, "%.500s", err->msg);
@@ -175,8 +198,8 @@ static int scrape_step(void *arg, json_t **out, struct flow_step_error *e)
     for (int i = 0; i < report.nweeks; i++)
         json_array_append_new(weeks, json_string(report.weeks[i]));
     *out = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:s?}", "since", report.since, "pages",
-                     report.pages, "seen", report.seen, "found", report.found, "saved", report.saved, "skipped",
-                     report.skipped, "rejected", report.rejected, "weeks", weeks, "warning",
+                     report.pages, "seen", report.seen, "found", report.found, OUT_SAVED, report.saved, OUT_SKIPPED,
+                     report.skipped, OUT_REJECTED, report.rejected, "weeks", weeks, "warning",
                      report.warning[0] ? report.warning : NULL);
     return 0;
 }
@@ -202,7 +225,7 @@ static int scrape_puzzles(struct flow_ctx *ctx, const json_t *event, void *user)
     struct pipeline_config *cfg = user;
     const json_t *scraped, *weeks;
     struct scrape_arg sa = {cfg, json_object_get(event, "data")};
-    if (flow_step_run(ctx, "scrape", scrape_step, &sa, sizeof sa, &scraped) == FLOW_PENDING)
+    if (flow_step_run(ctx, PIPELINE_STEP_SCRAPE, scrape_step, &sa, sizeof sa, &scraped) == FLOW_PENDING)
         return flow_yield(ctx);
     if (flow_step_failed(scraped))
         return flow_fail(ctx, flow_step_failed(scraped));
@@ -273,9 +296,9 @@ static int clue_step(void *arg, json_t **out, struct flow_step_error *e)
     }
     if (a->cfg->on_clue)
         a->cfg->on_clue(a->cfg->progress_ctx, a->model, -1, &res);
-    *out = json_pack("{s:s, s:s, s:i, s:s, s:f}", "outcome", res.outcome, "class",
+    *out = json_pack("{s:s, s:s, s:i, s:s, s:f}", OUT_OUTCOME, res.outcome, "class",
                      eval_error_class_name((enum eval_error_class)res.error_class), "status", res.http_status,
-                     "error", res.error, "cost", res.cost > 0 ? res.cost : 0.0);
+                     "error", res.error, OUT_COST, res.cost > 0 ? res.cost : 0.0);
     return 0;
 }
 
@@ -320,7 +343,7 @@ static int invoke_evaluate_model(struct flow_ctx *ctx, const char *what, json_t 
 {
     char step[192];
     snprintf(step, sizeof step, "evaluate-%s", what);
-    int rc = flow_step_invoke(ctx, step, "evaluate-model", child, result);
+    int rc = flow_step_invoke(ctx, step, PIPELINE_FN_EVALUATE_MODEL, child, result);
     json_decref(child);
     return rc;
 }
@@ -354,7 +377,7 @@ static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
     json_t *id;
     json_array_foreach(plan, i, id) {
         char step[64];
-        snprintf(step, sizeof step, "eval-%lld", (long long)json_integer_value(id));
+        snprintf(step, sizeof step, PIPELINE_STEP_EVAL_PREFIX "%lld", (long long)json_integer_value(id));
         a.clue_id = json_integer_value(id);
         const json_t *r;
         if (flow_step_run(ctx, step, clue_step, &a, sizeof a, &r) == FLOW_PENDING)
@@ -362,7 +385,7 @@ static int evaluate_model(struct flow_ctx *ctx, const json_t *event, void *user)
         if (flow_step_failed(r))
             return flow_fail(ctx, flow_step_failed(r));
         asked++;
-        const char *outcome = json_string_value(json_object_get(r, "outcome"));
+        const char *outcome = json_string_value(json_object_get(r, OUT_OUTCOME));
         correct += outcome && strcmp(outcome, "correct") == 0;
         errors += outcome && strcmp(outcome, "error") == 0;
         /* The class and status are data of the step's result; the run fails
@@ -569,27 +592,12 @@ struct rank_arg {
 static int rank_step(void *arg, json_t **out, struct flow_step_error *e)
 {
     struct rank_arg *a = arg;
-    struct rank_input in = {0};
-    struct rank_output o = {0};
     struct err err = {{0}};
-    int rc = store_rank_input_read(a->cfg->store, &in, &err);
-    if (rc == 0) {
-        in.threshold = a->cfg->coverage_threshold;
-        rc = rank_compute(&in, &o, &err);
-    }
-    if (rc == 0)
-        rc = store_rank_write(a->cfg->store, &o, a->week, &err);
-    if (rc < 0) {
-        step_error(e, &err, 1);
-    } else {
-        int ranked = 0;
-        for (size_t i = 0; i < o.nweeks; i++)
-            ranked += o.weeks[i].ranked && (!a->week || strcmp(o.weeks[i].week, a->week) >= 0);
-        *out = json_pack("{s:s?, s:i}", "from_week", a->week, "weeks_ranked", ranked);
-    }
-    rank_output_free(&o);
-    store_rank_input_free(&in);
-    return rc;
+    int ranked = 0;
+    if (pipeline_rankings_recompute(a->cfg->store, a->cfg->coverage_threshold, a->week, &ranked, &err) < 0)
+        return step_error(e, &err, 1);
+    *out = json_pack("{s:s?, s:i}", "from_week", a->week, "weeks_ranked", ranked);
+    return 0;
 }
 
 static int calculate_rankings(struct flow_ctx *ctx, const json_t *event, void *user)
@@ -737,7 +745,7 @@ int pipeline_register(struct flow_engine *e, struct pipeline_config *cfg, unsign
 {
     int retries = cfg->step_retries < 0 ? 2 : cfg->step_retries;
     if (which & PIPELINE_SCRAPE) {
-        struct flow_function f = {.id = "scrape-puzzles", .event = "benchmark/scrape.requested",
+        struct flow_function f = {.id = PIPELINE_FN_SCRAPE, .event = "benchmark/scrape.requested",
                                   .cron = cfg->scrape_cron ? cfg->scrape_cron : "TZ=UTC 0 6 * * 0", .retries = retries,
                                   .concurrency = 1, .body = scrape_puzzles, .user = cfg};
         if (flow_engine_register(e, &f, err) < 0)
@@ -747,7 +755,7 @@ int pipeline_register(struct flow_engine *e, struct pipeline_config *cfg, unsign
         struct flow_function week = {.id = "evaluate-week", .event = "benchmark/evaluate.requested", .retries = retries,
                                      .concurrency = 1, .concurrency_key = "data.week_id", .body = evaluate_week,
                                      .user = cfg};
-        struct flow_function model = {.id = "evaluate-model", .event = PIPELINE_EVENT_EVALUATE_MODEL,
+        struct flow_function model = {.id = PIPELINE_FN_EVALUATE_MODEL, .event = PIPELINE_EVENT_EVALUATE_MODEL,
                                       .retries = retries, .concurrency = 1, .concurrency_key = "data.model",
                                       .cancel_event = PIPELINE_EVENT_CANCEL_WEEK, .cancel_match = "data.week_id",
                                       .cancel_except = "data.model",

@@ -52,6 +52,13 @@ struct pipeline_engine_config {
     int workers;                            /* -1: the command's default */
 };
 
+/* The function ids and step names that other code reads the pipeline's
+ * checkpoints by (store/ sums them through pipeline_step_fields()). */
+#define PIPELINE_FN_SCRAPE "scrape-puzzles"
+#define PIPELINE_FN_EVALUATE_MODEL "evaluate-model"
+#define PIPELINE_STEP_SCRAPE "scrape"    /* its output: the scrape's report {saved, skipped, rejected, ...} */
+#define PIPELINE_STEP_EVAL_PREFIX "eval-" /* + clue id; its output: {outcome, class, status, error, cost} */
+
 struct pipeline_config {
     struct store *store;                    /* shared by the steps (calls are serialised) */
     struct pipeline_engine_config engine;   /* for run.h; pipeline_register does not read it */
@@ -74,6 +81,12 @@ enum {
     PIPELINE_BACKFILL = 8,
     PIPELINE_ALL = 15,
 };
+
+/* Where the pipeline's step outputs keep what `run`, the run log and
+ * /metrics sum: the functions and steps above and their output fields, for
+ * store_run_progress, store_flow_run_cost and store_metrics_read. Static;
+ * never NULL. */
+const struct store_step_fields *pipeline_step_fields(void);
 
 /* Registers the chosen functions; cfg must outlive the engine. */
 int pipeline_register(struct flow_engine *engine, struct pipeline_config *cfg, unsigned which, struct err *err);

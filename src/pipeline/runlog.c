@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "pipeline/functions.h"
 
 /* " (week 2026-W14, model a/b)" from the triggering event's data, or "". */
 static void subject(const struct store_flow_run *run, char *out, size_t size)
@@ -35,7 +36,7 @@ void pipeline_log_run(void *ctx, struct store *store, const struct store_flow_ru
     }
     double cost = 0, secs = 0;
     struct err err = {{0}};
-    if (store_flow_run_cost(store, run->id, &cost, &err) < 0)
+    if (store_flow_run_cost(store, pipeline_step_fields(), run->id, &cost, &err) < 0)
         cost = 0;
     if (run->started_at && run->ended_at >= run->started_at)
         secs = (double)(run->ended_at - run->started_at) / 1000.0;

@@ -1,7 +1,6 @@
 /* rank.c - rankings from evaluation counts; see rank.h. */
 #include "rank/rank.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,23 +62,6 @@ double rank_fisher_p(int correct1, int total1, int correct2, int total2)
             sum += exp(l);
     }
     return sum > 1 ? 1 : sum;
-}
-
-int rank_error_status(const char *m)
-{
-    if (!m)
-        return 0;
-    static const char *const markers[] = {"HTTP ", "error: ", "Error: ", "status ", NULL};
-    for (const char *const *k = markers; *k; k++) {
-        const char *p = strstr(m, *k);
-        if (!p)
-            continue;
-        p += strlen(*k);
-        if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
-            !isdigit((unsigned char)p[3]))
-            return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-    }
-    return 0;
 }
 
 int rank_wrong_length(const char *answer, const char *enumeration)

@@ -84,7 +84,8 @@ struct rank_cell {
     int token_replies;     /* how many calls those are */
 };
 
-/* Failed calls of a week by HTTP status (0: no status known). */
+/* Failed calls of a week by HTTP status (0: no status known), as stored
+ * with each failed call (evaluations.error_status). */
 struct rank_error_in {
     char week[RANK_WEEK_SIZE];
     int status;
@@ -249,9 +250,5 @@ void rank_wilson(int correct, int total, double *low, double *high);
  * NULL or has no letters is no answer, not a wrong length (0); so is an
  * enumeration that does not parse (0: nothing to compare with). */
 int rank_wrong_length(const char *answer, const char *enumeration);
-
-/* The HTTP status an error message names ("HTTP 402: ...", "OpenRouter API
- * error: 404 - ..."), or 0. */
-int rank_error_status(const char *message);
 
 #endif

@@ -24,8 +24,8 @@ static const char *const sql_save =
     "INSERT INTO evaluations (clue_id, model_id, week_id, model_response, extracted_answer,\n"
     "    is_correct, response_time_ms, tokens_used, cost, error_message, prompt_tokens,\n"
     "    completion_tokens, reasoning_tokens, finish_reason, attempts, prompt_version, outcome,\n"
-    "    reasoning, provider_model, extract_rule, evaluated_at)\n"
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)\n"
+    "    reasoning, provider_model, extract_rule, error_class, error_status, evaluated_at)\n"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)\n"
     "ON CONFLICT (clue_id, model_id) DO UPDATE SET\n"
     "    week_id = excluded.week_id, model_response = excluded.model_response,\n"
     "    extracted_answer = excluded.extracted_answer, is_correct = excluded.is_correct,\n"
@@ -36,6 +36,7 @@ static const char *const sql_save =
     "    attempts = excluded.attempts, prompt_version = excluded.prompt_version,\n"
     "    outcome = excluded.outcome, reasoning = excluded.reasoning,\n"
     "    provider_model = excluded.provider_model, extract_rule = excluded.extract_rule,\n"
+    "    error_class = excluded.error_class, error_status = excluded.error_status,\n"
     "    evaluated_at = excluded.evaluated_at\n"
     "WHERE excluded.outcome <> 'error' OR evaluations.outcome IS NULL OR evaluations.outcome = 'error'";
 
@@ -91,28 +92,13 @@ int store_week_clues(struct store *store, const char *week_id, struct store_week
 
 int store_newest_week(struct store *store, char out[16], struct err *err)
 {
-    struct db_result *r = NULL;
-    out[0] = '\0';
-    if (db_query(store_db(store), &DB_SQL(sql_newest_week), &r, err) < 0)
-        return -1;
-    const char *w = db_result_text(r, 0, 0);
-    if (w)
-        snprintf(out, 16, "%s", w);
-    db_result_free(r);
-    return 0;
+    return store_query_text(store, &DB_SQL(sql_newest_week), out, 16, err);
 }
 
 int store_evaluation_outcome(struct store *store, int64_t clue_id, int64_t model_id, char out[16],
                              struct err *err)
 {
-    struct db_result *r = NULL;
-    out[0] = '\0';
-    if (db_query(store_db(store), &DB_STMT(sql_outcome, db_int(clue_id), db_int(model_id)), &r, err) < 0)
-        return -1;
-    if (r->nrows && db_result_text(r, 0, 0))
-        snprintf(out, 16, "%s", db_result_text(r, 0, 0));
-    db_result_free(r);
-    return 0;
+    return store_query_text(store, &DB_STMT(sql_outcome, db_int(clue_id), db_int(model_id)), out, 16, err);
 }
 
 static struct db_value opt_int(int64_t v)
@@ -144,6 +130,8 @@ int store_evaluation_save(struct store *store, const struct store_evaluation_row
         db_text(e->reasoning),
         db_text(e->provider_model),
         db_text(e->extract_rule),
+        db_text(err_class_name(e->error_class)),
+        e->error_status > 0 ? db_int(e->error_status) : db_null(),
     };
     struct db_stmt stmt = {sql_save, args, sizeof args / sizeof args[0]};
     struct db_result *r = NULL;

@@ -336,12 +336,12 @@ int store_flow_runs_list(struct store *store, int limit, struct store_flow_run *
                       out, n, err);
 }
 
-int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
-                       struct err *err)
+/* The first run a query of RUN_COLUMNS finds (*found 0: none). */
+static int query_run(struct store *store, const struct db_stmt *stmt, struct store_flow_run *out, int *found,
+                     struct err *err)
 {
     struct db_result *r = NULL;
-    if (db_query(store_db(store), &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE id = ?", db_text(id)),
-                 &r, err) < 0)
+    if (db_query(store_db(store), stmt, &r, err) < 0)
         return -1;
     *found = r->nrows > 0;
     if (*found)
@@ -350,16 +350,24 @@ int store_flow_run_get(struct store *store, const char *id, struct store_flow_ru
     return 0;
 }
 
-int store_flow_run_cost(struct store *store, const char *id, double *cost, struct err *err)
+int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
+                       struct err *err)
+{
+    return query_run(store, &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE id = ?", db_text(id)), out,
+                     found, err);
+}
+
+int store_flow_run_cost(struct store *store, const struct store_step_fields *fields, const char *id, double *cost,
+                        struct err *err)
 {
     struct db_result *r = NULL;
     *cost = 0;
     if (db_query(store_db(store),
                  &DB_STMT("WITH RECURSIVE tree(id) AS (SELECT ?1 UNION ALL\n"
                           "  SELECT r.id FROM flow_runs r JOIN tree t ON r.parent_run_id = t.id)\n"
-                          "SELECT coalesce(sum(json_extract(s.output, '$.cost')), 0) FROM flow_steps s\n"
-                          "WHERE s.run_id IN (SELECT id FROM tree) AND s.status = 'done' AND s.name LIKE 'eval-%'",
-                          db_text(id)),
+                          "SELECT coalesce(sum(json_extract(s.output, ?3)), 0) FROM flow_steps s\n"
+                          "WHERE s.run_id IN (SELECT id FROM tree) AND s.status = 'done' AND s.name LIKE ?2",
+                          db_text(id), STORE_STEP_FIELD(fields, eval_steps), STORE_STEP_FIELD(fields, eval_cost)),
                  &r, err) < 0)
         return -1;
     *cost = db_result_real(r, 0, 0);
@@ -442,18 +450,16 @@ int store_flow_cancel_matching(struct store *store, const char *function_id, con
 
 int store_flow_active_runs(struct store *store, const char *functions_json, int64_t *n, struct err *err)
 {
-    struct db_result *r = NULL;
-    if (db_query(store_db(store),
-                 &DB_STMT("SELECT count(*) FROM flow_runs WHERE status IN ('queued', 'running', 'sleeping', 'waiting')\n"
-                          "  AND function_id IN (SELECT value FROM json_each(?))", db_text(functions_json)),
-                 &r, err) < 0)
-        return -1;
-    *n = db_result_int(r, 0, 0);
-    db_result_free(r);
-    return 0;
+    return store_query_int(store,
+                           &DB_STMT("SELECT count(*) FROM flow_runs\n"
+                                    "WHERE status IN ('queued', 'running', 'sleeping', 'waiting')\n"
+                                    "  AND function_id IN (SELECT value FROM json_each(?))",
+                                    db_text(functions_json)),
+                           0, n, err);
 }
 
-static const char *const sql_schedule_last = "SELECT last_fire FROM flow_schedules WHERE function_id = ?";
+static const char *const sql_schedule_last =
+    "SELECT coalesce(last_fire, 0) FROM flow_schedules WHERE function_id = ?";
 static const char *const sql_schedule_init =
     "INSERT OR IGNORE INTO flow_schedules (function_id, cron, last_fire) VALUES (?, ?, ?)";
 static const char *const sql_schedule_fired =
@@ -461,12 +467,7 @@ static const char *const sql_schedule_fired =
 
 int store_flow_schedule_last(struct store *store, const char *function_id, int64_t *last_fire, struct err *err)
 {
-    struct db_result *r = NULL;
-    if (db_query(store_db(store), &DB_STMT(sql_schedule_last, db_text(function_id)), &r, err) < 0)
-        return -1;
-    *last_fire = r->nrows ? db_result_int(r, 0, 0) : -1;
-    db_result_free(r);
-    return 0;
+    return store_query_int(store, &DB_STMT(sql_schedule_last, db_text(function_id)), -1, last_fire, err);
 }
 
 int store_flow_schedule_init(struct store *store, const char *function_id, const char *cron, int64_t now,
@@ -485,15 +486,11 @@ int store_flow_schedule_fired(struct store *store, const char *function_id, cons
 
 int store_flow_next_ready(struct store *store, const char *functions_json, int64_t *next, struct err *err)
 {
-    struct db_result *r = NULL;
-    if (db_query(store_db(store),
-                 &DB_STMT("SELECT min(ready_at) FROM flow_runs WHERE status IN ('queued', 'sleeping', 'waiting')\n"
-                          "  AND function_id IN (SELECT value FROM json_each(?))", db_text(functions_json)),
-                 &r, err) < 0)
-        return -1;
-    *next = db_result_is_null(r, 0, 0) ? -1 : db_result_int(r, 0, 0);
-    db_result_free(r);
-    return 0;
+    return store_query_int(store,
+                           &DB_STMT("SELECT min(ready_at) FROM flow_runs WHERE status IN ('queued', 'sleeping', 'waiting')\n"
+                                    "  AND function_id IN (SELECT value FROM json_each(?))",
+                                    db_text(functions_json)),
+                           -1, next, err);
 }
 
 static void read_counts(const struct db_result *r, struct store_run_count *out, int summary)
@@ -525,7 +522,8 @@ void store_run_progress_free(struct store_run_progress *p)
     memset(p, 0, sizeof *p);
 }
 
-int store_run_progress(struct store *store, int64_t since_ms, struct store_run_progress *out, struct err *err)
+int store_run_progress(struct store *store, const struct store_step_fields *fields, int64_t since_ms,
+                       struct store_run_progress *out, struct err *err)
 {
     struct db_result *runs = NULL, *totals = NULL;
     struct db *db = store_db(store);
@@ -533,9 +531,10 @@ int store_run_progress(struct store *store, int64_t since_ms, struct store_run_p
     memset(out, 0, sizeof *out);
     /* Functions in the order their first run was sent (rowid breaks a tie
      * of the same millisecond). The evaluations are those of this run's
-     * eval-<clue> steps (their outputs hold the outcome and cost), not rows
-     * by time: evaluated_at has whole seconds only, and a run started just
-     * before would count. */
+     * evaluation steps (their outputs hold the outcome and cost; the names
+     * are fields': ?2 function, ?3 step pattern, ?4 outcome, ?5 cost), not
+     * rows by time: evaluated_at has whole seconds only, and a run started
+     * just before would count. */
     if (db_query(db, &DB_STMT("SELECT function_id, sum(status = 'completed'), count(*), sum(status = 'failed')\n"
                               "FROM flow_runs WHERE created_at >= ? GROUP BY function_id\n"
                               "ORDER BY min(created_at), min(rowid)",
@@ -543,12 +542,14 @@ int store_run_progress(struct store *store, int64_t since_ms, struct store_run_p
                  &runs, err) < 0 ||
         db_query(db, &DB_STMT("SELECT (SELECT count(*) FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
                               "        WHERE s.status = 'done' AND r.created_at >= ?1),\n"
-                              "       count(*), coalesce(sum(json_extract(s.output, '$.outcome') = 'error'), 0),\n"
-                              "       coalesce(sum(json_extract(s.output, '$.cost')), 0)\n"
+                              "       count(*), coalesce(sum(json_extract(s.output, ?4) = 'error'), 0),\n"
+                              "       coalesce(sum(json_extract(s.output, ?5)), 0)\n"
                               "FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
-                              "WHERE r.created_at >= ?1 AND r.function_id = 'evaluate-model' AND s.status = 'done'\n"
-                              "  AND s.name LIKE 'eval-%'",
-                              db_int(since_ms)),
+                              "WHERE r.created_at >= ?1 AND r.function_id = ?2 AND s.status = 'done'\n"
+                              "  AND s.name LIKE ?3",
+                              db_int(since_ms), STORE_STEP_FIELD(fields, eval_function),
+                              STORE_STEP_FIELD(fields, eval_steps), STORE_STEP_FIELD(fields, eval_outcome),
+                              STORE_STEP_FIELD(fields, eval_cost)),
                  &totals, err) < 0)
         goto out;
     if (runs->nrows && !(out->functions = calloc(runs->nrows, sizeof *out->functions))) {
@@ -633,17 +634,10 @@ out:
 int store_flow_run_by_event(struct store *store, const char *function_id, const char *event_id,
                             struct store_flow_run *out, int *found, struct err *err)
 {
-    struct db_result *r = NULL;
-    if (db_query(store_db(store),
-                 &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE function_id = ? AND event_id = ?",
-                          db_text(function_id), db_text(event_id)),
-                 &r, err) < 0)
-        return -1;
-    *found = r->nrows > 0;
-    if (*found)
-        read_run(r, 0, out);
-    db_result_free(r);
-    return 0;
+    return query_run(store,
+                     &DB_STMT("SELECT " RUN_COLUMNS " FROM flow_runs WHERE function_id = ? AND event_id = ?",
+                              db_text(function_id), db_text(event_id)),
+                     out, found, err);
 }
 
 int store_flow_children(struct store *store, const char *parent_id, struct store_flow_run **out, size_t *n,

@@ -61,16 +61,17 @@ static const char *const sql_quality =
 static const char *const sql_series =
     "SELECT series, count(*) FROM puzzles GROUP BY series ORDER BY series";
 
-/* The names come from pipeline/functions.c (store/ cannot depend on it):
- * the scrape-puzzles function checkpoints its report as step "scrape". */
+/* The function, its report step and the report's fields are pipeline/'s
+ * (struct store_step_fields): ?1 function, ?2 step, ?3-?5 JSON paths of
+ * the saved, rejected and skipped counts. */
 static const char *const sql_totals =
     "SELECT (SELECT count(*) FROM clues),\n"
-    "       coalesce(sum(json_extract(s.output, '$.saved')), 0),\n"
-    "       coalesce(sum(json_extract(s.output, '$.rejected')), 0),\n"
-    "       coalesce(sum(json_extract(s.output, '$.skipped')), 0),\n"
+    "       coalesce(sum(json_extract(s.output, ?3)), 0),\n"
+    "       coalesce(sum(json_extract(s.output, ?4)), 0),\n"
+    "       coalesce(sum(json_extract(s.output, ?5)), 0),\n"
     "       (SELECT count(*) FROM rejected_posts)\n"
     "FROM flow_steps s JOIN flow_runs r ON r.id = s.run_id\n"
-    "WHERE r.function_id = 'scrape-puzzles' AND s.name = 'scrape' AND s.kind = 'run'\n"
+    "WHERE r.function_id = ?1 AND s.name = ?2 AND s.kind = 'run'\n"
     "  AND s.status = 'done' AND json_valid(s.output)";
 
 /* Runs a statement whose only parameters are the bucket bounds. */
@@ -134,7 +135,8 @@ static void *rows(size_t n, size_t size)
     return calloc(n ? n : 1, size);
 }
 
-int store_metrics_read(struct store *store, struct store_metrics *out, struct err *err)
+int store_metrics_read(struct store *store, const struct store_step_fields *fields, struct store_metrics *out,
+                       struct err *err)
 {
     struct db_result *r = NULL;
     const char *what = "runs";
@@ -226,7 +228,11 @@ int store_metrics_read(struct store *store, struct store_metrics *out, struct er
     r = NULL;
 
     what = "clues and scrapes";
-    if (db_query(store_db(store), &DB_SQL(sql_totals), &r, err) < 0)
+    if (db_query(store_db(store),
+                 &DB_STMT(sql_totals, STORE_STEP_FIELD(fields, scrape_function), STORE_STEP_FIELD(fields, scrape_step),
+                          STORE_STEP_FIELD(fields, scrape_saved), STORE_STEP_FIELD(fields, scrape_rejected),
+                          STORE_STEP_FIELD(fields, scrape_skipped)),
+                 &r, err) < 0)
         goto fail;
     out->clues = db_result_int(r, 0, 0);
     out->scrape_saved = db_result_int(r, 0, 1);

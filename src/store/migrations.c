@@ -432,6 +432,31 @@ static const char *const m16_rank_ranges[] = {
     NULL,
 };
 
+/* Evaluation errors carry their class and HTTP status as data (issue 18),
+ * written by store_evaluation_save from the call's typed result, so that
+ * nothing reads a status out of a message again. Rows stored before have
+ * only the message: their status is read out of it here, once (legacy
+ * data; the rule the rankings used until now: the first "HTTP ",
+ * "error: ", "Error: " or "status " followed by exactly three digits, in
+ * that order of markers; none: NULL). Their class stays NULL (unknown). */
+#define M17_AFTER(marker, n) "substr(error_message, instr(error_message, '" marker "') + " #n
+#define M17_STATUS(marker, n)                                                                      \
+    "  WHEN instr(error_message, '" marker "') > 0\n"                                              \
+    "   AND " M17_AFTER(marker, n) ", 3) GLOB '[0-9][0-9][0-9]'\n"                                   \
+    "   AND " M17_AFTER(marker, n) " + 3, 1) NOT GLOB '[0-9]'\n"                                     \
+    "  THEN CAST(" M17_AFTER(marker, n) ", 3) AS INTEGER)\n"
+static const char *const m17_evaluation_error_status[] = {
+    "ALTER TABLE evaluations ADD COLUMN error_status INTEGER",
+    "ALTER TABLE evaluations ADD COLUMN error_class TEXT",
+    "UPDATE evaluations SET error_status = CASE\n"
+    M17_STATUS("HTTP ", 5) M17_STATUS("error: ", 7) M17_STATUS("Error: ", 7) M17_STATUS("status ", 7)
+    "END\n"
+    "WHERE error_message IS NOT NULL",
+    NULL,
+};
+#undef M17_STATUS
+#undef M17_AFTER
+
 const struct store_migration store_migrations[] = {
     {1, "the old system's schema", m1_old_schema, -1, NULL},
     {2, "series and puzzle identity (series, number); puzzle url and title", m2_series, -1, NULL},
@@ -458,6 +483,8 @@ const struct store_migration store_migrations[] = {
     {16, "rank ranges from exact paired tests, significant movement, all-time ranges, head-to-head and accuracy "
          "by clue type, cost per clue and median latency",
      m16_rank_ranges, -1, NULL},
+    {17, "evaluation errors carry their class and HTTP status as data (old rows: the status their message names)",
+     m17_evaluation_error_status, -1, NULL},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -109,13 +109,5 @@ out:
 
 int store_newest_puzzle_date(struct store *store, char out[11], struct err *err)
 {
-    struct db_result *r = NULL;
-    out[0] = '\0';
-    if (db_query(store_db(store), &DB_SQL(sql_newest), &r, err) < 0)
-        return -1;
-    const char *d = db_result_text(r, 0, 0);
-    if (d)
-        snprintf(out, 11, "%s", d);
-    db_result_free(r);
-    return 0;
+    return store_query_text(store, &DB_SQL(sql_newest), out, 11, err);
 }

@@ -1,11 +1,9 @@
-/* rankings.c - rank/'s input read, its output written; see store.h. */
+/* rankings.c - the rows rankings are computed from, the derived tables written and read; see store.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/str.h"
-#include "rank/cluetype.h"
-#include "rank/rank.h"
 #include "store/internal.h"
 #include "store/store.h"
 
@@ -31,14 +29,15 @@ static const char *const sql_cells =
     "WHERE " SCORED "\n"
     "GROUP BY p.week_id, e.model_id ORDER BY p.week_id, e.model_id";
 
+/* By the typed status (migration 17), never by the message's text. */
 static const char *const sql_errors =
-    "SELECT p.week_id, e.error_message, count(*)\n"
+    "SELECT p.week_id, coalesce(e.error_status, 0), count(*)\n"
     "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
-    "WHERE e.outcome = 'error' AND " SCORED " GROUP BY p.week_id, e.error_message";
+    "WHERE e.outcome = 'error' AND " SCORED " GROUP BY p.week_id, coalesce(e.error_status, 0)";
 
-/* The answers whose length is checked (rank_wrong_length): SQL cannot
- * count letters as the benchmark does (accents dropped), so each answer
- * comes out once per ranking; same order as sql_cells. */
+/* The answers whose length is checked: SQL cannot count letters as the
+ * benchmark does (accents dropped), so each answer comes out once per
+ * ranking; same order as sql_cells. */
 static const char *const sql_answers =
     "SELECT p.week_id, e.model_id, e.extracted_answer, c.letter_count\n"
     "FROM evaluations e JOIN clues c ON c.id = e.clue_id JOIN puzzles p ON p.id = c.puzzle_id\n"
@@ -53,122 +52,119 @@ static const char *const sql_paired =
     "WHERE e.outcome IN ('correct', 'wrong', 'no_answer') AND " SCORED "\n"
     "ORDER BY p.week_id, c.id, e.model_id";
 
-static int cmp_cell(const void *pa, const void *pb)
+/* A text cell into a fixed-size field ("" for NULL). */
+static void copy_text(char *out, size_t size, const struct db_result *r, size_t row, size_t col)
 {
-    const struct rank_cell *a = pa, *b = pb;
-    int c = strcmp(a->week, b->week);
-    return c ? c : (a->model_id > b->model_id) - (a->model_id < b->model_id);
+    const char *t = db_result_text(r, row, col);
+    snprintf(out, size, "%s", t ? t : "");
 }
 
-/* Adds each wrong-length answer of r to its (week, model) cell. cells are
- * sorted as cmp_cell (sql_cells' order; strcmp and SQLite's BINARY
- * collation agree on week ids). */
-static void count_wrong_lengths(const struct db_result *r, struct rank_cell *cells, size_t ncells)
+/* A real cell, or -1 for NULL (unknown). */
+static double real_or_unknown(const struct db_result *r, size_t row, size_t col)
 {
-    for (size_t i = 0; i < r->nrows; i++) {
-        if (!rank_wrong_length(db_result_text(r, i, 2), db_result_text(r, i, 3)))
-            continue;
-        struct rank_cell key = {.model_id = db_result_int(r, i, 1)};
-        snprintf(key.week, sizeof key.week, "%s", db_result_text(r, i, 0) ? db_result_text(r, i, 0) : "");
-        struct rank_cell *cell = bsearch(&key, cells, ncells, sizeof *cells, cmp_cell);
-        if (cell) /* always: both queries read the same rows */
-            cell->wrong_length++;
+    return db_result_is_null(r, row, col) ? -1 : db_result_real(r, row, col);
+}
+
+void store_ranking_source_free(struct store_ranking_source *s)
+{
+    for (size_t i = 0; s->lengths && i < s->nlengths; i++) {
+        free(s->lengths[i].answer);
+        free(s->lengths[i].enumeration);
     }
+    for (size_t i = 0; s->answers && i < s->nanswers; i++)
+        free(s->answers[i].explanation);
+    free(s->weeks);
+    free(s->models);
+    free(s->cells);
+    free(s->errors);
+    free(s->lengths);
+    free(s->answers);
+    memset(s, 0, sizeof *s);
 }
 
-void store_rank_input_free(struct rank_input *in)
-{
-    free((void *)in->weeks);
-    free((void *)in->models);
-    free((void *)in->cells);
-    free((void *)in->errors);
-    free((void *)in->answers);
-    memset(in, 0, sizeof *in);
-}
-
-int store_rank_input_read(struct store *store, struct rank_input *in, struct err *err)
+int store_ranking_source_read(struct store *store, struct store_ranking_source *out, struct err *err)
 {
     struct db *db = store_db(store);
     struct db_result *w = NULL, *m = NULL, *c = NULL, *e = NULL, *a = NULL, *pr = NULL;
-    struct rank_answer *answers = NULL;
-    struct rank_week_in *weeks = NULL;
-    struct rank_model *models = NULL;
-    struct rank_cell *cells = NULL;
-    struct rank_error_in *errors = NULL;
     int rc = -1;
-    memset(in, 0, sizeof *in);
+    memset(out, 0, sizeof *out);
     if (db_query(db, &DB_SQL(sql_weeks), &w, err) < 0 || db_query(db, &DB_SQL(sql_models), &m, err) < 0 ||
         db_query(db, &DB_SQL(sql_cells), &c, err) < 0 || db_query(db, &DB_SQL(sql_errors), &e, err) < 0 ||
         db_query(db, &DB_SQL(sql_answers), &a, err) < 0 || db_query(db, &DB_SQL(sql_paired), &pr, err) < 0) {
         err_prefix(err, "cannot read evaluations for ranking");
         goto out;
     }
-    weeks = calloc(w->nrows + 1, sizeof *weeks);
-    models = calloc(m->nrows + 1, sizeof *models);
-    cells = calloc(c->nrows + 1, sizeof *cells);
-    errors = calloc(e->nrows + 1, sizeof *errors);
-    answers = calloc(pr->nrows + 1, sizeof *answers);
-    if (!weeks || !models || !cells || !errors || !answers) {
+    out->weeks = calloc(w->nrows + 1, sizeof *out->weeks);
+    out->models = calloc(m->nrows + 1, sizeof *out->models);
+    out->cells = calloc(c->nrows + 1, sizeof *out->cells);
+    out->errors = calloc(e->nrows + 1, sizeof *out->errors);
+    out->lengths = calloc(a->nrows + 1, sizeof *out->lengths);
+    out->answers = calloc(pr->nrows + 1, sizeof *out->answers);
+    if (!out->weeks || !out->models || !out->cells || !out->errors || !out->lengths || !out->answers) {
         err_set(err, "out of memory");
         goto out;
     }
+    out->nweeks = w->nrows;
     for (size_t i = 0; i < w->nrows; i++) {
-        snprintf(weeks[i].week, sizeof weeks[i].week, "%s", db_result_text(w, i, 0) ? db_result_text(w, i, 0) : "");
-        weeks[i].clues = (int)db_result_int(w, i, 1);
+        copy_text(out->weeks[i].week, sizeof out->weeks[i].week, w, i, 0);
+        out->weeks[i].clues = (int)db_result_int(w, i, 1);
     }
+    out->nmodels = m->nrows;
     for (size_t i = 0; i < m->nrows; i++) {
-        models[i].id = db_result_int(m, i, 0);
-        snprintf(models[i].name, sizeof models[i].name, "%s", db_result_text(m, i, 1) ? db_result_text(m, i, 1) : "");
+        out->models[i].id = db_result_int(m, i, 0);
+        copy_text(out->models[i].name, sizeof out->models[i].name, m, i, 1);
     }
+    out->ncells = c->nrows;
     for (size_t i = 0; i < c->nrows; i++) {
-        snprintf(cells[i].week, sizeof cells[i].week, "%s", db_result_text(c, i, 0) ? db_result_text(c, i, 0) : "");
-        cells[i].model_id = db_result_int(c, i, 1);
-        cells[i].correct = (int)db_result_int(c, i, 2);
-        cells[i].wrong = (int)db_result_int(c, i, 3);
-        cells[i].no_answer = (int)db_result_int(c, i, 4);
-        cells[i].errors = (int)db_result_int(c, i, 5);
-        cells[i].avg_latency_ms = db_result_is_null(c, i, 6) ? -1 : db_result_real(c, i, 6);
-        cells[i].cost = db_result_is_null(c, i, 7) ? -1 : db_result_real(c, i, 7);
-        cells[i].completion_tokens = db_result_int(c, i, 8);
-        cells[i].token_replies = (int)db_result_int(c, i, 9);
+        struct store_ranking_cell *cell = &out->cells[i];
+        copy_text(cell->week, sizeof cell->week, c, i, 0);
+        cell->model_id = db_result_int(c, i, 1);
+        cell->correct = (int)db_result_int(c, i, 2);
+        cell->wrong = (int)db_result_int(c, i, 3);
+        cell->no_answer = (int)db_result_int(c, i, 4);
+        cell->errors = (int)db_result_int(c, i, 5);
+        cell->avg_latency_ms = real_or_unknown(c, i, 6);
+        cell->cost = real_or_unknown(c, i, 7);
+        cell->completion_tokens = db_result_int(c, i, 8);
+        cell->token_replies = (int)db_result_int(c, i, 9);
     }
-    count_wrong_lengths(a, cells, c->nrows);
+    out->nerrors = e->nrows;
     for (size_t i = 0; i < e->nrows; i++) {
-        snprintf(errors[i].week, sizeof errors[i].week, "%s", db_result_text(e, i, 0) ? db_result_text(e, i, 0) : "");
-        errors[i].status = rank_error_status(db_result_text(e, i, 1));
-        errors[i].count = (int)db_result_int(e, i, 2);
+        copy_text(out->errors[i].week, sizeof out->errors[i].week, e, i, 0);
+        out->errors[i].status = (int)db_result_int(e, i, 1);
+        out->errors[i].count = (int)db_result_int(e, i, 2);
+    }
+    for (size_t i = 0; i < a->nrows; i++) {
+        struct store_ranking_length *l = &out->lengths[i];
+        out->nlengths++; /* counted first, so the free releases a half-filled row */
+        copy_text(l->week, sizeof l->week, a, i, 0);
+        l->model_id = db_result_int(a, i, 1);
+        l->answer = str_dup_or_null(db_result_text(a, i, 2));
+        l->enumeration = str_dup_or_null(db_result_text(a, i, 3));
+        if ((!l->answer && db_result_text(a, i, 2)) || (!l->enumeration && db_result_text(a, i, 3))) {
+            err_set(err, "out of memory");
+            goto out;
+        }
     }
     for (size_t i = 0; i < pr->nrows; i++) {
-        snprintf(answers[i].week, sizeof answers[i].week, "%s", db_result_text(pr, i, 0) ? db_result_text(pr, i, 0) : "");
-        answers[i].clue_id = db_result_int(pr, i, 1);
-        answers[i].model_id = db_result_int(pr, i, 2);
-        answers[i].correct = db_result_int(pr, i, 3) != 0;
-        answers[i].types = rank_clue_types(db_result_text(pr, i, 4));
-        answers[i].cost = db_result_is_null(pr, i, 5) ? -1 : db_result_real(pr, i, 5);
-        answers[i].latency_ms = db_result_is_null(pr, i, 6) ? -1 : db_result_real(pr, i, 6);
+        struct store_ranking_answer *x = &out->answers[i];
+        out->nanswers++;
+        copy_text(x->week, sizeof x->week, pr, i, 0);
+        x->clue_id = db_result_int(pr, i, 1);
+        x->model_id = db_result_int(pr, i, 2);
+        x->correct = db_result_int(pr, i, 3) != 0;
+        x->explanation = str_dup_or_null(db_result_text(pr, i, 4));
+        if (!x->explanation && db_result_text(pr, i, 4)) {
+            err_set(err, "out of memory");
+            goto out;
+        }
+        x->cost = real_or_unknown(pr, i, 5);
+        x->latency_ms = real_or_unknown(pr, i, 6);
     }
-    in->answers = answers;
-    in->nanswers = pr->nrows;
-    answers = NULL;
-    in->weeks = weeks;
-    in->nweeks = w->nrows;
-    in->models = models;
-    in->nmodels = m->nrows;
-    in->cells = cells;
-    in->ncells = c->nrows;
-    in->errors = errors;
-    in->nerrors = e->nrows;
-    weeks = NULL;
-    models = NULL;
-    cells = NULL;
-    errors = NULL;
     rc = 0;
 out:
-    free(weeks);
-    free(models);
-    free(cells);
-    free(errors);
-    free(answers);
+    if (rc < 0)
+        store_ranking_source_free(out);
     db_result_free(pr);
     db_result_free(w);
     db_result_free(m);
@@ -233,7 +229,7 @@ static const char *const sql_fill_quality =
     "    error_rate = ?, avg_completion_tokens = ?\n"
     "WHERE week_id = ? AND model_id = ? AND wrong_length_rate IS NULL";
 
-static void quality_args(struct db_value *a, const struct rank_quality *q)
+static void quality_args(struct db_value *a, const struct store_ranking_quality *q)
 {
     a[0] = db_int(q->wrong_length);
     a[1] = db_int(q->no_answer);
@@ -243,7 +239,7 @@ static void quality_args(struct db_value *a, const struct rank_quality *q)
     a[5] = q->avg_completion_tokens < 0 ? db_null() : db_real(q->avg_completion_tokens);
 }
 
-int store_rank_write(struct store *store, const struct rank_output *o, const char *from, struct err *err)
+int store_rank_write(struct store *store, const struct store_rankings *o, const char *from, struct err *err)
 {
     int64_t unfilled = 0;
     if (from) {
@@ -283,18 +279,18 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
     add(&b, "DELETE FROM alltime_head_to_head", 0);
     add(&b, "DELETE FROM alltime_type_accuracy", 0);
     for (size_t i = 0; i < o->nweeks; i++) {
-        const struct rank_week_status *s = &o->weeks[i];
+        const struct store_week_status_row *s = &o->weeks[i];
         if (from && strcmp(s->week, from) < 0)
             continue;
         a = add(&b, sql_insert_status, 5);
         a[0] = db_text(s->week);
-        a[1] = db_text(s->ranked ? "ranked" : "no-ranking");
+        a[1] = db_text(s->status);
         a[2] = db_text(s->reason);
         a[3] = db_int(s->clues);
         a[4] = db_int(s->models_ranked);
     }
     for (size_t i = 0; i < o->nrows; i++) {
-        const struct rank_row *r = &o->rows[i];
+        const struct store_ranking_row *r = &o->rows[i];
         if (from && strcmp(r->week, from) < 0)
             continue;
         a = add(&b, sql_insert_ranking, 18);
@@ -318,7 +314,7 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         a[17] = db_int(r->tenure_significant_weeks);
     }
     for (size_t i = 0; i < o->ncoverage; i++) {
-        const struct rank_coverage *c = &o->coverage[i];
+        const struct store_coverage_row *c = &o->coverage[i];
         if (from && strcmp(c->week, from) < 0) {
             if (unfilled) {
                 a = add(&b, sql_fill_quality, 8);
@@ -338,18 +334,18 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         quality_args(a + 6, &c->quality);
     }
     for (size_t i = 0; i < o->ntenures; i++) {
-        const struct rank_tenure *t = &o->tenures[i];
+        const struct store_tenure_row *t = &o->tenures[i];
         a = add(&b, sql_insert_tenure, 7);
         a[0] = db_int(t->model_id);
         a[1] = db_int(t->rank);
         a[2] = db_text(t->start_week);
-        a[3] = t->current ? db_null() : db_text(t->end_week); /* the old meaning: NULL while held */
+        a[3] = db_text(t->end_week);
         a[4] = db_int(t->weeks);
         a[5] = db_int(t->current);
         a[6] = db_int(t->significant_weeks);
     }
     for (size_t i = 0; i < o->nalltime; i++) {
-        const struct rank_alltime *t = &o->alltime[i];
+        const struct store_alltime_row *t = &o->alltime[i];
         a = add(&b, sql_insert_alltime, 12);
         a[0] = db_int(t->model_id);
         a[1] = db_int(t->weeks);
@@ -365,7 +361,7 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         a[11] = t->median_latency_ms < 0 ? db_null() : db_real(t->median_latency_ms);
     }
     for (size_t i = 0; i < o->nh2h; i++) {
-        const struct rank_h2h *h = &o->h2h[i];
+        const struct store_h2h_row *h = &o->h2h[i];
         a = add(&b, sql_insert_h2h, 7);
         a[0] = db_int(h->model_id);
         a[1] = db_int(h->opponent_id);
@@ -376,10 +372,10 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         a[6] = db_int(h->significant);
     }
     for (size_t i = 0; i < o->ntypes; i++) {
-        const struct rank_type_accuracy *t = &o->types[i];
+        const struct store_type_accuracy_row *t = &o->types[i];
         a = add(&b, sql_insert_type, 7);
         a[0] = db_int(t->model_id);
-        a[1] = db_text(rank_clue_type_name(t->type));
+        a[1] = db_text(t->clue_type);
         a[2] = db_int(t->total);
         a[3] = db_int(t->correct);
         a[4] = db_real(t->accuracy);
@@ -387,13 +383,13 @@ int store_rank_write(struct store *store, const struct rank_output *o, const cha
         a[6] = db_real(t->ci_high);
     }
     for (size_t i = 0; i < o->nalltime_quality; i++) {
-        const struct rank_alltime_quality *q = &o->alltime_quality[i];
+        const struct store_alltime_quality_row *q = &o->alltime_quality[i];
         a = add(&b, sql_insert_alltime_quality, 11);
         a[0] = db_int(q->model_id);
         a[1] = db_int(q->weeks);
         a[2] = db_int(q->clues);
         a[3] = db_int(q->evaluated);
-        a[4] = db_int(q->quality.errors);
+        a[4] = db_int(q->errors);
         quality_args(a + 5, &q->quality);
     }
     int rc = db_batch(store_db(store), b.stmts, b.n, NULL, err);
@@ -459,14 +455,7 @@ static const char *const sql_weeks_ranked =
 
 int store_newest_ranked_week(struct store *store, char out[16], struct err *err)
 {
-    struct db_result *r = NULL;
-    out[0] = '\0';
-    if (db_query(store_db(store), &DB_SQL(sql_newest_ranked), &r, err) < 0)
-        return -1;
-    if (db_result_text(r, 0, 0))
-        snprintf(out, 16, "%s", db_result_text(r, 0, 0));
-    db_result_free(r);
-    return 0;
+    return store_query_text(store, &DB_SQL(sql_newest_ranked), out, 16, err);
 }
 
 /* Columns that are flags: JSON true/false (null stays null). */

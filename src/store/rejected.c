@@ -78,11 +78,8 @@ int store_rejected_mark_alerted(struct store *store, int64_t id, struct err *err
 
 int store_rejected_count(struct store *store, int64_t *n, struct err *err)
 {
-    struct db_result *r = NULL;
-    if (db_query(store_db(store), &DB_SQL(sql_count), &r, err) < 0)
+    if (store_query_int(store, &DB_SQL(sql_count), 0, n, err) < 0)
         return err_prefix(err, "cannot count rejected posts");
-    *n = db_result_int(r, 0, 0);
-    db_result_free(r);
     return 0;
 }
 

@@ -185,9 +185,14 @@ out:
 
 int store_migrate(struct store *store, store_migration_fn on_applied, void *ctx, struct err *err)
 {
+    return store_migrate_to(store, STORE_SCHEMA_VERSION, on_applied, ctx, err);
+}
+
+int store_migrate_to(struct store *store, int version, store_migration_fn on_applied, void *ctx, struct err *err)
+{
     for (size_t i = 0; i < store_migrations_count; i++) {
         const struct store_migration *m = &store_migrations[i];
-        if (m->version <= store->version)
+        if (m->version <= store->version || m->version > version)
             continue;
         struct store_migration_report report = {0};
         log_debug("applying migration %d: %s", m->version, m->name);
@@ -198,6 +203,30 @@ int store_migrate(struct store *store, store_migration_fn on_applied, void *ctx,
         if (on_applied)
             on_applied(ctx, &report);
     }
+    return 0;
+}
+
+int store_query_int(struct store *store, const struct db_stmt *stmt, int64_t if_null, int64_t *out,
+                    struct err *err)
+{
+    struct db_result *r = NULL;
+    if (db_query(store->db, stmt, &r, err) < 0)
+        return -1;
+    *out = r->nrows && !db_result_is_null(r, 0, 0) ? db_result_int(r, 0, 0) : if_null;
+    db_result_free(r);
+    return 0;
+}
+
+int store_query_text(struct store *store, const struct db_stmt *stmt, char *out, size_t size, struct err *err)
+{
+    struct db_result *r = NULL;
+    out[0] = '\0';
+    if (db_query(store->db, stmt, &r, err) < 0)
+        return -1;
+    const char *t = r->nrows ? db_result_text(r, 0, 0) : NULL;
+    if (t)
+        snprintf(out, size, "%s", t);
+    db_result_free(r);
     return 0;
 }
 

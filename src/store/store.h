@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 /* The schema version this binary writes and reads. */
-#define STORE_SCHEMA_VERSION 16
+#define STORE_SCHEMA_VERSION 17
 
 struct store;
 
@@ -250,7 +250,10 @@ struct store_evaluation_row {
     double cost;                 /* < 0: unknown */
     const char *finish_reason;
     const char *provider_model;
-    const char *error_message;   /* for an error */
+    const char *error_message;   /* for an error: what failed, for people */
+    enum err_class error_class;  /* for an error: its class; ERR_CLASS_NONE: unknown */
+    int error_status;            /* for an error: the HTTP status of the failed reply; 0: none
+                                    (no reply, or a 2xx reply whose body failed) */
     int attempts;
     int prompt_version;
 };
@@ -300,23 +303,141 @@ int store_rescore_apply(struct store *store, const struct store_rescore *updates
 
 /* ---- rankings (store/rankings.c) -------------------------------------- */
 
-struct rank_input;
-struct rank_output;
+/* What the rankings are computed from, as rows: store/ knows nothing of
+ * rank/ (pipeline/ranking.c turns these rows into rank_input and rank/'s
+ * output into store_rankings below). Only clues that count: not in a
+ * quarantined puzzle, not excluded; an evaluation counts for its clue's
+ * puzzle week. Weeks are ISO week ids ("2026-W33"). */
+#define STORE_WEEK_SIZE 16
 
-/* Reads what rank/ computes from: the weeks with clues, the models, each
- * (week, model)'s outcome counts, wrong-length answers (rank_wrong_length
- * applied to each extracted answer) and completion tokens, and failed
- * calls by HTTP status. The input owns its arrays; release with
- * store_rank_input_free(). */
-int store_rank_input_read(struct store *store, struct rank_input *in, struct err *err);
-void store_rank_input_free(struct rank_input *in);
+struct store_ranking_source {
+    struct store_ranking_week {          /* every week with puzzles, by week */
+        char week[STORE_WEEK_SIZE];
+        int clues;                       /* scored clues (0 when every clue is out) */
+    } *weeks;
+    size_t nweeks;
+    struct store_ranking_model {         /* every model, by id */
+        int64_t id;
+        char name[128];                  /* display name */
+    } *models;
+    size_t nmodels;
+    struct store_ranking_cell {          /* per (week, model) with evaluations, by week then model id */
+        char week[STORE_WEEK_SIZE];
+        int64_t model_id;
+        int correct, wrong, no_answer, errors; /* outcomes (errors: also rows without an outcome) */
+        double avg_latency_ms;           /* of the non-error calls; < 0 when none */
+        double cost;                     /* summed; < 0 when unknown */
+        int64_t completion_tokens;       /* summed over the non-error calls that report them */
+        int token_replies;               /* how many calls those are */
+    } *cells;
+    size_t ncells;
+    struct store_ranking_error {         /* failed calls by week and HTTP status */
+        char week[STORE_WEEK_SIZE];
+        int status;                      /* evaluations.error_status; 0: none known */
+        int count;
+    } *errors;
+    size_t nerrors;
+    struct store_ranking_length {        /* each correct or wrong answer with its enumeration, */
+        char week[STORE_WEEK_SIZE];      /* by week then model id (the cells' order), for the */
+        int64_t model_id;                /* wrong-length count: SQL cannot count letters as */
+        char *answer;                    /* the benchmark does (accents dropped) */
+        char *enumeration;               /* clues.letter_count as stored */
+    } *lengths;
+    size_t nlengths;
+    struct store_ranking_answer {        /* every scored answer (not errors), by week, clue, model */
+        char week[STORE_WEEK_SIZE];
+        int64_t clue_id, model_id;
+        int correct;                     /* 1 correct; 0 wrong or no answer */
+        char *explanation;               /* the clue's, or NULL (its wordplay types) */
+        double cost;                     /* < 0 unknown */
+        double latency_ms;               /* < 0 unknown */
+    } *answers;
+    size_t nanswers;
+};
+
+/* Reads the rows above. *out owns its arrays and strings; release with
+ * store_ranking_source_free() (also after a failure). */
+int store_ranking_source_read(struct store *store, struct store_ranking_source *out, struct err *err);
+void store_ranking_source_free(struct store_ranking_source *s);
+
+/* The derived tables' rows, as store_rank_write() writes them. Strings are
+ * the caller's (borrowed for the call). Rates, accuracies, intervals and
+ * coverage in percent. */
+struct store_ranking_quality {
+    int wrong_length, no_answer;
+    double wrong_length_rate, no_answer_rate, error_rate;
+    double avg_completion_tokens;        /* < 0: none reported (NULL) */
+};
+
+struct store_rankings {
+    struct store_week_status_row {       /* week_status */
+        const char *week, *status;       /* "ranked" | "no-ranking" */
+        const char *reason;
+        int clues, models_ranked;
+    } *weeks;
+    size_t nweeks;
+    struct store_ranking_row {           /* weekly_rankings */
+        const char *week;
+        int64_t model_id;
+        int total, correct, rank;
+        int previous_rank;               /* 0: none (previous_rank and rank_change NULL) */
+        int rank_change;
+        double accuracy, ci_low, ci_high;
+        int tenure_weeks;
+        double avg_latency_ms, cost;     /* < 0: unknown (NULL) */
+        int rank_lo, rank_hi, move_significant, ahead_significant, tenure_significant_weeks;
+    } *rows;
+    size_t nrows;
+    struct store_coverage_row {          /* week_coverage */
+        const char *week;
+        int64_t model_id;
+        int clues, evaluated, errors;
+        double coverage;
+        struct store_ranking_quality quality;
+    } *coverage;
+    size_t ncoverage;
+    struct store_tenure_row {            /* rank_tenure */
+        int64_t model_id;
+        int rank;
+        const char *start_week;
+        const char *end_week;            /* NULL while held (the old meaning) */
+        int weeks, current, significant_weeks;
+    } *tenures;
+    size_t ntenures;
+    struct store_alltime_row {           /* alltime_rankings */
+        int64_t model_id;
+        int weeks, total, correct, rank, rank_lo, rank_hi;
+        double accuracy, ci_low, ci_high;
+        double cost_per_clue, median_latency_ms; /* < 0: none (NULL) */
+    } *alltime;
+    size_t nalltime;
+    struct store_alltime_quality_row {   /* alltime_quality */
+        int64_t model_id;
+        int weeks, clues, evaluated, errors;
+        struct store_ranking_quality quality;
+    } *alltime_quality;
+    size_t nalltime_quality;
+    struct store_h2h_row {               /* alltime_head_to_head */
+        int64_t model_id, opponent_id;
+        int wins, losses, ties, significant;
+        double p_value;
+    } *h2h;
+    size_t nh2h;
+    struct store_type_accuracy_row {     /* alltime_type_accuracy */
+        int64_t model_id;
+        const char *clue_type;           /* its stored name ("anagram") */
+        int total, correct;
+        double accuracy, ci_low, ci_high;
+    } *types;
+    size_t ntypes;
+};
 
 /* Replaces the derived tables in one atomic batch: with from_week NULL,
  * everything; else the weekly rows of from_week and later (earlier weeks
  * stay as stored, except that their coverage rows without answer quality,
  * stored before migration 11, get it), with tenure and all-time rewritten
  * whole. A failure leaves the previous tables as they were. */
-int store_rank_write(struct store *store, const struct rank_output *out, const char *from_week,
+int store_rank_write(struct store *store, const struct store_rankings *rankings, const char *from_week,
                      struct err *err);
 
 /* What `rank` reports, from the stored tables (from_week on, or all):
@@ -371,7 +492,7 @@ int store_leaderboard_json(struct store *store, const char *week, json_t **out, 
  * "head_to_head": [{"model_id", "opponent_id" (OpenRouter ids), "wins",
  * "losses", "ties", "p_value", "significant" (boolean)}] (both directions
  * of every pair of ranked models, in board order), "clue_types":
- * [{"model_id", "clue_type" (rank_clue_type_name), "total", "correct",
+ * [{"model_id", "clue_type" (as written by store_rank_write), "total", "correct",
  * "accuracy", "ci_low", "ci_high"}] (per ranked model, the types its
  * pooled answers' clues have)}: QUALITY as above but
  * pooled over the rates_weeks weeks the model has evaluations in (their
@@ -543,6 +664,23 @@ int store_flow_schedule_fired(struct store *store, const char *function_id, cons
  * ids) that wait to run (queued, sleeping, waiting); *next is -1 when none. */
 int store_flow_next_ready(struct store *store, const char *functions_json, int64_t *next, struct err *err);
 
+/* What the pipeline's steps report, named by pipeline/ (it owns its
+ * function ids, step names and output fields: pipeline_step_fields()):
+ * store/ only sums the checkpointed outputs these point at. JSON paths are
+ * SQLite's ("$.cost"); a NULL descriptor, or a NULL field, matches
+ * nothing (the sums are 0). */
+struct store_step_fields {
+    const char *eval_function;   /* the function whose steps each ask one clue */
+    const char *eval_steps;      /* LIKE pattern of those steps' names */
+    const char *eval_outcome;    /* JSON path of such a step's outcome ("error": the call failed) */
+    const char *eval_cost;       /* JSON path of its cost in US dollars */
+    const char *scrape_function; /* the function that scrapes */
+    const char *scrape_step;     /* its step whose output is the scrape's report */
+    const char *scrape_saved;    /* JSON paths of the report's post counts */
+    const char *scrape_rejected;
+    const char *scrape_skipped;
+};
+
 /* Runs of one function created since a time (see below). */
 struct store_run_count {
     char *function;                       /* flow_runs.function_id */
@@ -553,15 +691,16 @@ struct store_run_count {
 /* What `run` shows while it works, counting only the runs created at
  * since_ms or later (this run, not the database's history): runs per
  * function (oldest first), their steps checkpointed, the evaluations their
- * eval-<clue> steps stored (errors among them), and the cost. Owns its
- * strings; release with store_run_progress_free(). */
+ * evaluation steps (fields) stored (errors among them), and the cost. Owns
+ * its strings; release with store_run_progress_free(). */
 struct store_run_progress {
     struct store_run_count *functions;
     size_t nfunctions;
     int64_t steps_done, evaluations, evaluation_errors;
     double cost; /* US dollars */
 };
-int store_run_progress(struct store *store, int64_t since_ms, struct store_run_progress *out, struct err *err);
+int store_run_progress(struct store *store, const struct store_step_fields *fields, int64_t since_ms,
+                       struct store_run_progress *out, struct err *err);
 void store_run_progress_free(struct store_run_progress *p);
 
 /* The outcome of the runs created since since_ms: per function how many
@@ -584,9 +723,10 @@ int store_flow_runs_list(struct store *store, int limit, struct store_flow_run *
                          struct err *err);
 int store_flow_run_get(struct store *store, const char *id, struct store_flow_run *out, int *found,
                        struct err *err);
-/* What a run and the runs it invoked spent: the cost its evaluation steps
- * (eval-<clue>) report, in US dollars. */
-int store_flow_run_cost(struct store *store, const char *id, double *cost, struct err *err);
+/* What a run and the runs it invoked spent: the cost their evaluation
+ * steps (fields) report, in US dollars. */
+int store_flow_run_cost(struct store *store, const struct store_step_fields *fields, const char *id, double *cost,
+                        struct err *err);
 /* The run of function_id that event_id started. */
 int store_flow_run_by_event(struct store *store, const char *function_id, const char *event_id,
                             struct store_flow_run *out, int *found, struct err *err);
@@ -662,16 +802,18 @@ struct store_metrics {
     struct store_metrics_quality *quality;
     size_t nquality;
     int64_t clues;
-    /* Summed over the checkpointed outputs of scrape-puzzles' "scrape"
-     * step (pipeline/functions.c): posts saved, rejected, skipped. */
+    /* Summed over the checkpointed outputs of the scrape step (fields):
+     * posts saved, rejected, skipped. */
     int64_t scrape_saved, scrape_rejected, scrape_skipped;
     int64_t rejected_posts; /* rows of rejected_posts: posts waiting for a parser fix */
 };
 
 /* Reads the metrics with a few aggregate queries (a scan of evaluations
- * and flow_steps each, no rows returned per call). On failure *out is
- * empty and the message names the query that failed. */
-int store_metrics_read(struct store *store, struct store_metrics *out, struct err *err);
+ * and flow_steps each, no rows returned per call); the scrape counts from
+ * the steps fields names (NULL: 0). On failure *out is empty and the
+ * message names the query that failed. */
+int store_metrics_read(struct store *store, const struct store_step_fields *fields, struct store_metrics *out,
+                       struct err *err);
 void store_metrics_free(struct store_metrics *m);
 
 /* ---- status (store/status.c) ------------------------------------------ */

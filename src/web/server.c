@@ -64,6 +64,7 @@ struct web_server {
     const struct flow_inngest_opts *inngest_events;
     int (*event_check)(void *ctx, const char *name, const json_t *data, struct err *err);
     void *event_check_ctx;
+    const struct store_step_fields *step_fields; /* /metrics' sums of step outputs; may be NULL */
     char inngest_path[256];
     int port;
     size_t body_budget;          /* bytes of bodies in flight, at most */
@@ -674,7 +675,7 @@ static enum MHD_Result handle_metrics(struct web_server *s, struct MHD_Connectio
     pthread_mutex_lock(&s->metrics_lock);
     *sql = s->sql_metrics;
     pthread_mutex_unlock(&s->metrics_lock);
-    if (store_metrics_read(flow_engine_store(s->engine), &db, &err) < 0 ||
+    if (store_metrics_read(flow_engine_store(s->engine), s->step_fields, &db, &err) < 0 ||
         web_metrics_render(&db, sql, &text, &err) < 0) {
         log_error("GET /metrics: %s", err.msg);
         /* A failed scrape must look failed to Prometheus, not like zeros. */
@@ -956,6 +957,7 @@ int web_server_start(struct flow_engine *engine, const struct web_server_opts *o
         s->inngest_events = opts->inngest_events;
         s->event_check = opts->event_check;
         s->event_check_ctx = opts->event_check_ctx;
+        s->step_fields = opts->step_fields;
         snprintf(s->inngest_path, sizeof s->inngest_path, "%s",
                  opts->inngest_events && opts->inngest_events->serve_path ? opts->inngest_events->serve_path
                                                                           : "/api/inngest");

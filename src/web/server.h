@@ -53,6 +53,9 @@ struct web_server_opts {
      * NULL: no check. */
     int (*event_check)(void *ctx, const char *name, const json_t *data, struct err *err);
     void *event_check_ctx;
+    /* What /metrics sums of the pipeline's step outputs (pipeline_step_fields();
+     * web/ does not know pipeline/). NULL: those counts are 0. */
+    const struct store_step_fields *step_fields;
 };
 
 struct web_server;

@@ -175,6 +175,10 @@ static void test_credits_run_out(void **state)
     /* Nothing counts as wrong; the 402s are errors. */
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'wrong'"), 0);
     assert_true(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'error' AND error_message LIKE '%402%'") >= 1);
+    /* ...stored with their class and status as data (what rank counts them by). */
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'error' AND error_message LIKE 'HTTP 402%'"),
+                     tu_sql_int(db, "SELECT count(*) FROM evaluations WHERE outcome = 'error' AND error_status = 402 "
+                                    "AND error_class = 'run-fatal'"));
     /* Only the models complete before the 402 are ranked: exactly the (week,
      * model) pairs with a non-error outcome for every clue of the week. */
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM weekly_rankings WHERE total_clues < "

@@ -433,6 +433,115 @@ static void test_error_never_overwrites_a_success(void **state)
     store_close(s);
 }
 
+/* A failed call's class and HTTP status are stored as data, as
+ * store_evaluation_save was given them (status 0: NULL). */
+static void test_error_status_is_typed(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_store(f->path, 1);
+    migrate(s);
+    struct err err = {{0}};
+    struct db_stmt stmts[] = {
+        DB_SQL("INSERT INTO puzzles (guardian_id, publication_date, week_id) VALUES (1, '2026-01-01', '2026-W01')"),
+        DB_SQL("INSERT INTO clues (puzzle_id, clue_number, direction, clue_text, answer, letter_count) "
+               "VALUES (1, '1', 'across', 'c', 'A', '(1)'), (1, '2', 'across', 'd', 'B', '(1)')"),
+        DB_SQL("INSERT INTO models (openrouter_id, provider, model_name, display_name) VALUES ('a/b', 'a', 'b', 'B')"),
+    };
+    assert_int_equal(db_batch(store_db(s), stmts, 3, NULL, &err), 0);
+    struct store_evaluation_row row = {.clue_id = 1, .model_id = 1, .week_id = "2026-W01", .outcome = "error",
+                                       .response_time_ms = -1, .prompt_tokens = -1, .completion_tokens = -1,
+                                       .reasoning_tokens = -1, .total_tokens = -1, .cost = -1,
+                                       /* a message naming another status: the typed one counts */
+                                       .error_message = "upstream said status 503", .attempts = 1,
+                                       .prompt_version = 1, .error_class = ERR_CLASS_RUN_FATAL,
+                                       .error_status = 402};
+    assert_int_equal(store_evaluation_save(s, &row, NULL, &err), 0);
+    row.clue_id = 2;
+    row.error_message = "GET x: Couldn't connect to server";
+    row.error_class = ERR_CLASS_RETRIABLE;
+    row.error_status = 0;
+    assert_int_equal(store_evaluation_save(s, &row, NULL, &err), 0);
+    char *rows = sql(f, "SELECT clue_id, error_class, coalesce(error_status, 'NULL') FROM evaluations ORDER BY clue_id");
+    assert_string_equal(rows, "1|run-fatal|402\n2|retriable|NULL\n");
+    free(rows);
+    /* A success replacing the error clears both. */
+    row.clue_id = 1;
+    row.outcome = "correct";
+    row.model_response = row.extracted_answer = "A";
+    row.is_correct = 1;
+    row.error_message = NULL;
+    row.error_class = ERR_CLASS_NONE;
+    assert_int_equal(store_evaluation_save(s, &row, NULL, &err), 0);
+    rows = sql(f, "SELECT coalesce(error_class, 'NULL'), coalesce(error_status, 'NULL') FROM evaluations "
+                  "WHERE clue_id = 1");
+    assert_string_equal(rows, "NULL|NULL\n");
+    free(rows);
+    store_close(s);
+}
+
+/* Migration 17 reads the status of the errors stored before it out of
+ * their messages, once, by the rule the rankings used until then (the
+ * cases rank_error_status was tested on); rows without an error keep
+ * none, and the class stays unknown. */
+static void test_old_error_rows_get_their_status(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *message;
+        int status; /* 0: NULL */
+    } cases[] = {
+        {"HTTP 402: Insufficient credits", 402},
+        {"OpenRouter API error: 404 - {\"error\":...}", 404},
+        {"GET x: Couldn't connect to server", 0},
+        {"upstream status 503 from the provider", 503},
+        {"Error: 429 Too Many Requests", 429},
+        {"HTTP 4021: not a status", 0},
+        {"HTTP 40", 0},
+        {"HTTP 4x2 odd", 0},
+        {"HTTP 40x odd", 0},
+        {"HTTP x02 odd", 0},
+        {"HTTP v12 beta; status 429", 429},
+        {NULL, 0},
+    };
+    const size_t n = sizeof cases / sizeof cases[0];
+    struct store *s = open_store(f->path, 1);
+    struct err err = {{0}};
+    assert_int_equal(store_migrate_to(s, STORE_SCHEMA_VERSION - 1, NULL, NULL, &err), 0);
+    assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION - 1);
+    struct db_stmt seed[] = {
+        DB_SQL("INSERT INTO puzzles (guardian_id, publication_date, week_id) VALUES (1, '2026-01-01', '2026-W01')"),
+        DB_SQL("INSERT INTO models (openrouter_id, provider, model_name, display_name) VALUES ('a/b', 'a', 'b', 'B')"),
+    };
+    assert_int_equal(db_batch(store_db(s), seed, 2, NULL, &err), 0);
+    for (size_t i = 0; i < n; i++) {
+        struct db_stmt rows[] = {
+            DB_STMT("INSERT INTO clues (id, puzzle_id, clue_number, direction, clue_text, answer, letter_count) "
+                    "VALUES (?, 1, ?, 'across', 'c', 'A', '(1)')", db_int((int64_t)i + 1), db_int((int64_t)i + 1)),
+            DB_STMT("INSERT INTO evaluations (clue_id, model_id, week_id, is_correct, outcome, error_message) "
+                    "VALUES (?, 1, '2026-W01', 0, ?, ?)", db_int((int64_t)i + 1),
+                    db_text(cases[i].message ? "error" : "wrong"), db_text(cases[i].message)),
+        };
+        if (db_batch(store_db(s), rows, 2, NULL, &err) != 0)
+            fail_msg("%s", err.msg);
+    }
+    assert_int_equal(store_migrate(s, NULL, NULL, &err), 0);
+    assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+    store_close(s);
+    for (size_t i = 0; i < n; i++) {
+        char q[160], want[32];
+        snprintf(q, sizeof q, "SELECT coalesce(error_status, 'NULL'), coalesce(error_class, 'NULL') "
+                 "FROM evaluations WHERE clue_id = %zu", i + 1);
+        if (cases[i].status)
+            snprintf(want, sizeof want, "%d|NULL\n", cases[i].status);
+        else
+            snprintf(want, sizeof want, "NULL|NULL\n");
+        char *got = sql(f, q);
+        if (strcmp(got, want) != 0)
+            fail_msg("\"%s\": status %s, expected %s", cases[i].message ? cases[i].message : "(none)", got, want);
+        free(got);
+    }
+}
+
 static char *weeks_text(char (*weeks)[16], size_t n)
 {
     char *out = calloc(n * 17 + 1, 1);
@@ -499,6 +608,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fresh_database_gets_every_column, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outcome_is_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_never_overwrites_a_success, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_status_is_typed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_error_rows_get_their_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_weeks_to_evaluate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_database_is_refused, setup, teardown),
@@ -509,6 +620,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fresh_database_gets_every_column, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_outcome_is_checked, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_error_never_overwrites_a_success, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_error_status_is_typed, setup_remote, teardown),
+        cmocka_unit_test_setup_teardown(test_old_error_rows_get_their_status, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_weeks_to_evaluate, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_is_refused_untouched, setup_remote, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_database_is_refused, setup_remote, teardown),
