@@ -570,8 +570,13 @@ static int put(struct flow_ctx *ctx, struct store_flow_step *s, struct err *err)
     return 0;
 }
 
-/* Sends events (one object or an array), starting the runs they trigger. */
-static int send_events(struct flow_engine *e, const json_t *events, json_t *ids, struct err *err)
+static int send_event(struct flow_engine *e, const char *name, const json_t *data, const char *id, char *id_out,
+                      const char *sender_id, const char *sender_holder, struct err *err);
+
+/* Sends events (one object or an array) for the run of ctx, starting the
+ * runs they trigger; the cancellations they declare happen only while
+ * that run is still this worker's. */
+static int send_events(struct flow_ctx *ctx, const json_t *events, json_t *ids, struct err *err)
 {
     size_t n = json_is_array(events) ? json_array_size(events) : 1;
     for (size_t i = 0; i < n; i++) {
@@ -580,8 +585,8 @@ static int send_events(struct flow_engine *e, const json_t *events, json_t *ids,
         if (!name)
             return err_set(err, "an event to send has no name");
         char id_out[64];
-        if (flow_engine_send(e, name, json_object_get(ev, "data"), json_string_value(json_object_get(ev, "id")),
-                             id_out, err) < 0)
+        if (send_event(ctx->engine, name, json_object_get(ev, "data"), json_string_value(json_object_get(ev, "id")),
+                       id_out, ctx->run->id, ctx->holder, err) < 0)
             return -1;
         json_array_append_new(ids, json_string(id_out));
     }
@@ -692,7 +697,7 @@ static int execute_send(struct flow_ctx *ctx, const struct pending *p, struct st
 {
     char *text = NULL;
     json_t *ids = json_array();
-    int rc = send_events(ctx->engine, p->payload, ids, err);
+    int rc = send_events(ctx, p->payload, ids, err);
     if (rc == 0) {
         json_t *result = json_pack("{s:O}", "ids", ids);
         text = json_dumps(result, JSON_COMPACT);
@@ -1084,6 +1089,17 @@ int flow_engine_register(struct flow_engine *e, const struct flow_function *fn, 
 int flow_engine_send(struct flow_engine *e, const char *name, const json_t *data, const char *id, char *id_out,
                      struct err *err)
 {
+    return send_event(e, name, data, id, id_out, NULL, NULL, err);
+}
+
+/* flow_engine_send(), from the run sender_id under the lease sender_holder
+ * when not NULL: its cancellations are made only while that run is still
+ * held, in the same batch. Two evaluate-model runs meeting a 402 at once
+ * each send the week's cancel event; without the check each cancelled the
+ * other, neither failed with the reason, and the week "completed". */
+static int send_event(struct flow_engine *e, const char *name, const json_t *data, const char *id, char *id_out,
+                      const char *sender_id, const char *sender_holder, struct err *err)
+{
     char gen[40];
     if (!id || !*id) {
         new_id(gen);
@@ -1129,8 +1145,8 @@ int flow_engine_send(struct flow_engine *e, const char *name, const json_t *data
         else
             snprintf(reason, sizeof reason, "cancelled by %s", name);
         int64_t n = 0;
-        rc = store_flow_cancel_matching(e->store, f->id, path, value, except_value ? except : NULL, except_value, reason,
-                                        now, &n, err);
+        rc = store_flow_cancel_matching(e->store, f->id, path, value, except_value ? except : NULL, except_value,
+                                        sender_id, sender_holder, reason, now, &n, err);
         free(except_value);
         if (rc == 0 && n > 0)
             log_info("%s: cancelled %lld run(s) of %s", name, (long long)n, f->id);

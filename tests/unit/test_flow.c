@@ -904,6 +904,72 @@ static void test_cancel_event(void **state)
     flow_engine_free(e);
 }
 
+/* store_flow_cancel_matching() for the group "g" from sender under holder,
+ * sparing the sender's name; how many runs it stopped. */
+static int64_t cancel_from(struct store *st, const char *sender, const char *name, const char *holder)
+{
+    struct err err = {{0}};
+    int64_t n = -1;
+    if (store_flow_cancel_matching(st, "member", "$.data.group", "g", "$.data.name", name, sender, holder, "stop",
+                                   utc_now_real_ms(), &n, &err) != 0)
+        fail_msg("%s", err.msg);
+    return n;
+}
+
+/* A run's cancel event cancels only while that run is still its worker's,
+ * checked in the cancel's own batch: of two runs sending their group's
+ * cancel at once (two models meeting a 402 together), the one cancelled
+ * first cancels nobody. Without the check each cancelled the other, neither
+ * failed with the reason, and the week they belong to "completed". */
+static void test_cancelled_sender_cancels_nobody(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "member", .event = "test/member", .retries = 0, .cancel_event = "test/stop",
+                                  .cancel_match = "data.group", .cancel_except = "data.name", .body = member});
+    send(e, "test/member", json_pack("{s:s, s:s, s:s}", "group", "g", "name", "a", "role", "sleeper"), NULL);
+    send(e, "test/member", json_pack("{s:s, s:s, s:s}", "group", "g", "name", "b", "role", "sleeper"), NULL);
+    struct store *st = NULL;
+    struct store_open_opts so = {0};
+    struct err err = {{0}};
+    if (store_open(db, &so, &st, &err) != 0)
+        fail_msg("%s", err.msg);
+    /* Both queued: a run nobody holds cancels nothing. */
+    char *a = tu_sql(db, "SELECT id FROM flow_runs WHERE json_extract(event, '$.data.name') = 'a'");
+    a[strcspn(a, "\n")] = '\0';
+    assert_int_equal(cancel_from(st, a, "a", "w1"), 0);
+    /* Claimed by w1: not w2's to send from, w1's it is. */
+    struct store_flow_run run;
+    int found = 0;
+    if (store_flow_claim(st, "w1", utc_now_real_ms(), 60000, "[\"member\"]", &run, &found, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_true(found);
+    char *held_name = tu_sql(db, "SELECT json_extract(event, '$.data.name') FROM flow_runs WHERE status = 'running'");
+    held_name[strcspn(held_name, "\n")] = '\0';
+    const char *other_name = strcmp(held_name, "a") == 0 ? "b" : "a";
+    char *other = tu_sql(db, "SELECT id FROM flow_runs WHERE status = 'queued'");
+    other[strcspn(other, "\n")] = '\0';
+    assert_int_equal(cancel_from(st, run.id, held_name, "w2"), 0);
+    assert_int_equal(cancel_from(st, run.id, held_name, "w1"), 1);
+    /* The cancelled one, sending its own cancel a moment later, stops nobody. */
+    assert_int_equal(cancel_from(st, other, other_name, "w1"), 0);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT status FROM flow_runs WHERE id = '%s'", run.id);
+    char *status = tu_sql(db, sql);
+    assert_string_equal(status, "running\n");
+    free(status);
+    snprintf(sql, sizeof sql, "SELECT status || '|' || error FROM flow_runs WHERE id = '%s'", other);
+    status = tu_sql(db, sql);
+    assert_string_equal(status, "cancelled|stop\n");
+    free(status);
+    store_flow_run_clear(&run);
+    store_close(st);
+    free(a);
+    free(held_name);
+    free(other);
+    flow_engine_free(e);
+}
+
 static int ticker(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     (void)user;
@@ -1393,6 +1459,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel_and_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancelled_sender_cancels_nobody, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_carry_class_and_status, setup, teardown),
         cmocka_unit_test(test_cron_across_dst),
         cmocka_unit_test_setup_teardown(test_cron_fires, setup, teardown),
