@@ -11,6 +11,7 @@
  */
 #include "testutil.h"
 #include "pipeline_fakes.h"
+#include "core/utc.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -228,9 +229,13 @@ static void test_credits_run_out(void **state)
     free(db);
 }
 
+/* The port serve prints once it listens (a generous cap for a loaded
+ * machine: a restarted serve first takes back its runs; a failure says
+ * what serve wrote). */
 static int wait_for_port(const char *out_path)
 {
-    for (int i = 0; i < 200; i++) {
+    int64_t until = utc_mono_ms() + 120000;
+    do {
         if (tu_exists(out_path)) {
             char *t = tu_read_file(out_path, NULL);
             char *p = strstr(t, "127.0.0.1:");
@@ -241,7 +246,14 @@ static int wait_for_port(const char *out_path)
         }
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
-    }
+    } while (utc_mono_ms() < until);
+    char err_path[1024];
+    snprintf(err_path, sizeof err_path, "%s.err", out_path);
+    char *out = tu_exists(out_path) ? tu_read_file(out_path, NULL) : NULL;
+    char *err = tu_exists(err_path) ? tu_read_file(err_path, NULL) : NULL;
+    size_t len = err ? strlen(err) : 0;
+    fail_msg("serve printed no port within 120 s; its stdout:\n%s\nits stderr ends:\n%s", out ? out : "(none)",
+             err ? (len > 2000 ? err + len - 2000 : err) : "(none)");
     return 0;
 }
 
