@@ -275,26 +275,42 @@ static int run_inline(struct flow_ctx *ctx, const char *full, const char *hash, 
     return FLOW_DONE;
 }
 
+/* What a step call knows of its step: its full name and hash (its
+ * identity, with the repeat index of its name) and its checkpoint, if any. */
+struct step_call {
+    char full[256], hash[48];
+    int index;
+    struct store_flow_step *s; /* NULL: never checkpointed */
+};
+
+/* The start of every step call: notes the call, finds the step's identity
+ * and checkpoint; FLOW_DONE when that holds the result (in *out when out
+ * is not NULL; otherwise *out is NULL). */
+static int step_begin(struct flow_ctx *ctx, const char *id, struct step_call *c, const json_t **out)
+{
+    note_call(ctx);
+    c->index = step_identity(ctx, id, c->full, sizeof c->full, c->hash);
+    if (out)
+        *out = NULL;
+    return lookup(ctx, c->hash, out, &c->s);
+}
+
 int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const void *arg, size_t arg_size,
                   const json_t **out)
 {
     const void *addr = __builtin_return_address(0);
-    char full[256], hash[48];
-    struct store_flow_step *s;
-    note_call(ctx);
-    int index = step_identity(ctx, id, full, sizeof full, hash);
-    if (out)
-        *out = NULL;
-    if (lookup(ctx, hash, out, &s) == FLOW_DONE)
+    struct step_call c;
+    if (step_begin(ctx, id, &c, out) == FLOW_DONE)
         return FLOW_DONE;
+    const struct store_flow_step *s = c.s;
     if (s && s->wake_at > now_ms()) { /* a retry whose backoff has not passed */
         block_until(ctx, s->wake_at, 0);
         return FLOW_PENDING;
     }
     struct call_site *site = ctx->inline_ok ? call_site(ctx, addr) : NULL;
     if (may_inline(ctx, site))
-        return run_inline(ctx, full, hash, fn, (void *)arg, s ? s->attempts : 0, out);
-    struct pending *p = add_pending(ctx, STEP_RUN, id, index, full, hash);
+        return run_inline(ctx, c.full, c.hash, fn, (void *)arg, s ? s->attempts : 0, out);
+    struct pending *p = add_pending(ctx, STEP_RUN, id, c.index, c.full, c.hash);
     if (p) {
         p->fn = fn;
         p->arg = (void *)arg;
@@ -313,15 +329,12 @@ int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const v
 
 int flow_step_sleep_until(struct flow_ctx *ctx, const char *id, int64_t until_ms)
 {
-    note_call(ctx);
-    char full[256], hash[48];
-    struct store_flow_step *s;
-    int index = step_identity(ctx, id, full, sizeof full, hash);
-    if (lookup(ctx, hash, NULL, &s) == FLOW_DONE)
+    struct step_call c;
+    if (step_begin(ctx, id, &c, NULL) == FLOW_DONE)
         return FLOW_DONE;
-    struct pending *p = add_pending(ctx, STEP_SLEEP, id, index, full, hash);
+    struct pending *p = add_pending(ctx, STEP_SLEEP, id, c.index, c.full, c.hash);
     if (p)
-        p->until = s ? s->wake_at : until_ms;
+        p->until = c.s ? c.s->wake_at : until_ms;
     return FLOW_PENDING;
 }
 
@@ -332,15 +345,10 @@ int flow_step_sleep(struct flow_ctx *ctx, const char *id, int64_t duration_ms)
 
 int flow_step_send_event(struct flow_ctx *ctx, const char *id, const json_t *events, const json_t **out)
 {
-    note_call(ctx);
-    char full[256], hash[48];
-    struct store_flow_step *s;
-    int index = step_identity(ctx, id, full, sizeof full, hash);
-    if (out)
-        *out = NULL;
-    if (lookup(ctx, hash, out, &s) == FLOW_DONE)
+    struct step_call c;
+    if (step_begin(ctx, id, &c, out) == FLOW_DONE)
         return FLOW_DONE;
-    struct pending *p = add_pending(ctx, STEP_SEND, id, index, full, hash);
+    struct pending *p = add_pending(ctx, STEP_SEND, id, c.index, c.full, c.hash);
     if (p)
         p->payload = json_deep_copy(events);
     return FLOW_PENDING;
@@ -349,19 +357,14 @@ int flow_step_send_event(struct flow_ctx *ctx, const char *id, const json_t *eve
 int flow_step_invoke(struct flow_ctx *ctx, const char *id, const char *function_id, const json_t *data,
                      const json_t **out)
 {
-    note_call(ctx);
-    char full[256], hash[48];
-    struct store_flow_step *s;
-    int index = step_identity(ctx, id, full, sizeof full, hash);
-    if (out)
-        *out = NULL;
-    if (lookup(ctx, hash, out, &s) == FLOW_DONE)
+    struct step_call c;
+    if (step_begin(ctx, id, &c, out) == FLOW_DONE)
         return FLOW_DONE;
-    if (s) { /* the child is running */
+    if (c.s) { /* the child is running */
         block_until(ctx, FAR_FUTURE, 1);
         return FLOW_PENDING;
     }
-    struct pending *p = add_pending(ctx, STEP_INVOKE, id, index, full, hash);
+    struct pending *p = add_pending(ctx, STEP_INVOKE, id, c.index, c.full, c.hash);
     if (p) {
         p->target = strdup(function_id);
         p->payload = data ? json_deep_copy(data) : json_object();
@@ -387,20 +390,16 @@ char *flow_field_text(const json_t *event, const char *field)
 int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *name, const char *field,
                              int64_t timeout_ms, const json_t **out)
 {
-    note_call(ctx);
-    char full[256], hash[48];
-    struct store_flow_step *s;
-    int index = step_identity(ctx, id, full, sizeof full, hash);
-    if (out)
-        *out = NULL;
-    if (lookup(ctx, hash, out, &s) == FLOW_DONE) {
+    struct step_call c;
+    if (step_begin(ctx, id, &c, out) == FLOW_DONE) {
         if (out && *out && json_is_null(*out))
             *out = NULL;
         return FLOW_DONE;
     }
+    const struct store_flow_step *s = c.s;
     if (s) {
         if (s->wake_at <= now_ms()) { /* timed out: done with no event */
-            struct pending *p = add_pending(ctx, STEP_WAIT, id, index, full, hash);
+            struct pending *p = add_pending(ctx, STEP_WAIT, id, c.index, c.full, c.hash);
             if (p)
                 p->until = 0;
         } else {
@@ -408,7 +407,7 @@ int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *n
         }
         return FLOW_PENDING;
     }
-    struct pending *p = add_pending(ctx, STEP_WAIT, id, index, full, hash);
+    struct pending *p = add_pending(ctx, STEP_WAIT, id, c.index, c.full, c.hash);
     if (p) {
         p->until = now_ms() + timeout_ms;
         p->target = strdup(name);
@@ -814,8 +813,8 @@ static int execute_pending(struct flow_ctx *ctx, struct err *err)
     return progressed;
 }
 
-/* Forgets what one replay asked for (the checkpoints stay). */
-static void round_clear(struct flow_ctx *ctx)
+/* Frees what the pending steps hold; none is left pending. */
+static void pending_clear(struct flow_ctx *ctx)
 {
     for (size_t i = 0; i < ctx->npending; i++) {
         struct pending *p = &ctx->pending[i];
@@ -829,6 +828,12 @@ static void round_clear(struct flow_ctx *ctx)
         free(p->value);
     }
     ctx->npending = 0;
+}
+
+/* Forgets what one replay asked for (the checkpoints stay). */
+static void round_clear(struct flow_ctx *ctx)
+{
+    pending_clear(ctx);
     ctx->round++; /* every name's repeat count starts again */
     json_decref(ctx->scratch);
     ctx->scratch = json_array();
@@ -839,17 +844,7 @@ static void round_clear(struct flow_ctx *ctx)
 
 void flow_ctx_clear(struct flow_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->npending; i++) {
-        struct pending *p = &ctx->pending[i];
-        free(p->name);
-        free(p->user_id);
-        free(p->arg_copy);
-        json_decref(p->payload);
-        json_decref(p->output);
-        free(p->target);
-        free(p->field);
-        free(p->value);
-    }
+    pending_clear(ctx);
     free(ctx->pending);
     ctx->pending = NULL;
     ctx->npending = ctx->cap = 0;
