@@ -360,12 +360,12 @@ int flow_step_invoke(struct flow_ctx *ctx, const char *id, const char *function_
     struct step_call c;
     if (step_begin(ctx, id, &c, out) == FLOW_DONE)
         return FLOW_DONE;
-    if (c.s) { /* the child is running */
-        block_until(ctx, FAR_FUTURE, 1);
-        return FLOW_PENDING;
-    }
+    /* Checkpointed waiting: the child was started, unless the process
+     * stopped between execute_invoke's two writes; sending the child's
+     * event again (the same id) starts it then, and does nothing otherwise. */
     struct pending *p = add_pending(ctx, STEP_INVOKE, id, c.index, c.full, c.hash);
     if (p) {
+        p->resend = c.s != NULL;
         p->target = strdup(function_id);
         p->payload = data ? json_deep_copy(data) : json_object();
     }
@@ -714,6 +714,10 @@ static int execute_invoke(struct flow_ctx *ctx, const struct pending *p, struct 
 {
     struct flow_engine *e = ctx->engine;
     const struct flow_function *child = find_function(e, p->target);
+    if (!child && p->resend) { /* as it was: waiting for a child another process runs */
+        block_until(ctx, FAR_FUTURE, 1);
+        return 0;
+    }
     if (!child) {
         char msg[300];
         snprintf(msg, sizeof msg, "invoke: no function %s", p->target);
@@ -737,10 +741,13 @@ static int execute_invoke(struct flow_ctx *ctx, const struct pending *p, struct 
     json_decref(child_event);
     struct store_flow_new_run nr = {run_id, child->id, key, child->concurrency, ctx->run->id, p->hash};
     int duplicate;
-    /* The step first (waiting), then the child: a child that finishes at once finds it. */
+    /* The step first (waiting), then the child: a child that finishes at once
+     * finds it. Two writes: a kill between them leaves the step waiting with
+     * no child, which the next replay's resend repairs. A resend never writes
+     * the step: the child may have finished it since the replay read it. */
     snprintf(s->status, sizeof s->status, "waiting");
     s->output = NULL;
-    int rc = put(ctx, s, err);
+    int rc = p->resend ? 0 : put(ctx, s, err);
     if (rc == 0)
         rc = store_flow_send(e->store, event_id, "inngest/function.invoked", text, now_ms(), &nr, 1, &duplicate,
                              err);

@@ -1015,6 +1015,51 @@ static void test_cancelled_sender_cancels_nobody(void **state)
     flow_engine_free(e);
 }
 
+/* A process killed between an invoke step's two writes (the step
+ * checkpointed waiting, the child not yet created) leaves a parent waiting
+ * for a child that does not exist. The next replay sends the child's event
+ * again (its id is the step's): the child starts then, and the parent
+ * finishes. (test_serve_survives_kills met this under load: every week
+ * waiting, each for one model that never ran.) */
+static void test_invoke_killed_between_its_writes(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "double", .retries = -1, .body = doubler});
+    reg(e, (struct flow_function){.id = "invoker", .event = "test/invoke", .retries = -1, .body = invoker});
+    send(e, "test/invoke", json_object(), NULL);
+    drain(e, DONE_MS);
+    char *row = run_row("invoker");
+    const char *done = "completed|{\"good\":{\"doubled\":42},\"bad\":\"negative input\"}|\n";
+    assert_string_equal(row, done);
+    free(row);
+    /* Back to the moment of the kill: both steps waiting, no child, no
+     * child event, the parent handed back (as a restart's reclaim does). */
+    free(tu_sql(db, "UPDATE flow_steps SET status = 'waiting', output = NULL, error = NULL, error_class = NULL, "
+                    "error_status = NULL, ended_at = NULL WHERE kind = 'invoke'"));
+    free(tu_sql(db, "DELETE FROM flow_steps WHERE run_id IN (SELECT id FROM flow_runs WHERE function_id = 'double')"));
+    free(tu_sql(db, "DELETE FROM flow_runs WHERE function_id = 'double'"));
+    free(tu_sql(db, "DELETE FROM flow_events WHERE id LIKE 'invoke-%'"));
+    free(tu_sql(db, "UPDATE flow_runs SET status = 'queued', output = NULL, ended_at = NULL, ready_at = 0 "
+                    "WHERE function_id = 'invoker'"));
+    drain(e, DONE_MS);
+    row = run_row("invoker");
+    assert_string_equal(row, done);
+    free(row);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE function_id = 'double'"), 2);
+    /* Replays of a parent whose children exist start no second child. */
+    free(tu_sql(db, "UPDATE flow_steps SET status = 'waiting', output = NULL, error = NULL, error_class = NULL, "
+                    "error_status = NULL, ended_at = NULL WHERE kind = 'invoke'"));
+    free(tu_sql(db, "UPDATE flow_runs SET status = 'queued', output = NULL, ended_at = NULL, ready_at = 0 "
+                    "WHERE function_id = 'invoker'"));
+    drain(e, DONE_MS);
+    assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE function_id = 'double'"), 2);
+    row = run_row("invoker");
+    assert_string_equal(row, "waiting||\n");
+    free(row);
+    flow_engine_free(e);
+}
+
 static int ticker(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     (void)user;
@@ -1498,6 +1543,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retry_after_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sleep_survives_a_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_event_and_invoke, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invoke_killed_between_its_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_for_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrency_per_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_event_ids, setup, teardown),
