@@ -34,9 +34,18 @@ static int setup(void **state)
     return 0;
 }
 
+/* The serve a test started last, killed at teardown when a failed
+ * assertion left it running (it would go on writing for ever). */
+static pid_t serve_pid;
+
 static int teardown(void **state)
 {
     (void)state;
+    if (serve_pid > 0 && waitpid(serve_pid, NULL, WNOHANG) == 0) {
+        kill(serve_pid, SIGKILL);
+        waitpid(serve_pid, NULL, 0);
+    }
+    serve_pid = 0;
     tu_stop_all_fakes();
     tu_rmtree(work);
     free(work);
@@ -285,6 +294,7 @@ static pid_t start_serve(const char *db, const char *out_path)
         execl(bin, bin, "--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron", "--workers", "4", (char *)NULL);
         _exit(127);
     }
+    serve_pid = pid;
     return pid;
 }
 
