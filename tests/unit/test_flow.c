@@ -155,7 +155,7 @@ static int slow(void *arg, json_t **out, struct flow_step_error *e)
 }
 
 /* Like slow, but instead of sleeping waits until all four parts of
- * parallel_gather are in flight (a generous cap, for a loaded machine):
+ * test_parallel_steps are in flight (a generous cap, for a loaded machine):
  * they can only all get there if the engine runs them at once. Proving it
  * by state, not by a time bound on the run that load could break. */
 static pthread_cond_t all_in = PTHREAD_COND_INITIALIZER;
@@ -250,35 +250,25 @@ static void test_memoized_replay(void **state)
     flow_engine_free(e);
 }
 
+/* The step each of parallel_body's four parts runs: a function's user, if
+ * it has one (gather_step), else slow. */
+static flow_step_fn gather_step = gather;
+
 static int parallel_body(struct flow_ctx *ctx, const json_t *event, void *user)
 {
     (void)event;
-    (void)user;
+    flow_step_fn fn = user ? *(flow_step_fn *)user : slow;
     int pending = 0;
     for (int i = 0; i < 4; i++) {
         char id[16];
         snprintf(id, sizeof id, "part-%d", i);
-        pending |= flow_step_run(ctx, id, slow, (void *)(intptr_t)(10 + i), 0, NULL) == FLOW_PENDING;
+        pending |= flow_step_run(ctx, id, fn, (void *)(intptr_t)(10 + i), 0, NULL) == FLOW_PENDING;
     }
     if (pending)
         return flow_yield(ctx);
     return flow_complete(ctx, NULL);
 }
 
-static int parallel_gather(struct flow_ctx *ctx, const json_t *event, void *user)
-{
-    (void)event;
-    (void)user;
-    int pending = 0;
-    for (int i = 0; i < 4; i++) {
-        char id[16];
-        snprintf(id, sizeof id, "part-%d", i);
-        pending |= flow_step_run(ctx, id, gather, (void *)(intptr_t)(10 + i), 0, NULL) == FLOW_PENDING;
-    }
-    if (pending)
-        return flow_yield(ctx);
-    return flow_complete(ctx, NULL);
-}
 
 /* The four steps asked for in one round run at once: all four are in
  * flight together (gather), which four steps one after another never are. */
@@ -286,7 +276,8 @@ static void test_parallel_steps(void **state)
 {
     (void)state;
     struct flow_engine *e = engine(1);
-    reg(e, (struct flow_function){.id = "parallel", .event = "test/parallel", .retries = -1, .body = parallel_gather});
+    reg(e, (struct flow_function){.id = "parallel", .event = "test/parallel", .retries = -1, .body = parallel_body,
+                                  .user = &gather_step});
     send(e, "test/parallel", json_object(), NULL);
     drain(e, DONE_MS);
     char *row = run_row("parallel");
@@ -888,6 +879,14 @@ static int member(struct flow_ctx *ctx, const json_t *event, void *user)
     return flow_complete(ctx, json_string("woke"));
 }
 
+/* "member" runs member(); the event "test/stop" cancels those of its
+ * data.group, except the one named by its data.name. */
+static void reg_member(struct flow_engine *e)
+{
+    reg(e, (struct flow_function){.id = "member", .event = "test/member", .retries = 0, .cancel_event = "test/stop",
+                                  .cancel_match = "data.group", .cancel_except = "data.name", .body = member});
+}
+
 /* Invokes a sleeper and a second member (data.role of the event: a
  * stopper, or another sleeper) in the group data.group. */
 static int leader(struct flow_ctx *ctx, const json_t *event, void *user)
@@ -918,8 +917,7 @@ static void test_cancel_event(void **state)
 {
     (void)state;
     struct flow_engine *e = engine(2);
-    reg(e, (struct flow_function){.id = "member", .event = "test/member", .retries = 0, .cancel_event = "test/stop",
-                                  .cancel_match = "data.group", .cancel_except = "data.name", .body = member});
+    reg_member(e);
     reg(e, (struct flow_function){.id = "leader", .event = "test/lead", .retries = 0, .body = leader});
     send(e, "test/member", json_pack("{s:s, s:s, s:s}", "group", "g3", "name", "other", "role", "sleeper"), NULL);
     /* From outside: both members asleep, the leader waiting; only the event can wake it. */
@@ -970,8 +968,7 @@ static void test_cancelled_sender_cancels_nobody(void **state)
 {
     (void)state;
     struct flow_engine *e = engine(1);
-    reg(e, (struct flow_function){.id = "member", .event = "test/member", .retries = 0, .cancel_event = "test/stop",
-                                  .cancel_match = "data.group", .cancel_except = "data.name", .body = member});
+    reg_member(e);
     send(e, "test/member", json_pack("{s:s, s:s, s:s}", "group", "g", "name", "a", "role", "sleeper"), NULL);
     send(e, "test/member", json_pack("{s:s, s:s, s:s}", "group", "g", "name", "b", "role", "sleeper"), NULL);
     struct store *st = NULL;
@@ -1015,6 +1012,16 @@ static void test_cancelled_sender_cancels_nobody(void **state)
     flow_engine_free(e);
 }
 
+/* The invoker's invoke steps back to waiting and the invoker handed back
+ * for a replay (as a restart's reclaim does). */
+static void rewind_invoker(void)
+{
+    free(tu_sql(db, "UPDATE flow_steps SET status = 'waiting', output = NULL, error = NULL, error_class = NULL, "
+                    "error_status = NULL, ended_at = NULL WHERE kind = 'invoke'"));
+    free(tu_sql(db, "UPDATE flow_runs SET status = 'queued', output = NULL, ended_at = NULL, ready_at = 0 "
+                    "WHERE function_id = 'invoker'"));
+}
+
 /* A process killed between an invoke step's two writes (the step
  * checkpointed waiting, the child not yet created) leaves a parent waiting
  * for a child that does not exist. The next replay sends the child's event
@@ -1035,23 +1042,17 @@ static void test_invoke_killed_between_its_writes(void **state)
     free(row);
     /* Back to the moment of the kill: both steps waiting, no child, no
      * child event, the parent handed back (as a restart's reclaim does). */
-    free(tu_sql(db, "UPDATE flow_steps SET status = 'waiting', output = NULL, error = NULL, error_class = NULL, "
-                    "error_status = NULL, ended_at = NULL WHERE kind = 'invoke'"));
     free(tu_sql(db, "DELETE FROM flow_steps WHERE run_id IN (SELECT id FROM flow_runs WHERE function_id = 'double')"));
     free(tu_sql(db, "DELETE FROM flow_runs WHERE function_id = 'double'"));
     free(tu_sql(db, "DELETE FROM flow_events WHERE id LIKE 'invoke-%'"));
-    free(tu_sql(db, "UPDATE flow_runs SET status = 'queued', output = NULL, ended_at = NULL, ready_at = 0 "
-                    "WHERE function_id = 'invoker'"));
+    rewind_invoker();
     drain(e, DONE_MS);
     row = run_row("invoker");
     assert_string_equal(row, done);
     free(row);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE function_id = 'double'"), 2);
     /* Replays of a parent whose children exist start no second child. */
-    free(tu_sql(db, "UPDATE flow_steps SET status = 'waiting', output = NULL, error = NULL, error_class = NULL, "
-                    "error_status = NULL, ended_at = NULL WHERE kind = 'invoke'"));
-    free(tu_sql(db, "UPDATE flow_runs SET status = 'queued', output = NULL, ended_at = NULL, ready_at = 0 "
-                    "WHERE function_id = 'invoker'"));
+    rewind_invoker();
     drain(e, DONE_MS);
     assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM flow_runs WHERE function_id = 'double'"), 2);
     row = run_row("invoker");
