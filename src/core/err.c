@@ -47,21 +47,27 @@ int err_set(struct err *err, const char *fmt, ...)
     return -1;
 }
 
+/* err->msg = fmt formatted, then ": rest" when rest is not empty (rest may
+ * be err->msg itself: it is read after the format, which may read it too). */
+static void set_joined(struct err *err, const char *rest, const char *fmt, va_list ap)
+{
+    char prefix[ERR_MSG_MAX], tail[ERR_MSG_MAX];
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    snprintf(tail, sizeof tail, "%s", rest);
+    if (tail[0])
+        snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, tail);
+    else
+        snprintf(err->msg, sizeof err->msg, "%s", prefix);
+}
+
 int err_prefix(struct err *err, const char *fmt, ...)
 {
     if (!err)
         return -1;
-    char prefix[ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    set_joined(err, err->msg, fmt, ap);
     va_end(ap);
-    char old[ERR_MSG_MAX];
-    memcpy(old, err->msg, sizeof old);
-    if (old[0])
-        snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
-    else
-        snprintf(err->msg, sizeof err->msg, "%s", prefix);
     return -1;
 }
 
@@ -69,15 +75,13 @@ int err_errno(struct err *err, int errnum, const char *fmt, ...)
 {
     if (!err)
         return -1;
-    char prefix[ERR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
-    va_end(ap);
     /* strerror_r (XSI): strerror may share one buffer between threads. */
     char why[256];
     if (strerror_r(errnum, why, sizeof why) != 0)
         snprintf(why, sizeof why, "error %d", errnum);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, why);
+    va_list ap;
+    va_start(ap, fmt);
+    set_joined(err, why, fmt, ap);
+    va_end(ap);
     return -1;
 }

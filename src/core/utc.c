@@ -281,22 +281,25 @@ static void split_ms(int64_t ms, struct utc_date *d, int *hh, int *mi, int *ss, 
     *milli = (int)(rest % 1000);
 }
 
-void utc_format_timestamp(int64_t ms, char out[UTC_TIMESTAMP_SIZE])
+/* "YYYY-MM-DD HH:MM:SS", or with iso "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+static void format_ms(int64_t ms, char *out, size_t size, int iso)
 {
     struct utc_date d;
     int hh, mi, ss, milli;
     split_ms(ms, &d, &hh, &mi, &ss, &milli);
-    snprintf(out, UTC_TIMESTAMP_SIZE, "%04u-%02u-%02u %02u:%02u:%02u", (unsigned)d.year % 10000u,
-             (unsigned)d.month % 100u, (unsigned)d.day % 100u, (unsigned)hh % 100u,
-             (unsigned)mi % 100u, (unsigned)ss % 100u);
+    int n = snprintf(out, size, "%04u-%02u-%02u%c%02u:%02u:%02u", (unsigned)d.year % 10000u,
+                     (unsigned)d.month % 100u, (unsigned)d.day % 100u, iso ? 'T' : ' ', (unsigned)hh % 100u,
+                     (unsigned)mi % 100u, (unsigned)ss % 100u);
+    if (iso && n > 0 && (size_t)n < size)
+        snprintf(out + n, size - (size_t)n, ".%03uZ", (unsigned)milli % 1000u);
+}
+
+void utc_format_timestamp(int64_t ms, char out[UTC_TIMESTAMP_SIZE])
+{
+    format_ms(ms, out, UTC_TIMESTAMP_SIZE, 0);
 }
 
 void utc_format_iso(int64_t ms, char out[UTC_ISO_SIZE])
 {
-    struct utc_date d;
-    int hh, mi, ss, milli;
-    split_ms(ms, &d, &hh, &mi, &ss, &milli);
-    snprintf(out, UTC_ISO_SIZE, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)d.year % 10000u,
-             (unsigned)d.month % 100u, (unsigned)d.day % 100u, (unsigned)hh % 100u,
-             (unsigned)mi % 100u, (unsigned)ss % 100u, (unsigned)milli % 1000u);
+    format_ms(ms, out, UTC_ISO_SIZE, 1);
 }

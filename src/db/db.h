@@ -145,9 +145,11 @@ int db_batch(struct db *db, const struct db_stmt *stmts, size_t n, struct db_res
 struct db_backup_opts {
     int step_pages;   /* pages copied per step (default 64): between steps the
                        * source is not locked, so other processes keep writing */
-    int max_restarts; /* after this many restarts (default 3) the rest is
-                       * copied in one step, so a busy writer cannot starve
-                       * the backup */
+    int max_restarts; /* after this many restarts (default 3), or when a
+                       * step meets a writer's lock, the rest is copied in
+                       * one step under a read transaction of the backup's
+                       * own (waiting up to 120 s for it), so a writer that
+                       * never pauses cannot starve the backup */
 };
 
 /* What db_backup() did. */

@@ -1,9 +1,9 @@
 /*
  * db_sqlite.c - the embedded backend: one SQLite file through libsqlite3.
  *
- * The connection runs with foreign_keys=ON and a busy timeout, so a second
- * process (a server and a CLI command on the same file) waits for the write
- * lock instead of failing at once. Journal mode is switched to WAL by the
+ * The connection runs with foreign_keys=ON and a busy handler (busy_wait()),
+ * so a second process (a server and a CLI command on the same file) waits
+ * for the lock instead of failing at once. Journal mode is switched to WAL by the
  * first write batch, not at open, so opening and reading never modifies a
  * file (an old database we refuse, or a read-only `status`, stays
  * byte-for-byte as it was).
@@ -20,9 +20,12 @@
 
 #include "core/fsutil.h"
 #include "core/log.h"
+#include "core/utc.h"
 #include "db/db_backend.h"
 
 #define BUSY_TIMEOUT_MS 10000
+/* The longest sleep between two tries for a lock another connection holds. */
+#define BUSY_POLL_MAX_MS 8
 /* Prepared statements kept per connection. Preparing the workflow engine's
  * checkpoint upsert costs about as much CPU as committing it; the store's
  * statements are a fixed set of static strings, so a small cache keeps all
@@ -37,6 +40,8 @@ struct cached_stmt {
 struct sqlite_impl {
     sqlite3 *conn;
     char *path;
+    int busy_timeout_ms;   /* how long busy_wait() keeps trying */
+    int64_t busy_since_ms; /* monotonic start of the current wait */
     int wal_checked; /* journal mode set to WAL (or found unchangeable) */
     int readonly;    /* opened for a command that only reads: batches refused */
     struct cached_stmt cache[STMT_CACHE_SIZE];
@@ -93,6 +98,35 @@ static int check_integrity(struct sqlite_impl *s, const char *path, struct err *
     return result;
 }
 
+/* The busy handler of every connection: tries again after 1, 2, 4, then
+ * every BUSY_POLL_MAX_MS ms until busy_timeout_ms have passed since the
+ * first try. SQLite's own busy_timeout sleeps up to 100 ms between tries;
+ * a reader of a rollback-journal file only gets its SHARED lock in the
+ * short gaps a busy writer leaves between its PENDING/EXCLUSIVE locks, and
+ * on a loaded machine a hundred tries in 10 s could all miss them. The
+ * time is measured, not counted in sleeps, which a loaded machine
+ * stretches. */
+static int busy_wait(void *arg, int tries)
+{
+    struct sqlite_impl *s = arg;
+    int64_t now = utc_mono_ms();
+    if (tries == 0)
+        s->busy_since_ms = now;
+    if (now - s->busy_since_ms >= s->busy_timeout_ms)
+        return 0;
+    utc_sleep_ms(tries < 3 ? 1 << tries : BUSY_POLL_MAX_MS);
+    return 1;
+}
+
+/* Sets how long the connection waits for another's lock; also starts the
+ * next wait afresh (sqlite3_busy_handler() resets SQLite's count of tries,
+ * which sqlite3_backup_step(), unlike a statement, does not). */
+static void busy_set(struct sqlite_impl *s, int timeout_ms)
+{
+    s->busy_timeout_ms = timeout_ms;
+    sqlite3_busy_handler(s->conn, busy_wait, s);
+}
+
 int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **impl, struct err *err)
 {
     struct stat st;
@@ -119,7 +153,7 @@ int db_sqlite_open(const char *path, const struct db_open_opts *opts, void **imp
         goto fail;
     }
     sqlite3_extended_result_codes(s->conn, 1);
-    sqlite3_busy_timeout(s->conn, BUSY_TIMEOUT_MS);
+    busy_set(s, BUSY_TIMEOUT_MS);
     if (sqlite3_exec(s->conn, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK) {
         fail_sqlite(s, err, path, NULL);
         goto fail;
@@ -408,6 +442,9 @@ rollback:
 
 #define BACKUP_STEP_PAGES 64
 #define BACKUP_MAX_RESTARTS 3
+/* How long a backup waits for its read lock, when a writer in another
+ * process is committing without pause (rollback-journal mode). */
+#define BACKUP_LOCK_TIMEOUT_MS 120000
 
 /* 1 when a and b name the same existing file (hard links and other
  * spellings of the path included). */
@@ -454,49 +491,87 @@ static int sync_file(const char *path, int parent_dir, struct err *err)
     return rc;
 }
 
-/* Copies the source into dst with the online backup API, step_pages at a
- * time. Between steps the source holds no lock, so a serve in another
- * process keeps writing; each of its commits makes SQLite restart the copy
- * from the first page (that is what keeps the copy one consistent
- * snapshot). After max_restarts the rest goes in one step, under one read
- * lock, so a busy writer cannot keep the backup from finishing (in WAL mode
- * that step does not hold the writer up either). */
+/* Opens a read transaction on the source and reads from it, which takes
+ * its SHARED lock (in WAL mode: pins its snapshot) until read_end(). Other
+ * processes' writers then wait for the copy (their busy timeout) rather
+ * than restart it. Waits up to BACKUP_LOCK_TIMEOUT_MS for a writer to let
+ * go, polling (busy_wait()) as often as a reader needs to get in between
+ * the commits of a writer that never pauses. */
+static int read_begin(struct sqlite_impl *s, struct err *err)
+{
+    busy_set(s, BACKUP_LOCK_TIMEOUT_MS);
+    int rc = sqlite3_exec(s->conn, "BEGIN", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(s->conn, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    busy_set(s, BUSY_TIMEOUT_MS);
+    if (rc == SQLITE_OK)
+        return 0;
+    int busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+    if (busy)
+        err_set(err, "backup of %s: no read (SHARED) lock on it in %d s: another process kept it "
+                     "locked for writing (PENDING or EXCLUSIVE lock) all that time; try again "
+                     "when it writes less",
+                s->path, BACKUP_LOCK_TIMEOUT_MS / 1000);
+    else
+        fail_sqlite(s, err, s->path, "BEGIN; SELECT count(*) FROM sqlite_schema");
+    if (!sqlite3_get_autocommit(s->conn))
+        sqlite3_exec(s->conn, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+static void read_end(struct sqlite_impl *s)
+{
+    if (!sqlite3_get_autocommit(s->conn))
+        sqlite3_exec(s->conn, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Copies the source into dst with the online backup API. First step_pages
+ * at a time, holding no lock between steps, so a serve in another process
+ * keeps writing; each of its commits makes SQLite restart the copy from
+ * the first page (that is what keeps the copy one consistent snapshot).
+ * After max_restarts, or as soon as a step meets a writer's lock, the rest
+ * is copied under a read transaction of its own (read_begin()): one
+ * snapshot that no commit can restart, whatever the writer does. */
 static int backup_copy(struct sqlite_impl *s, sqlite3 *dst, const struct db_backup_opts *opts,
                        struct db_backup_report *report, struct err *err)
 {
     int step_pages = opts->step_pages > 0 ? opts->step_pages : BACKUP_STEP_PAGES;
     int max_restarts = opts->max_restarts > 0 ? opts->max_restarts : BACKUP_MAX_RESTARTS;
+    if (!sqlite3_get_autocommit(s->conn))
+        return err_set(err, "backup of %s: the connection is inside a transaction", s->path);
     sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->conn, "main");
     if (!b)
         return err_set(err, "cannot start the backup: %s", sqlite3_errmsg(dst));
     int rc;
     int64_t prev_done = -1;
-    int waited_ms = 0;
     for (;;) {
-        rc = sqlite3_backup_step(b, report->restarts >= max_restarts ? -1 : step_pages);
-        if (rc == SQLITE_DONE)
+        /* Each step's wait for a lock is a wait of its own. */
+        busy_set(s, BUSY_TIMEOUT_MS);
+        rc = sqlite3_backup_step(b, step_pages);
+        if (rc != SQLITE_OK)
             break;
-        if (rc == SQLITE_OK) {
-            /* A restart shows as fewer pages done than after the last step. */
-            int64_t done = (int64_t)sqlite3_backup_pagecount(b) - sqlite3_backup_remaining(b);
-            if (done <= prev_done)
-                report->restarts++;
-            prev_done = done;
-            waited_ms = 0;
-            continue;
+        /* A restart shows as fewer pages done than after the last step. */
+        int64_t done = (int64_t)sqlite3_backup_pagecount(b) - sqlite3_backup_remaining(b);
+        if (done <= prev_done && ++report->restarts >= max_restarts)
+            break;
+        prev_done = done;
+    }
+    int contended = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+    int locked = 0;
+    if (rc == SQLITE_OK || contended) {
+        if (read_begin(s, err) < 0) {
+            sqlite3_backup_finish(b);
+            return -1;
         }
-        /* Busy or locked: a writer holds the lock this step needs. Wait as
-         * long as any other write to this database would, then give up. */
-        if (((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) &&
-            waited_ms < BUSY_TIMEOUT_MS) {
-            sqlite3_sleep(10);
-            waited_ms += 10;
-            continue;
-        }
-        break;
+        locked = 1;
+        /* The source is read-locked by this connection: nothing for the
+         * step to wait for, and no commit can come in between. */
+        rc = sqlite3_backup_step(b, -1);
     }
     report->pages = sqlite3_backup_pagecount(b);
     int finish_rc = sqlite3_backup_finish(b);
+    if (locked)
+        read_end(s);
     if (rc != SQLITE_DONE)
         return err_set(err, "backup of %s failed: %s", s->path, sqlite3_errstr(rc));
     if (finish_rc != SQLITE_OK)

@@ -275,26 +275,42 @@ static int run_inline(struct flow_ctx *ctx, const char *full, const char *hash, 
     return FLOW_DONE;
 }
 
+/* What a step call knows of its step: its full name and hash (its
+ * identity, with the repeat index of its name) and its checkpoint, if any. */
+struct step_call {
+    char full[256], hash[48];
+    int index;
+    struct store_flow_step *s; /* NULL: never checkpointed */
+};
+
+/* The start of every step call: notes the call, finds the step's identity
+ * and checkpoint; FLOW_DONE when that holds the result (in *out when out
+ * is not NULL; otherwise *out is NULL). */
+static int step_begin(struct flow_ctx *ctx, const char *id, struct step_call *c, const json_t **out)
+{
+    note_call(ctx);
+    c->index = step_identity(ctx, id, c->full, sizeof c->full, c->hash);
+    if (out)
+        *out = NULL;
+    return lookup(ctx, c->hash, out, &c->s);
+}
+
 int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const void *arg, size_t arg_size,
                   const json_t **out)
 {
     const void *addr = __builtin_return_address(0);
-    char full[256], hash[48];
-    struct store_flow_step *s;
-    note_call(ctx);
-    int index = step_identity(ctx, id, full, sizeof full, hash);
-    if (out)
-        *out = NULL;
-    if (lookup(ctx, hash, out, &s) == FLOW_DONE)
+    struct step_call c;
+    if (step_begin(ctx, id, &c, out) == FLOW_DONE)
         return FLOW_DONE;
+    const struct store_flow_step *s = c.s;
     if (s && s->wake_at > now_ms()) { /* a retry whose backoff has not passed */
         block_until(ctx, s->wake_at, 0);
         return FLOW_PENDING;
     }
     struct call_site *site = ctx->inline_ok ? call_site(ctx, addr) : NULL;
     if (may_inline(ctx, site))
-        return run_inline(ctx, full, hash, fn, (void *)arg, s ? s->attempts : 0, out);
-    struct pending *p = add_pending(ctx, STEP_RUN, id, index, full, hash);
+        return run_inline(ctx, c.full, c.hash, fn, (void *)arg, s ? s->attempts : 0, out);
+    struct pending *p = add_pending(ctx, STEP_RUN, id, c.index, c.full, c.hash);
     if (p) {
         p->fn = fn;
         p->arg = (void *)arg;
@@ -313,15 +329,12 @@ int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const v
 
 int flow_step_sleep_until(struct flow_ctx *ctx, const char *id, int64_t until_ms)
 {
-    note_call(ctx);
-    char full[256], hash[48];
-    struct store_flow_step *s;
-    int index = step_identity(ctx, id, full, sizeof full, hash);
-    if (lookup(ctx, hash, NULL, &s) == FLOW_DONE)
+    struct step_call c;
+    if (step_begin(ctx, id, &c, NULL) == FLOW_DONE)
         return FLOW_DONE;
-    struct pending *p = add_pending(ctx, STEP_SLEEP, id, index, full, hash);
+    struct pending *p = add_pending(ctx, STEP_SLEEP, id, c.index, c.full, c.hash);
     if (p)
-        p->until = s ? s->wake_at : until_ms;
+        p->until = c.s ? c.s->wake_at : until_ms;
     return FLOW_PENDING;
 }
 
@@ -332,15 +345,10 @@ int flow_step_sleep(struct flow_ctx *ctx, const char *id, int64_t duration_ms)
 
 int flow_step_send_event(struct flow_ctx *ctx, const char *id, const json_t *events, const json_t **out)
 {
-    note_call(ctx);
-    char full[256], hash[48];
-    struct store_flow_step *s;
-    int index = step_identity(ctx, id, full, sizeof full, hash);
-    if (out)
-        *out = NULL;
-    if (lookup(ctx, hash, out, &s) == FLOW_DONE)
+    struct step_call c;
+    if (step_begin(ctx, id, &c, out) == FLOW_DONE)
         return FLOW_DONE;
-    struct pending *p = add_pending(ctx, STEP_SEND, id, index, full, hash);
+    struct pending *p = add_pending(ctx, STEP_SEND, id, c.index, c.full, c.hash);
     if (p)
         p->payload = json_deep_copy(events);
     return FLOW_PENDING;
@@ -349,20 +357,15 @@ int flow_step_send_event(struct flow_ctx *ctx, const char *id, const json_t *eve
 int flow_step_invoke(struct flow_ctx *ctx, const char *id, const char *function_id, const json_t *data,
                      const json_t **out)
 {
-    note_call(ctx);
-    char full[256], hash[48];
-    struct store_flow_step *s;
-    int index = step_identity(ctx, id, full, sizeof full, hash);
-    if (out)
-        *out = NULL;
-    if (lookup(ctx, hash, out, &s) == FLOW_DONE)
+    struct step_call c;
+    if (step_begin(ctx, id, &c, out) == FLOW_DONE)
         return FLOW_DONE;
-    if (s) { /* the child is running */
-        block_until(ctx, FAR_FUTURE, 1);
-        return FLOW_PENDING;
-    }
-    struct pending *p = add_pending(ctx, STEP_INVOKE, id, index, full, hash);
+    /* Checkpointed waiting: the child was started, unless the process
+     * stopped between execute_invoke's two writes; sending the child's
+     * event again (the same id) starts it then, and does nothing otherwise. */
+    struct pending *p = add_pending(ctx, STEP_INVOKE, id, c.index, c.full, c.hash);
     if (p) {
+        p->resend = c.s != NULL;
         p->target = strdup(function_id);
         p->payload = data ? json_deep_copy(data) : json_object();
     }
@@ -387,20 +390,16 @@ char *flow_field_text(const json_t *event, const char *field)
 int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *name, const char *field,
                              int64_t timeout_ms, const json_t **out)
 {
-    note_call(ctx);
-    char full[256], hash[48];
-    struct store_flow_step *s;
-    int index = step_identity(ctx, id, full, sizeof full, hash);
-    if (out)
-        *out = NULL;
-    if (lookup(ctx, hash, out, &s) == FLOW_DONE) {
+    struct step_call c;
+    if (step_begin(ctx, id, &c, out) == FLOW_DONE) {
         if (out && *out && json_is_null(*out))
             *out = NULL;
         return FLOW_DONE;
     }
+    const struct store_flow_step *s = c.s;
     if (s) {
         if (s->wake_at <= now_ms()) { /* timed out: done with no event */
-            struct pending *p = add_pending(ctx, STEP_WAIT, id, index, full, hash);
+            struct pending *p = add_pending(ctx, STEP_WAIT, id, c.index, c.full, c.hash);
             if (p)
                 p->until = 0;
         } else {
@@ -408,7 +407,7 @@ int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *n
         }
         return FLOW_PENDING;
     }
-    struct pending *p = add_pending(ctx, STEP_WAIT, id, index, full, hash);
+    struct pending *p = add_pending(ctx, STEP_WAIT, id, c.index, c.full, c.hash);
     if (p) {
         p->until = now_ms() + timeout_ms;
         p->target = strdup(name);
@@ -570,8 +569,13 @@ static int put(struct flow_ctx *ctx, struct store_flow_step *s, struct err *err)
     return 0;
 }
 
-/* Sends events (one object or an array), starting the runs they trigger. */
-static int send_events(struct flow_engine *e, const json_t *events, json_t *ids, struct err *err)
+static int send_event(struct flow_engine *e, const char *name, const json_t *data, const char *id, char *id_out,
+                      const char *sender_id, const char *sender_holder, struct err *err);
+
+/* Sends events (one object or an array) for the run of ctx, starting the
+ * runs they trigger; the cancellations they declare happen only while
+ * that run is still this worker's. */
+static int send_events(struct flow_ctx *ctx, const json_t *events, json_t *ids, struct err *err)
 {
     size_t n = json_is_array(events) ? json_array_size(events) : 1;
     for (size_t i = 0; i < n; i++) {
@@ -580,8 +584,8 @@ static int send_events(struct flow_engine *e, const json_t *events, json_t *ids,
         if (!name)
             return err_set(err, "an event to send has no name");
         char id_out[64];
-        if (flow_engine_send(e, name, json_object_get(ev, "data"), json_string_value(json_object_get(ev, "id")),
-                             id_out, err) < 0)
+        if (send_event(ctx->engine, name, json_object_get(ev, "data"), json_string_value(json_object_get(ev, "id")),
+                       id_out, ctx->run->id, ctx->holder, err) < 0)
             return -1;
         json_array_append_new(ids, json_string(id_out));
     }
@@ -692,7 +696,7 @@ static int execute_send(struct flow_ctx *ctx, const struct pending *p, struct st
 {
     char *text = NULL;
     json_t *ids = json_array();
-    int rc = send_events(ctx->engine, p->payload, ids, err);
+    int rc = send_events(ctx, p->payload, ids, err);
     if (rc == 0) {
         json_t *result = json_pack("{s:O}", "ids", ids);
         text = json_dumps(result, JSON_COMPACT);
@@ -710,6 +714,10 @@ static int execute_invoke(struct flow_ctx *ctx, const struct pending *p, struct 
 {
     struct flow_engine *e = ctx->engine;
     const struct flow_function *child = find_function(e, p->target);
+    if (!child && p->resend) { /* as it was: waiting for a child another process runs */
+        block_until(ctx, FAR_FUTURE, 1);
+        return 0;
+    }
     if (!child) {
         char msg[300];
         snprintf(msg, sizeof msg, "invoke: no function %s", p->target);
@@ -733,10 +741,13 @@ static int execute_invoke(struct flow_ctx *ctx, const struct pending *p, struct 
     json_decref(child_event);
     struct store_flow_new_run nr = {run_id, child->id, key, child->concurrency, ctx->run->id, p->hash};
     int duplicate;
-    /* The step first (waiting), then the child: a child that finishes at once finds it. */
+    /* The step first (waiting), then the child: a child that finishes at once
+     * finds it. Two writes: a kill between them leaves the step waiting with
+     * no child, which the next replay's resend repairs. A resend never writes
+     * the step: the child may have finished it since the replay read it. */
     snprintf(s->status, sizeof s->status, "waiting");
     s->output = NULL;
-    int rc = put(ctx, s, err);
+    int rc = p->resend ? 0 : put(ctx, s, err);
     if (rc == 0)
         rc = store_flow_send(e->store, event_id, "inngest/function.invoked", text, now_ms(), &nr, 1, &duplicate,
                              err);
@@ -809,8 +820,8 @@ static int execute_pending(struct flow_ctx *ctx, struct err *err)
     return progressed;
 }
 
-/* Forgets what one replay asked for (the checkpoints stay). */
-static void round_clear(struct flow_ctx *ctx)
+/* Frees what the pending steps hold; none is left pending. */
+static void pending_clear(struct flow_ctx *ctx)
 {
     for (size_t i = 0; i < ctx->npending; i++) {
         struct pending *p = &ctx->pending[i];
@@ -824,6 +835,12 @@ static void round_clear(struct flow_ctx *ctx)
         free(p->value);
     }
     ctx->npending = 0;
+}
+
+/* Forgets what one replay asked for (the checkpoints stay). */
+static void round_clear(struct flow_ctx *ctx)
+{
+    pending_clear(ctx);
     ctx->round++; /* every name's repeat count starts again */
     json_decref(ctx->scratch);
     ctx->scratch = json_array();
@@ -834,17 +851,7 @@ static void round_clear(struct flow_ctx *ctx)
 
 void flow_ctx_clear(struct flow_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->npending; i++) {
-        struct pending *p = &ctx->pending[i];
-        free(p->name);
-        free(p->user_id);
-        free(p->arg_copy);
-        json_decref(p->payload);
-        json_decref(p->output);
-        free(p->target);
-        free(p->field);
-        free(p->value);
-    }
+    pending_clear(ctx);
     free(ctx->pending);
     ctx->pending = NULL;
     ctx->npending = ctx->cap = 0;
@@ -1084,6 +1091,17 @@ int flow_engine_register(struct flow_engine *e, const struct flow_function *fn, 
 int flow_engine_send(struct flow_engine *e, const char *name, const json_t *data, const char *id, char *id_out,
                      struct err *err)
 {
+    return send_event(e, name, data, id, id_out, NULL, NULL, err);
+}
+
+/* flow_engine_send(), from the run sender_id under the lease sender_holder
+ * when not NULL: its cancellations are made only while that run is still
+ * held, in the same batch. Two evaluate-model runs meeting a 402 at once
+ * each send the week's cancel event; without the check each cancelled the
+ * other, neither failed with the reason, and the week "completed". */
+static int send_event(struct flow_engine *e, const char *name, const json_t *data, const char *id, char *id_out,
+                      const char *sender_id, const char *sender_holder, struct err *err)
+{
     char gen[40];
     if (!id || !*id) {
         new_id(gen);
@@ -1129,8 +1147,8 @@ int flow_engine_send(struct flow_engine *e, const char *name, const json_t *data
         else
             snprintf(reason, sizeof reason, "cancelled by %s", name);
         int64_t n = 0;
-        rc = store_flow_cancel_matching(e->store, f->id, path, value, except_value ? except : NULL, except_value, reason,
-                                        now, &n, err);
+        rc = store_flow_cancel_matching(e->store, f->id, path, value, except_value ? except : NULL, except_value,
+                                        sender_id, sender_holder, reason, now, &n, err);
         free(except_value);
         if (rc == 0 && n > 0)
             log_info("%s: cancelled %lld run(s) of %s", name, (long long)n, f->id);

@@ -25,6 +25,7 @@ struct pending {
     int64_t until;        /* sleep: wake time; wait: timeout time */
     json_t *payload;      /* send: events; invoke: data */
     char *target;         /* invoke: function id; wait: event name */
+    int resend;           /* invoke: checkpointed waiting already; only make sure the child exists */
     char *field, *value;  /* wait: the matched field and its value */
     int attempts;         /* run: attempts made so far */
     /* results of executing a run step */

@@ -411,14 +411,17 @@ int store_flow_run_retry(struct store *store, const char *id, int64_t now, int *
 #define CANCEL_MATCH                                                                   \
     "function_id = ? AND status NOT IN ('completed', 'failed', 'cancelled')\n"             \
     "  AND CAST(json_extract(event, ?) AS TEXT) = ?\n"                                     \
-    "  AND (? IS NULL OR CAST(json_extract(event, ?) AS TEXT) IS NOT ?)"
+    "  AND (? IS NULL OR CAST(json_extract(event, ?) AS TEXT) IS NOT ?)\n"                 \
+    "  AND (? IS NULL OR EXISTS (SELECT 1 FROM flow_runs g\n"                              \
+    "       WHERE g.id = ? AND g.lease_owner = ? AND g.status = 'running'))"
 
 int store_flow_cancel_matching(struct store *store, const char *function_id, const char *path, const char *value,
-                               const char *except_path, const char *except_value, const char *reason, int64_t now,
-                               int64_t *cancelled, struct err *err)
+                               const char *except_path, const char *except_value, const char *sender_id,
+                               const char *sender_holder, const char *reason, int64_t now, int64_t *cancelled,
+                               struct err *err)
 {
 #define MATCH_ARGS db_text(function_id), db_text(path), db_text(value), db_text(except_path), db_text(except_path), \
-                   db_text(except_value)
+                   db_text(except_value), db_text(sender_id), db_text(sender_id), db_text(sender_holder)
     struct db_stmt stmts[3] = {
         DB_STMT("UPDATE flow_steps SET status = 'failed', error = ?, ended_at = ?\n"
                 "WHERE kind = 'invoke' AND status = 'waiting' AND EXISTS (SELECT 1 FROM flow_runs\n"

@@ -638,11 +638,15 @@ int store_flow_run_release(struct store *store, const struct store_flow_run *run
  * (a JSON path such as "$.data.week_id"; compared as text), except those
  * whose event has except_value at except_path (both NULL: no exception),
  * with reason as their error; in the same batch fails the invoke steps of
- * parents still waiting for them and wakes those parents. *cancelled (may
- * be NULL) gets how many runs stopped. */
+ * parents still waiting for them and wakes those parents. With sender_id,
+ * only while that run is running under the lease sender_holder, checked in
+ * the same batch: a run that was cancelled itself cancels nobody (two runs
+ * cancelling each other at once would leave neither to report why).
+ * *cancelled (may be NULL) gets how many runs stopped. */
 int store_flow_cancel_matching(struct store *store, const char *function_id, const char *path, const char *value,
-                               const char *except_path, const char *except_value, const char *reason, int64_t now,
-                               int64_t *cancelled, struct err *err);
+                               const char *except_path, const char *except_value, const char *sender_id,
+                               const char *sender_holder, const char *reason, int64_t now, int64_t *cancelled,
+                               struct err *err);
 
 /* How many runs of the functions in functions_json (a JSON array of ids)
  * have not finished (queued, running, sleeping, waiting). */

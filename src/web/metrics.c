@@ -204,6 +204,50 @@ static void store_histogram(struct writer *w, const char *base, const char *key,
 
 /* ---- the exposition ----------------------------------------------------- */
 
+/* Row i of an array that two families report by one label: the label's
+ * value, the row's histogram, and its counter's sample as text. */
+typedef void (*keyed_row_fn)(const void *rows, size_t i, const char **key, const struct store_metrics_histogram **h,
+                             char *count, size_t size);
+
+/* A histogram family and then a counter family over the same n rows,
+ * each sample labelled label="the row's key". */
+static void keyed_families(struct writer *w, const char *label, const void *rows, size_t n, keyed_row_fn row,
+                           const char *hist_name, const char *hist_help, const char *count_name,
+                           const char *count_help)
+{
+    const char *key;
+    const struct store_metrics_histogram *h;
+    char count[40];
+    family(w, hist_name, "histogram", hist_help);
+    for (size_t i = 0; i < n; i++) {
+        row(rows, i, &key, &h, count, sizeof count);
+        store_histogram(w, hist_name, label, key, h);
+    }
+    family(w, count_name, "counter", count_help);
+    for (size_t i = 0; i < n; i++) {
+        row(rows, i, &key, &h, count, sizeof count);
+        sample(w, count_name, (const char *const[]){label, key, NULL}, count);
+    }
+}
+
+static void step_row(const void *rows, size_t i, const char **key, const struct store_metrics_histogram **h,
+                     char *count, size_t size)
+{
+    const struct store_metrics_steps *s = (const struct store_metrics_steps *)rows + i;
+    *key = s->function;
+    *h = &s->duration;
+    snprintf(count, size, "%" PRId64, s->retries);
+}
+
+static void model_row(const void *rows, size_t i, const char **key, const struct store_metrics_histogram **h,
+                      char *count, size_t size)
+{
+    const struct store_metrics_model *m = (const struct store_metrics_model *)rows + i;
+    *key = m->model;
+    *h = &m->latency;
+    format_double(count, size, m->cost_usd);
+}
+
 static void render_flow(struct writer *w, const struct store_metrics *db)
 {
     family(w, "cryptic_bench_flow_runs", "gauge", "Workflow runs in the database by function and status.");
@@ -212,17 +256,9 @@ static void render_flow(struct writer *w, const struct store_metrics *db)
                    (const char *const[]){"function", db->runs[i].function, "status", db->runs[i].status, NULL},
                    db->runs[i].runs);
 
-    family(w, "cryptic_bench_flow_step_duration_seconds", "histogram",
-           "Duration of finished run steps (their last attempt) by function.");
-    for (size_t i = 0; i < db->nsteps; i++)
-        store_histogram(w, "cryptic_bench_flow_step_duration_seconds", "function", db->steps[i].function,
-                        &db->steps[i].duration);
-
-    family(w, "cryptic_bench_flow_step_retries_total", "counter",
-           "Step attempts beyond the first, by function.");
-    for (size_t i = 0; i < db->nsteps; i++)
-        sample_int(w, "cryptic_bench_flow_step_retries_total",
-                   (const char *const[]){"function", db->steps[i].function, NULL}, db->steps[i].retries);
+    keyed_families(w, "function", db->steps, db->nsteps, step_row, "cryptic_bench_flow_step_duration_seconds",
+                   "Duration of finished run steps (their last attempt) by function.",
+                   "cryptic_bench_flow_step_retries_total", "Step attempts beyond the first, by function.");
 }
 
 static void render_llm(struct writer *w, const struct store_metrics *db)
@@ -238,17 +274,9 @@ static void render_llm(struct writer *w, const struct store_metrics *db)
                        (const char *const[]){"model", m->model, "outcome", outcomes[k], NULL}, counts[k]);
     }
 
-    family(w, "cryptic_bench_llm_call_duration_seconds", "histogram",
-           "Response time of stored evaluations, every outcome, by model.");
-    for (size_t i = 0; i < db->nmodels; i++)
-        store_histogram(w, "cryptic_bench_llm_call_duration_seconds", "model", db->models[i].model,
-                        &db->models[i].latency);
-
-    family(w, "cryptic_bench_llm_cost_usd_total", "counter",
-           "Cost in US dollars of stored evaluations (as the API reported it), by model.");
-    for (size_t i = 0; i < db->nmodels; i++)
-        sample_double(w, "cryptic_bench_llm_cost_usd_total",
-                      (const char *const[]){"model", db->models[i].model, NULL}, db->models[i].cost_usd);
+    keyed_families(w, "model", db->models, db->nmodels, model_row, "cryptic_bench_llm_call_duration_seconds",
+                   "Response time of stored evaluations, every outcome, by model.", "cryptic_bench_llm_cost_usd_total",
+                   "Cost in US dollars of stored evaluations (as the API reported it), by model.");
 }
 
 /* Answer quality, one gauge family per measure, labelled by model and

@@ -1165,8 +1165,9 @@ class Suite:
             raise RuntimeError("event API answered %d: %s" % (st, data[:200]))
         return reply.get("ids") or []
 
-    def runs_of(self, event_id, fn_id=None, timeout=5.0):
-        ok = self.ex.wait_until(lambda: event_id in self.ex.event_runs, timeout)
+    def runs_of(self, event_id, fn_id=None, timeout=60.0):
+        # A generous cap for a loaded machine: it returns as soon as the runs exist.
+        ok = self.ex.wait_until(lambda: event_id in self.ex.event_runs, self.left(timeout))
         if not ok:
             return []
         with self.ex.lock:
@@ -1721,7 +1722,7 @@ class Suite:
             return self.report("pipeline")
         self.check("event", bool(ids), {"ids": ids})
         for i in ids:
-            self.runs_of(i, None, 5)
+            self.runs_of(i, None)
 
         def settled():
             active = [r for r in self.all_run_ids() if ex.runs[r].status not in TERMINAL]

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -252,8 +253,9 @@ static void test_backup_refusals(void **state)
 
 /* The writer: one transaction after another, each inserting a row into
  * probe and counting it in tally, until SIGTERM. A consistent copy has
- * count(probe) = tally.n and no gap in probe's ids. */
-static void writer(const char *db_path)
+ * count(probe) = tally.n and no gap in probe's ids. After its first
+ * commit it writes a byte to started_fd (and closes it). */
+static void writer(const char *db_path, int started_fd)
 {
     sqlite3 *conn = NULL;
     if (sqlite3_open_v2(db_path, &conn, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
@@ -269,6 +271,11 @@ static void writer(const char *db_path)
         if (sqlite3_exec(conn, sql, NULL, NULL, NULL) != SQLITE_OK) {
             sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
             usleep(1000);
+        } else if (started_fd >= 0) {
+            if (write(started_fd, "w", 1) != 1)
+                _exit(4);
+            close(started_fd);
+            started_fd = -1;
         }
     }
 }
@@ -296,16 +303,25 @@ static void backup_while_writing(const char *journal_mode)
 
     int64_t started = tu_sql_int(db, "SELECT n FROM tally");
 
+    int go[2];
+    assert_int_equal(pipe(go), 0);
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
-    if (pid == 0)
-        writer(db);
+    if (pid == 0) {
+        close(go[0]);
+        writer(db, go[1]);
+    }
     writer_pid = pid;
-    /* Let the writer get under way. (The source is not read from here while
-     * it writes: tu_sql has no busy timeout, and in rollback-journal mode a
-     * read would meet its locks.) */
-    usleep(200000);
+    close(go[1]);
+    /* Until the writer is under way: its first commit, which it reports on
+     * the pipe (a generous cap for a loaded machine). The source itself is
+     * not read from here while it writes. */
+    struct pollfd pfd = {.fd = go[0], .events = POLLIN};
+    char byte;
+    if (poll(&pfd, 1, 120000) != 1 || read(go[0], &byte, 1) != 1)
+        fail_msg("the writer did not commit within 120 s");
+    close(go[0]);
 
     int restarted = 0;
     int64_t copied[3] = {0};

@@ -7,6 +7,7 @@
  * changed.
  */
 #include "testutil.h"
+#include "core/utc.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -155,32 +156,44 @@ static void test_killed_copy_resumes(void **state)
     char *source = tu_path(tu_shared_dir(), "data/original-cryptic-bench.db");
     char before[65], after[65];
     tu_sha256_file(source, before);
-    /* One row per batch, so the copy is slow enough to be killed in the middle. */
-    int killed = 0;
-    for (int attempt = 0; attempt < 5 && !killed; attempt++) {
-        fflush(NULL);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            setenv("CRYPTIC_BENCH_MIGRATE_BATCH_ROWS", "1", 1);
-            unsetenv("TURSO_DATABASE_URL");
-            int null_fd = open("/dev/null", O_WRONLY);
-            dup2(null_fd, 1);
-            dup2(null_fd, 2);
-            const char *bin = getenv("CRYPTIC_BENCH_BIN");
-            execl(bin, bin, "migrate", "--from", source, "--to", url, "--force", (char *)NULL);
-            _exit(127);
-        }
-        struct timespec ts = {0, (300 + 200 * attempt) * 1000000L};
-        nanosleep(&ts, NULL);
-        int status = 0;
-        if (waitpid(pid, &status, WNOHANG) == 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            killed = 1;
-        }
+    /* One row per batch, so the copy is slow enough to be killed in the
+     * middle: after its first committed batch, which it logs (waited for,
+     * not timed, with a generous cap for a loaded machine). */
+    char *log = tu_path(work, "migrate.err");
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("CRYPTIC_BENCH_MIGRATE_BATCH_ROWS", "1", 1);
+        unsetenv("TURSO_DATABASE_URL");
+        int null_fd = open("/dev/null", O_WRONLY);
+        int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(null_fd, 1);
+        dup2(log_fd, 2);
+        const char *bin = getenv("CRYPTIC_BENCH_BIN");
+        execl(bin, bin, "migrate", "--from", source, "--to", url, "--force", (char *)NULL);
+        _exit(127);
     }
-    assert_true(killed);
+    int64_t until = utc_mono_ms() + 120000;
+    int copying = 0, status = 0, ended = 0;
+    while (!copying && !ended && utc_mono_ms() < until) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+        char *text = tu_exists(log) ? tu_read_file(log, NULL) : NULL;
+        copying = text && strstr(text, " rows") != NULL;
+        free(text);
+        ended = waitpid(pid, &status, WNOHANG) == pid;
+    }
+    if (!ended) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    if (!copying || ended) {
+        char *text = tu_exists(log) ? tu_read_file(log, NULL) : NULL;
+        fail_msg("expected migrate killed after its first batch; it %s; its stderr:\n%s",
+                 ended ? "ended on its own" : "logged no batch within 120 s", text ? text : "(none)");
+    }
+    free(log);
     struct tu_run r = migrate(source, url, 0);
     if (r.status != 0)
         fail_msg("the second run failed: %s\n%s", r.err, r.out);

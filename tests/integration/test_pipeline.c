@@ -12,6 +12,7 @@
  */
 #include "testutil.h"
 #include "pipeline_fakes.h"
+#include "core/utc.h"
 #include "pipeline/run.h"
 
 #include <fcntl.h>
@@ -35,9 +36,18 @@ static int setup(void **state)
     return 0;
 }
 
+/* The serve a test started last, killed at teardown when a failed
+ * assertion left it running (it would go on writing for ever). */
+static pid_t serve_pid;
+
 static int teardown(void **state)
 {
     (void)state;
+    if (serve_pid > 0 && waitpid(serve_pid, NULL, WNOHANG) == 0) {
+        kill(serve_pid, SIGKILL);
+        waitpid(serve_pid, NULL, 0);
+    }
+    serve_pid = 0;
     tu_stop_all_fakes();
     tu_rmtree(work);
     free(work);
@@ -234,9 +244,13 @@ static void test_credits_run_out(void **state)
     free(db);
 }
 
+/* The port serve prints once it listens (a generous cap for a loaded
+ * machine: a restarted serve first takes back its runs; a failure says
+ * what serve wrote). */
 static int wait_for_port(const char *out_path)
 {
-    for (int i = 0; i < 200; i++) {
+    int64_t until = utc_mono_ms() + 120000;
+    do {
         if (tu_exists(out_path)) {
             char *t = tu_read_file(out_path, NULL);
             char *p = strstr(t, "127.0.0.1:");
@@ -247,7 +261,14 @@ static int wait_for_port(const char *out_path)
         }
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
-    }
+    } while (utc_mono_ms() < until);
+    char err_path[1024];
+    snprintf(err_path, sizeof err_path, "%s.err", out_path);
+    char *out = tu_exists(out_path) ? tu_read_file(out_path, NULL) : NULL;
+    char *err = tu_exists(err_path) ? tu_read_file(err_path, NULL) : NULL;
+    size_t len = err ? strlen(err) : 0;
+    fail_msg("serve printed no port within 120 s; its stdout:\n%s\nits stderr ends:\n%s", out ? out : "(none)",
+             err ? (len > 2000 ? err + len - 2000 : err) : "(none)");
     return 0;
 }
 
@@ -279,6 +300,7 @@ static pid_t start_serve(const char *db, const char *out_path)
         execl(bin, bin, "--db", db, "serve", "--listen", "127.0.0.1:0", "--no-cron", "--workers", "4", (char *)NULL);
         _exit(127);
     }
+    serve_pid = pid;
     return pid;
 }
 
