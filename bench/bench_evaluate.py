@@ -53,8 +53,8 @@ def main():
         for i in range(a.clues):
             text = "Bench clue number %d" % i
             con.execute("INSERT INTO clues (puzzle_id, clue_number, direction, clue_text, answer, letter_count) "
-                        "VALUES (1, ?, 'across', ?, 'ANSWER', '(6)')", (str(i + 1), text))
-            solutions[text] = "ANSWER"
+                        "VALUES (1, ?, 'across', ?, 'PIRATE', '(6)')", (str(i + 1), text))
+            solutions[text] = "PIRATE"
         con.commit()
         con.close()
         config = os.path.join(work, "llm.json")

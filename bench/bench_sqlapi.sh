@@ -11,6 +11,10 @@ connections=${2:-16}
 cd "$(dirname "$0")/.."
 name=bench_sqlapi
 command -v wrk >/dev/null || { echo "bench_sqlapi: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+# wrk's connections all come from 127.0.0.1, one client to serve's per-client
+# cap (default 2 SQL requests at once, issue 17): let it run them all, as
+# that many visitors would.
+export CRYPTIC_BENCH_SQL_PER_CLIENT="$connections"
 . bench/serve-ranked-copy.sh
 query="SELECT wr.rank, m.display_name, m.provider, wr.accuracy, wr.correct_count, wr.total_clues, wr.ci_low, wr.ci_high, wr.tenure_weeks, wr.previous_rank, wr.rank_change, wr.avg_latency_ms, wr.cost FROM weekly_rankings wr JOIN models m ON m.id = wr.model_id WHERE wr.week_id = '2026-W01' ORDER BY wr.rank"
 cat >"$tmp/post.lua" <<LUA

@@ -4,8 +4,32 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
 #include "db/db.h"
+#include "store/store.h"
 #include "web/export.h"
+
+/* The database the site will read, for the first view index.html carries
+ * (web/export.h); NULL, with a warning, when it cannot be read now: the
+ * site still works, its first row just waits for the first query. Nothing
+ * is opened for arguments export_dashboard() refuses. The read-only token
+ * is enough to read; without one, --token / TURSO_AUTH_TOKEN. */
+static struct store *first_view_store(struct cli_ctx *ctx, const char *db_url, const char *token)
+{
+    char origin[512];
+    struct err err = {{0}};
+    if (export_db_origin(db_url, origin, sizeof origin, &err) < 0 ||
+        (token && *token && export_check_read_token(token, &err) < 0))
+        return NULL;
+    struct store_open_opts opts = {.token = token && *token ? token : ctx->config.db_token, .readonly = 1};
+    struct store *store = NULL;
+    if (store_open(db_url, &opts, &store, &err) < 0 || store_require_current(store, &err) < 0) {
+        log_warn("index.html without the first view (the page loads it): %s", err.msg);
+        store_close(store);
+        return NULL;
+    }
+    return store;
+}
 
 int cmd_export_dashboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
@@ -25,7 +49,10 @@ int cmd_export_dashboard(struct cli_ctx *ctx, const struct cli_command *cmd, int
     if (!token)
         token = config_env("TURSO_READ_TOKEN");
     struct err err = {{0}};
-    if (export_dashboard(out, db_url, token, token_header, &err) < 0)
+    struct store *store = first_view_store(ctx, db_url, token);
+    int rc = export_dashboard(out, db_url, token, token_header, store, &err);
+    store_close(store);
+    if (rc < 0)
         return cli_fail(cmd, err.msg);
     printf("dashboard written to %s, reading %s%s\n", out, db_url, token && *token ? " with a read-only token" : "");
     return CLI_OK;

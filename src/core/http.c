@@ -2,6 +2,7 @@
 #include "core/http.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,14 +20,50 @@ struct http_client {
     struct http_client_opts opts;
     CURL *curl;
     int64_t last_start_ms; /* monotonic, 0 before the first request */
+    int ca_bundle;         /* verify with libcurl's CA bundle: the directory alone failed */
     unsigned rand_state;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
+/* libcurl's default CA directory when it has one, and it holds the hashed
+ * names OpenSSL looks certificates up by ("1a2b3c4d.0"); else NULL.
+ *
+ * Why: with its default CA bundle (a file), libcurl parses every
+ * certificate in it (~145, about 1 MB of heap and 10 ms of CPU) into each
+ * handle's TLS context; with the directory alone, OpenSSL reads only the
+ * issuers a handshake asks for. Distributions that configure libcurl with
+ * both (Debian's update-ca-certificates writes both from the same
+ * certificates) trust the same CAs either way; a handshake the directory
+ * cannot verify is tried once more with the bundle (http_do), so a
+ * directory out of step costs a retry, never a refused server. */
+static char *ca_dir;
+
+static int has_hashed_names(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int found = 0;
+    for (struct dirent *e; !found && (e = readdir(d));) {
+        const char *n = e->d_name;
+        size_t hex = strspn(n, "0123456789abcdef");
+        found = hex == 8 && n[8] == '.' && n[9] >= '0' && n[9] <= '9';
+    }
+    closedir(d);
+    return found;
+}
+
 static void curl_init_once(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
+#if LIBCURL_VERSION_NUM >= 0x075400 /* CURLINFO_CAPATH: 7.84.0 */
+    CURL *probe = curl_easy_init();
+    char *dir = NULL;
+    if (probe && curl_easy_getinfo(probe, CURLINFO_CAPATH, &dir) == CURLE_OK && dir && has_hashed_names(dir))
+        ca_dir = strdup(dir);
+    curl_easy_cleanup(probe);
+#endif
 }
 
 int http_client_new(const struct http_client_opts *opts, struct http_client **out, struct err *err)
@@ -159,6 +196,11 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
         CURL *curl = c->curl;
         curl_easy_reset(curl);
         curl_easy_setopt(curl, CURLOPT_URL, req->url);
+        int ca_dir_only = ca_dir && !c->ca_bundle;
+        if (ca_dir_only) {
+            curl_easy_setopt(curl, CURLOPT_CAINFO, NULL);
+            curl_easy_setopt(curl, CURLOPT_CAPATH, ca_dir);
+        }
         curl_easy_setopt(curl, CURLOPT_USERAGENT, c->opts.user_agent);
         curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
@@ -184,6 +226,17 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
             err_set(err, "%s %s: response body exceeds the limit of %zu bytes",
                     req->method ? req->method : "GET", req->url, c->opts.max_body);
             goto out;
+        }
+        if (ca_dir_only && (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)) {
+            /* Nothing was sent: the handshake failed. The same attempt,
+             * verified with the bundle, from now on for this client. */
+            char shown[1024];
+            http_redact_url(req->url, shown, sizeof shown);
+            log_warn("%s: the CA directory %s could not verify the server (%s); using libcurl's CA bundle",
+                     shown, ca_dir, curl_error[0] ? curl_error : curl_easy_strerror(cc));
+            c->ca_bundle = 1;
+            attempt--;
+            continue;
         }
         if (cc != CURLE_OK) {
             char shown[1024];

@@ -8,6 +8,11 @@
  * polite to a blog, or to pace a model), and a cap on the body: anything
  * larger is an error, never an unbounded allocation.
  *
+ * Over HTTPS the server is verified against libcurl's default CA
+ * directory when it holds OpenSSL's hashed names (only the issuers a
+ * handshake needs are read), else, or when the directory cannot verify a
+ * server, against libcurl's CA bundle (see http.c).
+ *
  * A client is used by one thread at a time.
  */
 #ifndef CB_CORE_HTTP_H

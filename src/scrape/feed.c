@@ -1,14 +1,13 @@
 /* feed.c - RSS feed pages; see feed.h. */
 #include "scrape/feed.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/utc.h"
 #include "scrape/title.h"
+#include "scrape/xml.h"
 
 static int is(const xmlNode *n, const char *name)
 {
@@ -17,7 +16,8 @@ static int is(const xmlNode *n, const char *name)
 
 static char *text_of(xmlNode *n)
 {
-    xmlChar *t = xmlNodeGetContent(n);
+    const struct scrape_xml *x = scrape_xml(NULL); /* loaded by scrape_feed_parse */
+    xmlChar *t = x ? x->node_content(n) : NULL;
     if (!t)
         return NULL;
     /* trim */
@@ -28,7 +28,7 @@ static char *text_of(xmlNode *n)
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\n' || s[len - 1] == '\t' || s[len - 1] == '\r'))
         len--;
     char *out = strndup(s, len);
-    xmlFree(t);
+    (*x->free)(t);
     return out;
 }
 
@@ -86,18 +86,20 @@ int scrape_feed_parse(const char *xml, size_t len, struct scrape_feed *out, stru
         return err_set(err, "not an RSS feed: the response is empty");
     if (len > (size_t)INT32_MAX)
         return err_set(err, "not an RSS feed: too large");
-    xmlDocPtr doc = xmlReadMemory(xml, (int)len, "feed.xml", NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                      XML_PARSE_NOCDATA);
+    const struct scrape_xml *x = scrape_xml(err);
+    if (!x)
+        return -1;
+    xmlDocPtr doc = x->read_memory(xml, (int)len, "feed.xml", NULL,
+                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
     if (!doc) {
-        const xmlError *e = xmlGetLastError();
+        const xmlError *e = x->get_last_error();
         if (e && e->message)
             return err_set(err, "not an RSS feed: XML error at line %d: %.*s", e->line,
                            (int)strcspn(e->message, "\n"), e->message);
         return err_set(err, "not an RSS feed: not XML");
     }
     int rc = -1;
-    xmlNode *root = xmlDocGetRootElement(doc);
+    xmlNode *root = x->doc_root(doc);
     xmlNode *channel = NULL;
     if (root && is(root, "rss"))
         for (xmlNode *c = root->children; c && !channel; c = c->next)
@@ -127,7 +129,7 @@ int scrape_feed_parse(const char *xml, size_t len, struct scrape_feed *out, stru
 out:
     if (rc < 0)
         scrape_feed_free(out);
-    xmlFreeDoc(doc);
+    x->free_doc(doc);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "scrape/text.h"
+#include "scrape/xml.h"
 
 #define LINE_MAX_BYTES (256 * 1024)
 #define MAX_DEPTH 200
@@ -192,7 +193,8 @@ static int is_skipped(const xmlNode *n)
  * spaces, as the fts generator writes them). */
 static int has_class(const xmlNode *n, const char *token)
 {
-    xmlChar *cls = xmlGetProp(n, (const xmlChar *)"class");
+    const struct scrape_xml *x = scrape_xml(NULL); /* loaded by whoever parsed the document */
+    xmlChar *cls = x ? x->get_prop(n, (const xmlChar *)"class") : NULL;
     int found = 0;
     if (cls) {
         size_t len = strlen(token);
@@ -205,7 +207,7 @@ static int has_class(const xmlNode *n, const char *token)
                 p++;
             found = (size_t)(p - start) == len && strncasecmp(start, token, len) == 0;
         }
-        xmlFree(cls);
+        (*x->free)(cls);
     }
     return found;
 }
@@ -255,14 +257,15 @@ static unsigned element_flags(const xmlNode *n)
         flags |= SCRAPE_SPAN_BOLD;
     if (name_is(n, "u") || name_is(n, "ins") || has_class(n, "fts-definition"))
         flags |= SCRAPE_SPAN_UNDERLINE;
-    xmlChar *style = xmlGetProp(n, (const xmlChar *)"style");
+    const struct scrape_xml *x = scrape_xml(NULL);
+    xmlChar *style = x ? x->get_prop(n, (const xmlChar *)"style") : NULL;
     if (style) {
         if (style_has((const char *)style, "font-weight", bold))
             flags |= SCRAPE_SPAN_BOLD;
         if (style_has((const char *)style, "text-decoration", underline) ||
             style_has((const char *)style, "text-decoration-line", underline))
             flags |= SCRAPE_SPAN_UNDERLINE;
-        xmlFree(style);
+        (*x->free)(style);
     }
     return flags;
 }

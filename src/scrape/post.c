@@ -2,14 +2,13 @@
 #include "scrape/post.h"
 
 #include <ctype.h>
-#include <libxml/HTMLparser.h>
-#include <libxml/xpath.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scrape/clues.h"
 #include "scrape/lines.h"
 #include "scrape/title.h"
+#include "scrape/xml.h"
 
 /* Collapses white space (NBSP included) and trims, in place. */
 static void squeeze(char *s)
@@ -33,16 +32,17 @@ static void squeeze(char *s)
 /* The string value of an XPath expression, squeezed; NULL when empty. */
 static char *xpath_string(xmlXPathContext *ctx, const char *expr)
 {
-    xmlXPathObject *obj = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+    const struct scrape_xml *x = scrape_xml(NULL); /* loaded by scrape_post_parse */
+    xmlXPathObject *obj = x ? x->xpath_eval((const xmlChar *)expr, ctx) : NULL;
     if (!obj)
         return NULL;
     char *out = NULL;
-    xmlChar *value = xmlXPathCastToString(obj);
+    xmlChar *value = x->xpath_cast_to_string(obj);
     if (value) {
         out = strdup((const char *)value);
-        xmlFree(value);
+        (*x->free)(value);
     }
-    xmlXPathFreeObject(obj);
+    x->xpath_free_object(obj);
     if (out) {
         squeeze(out);
         if (!out[0]) {
@@ -55,11 +55,13 @@ static char *xpath_string(xmlXPathContext *ctx, const char *expr)
 
 static xmlNode *xpath_first(xmlXPathContext *ctx, const char *expr)
 {
-    xmlXPathObject *obj = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+    const struct scrape_xml *x = scrape_xml(NULL); /* loaded by scrape_post_parse */
+    xmlXPathObject *obj = x ? x->xpath_eval((const xmlChar *)expr, ctx) : NULL;
     xmlNode *node = NULL;
     if (obj && obj->nodesetval && obj->nodesetval->nodeNr > 0)
         node = obj->nodesetval->nodeTab[0];
-    xmlXPathFreeObject(obj);
+    if (obj)
+        x->xpath_free_object(obj);
     return node;
 }
 
@@ -117,13 +119,16 @@ int scrape_post_parse(const char *html, size_t len, const char *url, struct scra
     if (len > (size_t)INT32_MAX)
         return err_set(err, "the page is too large");
 
+    const struct scrape_xml *x = scrape_xml(err);
+    if (!x)
+        return -1;
     int rc = -1;
     struct scrape_puzzle *p = calloc(1, sizeof *p);
     struct scrape_lines lines = {0};
     xmlXPathContext *ctx = NULL;
-    htmlDocPtr doc = htmlReadMemory(html, (int)len, url ? url : "post.html", "UTF-8",
-                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                        HTML_PARSE_NONET);
+    htmlDocPtr doc = x->html_read_memory(html, (int)len, url ? url : "post.html", "UTF-8",
+                                         HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                             HTML_PARSE_NONET);
     if (!p) {
         err_set(err, "out of memory");
         goto out;
@@ -132,7 +137,7 @@ int scrape_post_parse(const char *html, size_t len, const char *url, struct scra
         err_set(err, "the page could not be parsed as HTML");
         goto out;
     }
-    ctx = xmlXPathNewContext(doc);
+    ctx = x->xpath_new_context(doc);
     if (!ctx) {
         err_set(err, "out of memory");
         goto out;
@@ -194,7 +199,7 @@ int scrape_post_parse(const char *html, size_t len, const char *url, struct scra
     if (!body)
         body = xpath_first(ctx, "(//body)[1]");
     if (!body)
-        body = xmlDocGetRootElement(doc);
+        body = x->doc_root(doc);
     if (body) {
         if (scrape_lines_from_node(body, &lines, err) < 0 || scrape_clues_read(&lines, p, err) < 0)
             goto out;
@@ -204,9 +209,9 @@ int scrape_post_parse(const char *html, size_t len, const char *url, struct scra
     rc = 0;
 out:
     scrape_lines_free(&lines);
-    xmlXPathFreeContext(ctx);
+    x->xpath_free_context(ctx);
     if (doc)
-        xmlFreeDoc(doc);
+        x->free_doc(doc);
     scrape_puzzle_free(p);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include "core/base64.h"
 #include "core/fsutil.h"
 #include "web/assets.h"
+#include "web/firstrow.h"
 
 static json_t *jwt_claims(const char *token, struct err *err)
 {
@@ -163,7 +164,7 @@ static char *index_with_csp(const struct web_asset *index, const char *origin)
 }
 
 int export_dashboard(const char *dir, const char *db_url, const char *token, const char *token_header,
-                     struct err *err)
+                     struct store *store, struct err *err)
 {
     if (!token_header || strcasecmp(token_header, "authorization") == 0)
         token_header = "Authorization";
@@ -193,7 +194,13 @@ int export_dashboard(const char *dir, const char *db_url, const char *token, con
             char *html = index_with_csp(a, origin);
             if (!html)
                 return err_set(err, "the embedded index.html has no <!--csp--> marker or memory ran out");
-            rc = write_file(dir, "index.html", html, strlen(html), err);
+            char *page = NULL;
+            size_t len = 0;
+            rc = store ? web_firstrow_render(store, html, &page, &len, err) : 0;
+            if (rc >= 0)
+                rc = page ? write_file(dir, "index.html", page, len, err)
+                          : write_file(dir, "index.html", html, strlen(html), err);
+            free(page);
             free(html);
         } else if (strcmp(a->path, "/config.js") == 0) {
             json_t *cfg = json_pack("{s:s, s:s, s:s}", "db", db_url, "token", token ? token : "", "token_header",

@@ -8,6 +8,7 @@
 #define CB_WEB_EXPORT_H
 
 #include "core/err.h"
+#include "store/store.h"
 
 /* Checks that TOKEN is a JWT whose claims only allow reading, the way sqld
  * and Turso read them: "a": "ro" (or "roa"), or a "p" permission set with
@@ -23,8 +24,12 @@ int export_db_origin(const char *db_url, char *out, size_t size, struct err *err
 /* Writes index.html, config.js and the other files into DIR (created when
  * missing; our files replaced, nothing else touched). TOKEN may be NULL;
  * TOKEN_HEADER is the header the browser sends it in: NULL or
- * "Authorization", or "x-authorization" (sqld reads both). */
+ * "Authorization", or "x-authorization" (sqld reads both). With STORE (the
+ * database the site reads, opened by the caller; NULL for none),
+ * index.html holds its newest ranked week's board as `serve` renders it
+ * (firstrow.h), so the first row shows before any query; app.js then
+ * loads the current data over it. */
 int export_dashboard(const char *dir, const char *db_url, const char *token, const char *token_header,
-                     struct err *err);
+                     struct store *store, struct err *err);
 
 #endif

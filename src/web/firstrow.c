@@ -218,11 +218,17 @@ int web_firstrow_page(struct store *store, char **out, size_t *len, struct err *
     const struct web_asset *index = web_asset_find("/index.html");
     if (!index)
         return err_set(err, "no embedded index.html");
-    const char *html = (const char *)index->data;
+    return web_firstrow_render(store, (const char *)index->data, out, len, err);
+}
+
+int web_firstrow_render(struct store *store, const char *html, char **out, size_t *len, struct err *err)
+{
+    *out = NULL;
+    *len = 0;
     const char *open = strstr(html, open_marker);
     const char *close = open ? strstr(open, close_marker) : NULL;
     if (!open || !close)
-        return err_set(err, "the embedded index.html has no %s ... %s markers", open_marker, close_marker);
+        return err_set(err, "index.html has no %s ... %s markers", open_marker, close_marker);
     char week[16];
     if (store_newest_ranked_week(store, week, err) < 0)
         return err_prefix(err, "first view");

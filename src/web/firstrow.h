@@ -22,6 +22,11 @@
  * yet (no ranked week: serve the asset as it is); -1 on failure. */
 int web_firstrow_page(struct store *store, char **out, size_t *len, struct err *err);
 
+/* The same for any page holding those markers (export-dashboard's
+ * index.html, which carries its own Content-Security-Policy): html with
+ * the newest ranked week's board between them. Same returns. */
+int web_firstrow_render(struct store *store, const char *html, char **out, size_t *len, struct err *err);
+
 /* Appends text to b escaped for HTML text and attribute values. */
 int web_html_escape(struct buf *b, const char *text, struct err *err);
 

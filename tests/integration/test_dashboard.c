@@ -584,6 +584,44 @@ static void test_served(void **state)
     tu_stop_fake(pid);
 }
 
+/* The exported index.html holds the newest ranked week's board as
+ * `leaderboard --json` gives it: its week, every row in rank order, the
+ * first row's model. */
+static void check_exported_first_view(const char *site)
+{
+    struct tu_run r = tu_run_cli(work, env, (const char *const[]){"--db", db, "leaderboard", "--json", NULL});
+    if (r.status != 0)
+        fail_msg("leaderboard --json: %s", r.err);
+    json_error_t jerr;
+    json_t *board = json_loads(r.out, 0, &jerr);
+    tu_run_free(&r);
+    if (!board)
+        fail_msg("leaderboard --json: %s", jerr.text);
+    json_t *rows = json_object_get(board, "rows");
+    assert_true(json_array_size(rows) > 0);
+    char *index_path = tu_path(site, "index.html");
+    char *html = tu_read_file(index_path, NULL);
+    char want[256];
+    snprintf(want, sizeof want, "<div class=\"first-view\" data-week=\"%s\">",
+             json_string_value(json_object_get(board, "week")));
+    tu_assert_contains(html, want);
+    const char *first = strstr(html, "<tr class=\"board-row\"");
+    if (!first)
+        fail_msg("the exported index.html has no board row");
+    snprintf(want, sizeof want, "data-model-id=\"%s\"",
+             json_string_value(json_object_get(json_array_get(rows, 0), "model_id")));
+    const char *id = strstr(first, "data-model-id=\"");
+    if (!id || strncmp(id, want, strlen(want)) != 0)
+        fail_msg("the first exported row is not %s: %.120s", want, first);
+    size_t shown = 0;
+    for (const char *p = first; p; p = strstr(p + 1, "<tr class=\"board-row\""))
+        shown++;
+    assert_int_equal(shown, json_array_size(rows));
+    free(html);
+    free(index_path);
+    json_decref(board);
+}
+
 /* The ranked database migrated to a fresh sqld (started with JWT auth when
  * pub64 is given, then written with full_token), exported with the extra
  * export-dashboard arguments, on a static host, toured by the browser. */
@@ -613,6 +651,7 @@ static json_t *tour_exported_site(const char *name, const char *pub64, const cha
     if (r.status != 0)
         fail_msg("export-dashboard: %s", r.err);
     tu_run_free(&r);
+    check_exported_first_view(site);
     int port;
     int host = tu_start_fake("static_site.py", site, &port);
     char url[64], origin[64];
