@@ -257,7 +257,7 @@ static const struct cli_command commands[] = {
     },
     {
         .name = "export-dashboard",
-        .usage = "--out DIR [--db-url URL] [--read-token T] [--token-header H]",
+        .usage = "--out DIR [--db-url URL] [--read-token T] [--token-header H] [--no-first-view]",
         .summary = "write the dashboard as a static site reading a remote database",
         .help = "Writes index.html, config.js, app.js and the rest into DIR: the same dashboard\n"
                 "`serve` shows, reading URL (libsql://, https:// or http://; default: --db or\n"
@@ -275,7 +275,9 @@ static const struct cli_command commands[] = {
                 "  --read-token T    the read-only JWT (default TURSO_READ_TOKEN)\n"
                 "  --token-header H  Authorization (default, what libSQL clients send) or\n"
                 "                    x-authorization, which sqld also reads: its CORS answer\n"
-                "                    (Allow-Headers: *) covers that one in every browser\n",
+                "                    (Allow-Headers: *) covers that one in every browser\n"
+                "  --no-first-view   read nothing now: index.html without the board (the page\n"
+                "                    loads it), e.g. where the database is not reachable\n",
         .run = cmd_export_dashboard,
     },
     {

@@ -14,12 +14,12 @@
  * site still works, its first row just waits for the first query. Nothing
  * is opened for arguments export_dashboard() refuses. The read-only token
  * is enough to read; without one, --token / TURSO_AUTH_TOKEN. */
-static struct store *first_view_store(struct cli_ctx *ctx, const char *db_url, const char *token)
+static struct store *first_view_store(struct cli_ctx *ctx, const char *db_url, const char *token,
+                                      const char *token_header)
 {
     char origin[512];
     struct err err = {{0}};
-    if (export_db_origin(db_url, origin, sizeof origin, &err) < 0 ||
-        (token && *token && export_check_read_token(token, &err) < 0))
+    if (export_check(db_url, token, token_header, origin, sizeof origin, &err) < 0)
         return NULL;
     struct store_open_opts opts = {.token = token && *token ? token : ctx->config.db_token, .readonly = 1};
     struct store *store = NULL;
@@ -34,6 +34,16 @@ static struct store *first_view_store(struct cli_ctx *ctx, const char *db_url, c
 int cmd_export_dashboard(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *out = NULL, *db_url = NULL, *token = NULL, *token_header = NULL;
+    /* --no-first-view is the one flag without a value: taken out before
+     * the value flags are read. */
+    int first_view = 1, n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--no-first-view") == 0)
+            first_view = 0;
+        else
+            argv[n++] = argv[i];
+    }
+    argc = n;
     const struct cli_value_flag flags[] = {
         {"--out", &out}, {"--db-url", &db_url}, {"--read-token", &token}, {"--token-header", &token_header}};
     int usage = cli_value_flags(cmd, argc, argv, flags, sizeof flags / sizeof flags[0]);
@@ -49,7 +59,7 @@ int cmd_export_dashboard(struct cli_ctx *ctx, const struct cli_command *cmd, int
     if (!token)
         token = config_env("TURSO_READ_TOKEN");
     struct err err = {{0}};
-    struct store *store = first_view_store(ctx, db_url, token);
+    struct store *store = first_view ? first_view_store(ctx, db_url, token, token_header) : NULL;
     int rc = export_dashboard(out, db_url, token, token_header, store, &err);
     store_close(store);
     if (rc < 0)

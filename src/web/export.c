@@ -163,20 +163,35 @@ static char *index_with_csp(const struct web_asset *index, const char *origin)
     return out;
 }
 
-int export_dashboard(const char *dir, const char *db_url, const char *token, const char *token_header,
-                     struct store *store, struct err *err)
+/* The header's canonical name, or NULL when it is neither accepted one. */
+static const char *token_header_name(const char *token_header)
 {
     if (!token_header || strcasecmp(token_header, "authorization") == 0)
-        token_header = "Authorization";
-    else if (strcasecmp(token_header, "x-authorization") == 0)
-        token_header = "x-authorization";
-    else
+        return "Authorization";
+    if (strcasecmp(token_header, "x-authorization") == 0)
+        return "x-authorization";
+    return NULL;
+}
+
+int export_check(const char *db_url, const char *token, const char *token_header, char *origin, size_t size,
+                 struct err *err)
+{
+    if (!token_header_name(token_header))
         return err_set(err, "--token-header %s: expected Authorization or x-authorization", token_header);
-    char origin[512];
-    if (export_db_origin(db_url, origin, sizeof origin, err) < 0)
+    if (export_db_origin(db_url, origin, size, err) < 0)
         return -1;
     if (token && *token && export_check_read_token(token, err) < 0)
         return -1;
+    return 0;
+}
+
+int export_dashboard(const char *dir, const char *db_url, const char *token, const char *token_header,
+                     struct store *store, struct err *err)
+{
+    char origin[512];
+    if (export_check(db_url, token, token_header, origin, sizeof origin, err) < 0)
+        return -1;
+    token_header = token_header_name(token_header);
     char probe[4096];
     snprintf(probe, sizeof probe, "%s/x", dir);
     if (fs_make_parent_dirs(probe, err) < 0)

@@ -21,6 +21,12 @@ int export_check_read_token(const char *token, struct err *err);
  * (libsql://, https:// or http://); -1 for any other URL. */
 int export_db_origin(const char *db_url, char *out, size_t size, struct err *err);
 
+/* Every check export_dashboard makes of its arguments before it writes
+ * (TOKEN_HEADER, DB_URL's origin into out, TOKEN read-only), so a caller
+ * can refuse them before it opens anything: 0, or -1 with the reason. */
+int export_check(const char *db_url, const char *token, const char *token_header, char *origin, size_t size,
+                 struct err *err);
+
 /* Writes index.html, config.js and the other files into DIR (created when
  * missing; our files replaced, nothing else touched). TOKEN may be NULL;
  * TOKEN_HEADER is the header the browser sends it in: NULL or
