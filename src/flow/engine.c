@@ -84,12 +84,22 @@ const char *flow_run_id(const struct flow_ctx *ctx)
     return ctx->run->id;
 }
 
+/* p, noting in ctx when an allocation the round's plan needs failed: a
+ * missing id map entry would give two steps one id, a missing field a NULL
+ * argument, so the round is not acted on (ctx->oom, see process_run). */
+static void *need(struct flow_ctx *ctx, void *p)
+{
+    if (!p)
+        ctx->oom = 1;
+    return p;
+}
+
 /* The step's full id ("name", then "name:1", "name:2" for repeats) and hash.
  * Replays ask for the same ids again and again: the repeat count and the
  * hash of each are looked up, not recomputed. */
 static int step_identity(struct flow_ctx *ctx, const char *name, char *full, size_t size, char hash[48])
 {
-    struct stepmap_entry *nc = stepmap_put(&ctx->names, name);
+    struct stepmap_entry *nc = need(ctx, stepmap_put(&ctx->names, name));
     int count = 0;
     if (nc) {
         if (nc->round != ctx->round) {
@@ -143,7 +153,7 @@ static struct pending *add_pending(struct flow_ctx *ctx, enum step_kind kind, co
 {
     if (ctx->npending == ctx->cap) {
         size_t cap = ctx->cap ? ctx->cap * 2 : 8;
-        struct pending *p = realloc(ctx->pending, cap * sizeof *p);
+        struct pending *p = need(ctx, realloc(ctx->pending, cap * sizeof *p));
         if (!p)
             return NULL;
         ctx->pending = p;
@@ -152,8 +162,8 @@ static struct pending *add_pending(struct flow_ctx *ctx, enum step_kind kind, co
     struct pending *p = &ctx->pending[ctx->npending++];
     memset(p, 0, sizeof *p);
     p->kind = kind;
-    p->name = strdup(full);
-    p->user_id = strdup(user_id);
+    p->name = need(ctx, strdup(full));
+    p->user_id = need(ctx, strdup(user_id));
     p->index = index;
     snprintf(p->hash, sizeof p->hash, "%s", hash);
     return p;
@@ -247,7 +257,7 @@ static void note_return(struct flow_ctx *ctx)
 static int may_inline(struct flow_ctx *ctx, const struct call_site *site)
 {
     return ctx->inline_ok && site && site->sequential && !site->parallel && ctx->npending == 0 && !ctx->blocked &&
-           !ctx->lost && !ctx->inline_failed && !ctx->engine->stopping &&
+           !ctx->lost && !ctx->inline_failed && !ctx->oom && !ctx->engine->stopping &&
            ctx->nsteps < (size_t)ctx->engine->opts.max_steps;
 }
 
@@ -315,7 +325,7 @@ int flow_step_run(struct flow_ctx *ctx, const char *id, flow_step_fn fn, const v
         p->fn = fn;
         p->arg = (void *)arg;
         if (arg_size > 0) {
-            p->arg_copy = malloc(arg_size);
+            p->arg_copy = need(ctx, malloc(arg_size));
             if (p->arg_copy)
                 memcpy(p->arg_copy, arg, arg_size);
             p->arg = p->arg_copy;
@@ -350,7 +360,7 @@ int flow_step_send_event(struct flow_ctx *ctx, const char *id, const json_t *eve
         return FLOW_DONE;
     struct pending *p = add_pending(ctx, STEP_SEND, id, c.index, c.full, c.hash);
     if (p)
-        p->payload = json_deep_copy(events);
+        p->payload = need(ctx, json_deep_copy(events));
     return FLOW_PENDING;
 }
 
@@ -366,8 +376,8 @@ int flow_step_invoke(struct flow_ctx *ctx, const char *id, const char *function_
     struct pending *p = add_pending(ctx, STEP_INVOKE, id, c.index, c.full, c.hash);
     if (p) {
         p->resend = c.s != NULL;
-        p->target = strdup(function_id);
-        p->payload = data ? json_deep_copy(data) : json_object();
+        p->target = need(ctx, strdup(function_id));
+        p->payload = need(ctx, data ? json_deep_copy(data) : json_object());
     }
     return FLOW_PENDING;
 }
@@ -410,9 +420,9 @@ int flow_step_wait_for_event(struct flow_ctx *ctx, const char *id, const char *n
     struct pending *p = add_pending(ctx, STEP_WAIT, id, c.index, c.full, c.hash);
     if (p) {
         p->until = now_ms() + timeout_ms;
-        p->target = strdup(name);
+        p->target = need(ctx, strdup(name));
         if (field) {
-            p->field = malloc(strlen(field) + 3);
+            p->field = need(ctx, malloc(strlen(field) + 3));
             if (p->field)
                 sprintf(p->field, "$.%s", field);
             p->value = flow_field_text(ctx->event, field);
@@ -456,7 +466,7 @@ int flow_yield(struct flow_ctx *ctx)
 int flow_complete(struct flow_ctx *ctx, const json_t *output)
 {
     json_decref(ctx->output);
-    ctx->output = output ? json_deep_copy(output) : json_null();
+    ctx->output = need(ctx, output ? json_deep_copy(output) : json_null());
     return FLOW_RETURN_COMPLETE;
 }
 
@@ -847,6 +857,7 @@ static void round_clear(struct flow_ctx *ctx)
     ctx->blocked = 0;
     ctx->wake_at = 0;
     ctx->waits_only = 0;
+    ctx->oom = 0;
 }
 
 void flow_ctx_clear(struct flow_ctx *ctx)
@@ -890,6 +901,8 @@ static int load_steps(struct flow_ctx *ctx, struct err *err)
             snprintf(s->status, sizeof s->status, "done");
             free(s->output);
             s->output = strdup("null");
+            if (!s->output)
+                return err_set(err, "out of memory");
             s->ended_at = now;
             if (put(ctx, s, err) < 0)
                 return -1;
@@ -928,9 +941,12 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, const 
     ctx.fn = fn;
     ctx.inline_ok = 1;
     ctx.event = json_loads(run->event ? run->event : "{}", 0, NULL);
-    if (!ctx.event)
-        ctx.event = json_object();
     int rc = 0;
+    if (!ctx.event) { /* the body would get a NULL event */
+        rc = fail_run(&ctx, err, "the run's event is not readable JSON (or memory ran out)");
+        flow_ctx_clear(&ctx);
+        return rc;
+    }
     if (load_steps(&ctx, err) < 0) {
         flow_ctx_clear(&ctx);
         json_decref(ctx.event);
@@ -950,6 +966,10 @@ static int process_run(struct flow_engine *e, struct store_flow_run *run, const 
         }
         int result = fn->body(&ctx, ctx.event, fn->user);
         note_return(&ctx);
+        if (ctx.oom) { /* the round's plan lost a part: acting on it could collide or pass NULL */
+            rc = fail_run(&ctx, err, "memory ran out while the run planned its steps");
+            break;
+        }
         if (ctx.inline_failed) { /* a checkpoint inside a step call failed */
             *err = ctx.inline_err;
             rc = -1;
@@ -1215,7 +1235,9 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static void fire_due_crons(struct flow_engine *e, int64_t now, int at_start)
+/* Starts the runs of the cron functions that are due. A database error is
+ * logged and that function is tried again on the next tick. */
+static void fire_due_crons(struct flow_engine *e, int64_t now)
 {
     for (int i = 0; i < e->nfns; i++) {
         const struct flow_function *fn = &e->fns[i];
@@ -1223,33 +1245,38 @@ static void fire_due_crons(struct flow_engine *e, int64_t now, int at_start)
             continue;
         struct err err = {{0}};
         int64_t last;
-        if (store_flow_schedule_last(e->store, fn->id, &last, &err) < 0)
+        if (store_flow_schedule_last(e->store, fn->id, &last, &err) < 0) {
+            log_warn("cron: %s: reading its schedule: %s", fn->id, err.msg);
             continue;
+        }
         if (last < 0) { /* a fresh schedule has no missed fires */
-            store_flow_schedule_init(e->store, fn->id, fn->cron, now, &err);
+            if (store_flow_schedule_init(e->store, fn->id, fn->cron, now, &err) < 0)
+                log_warn("cron: %s: starting its schedule: %s", fn->id, err.msg);
             continue;
         }
         int64_t next = cron_next(&e->crons[i], last);
         if (next < 0 || next > now)
             continue;
         /* Fire once, even if several were missed while the process was down. */
-        (void)at_start;
-        int64_t fire_at = next;
         char iso[UTC_ISO_SIZE], id[160];
-        utc_format_iso(fire_at, iso);
+        utc_format_iso(next, iso);
         snprintf(id, sizeof id, "cron-%s-%s", fn->id, iso);
         json_t *data = json_pack("{s:s, s:s}", "cron", fn->cron, "scheduledAt", iso);
         json_t *ev = json_pack("{s:s, s:s, s:O, s:I}", "id", id, "name", "inngest/scheduled.timer", "data", data,
                                "ts", (json_int_t)now);
-        char *text = json_dumps(ev, JSON_COMPACT);
+        char *text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
         char run_id[40];
         new_id(run_id);
         struct store_flow_new_run nr = {run_id, fn->id, NULL, fn->concurrency, NULL, NULL};
         int duplicate;
-        if (store_flow_send(e->store, id, "inngest/scheduled.timer", text, now, &nr, 1, &duplicate, &err) == 0) {
-            store_flow_schedule_fired(e->store, fn->id, fn->cron, now, &err);
+        if (!text)
+            log_warn("cron: %s: out of memory for its event; tried again on the next tick", fn->id);
+        else if (store_flow_send(e->store, id, "inngest/scheduled.timer", text, now, &nr, 1, &duplicate, &err) < 0)
+            log_warn("cron: %s: starting its run: %s", fn->id, err.msg);
+        else if (store_flow_schedule_fired(e->store, fn->id, fn->cron, now, &err) < 0)
+            log_warn("cron: %s fired (%s), but its schedule was not updated: %s", fn->id, iso, err.msg);
+        else
             log_info("cron: %s fired (%s)", fn->id, iso);
-        }
         free(text);
         json_decref(ev);
         json_decref(data);
@@ -1259,10 +1286,10 @@ static void fire_due_crons(struct flow_engine *e, int64_t now, int at_start)
 static void *scheduler_main(void *arg)
 {
     struct flow_engine *e = arg;
-    fire_due_crons(e, now_ms(), 1);
+    fire_due_crons(e, now_ms());
     while (!e->stopping) {
         utc_sleep_ms(e->opts.poll_ms);
-        fire_due_crons(e, now_ms(), 0);
+        fire_due_crons(e, now_ms());
     }
     return NULL;
 }

@@ -467,6 +467,8 @@ static void handle_call(struct flow_inngest *ig, const struct flow_inngest_reque
     const char *step_id = req->step_id && *req->step_id ? req->step_id : "step";
     if (ret < 0) {
         error_reply(reply, 500, err.msg, "false");
+    } else if (ctx.oom) { /* the plan lost a part: Inngest retries the call */
+        error_reply(reply, 500, "memory ran out while the function planned its steps", "false");
     } else if (ret == FLOW_RETURN_COMPLETE) {
         set_reply(reply, 200, json_incref(ctx.output ? ctx.output : json_null()), NULL);
     } else if (ret == FLOW_RETURN_FAIL) {

@@ -91,6 +91,9 @@ struct flow_ctx {
     struct err inline_err;
     int blocked;            /* a step waits (retry backoff, sleep, event, child) */
     int lost;               /* a checkpoint did not land: the run is no longer ours */
+    int oom;                /* memory ran out while the body asked for steps: a step's id,
+                               its queue entry or one of its fields is missing, so this
+                               round's plan cannot be trusted (the caller fails it) */
     int64_t wake_at;        /* earliest time a blocked step can go on */
     int waits_only;         /* blocked only by events / children */
     json_t *output;

@@ -274,8 +274,7 @@ static unsigned element_flags(const xmlNode *n)
 
 static int walk(xmlNode *n, unsigned flags, struct builder *b, struct scrape_lines *out, int depth,
                 struct err *err);
-static int walk_table(xmlNode *table, struct builder *b, struct scrape_lines *out, int depth,
-                      struct err *err);
+static int walk_table(xmlNode *table, struct scrape_lines *out, int depth, struct err *err);
 
 static int walk_children(xmlNode *n, unsigned flags, struct builder *b, struct scrape_lines *out,
                          int depth, struct err *err)
@@ -303,7 +302,7 @@ static int walk(xmlNode *n, unsigned flags, struct builder *b, struct scrape_lin
         return push_break(out, err);
     }
     if (name_is(n, "table")) {
-        if (builder_flush(b, out, SCRAPE_LINE_TEXT, err) < 0 || walk_table(n, b, out, depth, err) < 0)
+        if (builder_flush(b, out, SCRAPE_LINE_TEXT, err) < 0 || walk_table(n, out, depth, err) < 0)
             return -1;
         return push_break(out, err);
     }
@@ -445,10 +444,8 @@ static size_t collect_rows(xmlNode *table, xmlNode **rows, size_t max)
     return n;
 }
 
-static int walk_table(xmlNode *table, struct builder *outer, struct scrape_lines *out, int depth,
-                      struct err *err)
+static int walk_table(xmlNode *table, struct scrape_lines *out, int depth, struct err *err)
 {
-    (void)outer;
     enum { MAX_ROWS = 4096, MAX_CELLS = 32 };
     size_t nrows = collect_rows(table, NULL, 0);
     if (nrows > MAX_ROWS)

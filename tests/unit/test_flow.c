@@ -1489,6 +1489,24 @@ static void test_run_summary_and_progress(void **state)
     flow_engine_free(e);
 }
 
+/* A run whose stored event cannot be read is failed with that said, and
+ * its body never runs with a NULL event (it would have run before with an
+ * empty one). */
+static void test_unreadable_event_fails_the_run(void **state)
+{
+    (void)state;
+    struct flow_engine *e = engine(1);
+    reg(e, (struct flow_function){.id = "three", .event = "test/three", .retries = -1, .body = three_steps});
+    free(tu_sql(db, "INSERT INTO flow_runs (id, function_id, event_id, event, status, ready_at, created_at) "
+                    "VALUES ('bad', 'three', 'ev', '{not json', 'queued', 0, 0)"));
+    drain(e, DONE_MS);
+    char *row = tu_sql(db, "SELECT status, error, (SELECT count(*) FROM flow_steps WHERE run_id = 'bad') "
+                           "FROM flow_runs WHERE id = 'bad'");
+    assert_string_equal(row, "failed|the run's event is not readable JSON (or memory ran out)|0\n");
+    free(row);
+    flow_engine_free(e);
+}
+
 static int64_t at(const char *iso)
 {
     int64_t ms;
@@ -1560,6 +1578,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stalled_worker_is_taken_over_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_renew_the_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_summary_and_progress, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreadable_event_fails_the_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_claim_holds_its_own_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_waits_for_the_running_step, setup, teardown),
     };
