@@ -677,11 +677,10 @@ static void add_name(struct names *ns, const char *name, size_t len)
 }
 
 /* The names in calls that read a variable: config_env("X"),
- * pipeline_env_long("X", ...), config_long/double/bool("X", ...),
- * getenv("X") (secure_getenv too). */
+ * config_long/double/bool("X", ...), getenv("X") (secure_getenv too). */
 static void scan_source(const char *text, struct names *ns)
 {
-    static const char *const calls[] = {"config_env(\"", "pipeline_env_long(\"", "getenv(\"",
+    static const char *const calls[] = {"config_env(\"", "getenv(\"",
                                         "config_long(\"", "config_double(\"", "config_bool(\""};
     for (size_t c = 0; c < sizeof calls / sizeof calls[0]; c++)
         for (const char *p = text; (p = strstr(p, calls[c])); p++) {
