@@ -11,16 +11,12 @@
 
 /* The database the site will read, for the first view index.html carries
  * (web/export.h); NULL, with a warning, when it cannot be read now: the
- * site still works, its first row just waits for the first query. Nothing
- * is opened for arguments export_dashboard() refuses. The read-only token
- * is enough to read; without one, --token / TURSO_AUTH_TOKEN. */
-static struct store *first_view_store(struct cli_ctx *ctx, const char *db_url, const char *token,
-                                      const char *token_header)
+ * site still works, its first row just waits for the first query. The
+ * read-only token is enough to read; without one, --token /
+ * TURSO_AUTH_TOKEN. */
+static struct store *first_view_store(struct cli_ctx *ctx, const char *db_url, const char *token)
 {
-    char origin[512];
     struct err err = {{0}};
-    if (export_check(db_url, token, token_header, origin, sizeof origin, &err) < 0)
-        return NULL;
     struct store_open_opts opts = {.token = token && *token ? token : ctx->config.db_token, .readonly = 1};
     struct store *store = NULL;
     if (store_open(db_url, &opts, &store, &err) < 0 || store_require_current(store, &err) < 0) {
@@ -58,8 +54,13 @@ int cmd_export_dashboard(struct cli_ctx *ctx, const struct cli_command *cmd, int
                              "a database file is read through `serve`, whose dashboard needs no export");
     if (!token)
         token = config_env("TURSO_READ_TOKEN");
+    /* Arguments export_dashboard() would refuse are refused before any
+     * database is opened (or any host looked up) for the first view. */
     struct err err = {{0}};
-    struct store *store = first_view ? first_view_store(ctx, db_url, token, token_header) : NULL;
+    char origin[512];
+    if (export_check(db_url, token, token_header, origin, sizeof origin, &err) < 0)
+        return cli_fail(cmd, err.msg);
+    struct store *store = first_view ? first_view_store(ctx, db_url, token) : NULL;
     int rc = export_dashboard(out, db_url, token, token_header, store, &err);
     store_close(store);
     if (rc < 0)

@@ -229,7 +229,7 @@ static int to_rows(const struct rank_output *o, struct store_rankings *r, struct
 }
 
 int pipeline_rankings_recompute(struct store *store, double threshold, const char *from_week, int *weeks_ranked,
-                  struct err *err)
+                                struct err *err)
 {
     struct store_ranking_source src = {0};
     struct input x = {0};

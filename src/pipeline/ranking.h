@@ -19,6 +19,6 @@
  * success *weeks_ranked (may be NULL) is the number of ranked weeks from
  * from_week on. A failure leaves the stored rankings as they were. */
 int pipeline_rankings_recompute(struct store *store, double threshold, const char *from_week, int *weeks_ranked,
-                  struct err *err);
+                                struct err *err);
 
 #endif
